@@ -1,0 +1,34 @@
+#!/bin/sh
+# The README's first command: make a short song and an album cover with
+# FFmpeg, then turn them into a 1080p YouTube-ready music video with
+# nemorender, on this machine, offline.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/demo}
+mkdir -p "$out"
+export GST_PLUGIN_PATH="$root/build/plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+
+ff() { ffmpeg -hide_banner -loglevel error -nostdin -y "$@"; }
+
+echo "Making a 20-second song and an album cover in $out ..."
+# A little four-chord progression (C G Am F) of soft sine pads over a kick.
+ff -f lavfi -i "aevalsrc=exprs='
+  0.18*sin(2*PI*t*(if(lt(mod(t,20),5),261.6,if(lt(mod(t,20),10),196.0,if(lt(mod(t,20),15),220.0,174.6)))))
++ 0.12*sin(2*PI*t*(if(lt(mod(t,20),5),329.6,if(lt(mod(t,20),10),246.9,if(lt(mod(t,20),15),261.6,220.0)))))
++ 0.10*sin(2*PI*t*(if(lt(mod(t,20),5),392.0,if(lt(mod(t,20),10),293.7,if(lt(mod(t,20),15),329.6,261.6)))))
++ 0.45*sin(2*PI*55*t)*exp(-12*mod(t,0.5))':s=48000:d=20" \
+   -af "aformat=channel_layouts=stereo,afade=t=in:d=0.5,afade=t=out:st=18.5:d=1.5" \
+   -c:a libmp3lame -b:a 192k -metadata title="Demo Song" -metadata artist="nemorender" \
+   "$out/song.mp3"
+# A square cover: a warm gradient with a sun and a horizon line.
+ff -f lavfi -i "gradients=s=1000x1000:c0=0xff7a18:c1=0x7b2ff7:x0=0:y0=0:x1=1000:y1=1000:d=1" \
+   -vf "format=rgb24,geq=r='if(lt(hypot(X-500,Y-470),170),255,r(X,Y))':g='if(lt(hypot(X-500,Y-470),170),214,g(X,Y))':b='if(lt(hypot(X-500,Y-470),170),120,b(X,Y))',drawbox=x=0:y=640:w=1000:h=360:color=0x1b1035@0.9:t=fill" \
+   -frames:v 1 "$out/cover.png"
+
+echo "Rendering with nemorender (local backend) ..."
+gst-launch-1.0 -q nemorender audio-uri="$out/song.mp3" visual-uri="$out/cover.png" \
+  ! filesink location="$out/video.mp4"
+
+ffprobe -v error -show_entries format=duration:stream=codec_name,width,height \
+  -of compact=p=0:nk=0 "$out/video.mp4"
+echo "Your music video: $out/video.mp4"

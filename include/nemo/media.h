@@ -1,0 +1,164 @@
+/* nemorender media layer: everything that touches FFmpeg's demuxers and
+ * decoders on the way in.  Probe inputs, decode audio to the render format,
+ * decode stills and video frames, and spool media that arrives on pads into
+ * files the rest of the library reads like any other input.
+ *
+ * No GStreamer, no HTTP in here.  Every failure is a GError in NEMO_ERROR
+ * whose message names the file and says what to do.
+ */
+#ifndef NEMO_MEDIA_H
+#define NEMO_MEDIA_H
+
+#include <gio/gio.h>
+#include <libavutil/frame.h>
+
+G_BEGIN_DECLS
+
+/* Images larger than this on either side are refused from their header. */
+#define NEMO_MAX_IMAGE_SIDE 16384
+
+/* The render's audio format: 48 kHz, stereo, interleaved float. */
+#define NEMO_AUDIO_RATE 48000
+#define NEMO_AUDIO_CHANNELS 2
+
+typedef enum
+{
+  NEMO_MEDIA_AUDIO,             /* has an audio stream and no picture we use */
+  NEMO_MEDIA_IMAGE,             /* one picture: JPEG/PNG/GIF/WebP file, or a 1-frame video */
+  NEMO_MEDIA_VIDEO,             /* moving pictures (with or without sound) */
+} NemoMediaKind;
+
+typedef struct
+{
+  NemoMediaKind kind;
+  gchar *path;                  /* local file path */
+  gchar *format_name;           /* libavformat's name, e.g. "mp3", "png_pipe" */
+  gchar *codec_name;            /* of the stream we use, e.g. "mp3", "h264" */
+  gint64 duration_us;           /* 0 for an image; best estimate from the container */
+  gint width, height;           /* 0 for audio */
+  gint fps_n, fps_d;            /* video only, else 0/1 */
+  gboolean has_audio;           /* a video with a sound track too */
+  gchar *title, *artist, *album; /* container tags, NULL if absent */
+} NemoMediaInfo;
+
+/* Open @path_or_uri (a path, or a file:// URI), find what it is and check
+ * it is usable.  Errors: NEMO_ERROR_NOT_FOUND, _UNSUPPORTED_MEDIA,
+ * _NO_AUDIO (an audio file with no audio stream), _IMAGE_TOO_LARGE (read
+ * from the image header, before any pixel is decoded). */
+NemoMediaInfo *nemo_media_probe (const gchar * path_or_uri, GError ** error);
+void nemo_media_info_free (NemoMediaInfo * info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoMediaInfo, nemo_media_info_free)
+
+/* Turn a path or file:// URI into a local path; NULL with
+ * NEMO_ERROR_UNSUPPORTED_MEDIA for other schemes. */
+gchar *nemo_media_path_from_uri (const gchar * path_or_uri, GError ** error);
+
+/* ---- audio: decode + resample to NEMO_AUDIO_RATE stereo float ---- */
+typedef struct _NemoAudioReader NemoAudioReader;
+
+/* Opens the first audio stream of @path (an audio file, or a video's sound). */
+NemoAudioReader *nemo_audio_reader_open (const gchar * path, GError ** error);
+/* Read up to @n_frames stereo frames (2 floats each) into @out.  Returns the
+ * number read, 0 at the end of the stream, -1 on error (with @error set). */
+gint nemo_audio_reader_read (NemoAudioReader * reader, gfloat * out,
+    gint n_frames, GError ** error);
+void nemo_audio_reader_free (NemoAudioReader * reader);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoAudioReader, nemo_audio_reader_free)
+
+/* ---- pictures ---- */
+
+/* Decode a still picture (an image file, or the first frame of a video) to
+ * an AVFrame in its own pixel format.  Refuses images over
+ * NEMO_MAX_IMAGE_SIDE before decoding them.  Free with av_frame_free(). */
+AVFrame *nemo_media_decode_image (const gchar * path, GError ** error);
+
+typedef struct _NemoVideoReader NemoVideoReader;
+
+NemoVideoReader *nemo_video_reader_open (const gchar * path, GError ** error);
+/* The frame shown at @t_us from the clip's start, @t_us >= 0 and increasing
+ * from call to call (seeking back happens only to loop).  With @loop, times
+ * past the clip's end wrap around to its start; without, the last frame is
+ * held.  The frame is owned by the reader and valid until the next call. */
+const AVFrame *nemo_video_reader_frame_at (NemoVideoReader * reader,
+    gint64 t_us, gboolean loop, GError ** error);
+/* The clip's length as measured by decoding (valid after the first loop or
+ * the end was reached), else the container's estimate. */
+gint64 nemo_video_reader_duration (NemoVideoReader * reader);
+void nemo_video_reader_free (NemoVideoReader * reader);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoVideoReader, nemo_video_reader_free)
+
+/* ---- spools: media arriving on pads, written to a file ----
+ *
+ * The @path given to a spool constructor is a base name without extension:
+ * the spool adds the one that fits what it writes (".wav", ".mkv", ".mp3",
+ * ".aac", ".jpg", ".png", ".ts"); nemo_spool_get_path() returns the result.
+ * A spool is written from one thread at a time. */
+
+typedef enum
+{
+  NEMO_SAMPLE_U8,
+  NEMO_SAMPLE_S16,
+  NEMO_SAMPLE_S24,              /* packed 3 bytes */
+  NEMO_SAMPLE_S32,
+  NEMO_SAMPLE_F32,
+  NEMO_SAMPLE_F64,
+} NemoSampleFormat;             /* all little-endian, interleaved */
+
+typedef enum
+{
+  NEMO_PIXEL_I420,
+  NEMO_PIXEL_NV12,
+  NEMO_PIXEL_Y42B,
+  NEMO_PIXEL_Y444,
+  NEMO_PIXEL_RGBA,
+  NEMO_PIXEL_BGRA,
+  NEMO_PIXEL_RGBX,
+  NEMO_PIXEL_BGRX,
+  NEMO_PIXEL_RGB,
+  NEMO_PIXEL_BGR,
+} NemoPixelFormat;
+
+typedef enum
+{
+  NEMO_CODEC_MP3,
+  NEMO_CODEC_AAC_ADTS,
+  NEMO_CODEC_JPEG,
+  NEMO_CODEC_PNG,
+  NEMO_CODEC_H264,              /* Annex B byte-stream, access-unit aligned */
+} NemoCodec;
+
+typedef struct _NemoSpool NemoSpool;
+
+/* Raw interleaved PCM, written as it comes (a WAV file). */
+NemoSpool *nemo_spool_new_raw_audio (const gchar * path,
+    NemoSampleFormat format, gint rate, gint channels, GError ** error);
+/* Raw video frames.  Runs of identical frames are folded into one (an
+ * endless imagefreeze costs one frame); changing frames are stored
+ * losslessly-compressed, so a spool of one frame is a still image. */
+NemoSpool *nemo_spool_new_raw_video (const gchar * path,
+    NemoPixelFormat format, gint width, gint height, gint fps_n, gint fps_d,
+    GError ** error);
+/* Encoded media, stored without re-encoding.  A JPEG/PNG spool holding one
+ * picture is that image file as it came. */
+NemoSpool *nemo_spool_new_encoded (const gchar * path, NemoCodec codec,
+    GError ** error);
+
+/* @pts_us: the buffer's stream time, or -1 if unknown. */
+gboolean nemo_spool_write (NemoSpool * spool, const guint8 * data, gsize size,
+    gint64 pts_us, GError ** error);
+/* For raw video: one frame given by planes and strides. */
+gboolean nemo_spool_write_video (NemoSpool * spool, const guint8 * const planes[4],
+    const gint strides[4], gint64 pts_us, GError ** error);
+/* Stream time covered so far (end of the last buffer), in µs. */
+gint64 nemo_spool_get_duration (NemoSpool * spool);
+/* Number of buffers (for video: distinct frames after folding) written. */
+guint64 nemo_spool_get_count (NemoSpool * spool);
+/* Close the file; nemo_spool_get_path() is then a complete input. */
+gboolean nemo_spool_finish (NemoSpool * spool, GError ** error);
+const gchar *nemo_spool_get_path (NemoSpool * spool);
+void nemo_spool_free (NemoSpool * spool);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoSpool, nemo_spool_free)
+
+G_END_DECLS
+
+#endif

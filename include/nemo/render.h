@@ -1,0 +1,50 @@
+/* nemorender local renderer: a draft in, a finished MP4 file out.
+ *
+ * The output meets SPEC.md's contract: H.264 High, yuv420p, constant frame
+ * rate, closed GOP of half the frame rate, 2 B-frames; AAC-LC 48 kHz stereo;
+ * `moov` before `mdat`; duration equal to the soundtrack's (or
+ * max_duration_us) within one frame.
+ *
+ * No GStreamer, no HTTP in here.
+ */
+#ifndef NEMO_RENDER_H
+#define NEMO_RENDER_H
+
+#include <gio/gio.h>
+#include <nemo/draft.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  NEMO_RENDER_STAGE_PREPARE,    /* reading and analysing the inputs */
+  NEMO_RENDER_STAGE_ENCODE,     /* drawing and encoding frames, muxing */
+} NemoRenderStage;
+
+/* Called from the rendering thread; @percent is 0-100 within the stage. */
+typedef void (*NemoRenderProgressFunc) (NemoRenderStage stage, gdouble percent,
+    gpointer user_data);
+
+typedef struct
+{
+  gint width, height;           /* output size, even numbers */
+  gint fps_n, fps_d;            /* output frame rate */
+  gint64 max_duration_us;       /* 0 = no limit */
+  NemoRenderProgressFunc progress;
+  gpointer progress_data;
+  GCancellable *cancellable;    /* checked between frames */
+} NemoRenderOptions;
+
+/* Fills @options with the defaults: 1920x1080, 30/1, no limit. */
+void nemo_render_options_init (NemoRenderOptions * options);
+
+/* Render @draft to a new MP4 at @output_path (overwritten).  On failure the
+ * file is removed and @error says what went wrong; a cancelled render fails
+ * with NEMO_ERROR_CANCELLED. */
+gboolean nemo_render_draft (const NemoDraft * draft,
+    const NemoRenderOptions * options, const gchar * output_path,
+    GError ** error);
+
+G_END_DECLS
+
+#endif

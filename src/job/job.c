@@ -1,0 +1,305 @@
+/* nemorender job: inputs → draft → MP4 on the local backend. */
+#include <nemo/job.h>
+#include <nemo/error.h>
+#include <nemo/media.h>
+#include <nemo/render.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* A still in a sequence of clips is held this long. */
+#define STILL_IN_SEQUENCE_MS 5000
+
+void
+nemo_job_config_init (NemoJobConfig * config)
+{
+  memset (config, 0, sizeof (*config));
+  config->visuals = g_ptr_array_new_with_free_func (g_free);
+  config->width = 1920;
+  config->height = 1080;
+  config->fps_n = 30;
+  config->fps_d = 1;
+}
+
+void
+nemo_job_config_clear (NemoJobConfig * config)
+{
+  g_free (config->prompt);
+  g_free (config->audio);
+  g_clear_pointer (&config->visuals, g_ptr_array_unref);
+  g_free (config->title);
+  g_free (config->artist);
+  g_free (config->album);
+  g_free (config->aspect_ratio);
+  memset (config, 0, sizeof (*config));
+}
+
+gboolean
+nemo_job_output_size (gint width, gint height, const gchar * aspect_ratio,
+    gint * out_width, gint * out_height, GError ** error)
+{
+  guint a, b;
+  gint longer;
+  gchar tail;
+
+  if (aspect_ratio == NULL || *aspect_ratio == '\0') {
+    *out_width = width;
+    *out_height = height;
+    return TRUE;
+  }
+  /* a:b with small positive terms, no wider than 4:1 either way */
+  if (sscanf (aspect_ratio, "%u:%u%c", &a, &b, &tail) != 2 || a == 0 || b == 0
+      || a > 100 || b > 100 || a > 4 * b || b > 4 * a) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
+        "aspect-ratio “%s” is not a ratio we can render. Use 16:9, 9:16, "
+        "1:1 or 4:5 (any W:H up to 4:1 works).", aspect_ratio);
+    return FALSE;
+  }
+  longer = MAX (width, height);
+  if (a >= b) {
+    *out_width = longer;
+    *out_height = (gint) lround ((gdouble) longer * b / a / 2) * 2;
+  } else {
+    *out_height = longer;
+    *out_width = (gint) lround ((gdouble) longer * a / b / 2) * 2;
+  }
+  return TRUE;
+}
+
+static gchar *
+display_name (const gchar * path)
+{
+  g_autofree gchar *base = g_path_get_basename (path);
+  gchar *dot = strrchr (base, '.');
+
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  return g_steal_pointer (&base);
+}
+
+static NemoMediaInfo *
+probe_soundtrack (const gchar * uri, GError ** error)
+{
+  NemoMediaInfo *info = nemo_media_probe (uri, error);
+
+  if (info == NULL)
+    return NULL;
+  if (info->kind == NEMO_MEDIA_AUDIO
+      || (info->kind == NEMO_MEDIA_VIDEO && info->has_audio))
+    return info;
+
+  g_set_error (error, NEMO_ERROR, NEMO_ERROR_NO_AUDIO,
+      info->kind == NEMO_MEDIA_IMAGE ?
+      "“%s” is a picture, not a song. Give it as the visual (visual-uri or "
+      "a video_%%u pad) and give the music as audio-uri or on the audio pad." :
+      "“%s” has no sound track. Give the music as audio-uri or on the audio "
+      "pad.", info->path);
+  nemo_media_info_free (info);
+  return NULL;
+}
+
+static NemoMediaInfo *
+probe_visual (const gchar * uri, GError ** error)
+{
+  NemoMediaInfo *info = nemo_media_probe (uri, error);
+
+  if (info == NULL || info->kind != NEMO_MEDIA_AUDIO)
+    return info;
+
+  g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA,
+      "“%s” is audio, not a picture or a video. Give an image (JPEG, PNG, "
+      "GIF, WebP) or a clip (MP4, MOV, MKV, WebM, AVI) as the visual.",
+      info->path);
+  nemo_media_info_free (info);
+  return NULL;
+}
+
+static void
+add_music_track (NemoDraft * draft, const NemoMediaInfo * song,
+    const gchar * name)
+{
+  NemoTrack *track = nemo_draft_add_track (draft, NEMO_TRACK_AUDIO);
+  NemoSegment *seg = nemo_track_add_segment (track, NEMO_SEGMENT_MUSIC);
+
+  seg->source = g_strdup (song->path);
+  seg->name = g_strdup (name);
+  seg->duration_ms = -1;
+}
+
+static NemoSegment *
+add_visual_segment (NemoTrack * track, const NemoMediaInfo * visual,
+    gint64 start_ms, gint64 duration_ms)
+{
+  gboolean still = visual->kind == NEMO_MEDIA_IMAGE;
+  NemoSegment *seg = nemo_track_add_segment (track,
+      still ? NEMO_SEGMENT_STILL : NEMO_SEGMENT_CLIP);
+
+  seg->source = g_strdup (visual->path);
+  seg->name = display_name (visual->path);
+  seg->start_ms = start_ms;
+  seg->duration_ms = duration_ms;
+  return seg;
+}
+
+/* Stills alone share the song equally; with clips among them, the visuals
+ * play in order at their own length (a still for STILL_IN_SEQUENCE_MS) and
+ * the sequence repeats until the song ends.  One visual simply fills it,
+ * looping if it is a clip. */
+static void
+add_video_track (NemoDraft * draft, GPtrArray * visuals, gint64 total_ms)
+{
+  NemoTrack *track;
+  gboolean all_stills = TRUE;
+  gint64 at = 0;
+  guint i;
+
+  if (visuals->len == 0)
+    return;
+  track = nemo_draft_add_track (draft, NEMO_TRACK_VIDEO);
+
+  if (visuals->len == 1) {
+    add_visual_segment (track, visuals->pdata[0], 0, -1)->loop = TRUE;
+    return;
+  }
+  for (i = 0; i < visuals->len; i++)
+    all_stills &= ((NemoMediaInfo *) visuals->pdata[i])->kind == NEMO_MEDIA_IMAGE;
+
+  for (i = 0; at < total_ms; i = (i + 1) % visuals->len) {
+    const NemoMediaInfo *visual = visuals->pdata[i];
+    gint64 length;
+
+    if (all_stills)
+      length = total_ms / visuals->len;
+    else if (visual->kind == NEMO_MEDIA_IMAGE)
+      length = STILL_IN_SEQUENCE_MS;
+    else
+      length = MAX (visual->duration_us / 1000, 100);
+
+    if (at + length >= total_ms || (all_stills && i == visuals->len - 1))
+      length = -1;              /* the last one runs to the end */
+    add_visual_segment (track, visual, at, length);
+    if (length < 0)
+      break;
+    at += length;
+  }
+}
+
+NemoDraft *
+nemo_job_build_draft (const NemoJobConfig * config, GError ** error)
+{
+  g_autoptr (NemoMediaInfo) song = NULL;
+  g_autoptr (GPtrArray) visuals =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) nemo_media_info_free);
+  g_autoptr (NemoDraft) draft = NULL;
+  g_autofree gchar *music_name = NULL;
+  const gchar *title, *artist, *album;
+  gint64 total_ms;
+  gint width, height;
+  guint i;
+
+  if (config->audio == NULL) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_NO_AUDIO,
+        "No music to make a video of. Set audio-uri to a song, or link the "
+        "audio pad (e.g. filesrc location=song.mp3 ! decodebin ! "
+        "audioconvert ! nemorender.audio).");
+    return NULL;
+  }
+  if (!nemo_job_output_size (config->width, config->height,
+          config->aspect_ratio, &width, &height, error))
+    return NULL;
+  song = probe_soundtrack (config->audio, error);
+  if (song == NULL)
+    return NULL;
+  for (i = 0; i < config->visuals->len; i++) {
+    NemoMediaInfo *visual = probe_visual (config->visuals->pdata[i], error);
+
+    if (visual == NULL)
+      return NULL;
+    g_ptr_array_add (visuals, visual);
+  }
+
+  title = config->title ? config->title : song->title;
+  artist = config->artist ? config->artist : song->artist;
+  album = config->album ? config->album : song->album;
+  total_ms = (song->duration_us + 999) / 1000;
+  if (config->max_duration_us > 0)
+    total_ms = MIN (total_ms, (config->max_duration_us + 999) / 1000);
+
+  draft = nemo_draft_new ();
+  draft->duration_ms = total_ms;
+  music_name = title ? g_strdup (title) : display_name (song->path);
+  add_video_track (draft, visuals, total_ms);
+  add_music_track (draft, song, music_name);
+
+  if (title)
+    nemo_draft_set_meta_string (draft, "title", title);
+  if (artist)
+    nemo_draft_set_meta_string (draft, "artist", artist);
+  if (album)
+    nemo_draft_set_meta_string (draft, "album", album);
+  if (config->prompt)
+    nemo_draft_set_meta_string (draft, "prompt", config->prompt);
+  nemo_draft_set_meta_int (draft, "w", width);
+  nemo_draft_set_meta_int (draft, "h", height);
+  nemo_draft_set_meta_int (draft, "fps_n", config->fps_n);
+  nemo_draft_set_meta_int (draft, "fps_d", config->fps_d);
+  return g_steal_pointer (&draft);
+}
+
+typedef struct
+{
+  const NemoJobCallbacks *callbacks;
+  gpointer user_data;
+} ProgressRelay;
+
+static void
+relay_render_progress (NemoRenderStage stage, gdouble percent, gpointer data)
+{
+  ProgressRelay *relay = data;
+
+  relay->callbacks->progress (stage == NEMO_RENDER_STAGE_PREPARE ?
+      "prepare" : "encode", percent, relay->user_data);
+}
+
+gboolean
+nemo_job_run_local (const NemoJobConfig * config,
+    const NemoJobCallbacks * callbacks, gpointer user_data,
+    const gchar * output_path, GCancellable * cancellable, GError ** error)
+{
+  static const NemoJobCallbacks no_callbacks = { NULL, };
+  g_autoptr (NemoDraft) draft = NULL;
+  ProgressRelay relay;
+  NemoRenderOptions options;
+
+  if (callbacks == NULL)
+    callbacks = &no_callbacks;
+  relay.callbacks = callbacks;
+  relay.user_data = user_data;
+
+  if (callbacks->progress)
+    callbacks->progress ("prepare", 0.0, user_data);
+  draft = nemo_job_build_draft (config, error);
+  if (draft == NULL)
+    return FALSE;
+
+  if (callbacks->timeline) {
+    g_autofree gchar *summary = nemo_draft_summary (draft);
+    g_autofree gchar *json = nemo_draft_to_string (draft, FALSE);
+
+    callbacks->timeline (summary, json, user_data);
+  }
+
+  nemo_render_options_init (&options);
+  options.width = (gint) nemo_draft_get_meta_int (draft, "w", options.width);
+  options.height = (gint) nemo_draft_get_meta_int (draft, "h", options.height);
+  options.fps_n = config->fps_n;
+  options.fps_d = config->fps_d;
+  options.max_duration_us = config->max_duration_us;
+  options.cancellable = cancellable;
+  if (callbacks->progress) {
+    options.progress = relay_render_progress;
+    options.progress_data = &relay;
+  }
+  return nemo_render_draft (draft, &options, output_path, error);
+}

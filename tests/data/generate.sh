@@ -1,0 +1,63 @@
+#!/bin/sh
+# Generate the test media into $1 with the ffmpeg CLI: short tones in every
+# audio format we read, covers with a known centre colour in every image
+# format, short clips in every container, and broken inputs.  Everything is
+# small (<= 12 s) so the suite stays fast on two cores.
+set -eu
+out=${1:?usage: generate.sh OUTDIR}
+mkdir -p "$out"
+cd "$out"
+
+ff() { ffmpeg -hide_banner -loglevel error -nostdin -y "$@"; }
+
+# Audio: an 8.0 s tone (440 Hz left, 660 Hz right) in every format.
+ff -f lavfi -i "sine=frequency=440:sample_rate=44100:duration=8" \
+   -f lavfi -i "sine=frequency=660:sample_rate=44100:duration=8" \
+   -filter_complex "[0][1]amerge=inputs=2" -c:a pcm_s16le tone.wav
+ff -i tone.wav -c:a libmp3lame -b:a 192k -metadata title="Test Tone" \
+   -metadata artist="Nemo Lab" -metadata album="Signals" tone.mp3
+ff -i tone.wav -c:a flac tone.flac
+ff -i tone.wav -c:a aac -b:a 192k tone.m4a
+ff -i tone.wav -c:a libopus -b:a 128k tone.opus
+ff -i tone.wav -c:a libvorbis tone.ogg
+# A 5.0 s mono 22.05 kHz track: odd rates and layouts must be resampled.
+ff -f lavfi -i "sine=frequency=300:sample_rate=22050:duration=5" -ac 1 mono22k.wav
+
+# Covers: 800x800, a dark frame with a pure orange square in the middle so a
+# test can find the cover's centre colour in the output (orange = 255,128,0).
+ff -f lavfi -i "color=c=0x203040:s=800x800:d=1" \
+   -vf "drawbox=x=200:y=200:w=400:h=400:color=0xFF8000:t=fill" -frames:v 1 cover.png
+ff -i cover.png -q:v 2 cover.jpg
+ff -i cover.png cover.gif
+ff -i cover.png -c:v libwebp -lossless 1 cover.webp
+# A wide and a tall cover: the fill must cover the frame in both directions.
+ff -f lavfi -i "color=c=0x00A0FF:s=1200x300:d=1" -frames:v 1 wide.png
+ff -f lavfi -i "color=c=0x00A0FF:s=300x1200:d=1" -frames:v 1 tall.png
+
+# Clips: 3.0 s at 25 fps (shorter than the tone, so they loop).
+ff -f lavfi -i "testsrc2=s=640x360:r=25:d=3" -c:v libx264 -pix_fmt yuv420p clip.mp4
+ff -i clip.mp4 -c copy clip.mov
+ff -i clip.mp4 -c copy clip.mkv
+ff -f lavfi -i "testsrc2=s=640x360:r=25:d=3" -c:v libvpx -b:v 1M clip.webm
+ff -f lavfi -i "testsrc2=s=640x360:r=25:d=3" -c:v mjpeg -q:v 3 clip.avi
+# A clip with its own sound (for clips-with-audio paths).
+ff -f lavfi -i "testsrc2=s=640x360:r=30:d=4" -f lavfi -i "sine=frequency=880:duration=4" \
+   -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest clip-with-sound.mp4
+
+# Broken inputs.
+head -c 4096 /dev/urandom > garbage.mp3            # not media at all
+head -c 20000 tone.m4a > truncated.m4a              # moov cut off
+ff -f lavfi -i "testsrc2=s=320x240:r=25:d=1" -c:v libx264 no-audio.mp4   # video only
+printf 'not an image' > fake.png
+: > empty.wav
+# An MP3 with headers but no audio frames.
+ff -f lavfi -i "anullsrc=r=44100:cl=stereo" -t 0 -c:a libmp3lame no-samples.mp3 || : > no-samples.mp3
+# A PNG whose header says 20000 x 20000: refused before any pixel is decoded.
+python3 - <<'PY'
+import struct, zlib
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+ihdr = struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0)
+open("huge.png", "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b""))
+PY
+touch .stamp

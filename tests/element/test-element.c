@@ -1,0 +1,742 @@
+/* nemorender element tests: pads, caps and properties with GstHarness, and
+ * whole pipelines whose MP4 is read back against SPEC.md's contract. */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+#include <glib/gstdio.h>
+#include <nemo/media.h>
+
+#include "mp4-check.h"
+
+/* The test tone is 8.000 s; small frames keep the suite quick. */
+#define TONE_S 8.0
+#define SMALL "width=320 height=180"
+
+static gchar *
+data_path (const gchar * name)
+{
+  const gchar *dir = g_getenv ("NEMO_TEST_DATA");
+
+  fail_unless (dir != NULL, "NEMO_TEST_DATA is not set: run through meson test");
+  return g_build_filename (dir, name, NULL);
+}
+
+/* Replace every {name} in @pipeline with the test file's path. */
+static gchar *
+expand_paths (const gchar * pipeline)
+{
+  GString *s = g_string_new (NULL);
+  const gchar *p = pipeline;
+
+  while (*p) {
+    const gchar *close;
+
+    if (*p == '{' && (close = strchr (p, '}')) != NULL) {
+      g_autofree gchar *name = g_strndup (p + 1, close - p - 1);
+      g_autofree gchar *path = data_path (name);
+
+      g_string_append (s, path);
+      p = close + 1;
+    } else {
+      g_string_append_c (s, *p++);
+    }
+  }
+  return g_string_free (s, FALSE);
+}
+
+typedef struct
+{
+  gchar *output;                /* where filesink wrote */
+  guint64 bytes_pushed;         /* counted on nemorender's src pad */
+  GError *error;                /* the error message, if any */
+  GstStructure *error_details;
+  GPtrArray *messages;          /* GstStructure* of element messages */
+  GPtrArray *progress;          /* "START:prepare", "COMPLETE:encode", ... */
+} RunResult;
+
+static void
+run_result_clear (RunResult * r)
+{
+  if (r->output)
+    g_unlink (r->output);
+  g_free (r->output);
+  g_clear_error (&r->error);
+  g_clear_pointer (&r->error_details, gst_structure_free);
+  g_clear_pointer (&r->messages, g_ptr_array_unref);
+  g_clear_pointer (&r->progress, g_ptr_array_unref);
+}
+
+static GstPadProbeReturn
+count_bytes (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  guint64 *bytes = user_data;
+
+  *bytes += gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info));
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+collect_message (RunResult * r, GstMessage * msg)
+{
+  switch (GST_MESSAGE_TYPE (msg)) {
+    case GST_MESSAGE_ELEMENT:
+      g_ptr_array_add (r->messages,
+          gst_structure_copy (gst_message_get_structure (msg)));
+      break;
+    case GST_MESSAGE_PROGRESS:{
+      GstProgressType type;
+      gchar *code, *text;
+
+      gst_message_parse_progress (msg, &type, &code, &text);
+      g_ptr_array_add (r->progress, g_strdup_printf ("%s:%s",
+              type == GST_PROGRESS_TYPE_START ? "START" :
+              type == GST_PROGRESS_TYPE_COMPLETE ? "COMPLETE" :
+              type == GST_PROGRESS_TYPE_ERROR ? "ERROR" : "OTHER", code));
+      g_free (code);
+      g_free (text);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+/* Run "@description ! filesink" (nemorender named r) to EOS or error. */
+static void
+run_pipeline (const gchar * description, RunResult * r)
+{
+  g_autofree gchar *expanded = expand_paths (description);
+  g_autofree gchar *full = NULL;
+  GstElement *pipeline, *render;
+  GstPad *src;
+  GstBus *bus;
+  GError *parse_error = NULL;
+  gboolean done = FALSE;
+  gint fd;
+
+  memset (r, 0, sizeof (*r));
+  fd = g_file_open_tmp ("nemo-test-XXXXXX.mp4", &r->output, NULL);
+  fail_unless (fd >= 0);
+  close (fd);
+  r->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_structure_free);
+  r->progress = g_ptr_array_new_with_free_func (g_free);
+
+  full = g_strdup_printf ("%s ! filesink location=%s", expanded, r->output);
+  /* the filesink link is written first for gst-launch-like readability */
+  pipeline = gst_parse_launch (full, &parse_error);
+  fail_unless (pipeline != NULL, "%s: %s", full,
+      parse_error ? parse_error->message : "?");
+  g_clear_error (&parse_error);
+
+  render = gst_bin_get_by_name (GST_BIN (pipeline), "r");
+  fail_unless (render != NULL, "the pipeline must name nemorender r");
+  src = gst_element_get_static_pad (render, "src");
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, count_bytes,
+      &r->bytes_pushed, NULL);
+  gst_object_unref (src);
+  gst_object_unref (render);
+
+  bus = gst_element_get_bus (pipeline);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING)
+      != GST_STATE_CHANGE_FAILURE);
+  while (!done) {
+    GstMessage *msg = gst_bus_timed_pop (bus, GST_CLOCK_TIME_NONE);
+
+    collect_message (r, msg);
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR && r->error == NULL) {
+      const GstStructure *details = NULL;
+
+      gst_message_parse_error (msg, &r->error, NULL);
+      gst_message_parse_error_details (msg, &details);
+      if (details)
+        r->error_details = gst_structure_copy (details);
+      done = TRUE;
+    }
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS)
+      done = TRUE;
+    gst_message_unref (msg);
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+}
+
+static void
+assert_success (const RunResult * r)
+{
+  fail_unless (r->error == NULL, "unexpected error: %s",
+      r->error ? r->error->message : "");
+  fail_unless (r->bytes_pushed > 0);
+}
+
+static const GstStructure *
+find_message (const RunResult * r, const gchar * name)
+{
+  guint i;
+
+  for (i = 0; i < r->messages->len; i++)
+    if (gst_structure_has_name (r->messages->pdata[i], name))
+      return r->messages->pdata[i];
+  return NULL;
+}
+
+/* The output's decoded frame at @t_s shows the cover: the orange square in
+ * the centre, and no black bars at the edges (the blurred fill). */
+static void
+assert_shows_cover (const gchar * path, gdouble t_s)
+{
+  gint w, h;
+  g_autofree guint8 *rgb = mp4_frame_rgb (path, t_s, &w, &h);
+
+  fail_unless (rgb != NULL);
+  fail_unless (rgb_near (rgb, w, w / 2, h / 2, 255, 128, 0, 40),
+      "the centre is not the cover's orange");
+  fail_if (rgb_near (rgb, w, 2, h / 2, 0, 0, 0, 12), "black bar on the left");
+  fail_if (rgb_near (rgb, w, w - 3, h / 2, 0, 0, 0, 12), "black bar on the right");
+}
+
+/* ------------------------------------------------------ pads and props -- */
+
+GST_START_TEST (test_pads_and_templates)
+{
+  GstElement *render = gst_element_factory_make ("nemorender", NULL);
+  GstPad *audio, *audio2, *v0, *v1, *src;
+  GstCaps *caps;
+
+  fail_unless (render != NULL);
+  audio = gst_element_request_pad_simple (render, "audio");
+  fail_unless (audio != NULL);
+  fail_unless_equals_string (GST_PAD_NAME (audio), "audio");
+  /* at most one audio pad */
+  audio2 = gst_element_request_pad_simple (render, "audio");
+  fail_unless (audio2 == NULL);
+
+  v0 = gst_element_request_pad_simple (render, "video_%u");
+  v1 = gst_element_request_pad_simple (render, "video_%u");
+  fail_unless_equals_string (GST_PAD_NAME (v0), "video_0");
+  fail_unless_equals_string (GST_PAD_NAME (v1), "video_1");
+
+  caps = gst_pad_query_caps (v0, NULL);
+  fail_unless (gst_caps_can_intersect (caps,
+          gst_caps_from_string ("image/jpeg, parsed=true")));
+  fail_unless (gst_caps_can_intersect (caps,
+          gst_caps_from_string ("video/x-raw, format=I420")));
+  fail_unless (gst_caps_can_intersect (caps, gst_caps_from_string
+          ("video/x-h264, stream-format=byte-stream, alignment=au")));
+  gst_caps_unref (caps);
+  caps = gst_pad_query_caps (audio, NULL);
+  fail_unless (gst_caps_can_intersect (caps,
+          gst_caps_from_string ("audio/mpeg, mpegversion=1, layer=3, parsed=true")));
+  fail_unless (gst_caps_can_intersect (caps,
+          gst_caps_from_string ("audio/x-raw, format=S16LE, layout=interleaved")));
+  gst_caps_unref (caps);
+
+  src = gst_element_get_static_pad (render, "src");
+  caps = gst_pad_query_caps (src, NULL);
+  fail_unless (gst_caps_is_equal (caps,
+          gst_caps_from_string ("video/quicktime, variant=(string)iso")));
+  gst_caps_unref (caps);
+  gst_object_unref (src);
+
+  gst_element_release_request_pad (render, v0);
+  gst_element_release_request_pad (render, audio);
+  gst_object_unref (v0);
+  gst_object_unref (v1);
+  gst_object_unref (audio);
+  /* released: a new audio pad can be had */
+  audio = gst_element_request_pad_simple (render, "audio");
+  fail_unless (audio != NULL);
+  gst_object_unref (audio);
+  gst_object_unref (render);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_properties)
+{
+  GstElement *render = gst_element_factory_make ("nemorender", NULL);
+  gint width, height;
+  guint64 max_duration;
+  gchar *s;
+  gint backend;
+  GValue fps = G_VALUE_INIT;
+
+  g_object_get (render, "width", &width, "height", &height,
+      "max-duration", &max_duration, "backend", &backend, NULL);
+  fail_unless_equals_int (width, 1920);
+  fail_unless_equals_int (height, 1080);
+  fail_unless_equals_uint64 (max_duration, GST_CLOCK_TIME_NONE);
+  fail_unless_equals_int (backend, 0);
+
+  g_value_init (&fps, GST_TYPE_FRACTION);
+  g_object_get_property (G_OBJECT (render), "framerate", &fps);
+  fail_unless_equals_int (gst_value_get_fraction_numerator (&fps), 30);
+  fail_unless_equals_int (gst_value_get_fraction_denominator (&fps), 1);
+  g_value_unset (&fps);
+
+  gst_util_set_object_arg (G_OBJECT (render), "framerate", "25/1");
+  gst_util_set_object_arg (G_OBJECT (render), "backend", "local");
+  g_object_set (render, "prompt", "make it pop", "title", "Song",
+      "artist", "Band", "aspect-ratio", "9:16", "audio-uri", "a.mp3",
+      "visual-uri", "c.jpg", "max-duration", 5 * GST_SECOND, NULL);
+  g_value_init (&fps, GST_TYPE_FRACTION);
+  g_object_get_property (G_OBJECT (render), "framerate", &fps);
+  g_object_get (render, "max-duration", &max_duration, "backend", &backend,
+      NULL);
+  fail_unless_equals_int (gst_value_get_fraction_numerator (&fps), 25);
+  fail_unless_equals_uint64 (max_duration, 5 * GST_SECOND);
+  fail_unless_equals_int (backend, 1);
+  g_value_unset (&fps);
+  g_object_get (render, "aspect-ratio", &s, NULL);
+  fail_unless_equals_string (s, "9:16");
+  g_free (s);
+
+  /* every property documented for gst-inspect */
+  {
+    guint n, i;
+    GParamSpec **specs =
+        g_object_class_list_properties (G_OBJECT_GET_CLASS (render), &n);
+
+    for (i = 0; i < n; i++) {
+      if (specs[i]->owner_type != G_OBJECT_TYPE (render))
+        continue;
+      fail_unless (strlen (g_param_spec_get_blurb (specs[i])) > 20,
+          "%s has no real description", specs[i]->name);
+    }
+    g_free (specs);
+  }
+  gst_object_unref (render);
+}
+GST_END_TEST;
+
+/* Push raw audio and one raw frame through harnesses, pull the MP4. */
+GST_START_TEST (test_harness_still_frame)
+{
+  GstElement *render = gst_element_factory_make ("nemorender", NULL);
+  GstHarness *ha, *hv, *hsrc;
+  GstVideoInfo vinfo;
+  GstBuffer *buf;
+  GstMapInfo map;
+  GByteArray *mp4 = g_byte_array_new ();
+  g_autofree gchar *path = NULL;
+  Mp4Report report;
+  gint i, fd;
+
+  g_object_set (render, "width", 320, "height", 240, NULL);
+  hsrc = gst_harness_new_with_element (render, NULL, "src");
+  ha = gst_harness_new_with_element (render, "audio", NULL);
+  hv = gst_harness_new_with_element (render, "video_%u", NULL);
+  gst_harness_set_src_caps_str (ha,
+      "audio/x-raw, format=S16LE, layout=interleaved, rate=44100, channels=2");
+  gst_harness_set_src_caps_str (hv,
+      "video/x-raw, format=I420, width=64, height=64, framerate=0/1");
+  gst_harness_play (hsrc);
+
+  /* 2 s of a quiet square wave in 10 buffers */
+  for (i = 0; i < 10; i++) {
+    gint16 *s;
+    gint n;
+
+    buf = gst_buffer_new_allocate (NULL, 4410 * 4, NULL);
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    s = (gint16 *) map.data;
+    for (n = 0; n < 4410 * 2; n++)
+      s[n] = ((n / 2) / 50) % 2 ? 3000 : -3000;
+    gst_buffer_unmap (buf, &map);
+    GST_BUFFER_PTS (buf) = i * GST_SECOND / 5;
+    fail_unless_equals_int (gst_harness_push (ha, buf), GST_FLOW_OK);
+  }
+  fail_unless (gst_harness_push_event (ha, gst_event_new_eos ()));
+
+  /* one orange frame, then EOS: a still image */
+  gst_video_info_set_format (&vinfo, GST_VIDEO_FORMAT_I420, 64, 64);
+  buf = gst_buffer_new_allocate (NULL, vinfo.size, NULL);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  memset (map.data, 151, 64 * 64);      /* Y  of 255,128,0 */
+  memset (map.data + 64 * 64, 43, 32 * 32);     /* U */
+  memset (map.data + 64 * 64 + 32 * 32, 201, 32 * 32);  /* V */
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = 0;
+  fail_unless_equals_int (gst_harness_push (hv, buf), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (hv, gst_event_new_eos ()));
+
+  /* the MP4 arrives in buffers, then EOS */
+  for (;;) {
+    GstEvent *ev;
+
+    while ((buf = gst_harness_try_pull (hsrc)) != NULL) {
+      gst_buffer_map (buf, &map, GST_MAP_READ);
+      g_byte_array_append (mp4, map.data, map.size);
+      gst_buffer_unmap (buf, &map);
+      gst_buffer_unref (buf);
+    }
+    ev = gst_harness_pull_event (hsrc);
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_CAPS) {
+      GstCaps *caps;
+
+      gst_event_parse_caps (ev, &caps);
+      fail_unless (gst_structure_has_name (gst_caps_get_structure (caps, 0),
+              "video/quicktime"));
+    }
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_EOS) {
+      gst_event_unref (ev);
+      break;
+    }
+    gst_event_unref (ev);
+  }
+  while ((buf = gst_harness_try_pull (hsrc)) != NULL) {
+    gst_buffer_map (buf, &map, GST_MAP_READ);
+    g_byte_array_append (mp4, map.data, map.size);
+    gst_buffer_unmap (buf, &map);
+    gst_buffer_unref (buf);
+  }
+  fail_unless (mp4->len > 1000);
+
+  fd = g_file_open_tmp ("nemo-harness-XXXXXX.mp4", &path, NULL);
+  fail_unless (write (fd, mp4->data, mp4->len) == (gssize) mp4->len);
+  close (fd);
+  fail_unless (mp4_inspect (path, &report));
+  mp4_assert_contract (&report, 320, 240, 30, 2.0);
+  mp4_report_clear (&report);
+  {
+    gint w, h;
+    g_autofree guint8 *rgb = mp4_frame_rgb (path, 1.0, &w, &h);
+
+    fail_unless (rgb_near (rgb, w, w / 2, h / 2, 255, 128, 0, 40));
+  }
+  g_unlink (path);
+
+  g_byte_array_unref (mp4);
+  gst_harness_teardown (ha);
+  gst_harness_teardown (hv);
+  gst_harness_teardown (hsrc);
+  gst_object_unref (render);
+}
+GST_END_TEST;
+
+/* ------------------------------------------------- whole pipelines: ok -- */
+
+GST_START_TEST (test_uri_inputs_1080p)
+{
+  RunResult r;
+  Mp4Report report;
+  const GstStructure *timeline;
+
+  run_pipeline ("nemorender name=r audio-uri={tone.mp3} visual-uri={cover.jpg}",
+      &r);
+  assert_success (&r);
+  fail_unless (mp4_inspect (r.output, &report));
+  mp4_assert_contract (&report, 1920, 1080, 30, TONE_S);
+  /* the song's tags went into the MP4 */
+  fail_unless_equals_string (report.title, "Test Tone");
+  fail_unless_equals_string (report.artist, "Nemo Lab");
+  mp4_report_clear (&report);
+  assert_shows_cover (r.output, 4.0);
+
+  timeline = find_message (&r, "nemorender-timeline");
+  fail_unless (timeline != NULL);
+  fail_unless (g_str_has_prefix (gst_structure_get_string (timeline,
+              "summary"), "Timeline (2 tracks): 1. Video: cover ("));
+  fail_unless (strstr (gst_structure_get_string (timeline, "draft"),
+          "\"tt\"") != NULL);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_pad_inputs)
+{
+  RunResult r;
+  Mp4Report report;
+  guint i;
+  gboolean saw_prepare = FALSE, saw_encode_100 = FALSE;
+
+  run_pipeline ("nemorender name=r " SMALL " "
+      "filesrc location={tone.flac} ! decodebin ! audioconvert ! r.audio "
+      "filesrc location={cover.png} ! decodebin ! videoconvert ! r.video_0 "
+      "r.", &r);
+  assert_success (&r);
+  fail_unless (mp4_inspect (r.output, &report));
+  mp4_assert_contract (&report, 320, 180, 30, TONE_S);
+  mp4_report_clear (&report);
+  assert_shows_cover (r.output, 6.0);
+
+  for (i = 0; i < r.messages->len; i++) {
+    const GstStructure *s = r.messages->pdata[i];
+    gdouble percent;
+
+    if (!gst_structure_has_name (s, "nemorender-progress"))
+      continue;
+    fail_unless (gst_structure_get_double (s, "percent", &percent));
+    fail_unless (percent >= 0.0 && percent <= 100.0);
+    if (g_str_equal (gst_structure_get_string (s, "stage"), "prepare"))
+      saw_prepare = TRUE;
+    if (g_str_equal (gst_structure_get_string (s, "stage"), "encode")
+        && percent == 100.0)
+      saw_encode_100 = TRUE;
+  }
+  fail_unless (saw_prepare && saw_encode_100);
+  /* GST_MESSAGE_PROGRESS brackets each stage */
+  fail_unless (r.progress->len >= 4);
+  fail_unless_equals_string (r.progress->pdata[0], "START:prepare");
+  fail_unless_equals_string (r.progress->pdata[r.progress->len - 1],
+      "COMPLETE:encode");
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* imagefreeze never ends: the element takes what the song needs, then EOS. */
+GST_START_TEST (test_endless_imagefreeze)
+{
+  RunResult r;
+  Mp4Report report;
+
+  run_pipeline ("nemorender name=r " SMALL " "
+      "filesrc location={tone.mp3} ! decodebin ! audioconvert ! r.audio "
+      "filesrc location={cover.jpg} ! jpegdec ! imagefreeze ! videoconvert ! "
+      "r.video_0 r.", &r);
+  assert_success (&r);
+  fail_unless (mp4_inspect (r.output, &report));
+  mp4_assert_contract (&report, 320, 180, 30, TONE_S);
+  mp4_report_clear (&report);
+  assert_shows_cover (r.output, 7.5);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* videotestsrc is endless and moving: a clip as long as the song. */
+GST_START_TEST (test_endless_videotestsrc)
+{
+  RunResult r;
+  Mp4Report report;
+
+  run_pipeline ("nemorender name=r " SMALL " max-duration=3000000000 "
+      "filesrc location={tone.wav} ! decodebin ! audioconvert ! r.audio "
+      "videotestsrc pattern=ball ! video/x-raw,width=160,height=120,framerate=30/1 ! "
+      "r.video_0 r.", &r);
+  assert_success (&r);
+  fail_unless (mp4_inspect (r.output, &report));
+  mp4_assert_contract (&report, 320, 180, 30, 3.0);
+  mp4_report_clear (&report);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* A 3 s clip under an 8 s song loops: the picture at 3.5 s is the one at 0.5 s. */
+GST_START_TEST (test_short_clip_loops)
+{
+  RunResult r;
+  Mp4Report report;
+  gint w, h, x, y;
+  guint64 diff = 0;
+  g_autofree guint8 *a = NULL;
+  g_autofree guint8 *b = NULL;
+
+  run_pipeline ("nemorender name=r " SMALL " "
+      "filesrc location={tone.ogg} ! decodebin ! audioconvert ! r.audio "
+      "uridecodebin uri=file://{clip.mp4} ! videoconvert ! r.video_0 r.", &r);
+  assert_success (&r);
+  fail_unless (mp4_inspect (r.output, &report));
+  mp4_assert_contract (&report, 320, 180, 30, TONE_S);
+  mp4_report_clear (&report);
+
+  a = mp4_frame_rgb (r.output, 0.5, &w, &h);
+  b = mp4_frame_rgb (r.output, 3.5, &w, &h);
+  for (y = 0; y < h; y++)
+    for (x = 0; x < w * 3; x++)
+      diff += ABS (a[y * w * 3 + x] - b[y * w * 3 + x]);
+  fail_unless (diff / (w * h * 3) < 6, "mean difference %" G_GUINT64_FORMAT,
+      diff / (w * h * 3));
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_max_duration_and_aspect)
+{
+  RunResult r;
+  Mp4Report report;
+
+  run_pipeline ("nemorender name=r " SMALL " aspect-ratio=9:16 "
+      "max-duration=2500000000 audio-uri={tone.m4a} visual-uri={wide.png}", &r);
+  assert_success (&r);
+  fail_unless (mp4_inspect (r.output, &report));
+  mp4_assert_contract (&report, 180, 320, 30, 2.5);
+  mp4_report_clear (&report);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* Upstream tags fill title/artist unless the properties are set. */
+GST_START_TEST (test_tags_and_title_property)
+{
+  RunResult r;
+  Mp4Report report;
+
+  run_pipeline ("nemorender name=r " SMALL " max-duration=1000000000 "
+      "title=\"Given Title\" "
+      "filesrc location={tone.mp3} ! decodebin ! audioconvert ! r.audio "
+      "filesrc location={cover.png} ! decodebin ! videoconvert ! r.video_0 r.",
+      &r);
+  assert_success (&r);
+  fail_unless (mp4_inspect (r.output, &report));
+  fail_unless_equals_string (report.title, "Given Title");
+  fail_unless_equals_string (report.artist, "Nemo Lab");
+  fail_unless_equals_string (report.album, "Signals");
+  mp4_report_clear (&report);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* ----------------------------------------------- whole pipelines: errors -- */
+
+static void
+assert_fails_with (const gchar * description, GQuark domain, gint code,
+    const gchar * const *phrases)
+{
+  RunResult r;
+  gint nemo_code = -1;
+
+  run_pipeline (description, &r);
+  fail_unless (r.error != NULL, "%s did not fail", description);
+  fail_unless (r.error->domain == domain, "%s: domain %s", r.error->message,
+      g_quark_to_string (r.error->domain));
+  fail_unless_equals_int (r.error->code, code);
+  for (; *phrases; phrases++)
+    fail_unless (strstr (r.error->message, *phrases) != NULL,
+        "“%s” is not in “%s”", *phrases, r.error->message);
+  /* no partial MP4 pushed as if it were whole */
+  fail_unless_equals_uint64 (r.bytes_pushed, 0);
+  fail_unless (r.error_details != NULL);
+  fail_unless (gst_structure_get_int (r.error_details, "nemo-code", &nemo_code));
+  fail_unless_equals_int (nemo_code, 0);
+  run_result_clear (&r);
+}
+
+GST_START_TEST (test_error_missing_file)
+{
+  const gchar *phrases[] = { "no-such-song.mp3", "does not exist", NULL };
+
+  assert_fails_with ("nemorender name=r audio-uri=/nonexistent/no-such-song.mp3 "
+      "visual-uri={cover.jpg}", GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_NOT_FOUND, phrases);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_error_corrupt_audio)
+{
+  const gchar *phrases[] = { "garbage.mp3", "MP3", NULL };
+
+  assert_fails_with ("nemorender name=r audio-uri={garbage.mp3} "
+      "visual-uri={cover.jpg}", GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+      phrases);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_error_no_samples)
+{
+  const gchar *phrases[] = { "no-samples.mp3", NULL };
+
+  assert_fails_with ("nemorender name=r audio-uri={no-samples.mp3} "
+      "visual-uri={cover.jpg}", GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+      phrases);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_error_huge_image)
+{
+  const gchar *phrases[] = { "huge.png", "20000", "16384", NULL };
+
+  assert_fails_with ("nemorender name=r audio-uri={tone.mp3} "
+      "visual-uri={huge.png}", GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+      phrases);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_error_no_audio)
+{
+  const gchar *phrases[] = { "audio-uri", "audio pad", NULL };
+
+  assert_fails_with ("nemorender name=r visual-uri={cover.jpg}",
+      GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT, phrases);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_error_picture_as_song)
+{
+  const gchar *phrases[] = { "cover.png", "picture, not a song", NULL };
+
+  assert_fails_with ("nemorender name=r audio-uri={cover.png} "
+      "visual-uri={cover.jpg}", GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+      phrases);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_error_bad_aspect_ratio)
+{
+  const gchar *phrases[] = { "aspect-ratio", "16:9", NULL };
+
+  assert_fails_with ("nemorender name=r aspect-ratio=wide "
+      "audio-uri={tone.mp3} visual-uri={cover.jpg}", GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_SETTINGS, phrases);
+}
+GST_END_TEST;
+
+/* Stopping mid-render returns promptly and pushes nothing. */
+GST_START_TEST (test_stop_while_rendering)
+{
+  g_autofree gchar *desc = expand_paths ("nemorender name=r "
+      "audio-uri={tone.wav} visual-uri={clip.mp4} ! fakesink name=s");
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  /* wait until frames are being encoded, then stop */
+  for (;;) {
+    const GstStructure *s;
+
+    msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+    fail_unless (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT);
+    s = gst_message_get_structure (msg);
+    if (gst_structure_has_name (s, "nemorender-progress")
+        && g_str_equal (gst_structure_get_string (s, "stage"), "encode")) {
+      gst_message_unref (msg);
+      break;
+    }
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+}
+GST_END_TEST;
+
+static Suite *
+nemorender_suite (void)
+{
+  Suite *s = suite_create ("nemorender");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_pads_and_templates);
+  tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_harness_still_frame);
+  tcase_add_test (tc, test_uri_inputs_1080p);
+  tcase_add_test (tc, test_pad_inputs);
+  tcase_add_test (tc, test_endless_imagefreeze);
+  tcase_add_test (tc, test_endless_videotestsrc);
+  tcase_add_test (tc, test_short_clip_loops);
+  tcase_add_test (tc, test_max_duration_and_aspect);
+  tcase_add_test (tc, test_tags_and_title_property);
+  tcase_add_test (tc, test_error_missing_file);
+  tcase_add_test (tc, test_error_corrupt_audio);
+  tcase_add_test (tc, test_error_no_samples);
+  tcase_add_test (tc, test_error_huge_image);
+  tcase_add_test (tc, test_error_no_audio);
+  tcase_add_test (tc, test_error_picture_as_song);
+  tcase_add_test (tc, test_error_bad_aspect_ratio);
+  tcase_add_test (tc, test_stop_while_rendering);
+  return s;
+}
+
+GST_CHECK_MAIN (nemorender);
