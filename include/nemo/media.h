@@ -92,7 +92,26 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoVideoReader, nemo_video_reader_free)
  * The @path given to a spool constructor is a base name without extension:
  * the spool adds the one that fits what it writes (".wav", ".mkv", ".mp3",
  * ".aac", ".jpg", ".png", ".ts"); nemo_spool_get_path() returns the result.
- * A spool is written from one thread at a time. */
+ * A spool is written from one thread at a time.
+ *
+ * What each spool writes:
+ * - raw audio: a WAV (RF64 past 4 GB) of the samples as they come; the
+ *   duration is samples / rate (pts are not used, gaps are not filled).
+ * - raw video: lossless H.264 (yuv420p, or yuv444p for odd sizes) in
+ *   Matroska with the buffers' pts (-1: frames counted at the frame rate).
+ *   A run of identical frames is stored as one frame lasting the whole run,
+ *   so a spool with one distinct frame is a one-frame .mkv that
+ *   nemo_media_probe() calls an IMAGE.  nemo_spool_write() takes a frame
+ *   packed as GStreamer lays it out by default (rows padded to 4 bytes,
+ *   planes back to back).  The duration is the last pts + one frame.
+ * - MP3 / AAC (ADTS): the bytes as they come.  Frames are not parsed, so
+ *   the duration is the pts of the last buffer (its own length not
+ *   counted).
+ * - JPEG / PNG: an image pad carries a still: the first picture is the
+ *   file, later ones are only counted.
+ * - H.264: the access units in MPEG-TS with their pts (required); the
+ *   dts are derived from the pts (see src/media/spool-ts.c).  The duration
+ *   is the last pts + the smallest pts step. */
 
 typedef enum
 {
@@ -151,7 +170,8 @@ gboolean nemo_spool_write_video (NemoSpool * spool, const guint8 * const planes[
     const gint strides[4], gint64 pts_us, GError ** error);
 /* Stream time covered so far (end of the last buffer), in µs. */
 gint64 nemo_spool_get_duration (NemoSpool * spool);
-/* Number of buffers (for video: distinct frames after folding) written. */
+/* Number of buffers (for raw video: distinct frames after folding; for
+ * JPEG/PNG: pictures received, of which the first is stored) written. */
 guint64 nemo_spool_get_count (NemoSpool * spool);
 /* Close the file; nemo_spool_get_path() is then a complete input. */
 gboolean nemo_spool_finish (NemoSpool * spool, GError ** error);
