@@ -21,7 +21,7 @@ ff -f lavfi -i "aevalsrc=exprs='
    -c:a libmp3lame -b:a 192k -metadata title="Demo Song" -metadata artist="nemorender" \
    "$out/song.mp3"
 # A square cover: a warm gradient with a sun and a horizon line.
-ff -f lavfi -i "gradients=s=1000x1000:c0=0xff7a18:c1=0x7b2ff7:x0=0:y0=0:x1=1000:y1=1000:d=1" \
+ff -f lavfi -i "gradients=s=1000x1000:c0=0xff7a18:c1=0x7b2ff7:x0=500:y0=0:x1=500:y1=1000:seed=7:d=1" \
    -vf "format=rgb24,geq=r='if(lt(hypot(X-500,Y-470),170),255,r(X,Y))':g='if(lt(hypot(X-500,Y-470),170),214,g(X,Y))':b='if(lt(hypot(X-500,Y-470),170),120,b(X,Y))',drawbox=x=0:y=640:w=1000:h=360:color=0x1b1035@0.9:t=fill" \
    -frames:v 1 "$out/cover.png"
 

@@ -944,7 +944,9 @@ gst_nemo_render_loop (GstNemoRender * self)
   if (!wait_for_inputs (self))
     goto pause;
 
-  stream_id = gst_pad_create_stream_id (self->srcpad, GST_ELEMENT (self), NULL);
+  /* several sink pads: no single upstream id to derive ours from */
+  stream_id = g_strdup_printf ("%08x%08x%08x%08x", g_random_int (),
+      g_random_int (), g_random_int (), g_random_int ());
   gst_pad_push_event (self->srcpad, gst_event_new_stream_start (stream_id));
 
   output = g_build_filename (self->tmpdir, "video.mp4", NULL);

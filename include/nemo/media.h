@@ -153,7 +153,9 @@ NemoSpool *nemo_spool_new_raw_audio (const gchar * path,
     NemoSampleFormat format, gint rate, gint channels, GError ** error);
 /* Raw video frames.  Runs of identical frames are folded into one (an
  * endless imagefreeze costs one frame); changing frames are stored
- * losslessly-compressed, so a spool of one frame is a still image. */
+ * losslessly-compressed, so a spool of one frame is a still image.
+ * @fps_n 0 (with @fps_d 1) is an unknown or variable rate, as image
+ * decoders announce a still: frames are then placed by their pts. */
 NemoSpool *nemo_spool_new_raw_video (const gchar * path,
     NemoPixelFormat format, gint width, gint height, gint fps_n, gint fps_d,
     GError ** error);

@@ -69,7 +69,8 @@ open_encoder (NemoSpoolVideo * video, const gchar * path, gint fps_n,
   video->enc->pix_fmt = video->width % 2 == 0 && video->height % 2 == 0 ?
       AV_PIX_FMT_YUV420P : AV_PIX_FMT_YUV444P;
   video->enc->time_base = AV_TIME_BASE_Q;
-  video->enc->framerate = (AVRational) { fps_n, fps_d };
+  if (fps_n > 0)
+    video->enc->framerate = (AVRational) { fps_n, fps_d };
   video->enc->max_b_frames = 0;
   if (video->mux->oformat->flags & AVFMT_GLOBALHEADER)
     video->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
@@ -116,10 +117,11 @@ nemo_spool_video_new (const gchar * path, NemoPixelFormat format,
 
   if (to_av_format (format) == AV_PIX_FMT_NONE || width <= 0 || height <= 0
       || width > NEMO_MAX_IMAGE_SIDE || height > NEMO_MAX_IMAGE_SIDE
-      || fps_n <= 0 || fps_d <= 0) {
+      || fps_n < 0 || fps_d <= 0) {
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
         "Cannot record raw video in format %d at %d×%d, %d/%d fps for “%s”: "
-        "give a known format, a size of 1 to %d px a side and a frame rate.",
+        "give a known format, a size of 1 to %d px a side and a frame rate "
+        "(0/1 for a still or a variable rate).",
         format, width, height, fps_n, fps_d, path, NEMO_MAX_IMAGE_SIDE);
     return NULL;
   }
@@ -128,7 +130,10 @@ nemo_spool_video_new (const gchar * path, NemoPixelFormat format,
   video->in_format = to_av_format (format);
   video->width = width;
   video->height = height;
-  video->frame_us = av_rescale (G_USEC_PER_SEC, fps_d, fps_n);
+  /* a still (0/1, as image decoders send) lasts one nominal 30 fps frame
+   * until a later frame or the end says otherwise */
+  video->frame_us = fps_n > 0 ? av_rescale (G_USEC_PER_SEC, fps_d, fps_n) :
+      G_USEC_PER_SEC / 30;
   video->durations = g_array_new (FALSE, FALSE, sizeof (gint64));
   video->pkt = av_packet_alloc ();
 

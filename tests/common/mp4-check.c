@@ -175,9 +175,10 @@ mp4_report_clear (Mp4Report * r)
 
 void
 mp4_assert_contract (const Mp4Report * r, gint width, gint height, gint fps,
-    gdouble audio_duration_s)
+    gdouble source_duration_s, gdouble tolerance_s)
 {
   gdouble frame = 1.0 / fps;
+  gdouble audio_duration_s = r->audio_duration_s;
 
   g_assert_true (r->moov_before_mdat);
   g_assert_cmpuint (r->n_video_streams, ==, 1);
@@ -201,6 +202,8 @@ mp4_assert_contract (const Mp4Report * r, gint width, gint height, gint fps,
   g_assert_cmpint (r->sample_rate, ==, 48000);
   g_assert_cmpint (r->channels, ==, 2);
 
+  g_assert_cmpfloat_with_epsilon (audio_duration_s, source_duration_s,
+      tolerance_s);
   /* the duration is the song's within one frame; the video covers it */
   g_assert_cmpfloat_with_epsilon (r->duration_s, audio_duration_s, frame);
   g_assert_cmpfloat_with_epsilon (r->video_duration_s, audio_duration_s, frame);

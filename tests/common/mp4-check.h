@@ -36,9 +36,11 @@ typedef struct
 gboolean mp4_inspect (const gchar * path, Mp4Report * report);
 void mp4_report_clear (Mp4Report * report);
 
-/* Assert every point of the output contract. */
+/* Assert every point of the output contract: the sound lasts
+ * @source_duration_s (± @tolerance_s) and the video and the file last as
+ * long as the sound, within one frame. */
 void mp4_assert_contract (const Mp4Report * report, gint width, gint height,
-    gint fps, gdouble audio_duration_s);
+    gint fps, gdouble source_duration_s, gdouble tolerance_s);
 
 /* The frame shown at @t_s as packed RGB24, width*height*3 bytes (g_free). */
 guint8 *mp4_frame_rgb (const gchar * path, gdouble t_s, gint * width,

@@ -11,6 +11,10 @@
 /* The test tone is 8.000 s; small frames keep the suite quick. */
 #define TONE_S 8.0
 #define SMALL "width=320 height=180"
+/* How far the sound in the MP4 may be from the source's length: ours
+ * decodes exactly; GStreamer's MP3/Vorbis decoders keep codec padding. */
+#define EXACT 0.001
+#define GST_DECODED 0.1
 
 static gchar *
 data_path (const gchar * name)
@@ -208,7 +212,7 @@ GST_START_TEST (test_pads_and_templates)
   fail_unless (audio != NULL);
   fail_unless_equals_string (GST_PAD_NAME (audio), "audio");
   /* at most one audio pad */
-  audio2 = gst_element_request_pad_simple (render, "audio");
+  ASSERT_CRITICAL (audio2 = gst_element_request_pad_simple (render, "audio"));
   fail_unless (audio2 == NULL);
 
   v0 = gst_element_request_pad_simple (render, "video_%u");
@@ -331,7 +335,7 @@ GST_START_TEST (test_harness_still_frame)
       "video/x-raw, format=I420, width=64, height=64, framerate=0/1");
   gst_harness_play (hsrc);
 
-  /* 2 s of a quiet square wave in 10 buffers */
+  /* 1 s of a quiet square wave in 10 buffers */
   for (i = 0; i < 10; i++) {
     gint16 *s;
     gint n;
@@ -342,7 +346,7 @@ GST_START_TEST (test_harness_still_frame)
     for (n = 0; n < 4410 * 2; n++)
       s[n] = ((n / 2) / 50) % 2 ? 3000 : -3000;
     gst_buffer_unmap (buf, &map);
-    GST_BUFFER_PTS (buf) = i * GST_SECOND / 5;
+    GST_BUFFER_PTS (buf) = i * GST_SECOND / 10;
     fail_unless_equals_int (gst_harness_push (ha, buf), GST_FLOW_OK);
   }
   fail_unless (gst_harness_push_event (ha, gst_event_new_eos ()));
@@ -395,7 +399,7 @@ GST_START_TEST (test_harness_still_frame)
   fail_unless (write (fd, mp4->data, mp4->len) == (gssize) mp4->len);
   close (fd);
   fail_unless (mp4_inspect (path, &report));
-  mp4_assert_contract (&report, 320, 240, 30, 2.0);
+  mp4_assert_contract (&report, 320, 240, 30, 1.0, EXACT);
   mp4_report_clear (&report);
   {
     gint w, h;
@@ -425,7 +429,7 @@ GST_START_TEST (test_uri_inputs_1080p)
       &r);
   assert_success (&r);
   fail_unless (mp4_inspect (r.output, &report));
-  mp4_assert_contract (&report, 1920, 1080, 30, TONE_S);
+  mp4_assert_contract (&report, 1920, 1080, 30, TONE_S, EXACT);
   /* the song's tags went into the MP4 */
   fail_unless_equals_string (report.title, "Test Tone");
   fail_unless_equals_string (report.artist, "Nemo Lab");
@@ -455,7 +459,7 @@ GST_START_TEST (test_pad_inputs)
       "r.", &r);
   assert_success (&r);
   fail_unless (mp4_inspect (r.output, &report));
-  mp4_assert_contract (&report, 320, 180, 30, TONE_S);
+  mp4_assert_contract (&report, 320, 180, 30, TONE_S, EXACT);
   mp4_report_clear (&report);
   assert_shows_cover (r.output, 6.0);
 
@@ -495,7 +499,7 @@ GST_START_TEST (test_endless_imagefreeze)
       "r.video_0 r.", &r);
   assert_success (&r);
   fail_unless (mp4_inspect (r.output, &report));
-  mp4_assert_contract (&report, 320, 180, 30, TONE_S);
+  mp4_assert_contract (&report, 320, 180, 30, TONE_S, GST_DECODED);
   mp4_report_clear (&report);
   assert_shows_cover (r.output, 7.5);
   run_result_clear (&r);
@@ -514,7 +518,7 @@ GST_START_TEST (test_endless_videotestsrc)
       "r.video_0 r.", &r);
   assert_success (&r);
   fail_unless (mp4_inspect (r.output, &report));
-  mp4_assert_contract (&report, 320, 180, 30, 3.0);
+  mp4_assert_contract (&report, 320, 180, 30, 3.0, EXACT);
   mp4_report_clear (&report);
   run_result_clear (&r);
 }
@@ -535,7 +539,7 @@ GST_START_TEST (test_short_clip_loops)
       "uridecodebin uri=file://{clip.mp4} ! videoconvert ! r.video_0 r.", &r);
   assert_success (&r);
   fail_unless (mp4_inspect (r.output, &report));
-  mp4_assert_contract (&report, 320, 180, 30, TONE_S);
+  mp4_assert_contract (&report, 320, 180, 30, TONE_S, GST_DECODED);
   mp4_report_clear (&report);
 
   a = mp4_frame_rgb (r.output, 0.5, &w, &h);
@@ -558,7 +562,7 @@ GST_START_TEST (test_max_duration_and_aspect)
       "max-duration=2500000000 audio-uri={tone.m4a} visual-uri={wide.png}", &r);
   assert_success (&r);
   fail_unless (mp4_inspect (r.output, &report));
-  mp4_assert_contract (&report, 180, 320, 30, 2.5);
+  mp4_assert_contract (&report, 180, 320, 30, 2.5, EXACT);
   mp4_report_clear (&report);
   run_result_clear (&r);
 }

@@ -873,6 +873,40 @@ test_spool_raw_video_still (void)
   remove_dir (dir);
 }
 
+/* A still from an image decoder: rate 0/1, one frame with pts 0, then the
+ * end.  It is an image, pixel for pixel. */
+static void
+test_spool_raw_video_unknown_rate (void)
+{
+  gchar *dir = make_dir ();
+  g_autofree gchar *base = g_build_filename (dir, "cover", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NemoSpool) spool = NULL;
+  g_autoptr (NemoMediaInfo) info = NULL;
+  AVFrame *frame;
+  Picture pic;
+
+  picture_init (&pic);
+  fill_i420 (pic.planes, pic.strides, 5);
+  spool = nemo_spool_new_raw_video (base, NEMO_PIXEL_I420, W, H, 0, 1,
+      &error);
+  g_assert_no_error (error);
+  write_picture (spool, &pic, 0);
+  g_assert_true (nemo_spool_finish (spool, &error));
+  g_assert_no_error (error);
+
+  info = nemo_media_probe (nemo_spool_get_path (spool), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (info->kind, ==, NEMO_MEDIA_IMAGE);
+  frame = nemo_media_decode_image (nemo_spool_get_path (spool), &error);
+  g_assert_no_error (error);
+  g_assert_true (frame_is_i420 (frame, pic.planes, pic.strides));
+  av_frame_free (&frame);
+
+  g_free (pic.buf);
+  remove_dir (dir);
+}
+
 /* Packed NV12 buffers through nemo_spool_write: converted to I420 without
  * loss. */
 static void
@@ -1172,7 +1206,7 @@ test_spool_errors (void)
   g_assert_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
 
-  spool = nemo_spool_new_raw_video ("/tmp/v", NEMO_PIXEL_RGBA, 640, 360, 0, 1,
+  spool = nemo_spool_new_raw_video ("/tmp/v", NEMO_PIXEL_RGBA, 640, 360, -1, 1,
       &error);
   g_assert_null (spool);
   g_assert_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT);
@@ -1217,6 +1251,8 @@ main (int argc, char **argv)
       test_video_reader_still_and_errors);
   g_test_add_func ("/media/spool/raw-video", test_spool_raw_video);
   g_test_add_func ("/media/spool/raw-video-still", test_spool_raw_video_still);
+  g_test_add_func ("/media/spool/raw-video-unknown-rate",
+      test_spool_raw_video_unknown_rate);
   g_test_add_func ("/media/spool/raw-video-packed",
       test_spool_raw_video_packed);
   g_test_add_func ("/media/spool/raw-audio", test_spool_raw_audio);

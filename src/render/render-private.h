@@ -1,0 +1,109 @@
+/* nemorender local renderer: the pieces behind nemo_render_draft().
+ *
+ *   soundtrack.c  pass 1: mix the draft's audio, encode AAC, count samples
+ *   layout.c      a source picture -> an output frame (fit over blurred fill)
+ *   timeline.c    the video track: which picture is shown at a time
+ *   encoder.c     H.264 with the contract's settings
+ *   mux.c         MP4 with audio and video interleaved, moov first
+ *   render.c      options, the two passes, the still-image fast path
+ */
+#ifndef NEMO_RENDER_PRIVATE_H
+#define NEMO_RENDER_PRIVATE_H
+
+#include <nemo/render.h>
+#include <libavcodec/avcodec.h>
+
+G_BEGIN_DECLS
+
+/* Called with the share of a pass done, 0-100. */
+typedef void (*NemoPassProgressFunc) (gdouble percent, gpointer user_data);
+
+/* ---- soundtrack.c ---- */
+
+typedef struct
+{
+  GPtrArray *packets;           /* AVPacket*, AAC-LC, time base 1/NEMO_AUDIO_RATE */
+  AVCodecParameters *codecpar;
+  gint64 n_samples;             /* the render's exact duration */
+} NemoSoundtrack;
+
+NemoSoundtrack *nemo_soundtrack_encode (const NemoDraft * draft,
+    gint64 max_duration_us, NemoPassProgressFunc progress,
+    gpointer progress_data, GCancellable * cancellable, GError ** error);
+void nemo_soundtrack_free (NemoSoundtrack * soundtrack);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoSoundtrack, nemo_soundtrack_free)
+
+/* ---- layout.c ---- */
+
+typedef struct _NemoLayout NemoLayout;
+
+NemoLayout *nemo_layout_new (gint width, gint height);
+/* A new yuv420p frame of the output size showing @picture. */
+AVFrame *nemo_layout_draw (NemoLayout * layout, const AVFrame * picture,
+    GError ** error);
+void nemo_layout_free (NemoLayout * layout);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoLayout, nemo_layout_free)
+
+/* A yuv420p frame of one colour (0xRRGGBB), BT.709 TV range. */
+AVFrame *nemo_layout_plain_frame (gint width, gint height, guint32 rgb,
+    GError ** error);
+
+/* ---- timeline.c ---- */
+
+typedef struct _NemoTimeline NemoTimeline;
+
+NemoTimeline *nemo_timeline_new (const NemoDraft * draft, gint width,
+    gint height, GError ** error);
+/* The output frame shown at @t_us; @t_us increases from call to call.  The
+ * frame belongs to the timeline and is valid until the next call; the caller
+ * may set its pts. */
+AVFrame *nemo_timeline_frame_at (NemoTimeline * timeline, gint64 t_us,
+    GError ** error);
+/* TRUE when the same frame (one still, or none) is shown from 0 to
+ * @duration_us. */
+gboolean nemo_timeline_is_static (NemoTimeline * timeline,
+    gint64 duration_us);
+void nemo_timeline_free (NemoTimeline * timeline);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoTimeline, nemo_timeline_free)
+
+/* ---- encoder.c ---- */
+
+typedef struct _NemoVideoEncoder NemoVideoEncoder;
+
+/* Receives each encoded packet (time base 1/fps); the packet is the
+ * encoder's and is unreferenced after the call. */
+typedef gboolean (*NemoPacketFunc) (AVPacket * packet, gpointer user_data,
+    GError ** error);
+
+NemoVideoEncoder *nemo_video_encoder_new (gint width, gint height, gint fps_n,
+    gint fps_d, GError ** error);
+/* Frames in a GOP: round (fps / 2), at least 1. */
+gint nemo_video_encoder_get_gop (NemoVideoEncoder * encoder);
+const AVCodecContext *nemo_video_encoder_get_context (NemoVideoEncoder *
+    encoder);
+/* Encode @frame (its pts is the frame index), or flush with NULL. */
+gboolean nemo_video_encoder_encode (NemoVideoEncoder * encoder,
+    AVFrame * frame, NemoPacketFunc func, gpointer user_data, GError ** error);
+void nemo_video_encoder_free (NemoVideoEncoder * encoder);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoVideoEncoder, nemo_video_encoder_free)
+
+/* ---- mux.c ---- */
+
+typedef struct _NemoMuxer NemoMuxer;
+
+/* @draft's metadata title/artist/album become the MP4's tags. */
+NemoMuxer *nemo_muxer_open (const gchar * path,
+    const AVCodecContext * video, const NemoSoundtrack * soundtrack,
+    const NemoDraft * draft, GError ** error);
+/* Write a video packet in the encoder's time base, with the soundtrack's
+ * packets up to its time before it.  @packet is left blank. */
+gboolean nemo_muxer_write_video (NemoMuxer * muxer, AVPacket * packet,
+    GError ** error);
+/* The rest of the soundtrack, then the index (moved to the front). */
+gboolean nemo_muxer_finish (NemoMuxer * muxer, GError ** error);
+void nemo_muxer_free (NemoMuxer * muxer);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoMuxer, nemo_muxer_free)
+
+G_END_DECLS
+
+#endif

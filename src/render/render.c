@@ -1,0 +1,322 @@
+/* nemo_render_draft(): a draft in, an MP4 out, in two passes.
+ *
+ * Pass 1 (PREPARE) mixes and encodes the soundtrack; its sample count fixes
+ * the duration.  Pass 2 (ENCODE) draws ceil (duration * fps) frames, so the
+ * video covers the sound and ends less than a frame after it, encodes them
+ * and muxes them with the sound.
+ *
+ * The still-image fast path: when the whole video is one unchanging frame
+ * (a cover held for the song), every closed GOP encodes the same picture.
+ * We encode the first two GOPs, keep the packets of the second (the first
+ * carries the encoder's start-up), and write copies of it with shifted
+ * timestamps for every following full GOP; the last GOP (full or partial) is
+ * encoded for real after the second, and shifted into place.  Closed GOPs
+ * start with an IDR, where x264 resets frame_num and POC, so each copy
+ * decodes on its own and the stream is valid.  An 8 s cover video costs
+ * three GOPs of encoding instead of 240 frames.
+ */
+#include "render-private.h"
+
+#include <nemo/error.h>
+#include <nemo/media.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#define MIN_SIDE 16
+#define MAX_SIDE 8192
+
+typedef struct
+{
+  const NemoRenderOptions *options;
+  NemoTimeline *timeline;
+  NemoVideoEncoder *encoder;
+  NemoMuxer *muxer;
+  gint64 n_frames;
+  gint64 gop;
+  gint64 frames_done;
+  gint last_percent;
+  /* the still-image fast path */
+  GPtrArray *steady_gop;        /* AVPacket*: the second GOP */
+  GPtrArray *tail;              /* AVPacket*: what was encoded after it */
+} Render;
+
+void
+nemo_render_options_init (NemoRenderOptions * options)
+{
+  g_return_if_fail (options != NULL);
+
+  memset (options, 0, sizeof (*options));
+  options->width = 1920;
+  options->height = 1080;
+  options->fps_n = 30;
+  options->fps_d = 1;
+}
+
+static gboolean
+validate_options (const NemoRenderOptions * options, const gchar * path,
+    GError ** error)
+{
+  if (options->width < MIN_SIDE || options->width > MAX_SIDE
+      || options->height < MIN_SIDE || options->height > MAX_SIDE
+      || options->width % 2 || options->height % 2) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
+        "The output size %dx%d cannot be encoded: width and height must be "
+        "even numbers from %d to %d, e.g. 1920x1080.", options->width,
+        options->height, MIN_SIDE, MAX_SIDE);
+    return FALSE;
+  }
+  if (options->fps_n <= 0 || options->fps_d <= 0) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
+        "The frame rate %d/%d is not valid: use a positive fraction such as "
+        "30/1 or 30000/1001.", options->fps_n, options->fps_d);
+    return FALSE;
+  }
+  if (options->max_duration_us < 0) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
+        "The maximum duration %" G_GINT64_FORMAT " µs is negative: use 0 "
+        "for no limit.", options->max_duration_us);
+    return FALSE;
+  }
+  if (path == NULL || path[0] == '\0') {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
+        "No output file was given: pass the path of the MP4 to write.");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+report_prepare (gdouble percent, gpointer user_data)
+{
+  const NemoRenderOptions *options = user_data;
+
+  options->progress (NEMO_RENDER_STAGE_PREPARE, percent,
+      options->progress_data);
+}
+
+static gboolean
+check_cancelled (Render * render, GError ** error)
+{
+  if (!g_cancellable_is_cancelled (render->options->cancellable))
+    return TRUE;
+  g_set_error (error, NEMO_ERROR, NEMO_ERROR_CANCELLED,
+      "The render was cancelled.");
+  return FALSE;
+}
+
+/* Count @n frames as done and report each new whole percent. */
+static void
+count_frames (Render * render, gint64 n)
+{
+  gint percent;
+
+  render->frames_done += n;
+  percent = (gint) (render->frames_done * 100 / render->n_frames);
+  if (render->options->progress == NULL || percent == render->last_percent)
+    return;
+  render->last_percent = percent;
+  render->options->progress (NEMO_RENDER_STAGE_ENCODE, percent,
+      render->options->progress_data);
+}
+
+static gint64
+frame_time_us (const Render * render, gint64 index)
+{
+  return index * G_USEC_PER_SEC * render->options->fps_d /
+      render->options->fps_n;
+}
+
+static gboolean
+write_packet (AVPacket * packet, gpointer user_data, GError ** error)
+{
+  Render *render = user_data;
+
+  return nemo_muxer_write_video (render->muxer, packet, error);
+}
+
+/* The plain path: draw and encode every frame. */
+static gboolean
+encode_every_frame (Render * render, GError ** error)
+{
+  gint64 i;
+
+  for (i = 0; i < render->n_frames; i++) {
+    AVFrame *frame;
+
+    if (!check_cancelled (render, error))
+      return FALSE;
+    frame = nemo_timeline_frame_at (render->timeline,
+        frame_time_us (render, i), error);
+    if (frame == NULL)
+      return FALSE;
+    frame->pts = i;
+    if (!nemo_video_encoder_encode (render->encoder, frame, write_packet,
+            render, error))
+      return FALSE;
+    count_frames (render, 1);
+  }
+  return nemo_video_encoder_encode (render->encoder, NULL, write_packet,
+      render, error);
+}
+
+/* Fast path, real encoding: GOPs 1 and 2 are written (GOP 2 is also kept),
+ * what comes after is kept for the end. */
+static gboolean
+keep_still_packet (AVPacket * packet, gpointer user_data, GError ** error)
+{
+  Render *render = user_data;
+
+  if (packet->pts >= 2 * render->gop) {
+    g_ptr_array_add (render->tail, av_packet_clone (packet));
+    return TRUE;
+  }
+  if (packet->pts >= render->gop)
+    g_ptr_array_add (render->steady_gop, av_packet_clone (packet));
+  return nemo_muxer_write_video (render->muxer, packet, error);
+}
+
+static gboolean
+write_shifted (Render * render, GPtrArray * packets, gint64 shift,
+    GError ** error)
+{
+  AVPacket *copy = av_packet_alloc ();
+  gboolean ret = TRUE;
+  guint i;
+
+  for (i = 0; i < packets->len && ret; i++) {
+    ret = av_packet_ref (copy, g_ptr_array_index (packets, i)) == 0;
+    if (!ret) {
+      g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
+          "Out of memory while copying video packets.");
+      break;
+    }
+    copy->pts += shift;
+    copy->dts += shift;
+    ret = nemo_muxer_write_video (render->muxer, copy, error);
+    av_packet_unref (copy);
+  }
+  av_packet_free (&copy);
+  return ret;
+}
+
+static gboolean
+encode_one_still (Render * render, GError ** error)
+{
+  gint64 gop = render->gop;
+  /* The last GOP is encoded for real so GOP 2 is the steady-state one,
+   * followed by an IDR like every copy of it. */
+  gint64 tail_frames = render->n_frames % gop ? render->n_frames % gop : gop;
+  gint64 copies = (render->n_frames - 2 * gop - tail_frames) / gop;
+  AVFrame *frame;
+  gint64 i;
+
+  frame = nemo_timeline_frame_at (render->timeline, 0, error);
+  if (frame == NULL)
+    return FALSE;
+  for (i = 0; i < 2 * gop + tail_frames; i++) {
+    if (!check_cancelled (render, error))
+      return FALSE;
+    frame->pts = i;
+    if (!nemo_video_encoder_encode (render->encoder, frame, keep_still_packet,
+            render, error))
+      return FALSE;
+    count_frames (render, 1);
+  }
+  if (!nemo_video_encoder_encode (render->encoder, NULL, keep_still_packet,
+          render, error))
+    return FALSE;
+
+  for (i = 1; i <= copies; i++) {
+    if (!check_cancelled (render, error)
+        || !write_shifted (render, render->steady_gop, i * gop, error))
+      return FALSE;
+    count_frames (render, gop);
+  }
+  return write_shifted (render, render->tail, copies * gop, error);
+}
+
+/* The one place that picks the path. */
+static gboolean
+encode_video (Render * render, gint64 duration_us, GError ** error)
+{
+  if (render->gop >= 2 && render->n_frames >= 3 * render->gop
+      && nemo_timeline_is_static (render->timeline, duration_us))
+    return encode_one_still (render, error);
+  return encode_every_frame (render, error);
+}
+
+static void
+packet_free (gpointer packet)
+{
+  av_packet_free ((AVPacket **) & packet);
+}
+
+static void
+render_clear (Render * render)
+{
+  g_clear_pointer (&render->muxer, nemo_muxer_free);
+  g_clear_pointer (&render->encoder, nemo_video_encoder_free);
+  g_clear_pointer (&render->timeline, nemo_timeline_free);
+  g_clear_pointer (&render->steady_gop, g_ptr_array_unref);
+  g_clear_pointer (&render->tail, g_ptr_array_unref);
+}
+
+gboolean
+nemo_render_draft (const NemoDraft * draft,
+    const NemoRenderOptions * options, const gchar * output_path,
+    GError ** error)
+{
+  g_autoptr (NemoSoundtrack) soundtrack = NULL;
+  Render render = { 0 };
+  gint64 duration_us, samples_per_frame_den;
+  gboolean ret = FALSE;
+
+  g_return_val_if_fail (draft != NULL, FALSE);
+  g_return_val_if_fail (options != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!validate_options (options, output_path, error))
+    return FALSE;
+
+  render.options = options;
+  render.steady_gop = g_ptr_array_new_with_free_func (packet_free);
+  render.tail = g_ptr_array_new_with_free_func (packet_free);
+
+  soundtrack = nemo_soundtrack_encode (draft, options->max_duration_us,
+      options->progress ? report_prepare : NULL, (gpointer) options,
+      options->cancellable, error);
+  if (soundtrack == NULL)
+    goto end;
+  duration_us = soundtrack->n_samples * G_USEC_PER_SEC / NEMO_AUDIO_RATE;
+  samples_per_frame_den = (gint64) NEMO_AUDIO_RATE * options->fps_d;
+  render.n_frames = (soundtrack->n_samples * options->fps_n
+      + samples_per_frame_den - 1) / samples_per_frame_den;
+
+  render.timeline = nemo_timeline_new (draft, options->width,
+      options->height, error);
+  if (render.timeline == NULL)
+    goto end;
+  render.encoder = nemo_video_encoder_new (options->width, options->height,
+      options->fps_n, options->fps_d, error);
+  if (render.encoder == NULL)
+    goto end;
+  render.gop = nemo_video_encoder_get_gop (render.encoder);
+  render.muxer = nemo_muxer_open (output_path,
+      nemo_video_encoder_get_context (render.encoder), soundtrack, draft,
+      error);
+  if (render.muxer == NULL)
+    goto end;
+
+  if (options->progress)
+    options->progress (NEMO_RENDER_STAGE_ENCODE, 0, options->progress_data);
+  if (!encode_video (&render, duration_us, error)
+      || !nemo_muxer_finish (render.muxer, error))
+    goto end;
+  ret = TRUE;
+
+end:
+  render_clear (&render);
+  if (!ret)
+    g_unlink (output_path);
+  return ret;
+}

@@ -1,0 +1,228 @@
+/* The video side of a draft: which picture is on screen at a time.
+ *
+ * Every "still" and "clip" segment with a source in the draft's video tracks
+ * is a picture on the timeline.  At a time, the picture shown is the one
+ * that started last among those covering it (a later segment replaces an
+ * earlier one that runs "to the end"); with none, a plain dark frame.
+ * Pictures are opened when first shown and closed once their time is past.
+ */
+#include "render-private.h"
+
+#include <nemo/error.h>
+#include <nemo/media.h>
+
+/* What the screen shows where the draft has no picture. */
+#define EMPTY_FRAME_RGB 0x101418
+
+typedef struct
+{
+  const NemoSegment *segment;
+  gboolean still;
+  gint64 start_us, end_us;      /* end: G_MAXINT64 when the segment runs to the end */
+  AVFrame *frame;               /* a still's output frame, made once */
+  NemoVideoReader *reader;      /* a clip's */
+  NemoLayout *layout;           /* a clip's */
+} Picture;
+
+struct _NemoTimeline
+{
+  gint width, height;
+  GPtrArray *pictures;          /* Picture*, by start time */
+  AVFrame *empty;
+  AVFrame *current;             /* the last clip frame handed out */
+};
+
+static void
+picture_close (Picture * picture)
+{
+  av_frame_free (&picture->frame);
+  g_clear_pointer (&picture->reader, nemo_video_reader_free);
+  g_clear_pointer (&picture->layout, nemo_layout_free);
+}
+
+static void
+picture_free (Picture * picture)
+{
+  picture_close (picture);
+  g_free (picture);
+}
+
+static gint
+compare_start (gconstpointer a, gconstpointer b)
+{
+  const Picture *pa = *(const Picture **) a;
+  const Picture *pb = *(const Picture **) b;
+
+  return (pa->start_us > pb->start_us) - (pa->start_us < pb->start_us);
+}
+
+static Picture *
+picture_new (const NemoSegment * segment)
+{
+  Picture *picture = g_new0 (Picture, 1);
+
+  picture->segment = segment;
+  picture->still = g_strcmp0 (segment->kind, NEMO_SEGMENT_STILL) == 0;
+  picture->start_us = MAX (segment->start_ms, 0) * 1000;
+  picture->end_us = segment->duration_ms < 0 ? G_MAXINT64 :
+      picture->start_us + segment->duration_ms * 1000;
+  return picture;
+}
+
+NemoTimeline *
+nemo_timeline_new (const NemoDraft * draft, gint width, gint height,
+    GError ** error)
+{
+  NemoTimeline *timeline;
+  AVFrame *empty;
+  guint t, s;
+
+  empty = nemo_layout_plain_frame (width, height, EMPTY_FRAME_RGB, error);
+  if (empty == NULL)
+    return NULL;
+
+  timeline = g_new0 (NemoTimeline, 1);
+  timeline->width = width;
+  timeline->height = height;
+  timeline->empty = empty;
+  timeline->pictures =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) picture_free);
+  for (t = 0; t < draft->tracks->len; t++) {
+    const NemoTrack *track = g_ptr_array_index (draft->tracks, t);
+
+    if (track->type != NEMO_TRACK_VIDEO)
+      continue;
+    for (s = 0; s < track->segments->len; s++) {
+      const NemoSegment *segment = g_ptr_array_index (track->segments, s);
+
+      if (segment->source == NULL || segment->source[0] == '\0'
+          || segment->duration_ms == 0)
+        continue;
+      if (g_strcmp0 (segment->kind, NEMO_SEGMENT_STILL) == 0
+          || g_strcmp0 (segment->kind, NEMO_SEGMENT_CLIP) == 0)
+        g_ptr_array_add (timeline->pictures, picture_new (segment));
+    }
+  }
+  /* Stable: at equal starts the later segment of the draft wins. */
+  g_ptr_array_sort (timeline->pictures, compare_start);
+  return timeline;
+}
+
+void
+nemo_timeline_free (NemoTimeline * timeline)
+{
+  if (timeline == NULL)
+    return;
+  g_ptr_array_unref (timeline->pictures);
+  av_frame_free (&timeline->empty);
+  av_frame_free (&timeline->current);
+  g_free (timeline);
+}
+
+static gint
+picture_index_at (NemoTimeline * timeline, gint64 t_us)
+{
+  gint i;
+
+  for (i = (gint) timeline->pictures->len - 1; i >= 0; i--) {
+    Picture *picture = g_ptr_array_index (timeline->pictures, i);
+
+    if (picture->start_us <= t_us && t_us < picture->end_us)
+      return i;
+  }
+  return -1;
+}
+
+static gboolean
+picture_make_still (Picture * picture, gint width, gint height,
+    GError ** error)
+{
+  g_autofree gchar *path = NULL;
+  g_autoptr (NemoLayout) layout = NULL;
+  AVFrame *image;
+
+  path = nemo_media_path_from_uri (picture->segment->source, error);
+  if (path == NULL)
+    return FALSE;
+  image = nemo_media_decode_image (path, error);
+  if (image == NULL)
+    return FALSE;
+  layout = nemo_layout_new (width, height);
+  picture->frame = nemo_layout_draw (layout, image, error);
+  av_frame_free (&image);
+  return picture->frame != NULL;
+}
+
+static AVFrame *
+picture_draw_clip (Picture * picture, gint64 t_us, gint width, gint height,
+    GError ** error)
+{
+  const AVFrame *source;
+
+  if (picture->reader == NULL) {
+    g_autofree gchar *path =
+        nemo_media_path_from_uri (picture->segment->source, error);
+
+    if (path == NULL)
+      return NULL;
+    picture->reader = nemo_video_reader_open (path, error);
+    if (picture->reader == NULL)
+      return NULL;
+    picture->layout = nemo_layout_new (width, height);
+  }
+  source = nemo_video_reader_frame_at (picture->reader,
+      t_us - picture->start_us + MAX (picture->segment->in_ms, 0) * 1000,
+      picture->segment->loop, error);
+  if (source == NULL)
+    return NULL;
+  return nemo_layout_draw (picture->layout, source, error);
+}
+
+AVFrame *
+nemo_timeline_frame_at (NemoTimeline * timeline, gint64 t_us, GError ** error)
+{
+  gint index = picture_index_at (timeline, t_us);
+  Picture *picture;
+  guint i;
+
+  /* Time only moves forward: release what will not be shown again. */
+  for (i = 0; i < timeline->pictures->len; i++) {
+    Picture *past = g_ptr_array_index (timeline->pictures, i);
+    if (past->end_us <= t_us)
+      picture_close (past);
+  }
+  av_frame_free (&timeline->current);
+
+  if (index < 0)
+    return timeline->empty;
+  picture = g_ptr_array_index (timeline->pictures, index);
+  if (picture->still) {
+    if (picture->frame == NULL && !picture_make_still (picture,
+            timeline->width, timeline->height, error))
+      return NULL;
+    return picture->frame;
+  }
+  timeline->current = picture_draw_clip (picture, t_us, timeline->width,
+      timeline->height, error);
+  return timeline->current;
+}
+
+gboolean
+nemo_timeline_is_static (NemoTimeline * timeline, gint64 duration_us)
+{
+  gint index = picture_index_at (timeline, 0);
+  guint i;
+
+  if (index >= 0) {
+    Picture *picture = g_ptr_array_index (timeline->pictures, index);
+    if (!picture->still || picture->end_us < duration_us)
+      return FALSE;
+  }
+  /* Nothing that starts later takes over before the end. */
+  for (i = index + 1; i < timeline->pictures->len; i++) {
+    Picture *later = g_ptr_array_index (timeline->pictures, i);
+    if (later->start_us < duration_us)
+      return FALSE;
+  }
+  return TRUE;
+}
