@@ -1,0 +1,5 @@
+#!/bin/sh
+# Album art + song → a 1080p30 YouTube-ready MP4, inputs given as files.
+#   examples/cover-to-video.sh song.mp3 cover.jpg video.mp4
+set -eu
+gst-launch-1.0 nemorender audio-uri="$1" visual-uri="$2" ! filesink location="$3"

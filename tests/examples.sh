@@ -1,0 +1,29 @@
+#!/bin/sh
+# Run every example launch line on the test media and check that each wrote
+# an MP4 with an H.264 and an AAC stream as long as the song.
+set -eu
+examples=$1
+data=$2
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+check() {
+  streams=$(ffprobe -v error -show_entries stream=codec_name -of csv=p=0 "$1" | sort | tr '\n' ' ')
+  duration=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$1")
+  [ "$streams" = "aac h264 " ] || { echo "FAIL $1: streams are $streams"; exit 1; }
+  echo "$duration $2" | awk '{ d = $1 - $2; if (d < 0) d = -d; exit !(d < 0.1) }' ||
+    { echo "FAIL $1: lasts $duration s, expected $2 s"; exit 1; }
+  echo "ok $(basename "$1"): $streams$duration s"
+}
+
+sh "$examples/cover-to-video.sh" "$data/tone.mp3" "$data/cover.jpg" "$out/a.mp4"
+check "$out/a.mp4" 8
+sh "$examples/cover-to-video-pads.sh" "$data/tone.flac" "$data/cover.png" "$out/b.mp4"
+check "$out/b.mp4" 8
+sh "$examples/shorts.sh" "$data/tone.mp3" "$data/cover.jpg" "$out/c.mp4"
+check "$out/c.mp4" 8
+[ "$(ffprobe -v error -show_entries stream=width,height -of csv=p=0 -select_streams v "$out/c.mp4")" = "1080,1920" ]
+sh "$examples/loop-clip.sh" "$data/tone.wav" "$data/clip.mp4" "$out/d.mp4"
+check "$out/d.mp4" 8
+"$3" "$data/tone.mp3" "$data/cover.png" "$out/e.mp4" "a calm cover video" | tail -1
+check "$out/e.mp4" 8
