@@ -1,0 +1,400 @@
+/* nemorender cloud client: export, status polling, download.
+ *
+ * The draft goes back to the service as it was given (every key intact).
+ * Polling starts poll_interval_ms after the first status, then aims at the
+ * finish the reported progress predicts, never more than 30 s apart, and
+ * waits as long as a 429 asks.  The video is streamed to the data callback
+ * as it arrives; a body that ends before its Content-Length or breaks in a
+ * chunk is an error, never a complete video. */
+#include "cloud-private.h"
+
+#include <math.h>
+#include <string.h>
+
+#define DOWNLOAD_CHUNK (64 * 1024)
+#define POLL_MAX_RATE_LIMITS 10
+
+typedef enum
+{
+  RENDER_RUNNING,
+  RENDER_COMPLETED,
+  RENDER_FAILED,
+} RenderState;
+
+typedef struct
+{
+  RenderState state;
+  gdouble progress;             /* 0-100, or -1 when not reported */
+  const gchar *url;             /* borrowed from the reply, or NULL */
+  const gchar *reason;          /* why it failed, borrowed, or NULL */
+} RenderStatus;
+
+typedef struct
+{
+  const gchar *render_id;
+  JsonNode *draft;
+} ExportRequest;
+
+/* ---- export ----------------------------------------------------------- */
+
+static SoupMessage *
+build_export_request (NemoCloud * cloud, gpointer data, GError ** error)
+{
+  ExportRequest *request = data;
+  SoupMessage *msg = cloud_message_new (cloud, "POST", "/api/render/proxy/lambda");
+  g_autoptr (JsonNode) body = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *object = json_object_new ();
+  JsonObject *output = json_object_new ();
+
+  json_object_set_string_member (object, "id", request->render_id);
+  json_object_set_string_member (object, "sessionId", cloud->session_id);
+  json_object_set_member (object, "draft", json_node_copy (request->draft));
+  json_object_set_string_member (output, "format", "mp4");
+  json_object_set_string_member (output, "quality", "high");
+  json_object_set_object_member (object, "output", output);
+  json_node_take_object (body, object);
+  cloud_message_set_json (msg, body);
+  return msg;
+}
+
+gchar *
+nemo_cloud_export (NemoCloud * cloud, JsonNode * draft,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autofree gchar *our_id = g_strdup_printf ("render_%" G_GINT64_FORMAT,
+      g_get_real_time () / 1000);
+  ExportRequest request = { our_id, draft };
+  CloudCall call = { "start the export", NULL, CLOUD_CALL_SESSION,
+    build_export_request, &request
+  };
+  CloudResponse response;
+  gchar *render_id;
+
+  g_return_val_if_fail (draft != NULL, NULL);
+  if (!cloud_require_session (cloud, call.what, error)
+      || !cloud_call (cloud, &call, &response, cancellable, error))
+    return NULL;
+
+  render_id = cloud_json_id (response.data, "id");
+  if (render_id == NULL)
+    render_id = cloud_json_id (response.data, "render_id");
+  if (render_id == NULL)
+    render_id = cloud_json_id (response.root, "id");
+  if (render_id == NULL)
+    render_id = g_steal_pointer (&our_id);
+  cloud_response_clear (&response);
+
+  g_debug ("render %s", render_id);
+  if (cloud->callbacks.job != NULL)
+    cloud->callbacks.job (cloud->session_id, render_id, cloud->user_data);
+  cloud_progress (cloud, "render", 0.0);
+  return render_id;
+}
+
+/* ---- status ----------------------------------------------------------- */
+
+static SoupMessage *
+build_status_request (NemoCloud * cloud, gpointer data, GError ** error)
+{
+  g_autofree gchar *id = g_uri_escape_string (data, NULL, FALSE);
+  g_autofree gchar *path = g_strdup_printf ("/api/render/proxy/lambda/%s", id);
+
+  return cloud_message_new (cloud, "GET", path);
+}
+
+static gdouble
+json_percent (JsonNode * object_node, const gchar * key)
+{
+  JsonNode *member = cloud_json_member (object_node, key);
+  gdouble value;
+
+  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member))
+    return -1.0;
+  switch (json_node_get_value_type (member)) {
+    case G_TYPE_INT64:
+    case G_TYPE_DOUBLE:
+      value = json_node_get_double (member);
+      break;
+    case G_TYPE_STRING:
+      value = g_ascii_strtod (json_node_get_string (member), NULL);
+      break;
+    default:
+      return -1.0;
+  }
+  return isfinite (value) ? CLAMP (value, 0.0, 100.0) : -1.0;
+}
+
+static const gchar *
+failure_reason (JsonNode * node)
+{
+  static const gchar *const keys[] = { "error", "errorMessage", "reason",
+    "message", "msg"
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (keys); i++) {
+    const gchar *reason = cloud_json_string (node, keys[i]);
+
+    if (reason == NULL)
+      reason = cloud_json_string (cloud_json_member (node, keys[i]),
+          "message");
+    if (reason != NULL && *reason != '\0')
+      return reason;
+  }
+  return NULL;
+}
+
+/* Either shape: top-level status + output.url, or
+ * {"success":true,"data":{"status","progress","outputUrl"}}. */
+static void
+read_render_status (JsonNode * root, JsonNode * data, RenderStatus * status)
+{
+  const gchar *state = cloud_json_string (data, "status");
+
+  if (state == NULL)
+    state = cloud_json_string (root, "status");
+  status->progress = json_percent (data, "progress");
+  if (status->progress < 0)
+    status->progress = json_percent (root, "progress");
+  status->url = cloud_json_string (cloud_json_member (root, "output"), "url");
+  if (status->url == NULL)
+    status->url = cloud_json_string (cloud_json_member (data, "output"),
+        "url");
+  if (status->url == NULL)
+    status->url = cloud_json_string (data, "outputUrl");
+  if (status->url != NULL && *status->url == '\0')
+    status->url = NULL;
+  status->reason = failure_reason (data);
+  if (status->reason == NULL)
+    status->reason = failure_reason (root);
+
+  if (state != NULL && (g_ascii_strcasecmp (state, "completed") == 0
+          || g_ascii_strcasecmp (state, "succeeded") == 0
+          || g_ascii_strcasecmp (state, "done") == 0))
+    status->state = RENDER_COMPLETED;
+  else if (state != NULL && (g_ascii_strcasecmp (state, "failed") == 0
+          || g_ascii_strcasecmp (state, "error") == 0
+          || g_ascii_strcasecmp (state, "cancelled") == 0
+          || g_ascii_strcasecmp (state, "canceled") == 0))
+    status->state = RENDER_FAILED;
+  else
+    status->state = RENDER_RUNNING;     /* pending, processing, unknown */
+}
+
+/* Aim the next poll at the finish the progress predicts; without progress,
+ * back off.  Never sooner than the floor, never more than 30 s. */
+static guint64
+next_poll_delay (NemoCloud * cloud, guint64 previous_ms, gint64 elapsed_ms,
+    gdouble progress)
+{
+  guint64 floor_ms = CLAMP (cloud->config.poll_interval_ms, 10, 1000);
+  guint64 delay;
+
+  if (progress > 0 && progress < 100)
+    delay = elapsed_ms * (100.0 - progress) / progress;
+  else
+    delay = previous_ms * 2;
+  return CLAMP (delay, floor_ms, CLOUD_POLL_MAX_MS);
+}
+
+/* Poll until completed; *url gets the video's URL, or NULL if the service
+ * gave none. */
+static gboolean
+poll_render (NemoCloud * cloud, const gchar * render_id, gchar ** url,
+    GCancellable * cancellable, GError ** error)
+{
+  CloudCall call = { "read the export status", NULL,
+    CLOUD_CALL_RATE_TO_CALLER, build_status_request, (gpointer) render_id
+  };
+  gint64 started = g_get_monotonic_time ();
+  guint64 delay = MIN (cloud->config.poll_interval_ms, CLOUD_POLL_MAX_MS);
+  guint rate_limits = 0;
+
+  for (;;) {
+    CloudResponse response;
+    RenderStatus status;
+    guint64 wait_ms;
+
+    if (!cloud_call (cloud, &call, &response, cancellable, error))
+      return FALSE;
+    if (response.rate_limited) {
+      wait_ms = response.retry_after_s * (guint64) 1000;
+      cloud_response_clear (&response);
+      if (++rate_limits > POLL_MAX_RATE_LIMITS) {
+        g_set_error (error, NEMO_ERROR, NEMO_ERROR_RATE_LIMITED, "Could not "
+            "%s: the service answered HTTP 429 %u times in a row. Wait a few "
+            "minutes, then resume with render-id=%s.", call.what,
+            rate_limits, render_id);
+        return FALSE;
+      }
+      if (!cloud_wait (cloud, wait_ms, call.what, cancellable, error))
+        return FALSE;
+      continue;
+    }
+    rate_limits = 0;
+
+    read_render_status (response.root, response.data, &status);
+    if (status.progress >= 0)
+      cloud_progress (cloud, "render", status.progress);
+    if (status.state == RENDER_COMPLETED) {
+      *url = g_strdup (status.url);
+      cloud_response_clear (&response);
+      return TRUE;
+    }
+    if (status.state == RENDER_FAILED) {
+      g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "The service could "
+          "not render the video (render %s): %s. Export again; if it fails "
+          "again, simplify the timeline or use shorter media.", render_id,
+          status.reason != NULL ? status.reason : "it gave no reason");
+      cloud_response_clear (&response);
+      return FALSE;
+    }
+    cloud_response_clear (&response);
+
+    wait_ms = delay;
+    if (!cloud_wait (cloud, wait_ms, call.what, cancellable, error))
+      return FALSE;
+    delay = next_poll_delay (cloud, delay,
+        (g_get_monotonic_time () - started) / G_TIME_SPAN_MILLISECOND,
+        status.progress);
+  }
+}
+
+/* ---- download --------------------------------------------------------- */
+
+static SoupMessage *
+build_download_request (NemoCloud * cloud, gpointer data, GError ** error)
+{
+  return soup_message_new_from_uri ("GET", data);
+}
+
+static gboolean
+deliver (NemoCloud * cloud, const guint8 * data, gsize size, GError ** error)
+{
+  if (cloud->callbacks.data == NULL
+      || cloud->callbacks.data (data, size, cloud->user_data, error))
+    return TRUE;
+  if (error != NULL && *error == NULL)
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_IO, "The download of the "
+        "rendered video was stopped by its receiver.");
+  return FALSE;
+}
+
+static void
+set_broken_off (GError ** error, guint64 received, goffset length,
+    const gchar * render_id, const gchar * why)
+{
+  g_autofree gchar *of = length >= 0 ?
+      g_strdup_printf (" of %" G_GOFFSET_FORMAT, length) : g_strdup ("");
+
+  g_set_error (error, NEMO_ERROR, NEMO_ERROR_IO, "The download of the "
+      "rendered video broke off after %" G_GUINT64_FORMAT "%s bytes (%s). "
+      "Resume with render-id=%s to download it again.", received, of, why,
+      render_id);
+}
+
+/* Stream the body to the data callback as it arrives. */
+static gboolean
+stream_video (NemoCloud * cloud, CloudResponse * response,
+    const gchar * render_id, GCancellable * cancellable, GError ** error)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers
+      (response->msg);
+  goffset length = -1;
+  g_autofree guint8 *chunk = g_malloc (DOWNLOAD_CHUNK);
+  guint64 received = 0;
+  gint last_percent = -1;
+
+  if (soup_message_headers_get_encoding (headers) ==
+      SOUP_ENCODING_CONTENT_LENGTH)
+    length = soup_message_headers_get_content_length (headers);
+  cloud_progress (cloud, "download", 0.0);
+
+  for (;;) {
+    g_autoptr (GError) failure = NULL;
+    gssize n = g_input_stream_read (response->stream, chunk, DOWNLOAD_CHUNK,
+        cancellable, &failure);
+
+    if (n < 0 && (g_cancellable_is_cancelled (cancellable)
+            || cloud_is_cancelled (failure))) {
+      cloud_set_cancelled (error, "download the rendered video");
+      return FALSE;
+    }
+    if (n < 0) {
+      set_broken_off (error, received, length, render_id, failure->message);
+      return FALSE;
+    }
+    if (n == 0 && length >= 0 && received < (guint64) length) {
+      set_broken_off (error, received, length, render_id,
+          "the connection closed early");
+      return FALSE;
+    }
+    if (n == 0 && received == 0) {
+      g_set_error (error, NEMO_ERROR, NEMO_ERROR_IO, "The service sent an "
+          "empty file for render %s. Export again.", render_id);
+      return FALSE;
+    }
+    if (n == 0)
+      break;
+    received += n;
+    if (!deliver (cloud, chunk, n, error))
+      return FALSE;
+    if (length > 0 && (gint) (received * 100 / length) != last_percent) {
+      last_percent = received * 100 / length;
+      cloud_progress (cloud, "download", last_percent);
+    }
+  }
+  g_debug ("downloaded %" G_GUINT64_FORMAT " bytes", received);
+  cloud_progress (cloud, "download", 100.0);
+  return TRUE;
+}
+
+static gboolean
+download (NemoCloud * cloud, const gchar * render_id, const gchar * url,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (GUri) uri = NULL;
+  CloudCall call = { "download the rendered video", NULL, CLOUD_CALL_STREAM,
+    build_download_request, NULL
+  };
+  CloudResponse response;
+  gboolean ret = FALSE;
+
+  uri = g_uri_parse_relative (cloud->api_uri, url, SOUP_HTTP_URI_FLAGS, NULL);
+  if (uri == NULL || (g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0
+          && g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0)) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "Could not %s: the "
+        "service gave “%s”, which is not an http(s) URL.", call.what, url);
+    return FALSE;
+  }
+  call.data = uri;
+  if (!cloud_call (cloud, &call, &response, cancellable, error))
+    return FALSE;
+  if (response.stream == NULL)
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "Could not %s: the "
+        "service answered with JSON instead of the video. Export again.",
+        call.what);
+  else
+    ret = stream_video (cloud, &response, render_id, cancellable, error);
+  cloud_response_clear (&response);
+  return ret;
+}
+
+gboolean
+nemo_cloud_wait_and_download (NemoCloud * cloud, const gchar * render_id,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autofree gchar *url = NULL;
+  g_autofree gchar *escaped = NULL;
+
+  g_return_val_if_fail (render_id != NULL, FALSE);
+  if (!poll_render (cloud, render_id, &url, cancellable, error))
+    return FALSE;
+  cloud_progress (cloud, "render", 100.0);
+  if (url == NULL) {
+    escaped = g_uri_escape_string (render_id, NULL, FALSE);
+    url = g_strdup_printf ("%s/api/render/proxy/%s/download",
+        cloud->config.api_url, escaped);
+  }
+  return download (cloud, render_id, url, cancellable, error);
+}

@@ -1,0 +1,2168 @@
+/* The cloud client against in-process SoupServers on 127.0.0.1:0, each
+ * in its own thread with its own GMainContext.  Handlers answer with the
+ * exact shapes PROTOCOL.md documents; every request is recorded so that a
+ * test can count retries and check headers server-side.  A second server
+ * (same host, another port: another origin) plays the CDN. */
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <nemo/draft.h>
+
+#include "cloud-private.h"
+
+#define TEST_DRAFT \
+  "{\"t\":[{\"tt\":0,\"sg\":[{\"k\":\"still\",\"src\":\"cover.jpg\"," \
+  "\"n\":\"cover\",\"st\":0,\"d\":10000,\"zz_unknown\":{\"keep\":[1,2]}}]}," \
+  "{\"tt\":1,\"sg\":[{\"k\":\"music\",\"src\":\"song.mp3\",\"n\":\"Lo-fi\"," \
+  "\"st\":0,\"d\":10000,\"v\":0.35}]}],\"d\":10000," \
+  "\"m\":{\"title\":\"Urban Dreams\"},\"x_service_key\":true}"
+#define VIDEO_SIZE 300001
+
+/* ---- the in-process service ------------------------------------------- */
+
+typedef struct _Server Server;
+/* TRUE when it answered; FALSE leaves @msg to the default service */
+typedef gboolean (*Handler) (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count);
+
+typedef struct
+{
+  gchar *method;
+  gchar *path;
+  gchar *authorization;
+  gchar *client_id;
+  gchar *skill_source;
+  gchar *skill_version;
+  gchar *skill_platform;
+  gchar *accept;
+  gchar *content_type;
+  goffset content_length;
+  GBytes *body;
+} Request;
+
+struct _Server
+{
+  GThread *thread;
+  GMainContext *context;
+  GMainLoop *loop;
+  SoupServer *soup;
+  gchar *url;
+
+  GMutex lock;
+  GCond cond;
+  gboolean ready;
+  GPtrArray *requests;          /* Request* */
+  guint marked_sent;            /* marked responses fully written */
+  guint64 streamed;             /* request body bytes, when not accumulated */
+  gboolean stream_bodies;
+
+  Handler handler;
+  gpointer data;                /* the test's */
+  gchar *video_url;             /* where the default status says the video is */
+  GBytes *video;
+  GPtrArray *held;              /* stolen connections kept open */
+};
+
+static void
+request_free (Request * request)
+{
+  g_free (request->method);
+  g_free (request->path);
+  g_free (request->authorization);
+  g_free (request->client_id);
+  g_free (request->skill_source);
+  g_free (request->skill_version);
+  g_free (request->skill_platform);
+  g_free (request->accept);
+  g_free (request->content_type);
+  g_clear_pointer (&request->body, g_bytes_unref);
+  g_free (request);
+}
+
+static GBytes *
+make_video (void)
+{
+  guint8 *data = g_malloc (VIDEO_SIZE);
+  guint i;
+
+  for (i = 0; i < VIDEO_SIZE; i++)
+    data[i] = (i * 31 + i / 251) % 256;
+  return g_bytes_new_take (data, VIDEO_SIZE);
+}
+
+static void
+reply (SoupServerMessage * msg, guint status, const gchar * json)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+      json, strlen (json));
+}
+
+G_GNUC_PRINTF (3, 4)
+static void
+reply_printf (SoupServerMessage * msg, guint status, const gchar * format, ...)
+{
+  va_list args;
+  g_autofree gchar *json = NULL;
+
+  va_start (args, format);
+  json = g_strdup_vprintf (format, args);
+  va_end (args);
+  reply (msg, status, json);
+}
+
+static void
+reply_sse (SoupServerMessage * msg, const gchar * const *events)
+{
+  GString *body = g_string_new (NULL);
+
+  for (; *events != NULL; events++)
+    g_string_append_printf (body, "data: %s\n\n", *events);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "text/event-stream",
+      SOUP_MEMORY_TAKE, body->str, body->len);
+  g_string_free (body, FALSE);
+}
+
+/* Take the socket over and write @raw on it; closed unless @keep. */
+static GIOStream *
+reply_raw (Server * server, SoupServerMessage * msg, const gchar * raw,
+    gsize length, gboolean keep)
+{
+  GIOStream *io = soup_server_message_steal_connection (msg);
+
+  g_output_stream_write_all (g_io_stream_get_output_stream (io), raw, length,
+      NULL, NULL, NULL);
+  if (keep) {
+    g_mutex_lock (&server->lock);
+    g_ptr_array_add (server->held, io);
+    g_mutex_unlock (&server->lock);
+    return io;
+  }
+  g_io_stream_close (io, NULL, NULL);
+  g_object_unref (io);
+  return NULL;
+}
+
+static gchar *
+body_member (SoupServerMessage * msg, const gchar * key)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  if (body->length == 0
+      || !json_parser_load_from_data (parser, body->data, body->length, NULL))
+    return NULL;
+  return cloud_json_id (json_parser_get_root (parser), key);
+}
+
+/* The service as PROTOCOL.md describes it, every call succeeding. */
+static void
+serve_default (Server * server, SoupServerMessage * msg, const gchar * path,
+    guint count)
+{
+  if (g_str_equal (path, "/api/auth/anonymous-token"))
+    reply_printf (msg, 200, "{\"code\":0,\"data\":{\"token\":"
+        "\"nmv_usr_anon%u\",\"credits\":100}}", count);
+  else if (g_str_equal (path, "/api/tasks/me/with-session/nemo_agent"))
+    reply_printf (msg, 200, "{\"code\":0,\"msg\":\"ok\",\"data\":{"
+        "\"task_id\":\"t%u\",\"session_id\":\"%u\"}}", count, 4240 + count);
+  else if (g_str_equal (path, "/api/credits/balance/simple"))
+    reply (msg, 200, "{\"code\":0,\"message\":\"ok\",\"data\":{"
+        "\"available\":95,\"frozen\":5,\"total\":100}}");
+  else if (g_str_has_prefix (path, "/api/upload-video/nemo_agent/me/"))
+    reply (msg, 200, "{\"code\":0,\"data\":{\"files\":[{\"filename\":"
+        "\"song.mp3\",\"file_type\":\"audio\",\"cdn_url\":"
+        "\"https://cdn.example/song.mp3\",\"duration\":30.5,\"width\":0,"
+        "\"height\":0,\"fps\":0,\"hash\":\"abc\"}],"
+        "\"session_state_applied\":true}}");
+  else if (g_str_equal (path, "/run_sse")) {
+    const gchar *events[] = {
+      "{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"I made a "
+          "looping video.\"}]},\"author\":\"nemo_agent\"}", NULL
+    };
+    reply_sse (msg, events);
+  } else if (g_str_has_prefix (path, "/api/state/nemo_agent/me/"))
+    reply (msg, 200, "{\"code\":0,\"data\":{\"state\":{\"draft\":"
+        TEST_DRAFT ",\"video_infos\":[],\"canvas_config\":{},"
+        "\"generated_media\":[]}}}");
+  else if (g_str_equal (path, "/api/render/proxy/lambda")) {
+    g_autofree gchar *id = body_member (msg, "id");
+
+    reply_printf (msg, 200, "{\"success\":true,\"data\":{\"id\":\"%s\"}}",
+        id != NULL ? id : "missing");
+  } else if (g_str_has_prefix (path, "/api/render/proxy/lambda/"))
+    reply_printf (msg, 200, "{\"status\":\"completed\",\"progress\":100,"
+        "\"output\":{\"url\":\"%s\",\"duration\":10,\"size\":%u}}",
+        server->video_url, VIDEO_SIZE);
+  else if (g_str_has_suffix (path, "/download")
+      || g_str_equal (path, "/video.mp4")) {
+    soup_server_message_set_status (msg, 200, NULL);
+    soup_server_message_set_response (msg, "video/mp4", SOUP_MEMORY_COPY,
+        g_bytes_get_data (server->video, NULL), VIDEO_SIZE);
+  } else
+    reply (msg, 404, "{\"code\":404,\"msg\":\"no such endpoint\"}");
+}
+
+static gchar *
+header_dup (SoupMessageHeaders * headers, const gchar * name)
+{
+  return g_strdup (soup_message_headers_get_one (headers, name));
+}
+
+static void
+marked_finished_cb (SoupServerMessage * msg, Server * server)
+{
+  g_mutex_lock (&server->lock);
+  server->marked_sent++;
+  g_cond_broadcast (&server->cond);
+  g_mutex_unlock (&server->lock);
+}
+
+/* Count @msg in marked_sent once its response is on the wire. */
+static void
+mark_sent (Server * server, SoupServerMessage * msg)
+{
+  g_signal_connect (msg, "finished", G_CALLBACK (marked_finished_cb), server);
+}
+
+static void
+dispatch (SoupServer * soup, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer data)
+{
+  Server *server = data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  Request *request = g_new0 (Request, 1);
+  guint count = 0, i;
+
+  request->method = g_strdup (soup_server_message_get_method (msg));
+  request->path = g_strdup (path);
+  request->authorization = header_dup (headers, "Authorization");
+  request->client_id = header_dup (headers, "X-Client-Id");
+  request->skill_source = header_dup (headers, "X-Skill-Source");
+  request->skill_version = header_dup (headers, "X-Skill-Version");
+  request->skill_platform = header_dup (headers, "X-Skill-Platform");
+  request->accept = header_dup (headers, "Accept");
+  request->content_type = header_dup (headers, "Content-Type");
+  request->content_length = soup_message_headers_get_content_length (headers);
+  if (!server->stream_bodies)
+    request->body = soup_message_body_flatten (body);
+
+  g_mutex_lock (&server->lock);
+  g_ptr_array_add (server->requests, request);
+  for (i = 0; i < server->requests->len; i++)
+    count += g_str_equal (((Request *) server->requests->pdata[i])->path,
+        path);
+  g_mutex_unlock (&server->lock);
+
+  if (server->handler == NULL || !server->handler (server, msg, path, count))
+    serve_default (server, msg, path, count);
+}
+
+static void
+got_chunk_cb (SoupServerMessage * msg, GBytes * chunk, Server * server)
+{
+  g_mutex_lock (&server->lock);
+  server->streamed += g_bytes_get_size (chunk);
+  g_mutex_unlock (&server->lock);
+}
+
+static void
+got_headers_cb (SoupServerMessage * msg, Server * server)
+{
+  soup_message_body_set_accumulate (soup_server_message_get_request_body
+      (msg), FALSE);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), server);
+}
+
+static void
+request_started_cb (SoupServer * soup, SoupServerMessage * msg,
+    Server * server)
+{
+  if (server->stream_bodies)
+    g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers_cb), server);
+}
+
+static gpointer
+server_thread (gpointer data)
+{
+  Server *server = data;
+  g_autoptr (GError) error = NULL;
+  GSList *uris;
+
+  g_main_context_push_thread_default (server->context);
+  server->soup = soup_server_new (NULL, NULL);
+  soup_server_add_handler (server->soup, NULL, dispatch, server, NULL);
+  g_signal_connect (server->soup, "request-started",
+      G_CALLBACK (request_started_cb), server);
+  soup_server_listen_local (server->soup, 0, SOUP_SERVER_LISTEN_IPV4_ONLY,
+      &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server->soup);
+  g_mutex_lock (&server->lock);
+  server->url = g_strdup_printf ("http://127.0.0.1:%d",
+      g_uri_get_port (uris->data));
+  server->ready = TRUE;
+  g_cond_broadcast (&server->cond);
+  g_mutex_unlock (&server->lock);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  g_main_loop_run (server->loop);
+
+  g_ptr_array_set_size (server->held, 0);
+  soup_server_disconnect (server->soup);
+  g_clear_object (&server->soup);
+  while (g_main_context_iteration (server->context, FALSE));     /* cleanups */
+  g_main_context_pop_thread_default (server->context);
+  return NULL;
+}
+
+static Server *
+server_new (Handler handler, gpointer data)
+{
+  Server *server = g_new0 (Server, 1);
+
+  g_mutex_init (&server->lock);
+  g_cond_init (&server->cond);
+  server->requests = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      request_free);
+  server->held = g_ptr_array_new_with_free_func (g_object_unref);
+  server->handler = handler;
+  server->data = data;
+  server->video = make_video ();
+  server->context = g_main_context_new ();
+  server->loop = g_main_loop_new (server->context, FALSE);
+  server->thread = g_thread_new ("test-server", server_thread, server);
+  g_mutex_lock (&server->lock);
+  while (!server->ready)
+    g_cond_wait (&server->cond, &server->lock);
+  g_mutex_unlock (&server->lock);
+  server->video_url = g_strdup_printf ("%s/video.mp4", server->url);
+  return server;
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+server_free (Server * server)
+{
+  g_main_context_invoke (server->context, quit_loop, server->loop);
+  g_thread_join (server->thread);
+  g_main_loop_unref (server->loop);
+  g_main_context_unref (server->context);
+  g_ptr_array_unref (server->requests);
+  g_ptr_array_unref (server->held);
+  g_bytes_unref (server->video);
+  g_free (server->url);
+  g_free (server->video_url);
+  g_mutex_clear (&server->lock);
+  g_cond_clear (&server->cond);
+  g_free (server);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Server, server_free)
+
+/* Requests whose path starts with @prefix. */
+static guint
+count_requests (Server * server, const gchar * prefix)
+{
+  guint i, count = 0;
+
+  g_mutex_lock (&server->lock);
+  for (i = 0; i < server->requests->len; i++)
+    count += g_str_has_prefix (((Request *) server->requests->pdata[i])->path,
+        prefix);
+  g_mutex_unlock (&server->lock);
+  return count;
+}
+
+/* The @nth (0-based) request whose path starts with @prefix. */
+static Request *
+get_request (Server * server, const gchar * prefix, guint nth)
+{
+  Request *found = NULL;
+  guint i;
+
+  g_mutex_lock (&server->lock);
+  for (i = 0; i < server->requests->len && found == NULL; i++) {
+    Request *request = server->requests->pdata[i];
+
+    if (g_str_has_prefix (request->path, prefix) && nth-- == 0)
+      found = request;
+  }
+  g_mutex_unlock (&server->lock);
+  g_assert_nonnull (found);
+  return found;
+}
+
+static void
+wait_sent (Server * server, guint target)
+{
+  g_mutex_lock (&server->lock);
+  while (server->marked_sent < target)
+    g_cond_wait (&server->cond, &server->lock);
+  g_mutex_unlock (&server->lock);
+}
+
+/* ---- what the client reports ------------------------------------------ */
+
+typedef struct
+{
+  GThread *thread;              /* callbacks must come on the calling thread */
+  GPtrArray *replies;
+  GPtrArray *summaries;
+  gchar *draft_json;
+  GPtrArray *jobs;              /* "session/render" */
+  gint64 available, frozen, total;
+  guint credits;
+  guint still_working;
+  guint64 last_elapsed;
+  GString *stages;              /* progress stages in order, deduplicated */
+  GByteArray *video;
+} Seen;
+
+static void
+seen_on_thread (Seen * seen)
+{
+  g_assert_true (g_thread_self () == seen->thread);
+}
+
+static void
+on_reply (const gchar * text, gpointer data)
+{
+  Seen *seen = data;
+
+  seen_on_thread (seen);
+  g_ptr_array_add (seen->replies, g_strdup (text));
+}
+
+static void
+on_timeline (const gchar * summary, const gchar * draft_json, gpointer data)
+{
+  Seen *seen = data;
+
+  seen_on_thread (seen);
+  g_ptr_array_add (seen->summaries, g_strdup (summary));
+  g_free (seen->draft_json);
+  seen->draft_json = g_strdup (draft_json);
+}
+
+static void
+on_credits (gint64 available, gint64 frozen, gint64 total, gpointer data)
+{
+  Seen *seen = data;
+
+  seen_on_thread (seen);
+  seen->available = available;
+  seen->frozen = frozen;
+  seen->total = total;
+  seen->credits++;
+}
+
+static void
+on_job (const gchar * session_id, const gchar * render_id, gpointer data)
+{
+  Seen *seen = data;
+
+  seen_on_thread (seen);
+  g_ptr_array_add (seen->jobs, g_strdup_printf ("%s/%s", session_id,
+          render_id != NULL ? render_id : "-"));
+}
+
+static void
+on_still_working (guint64 elapsed_ns, gpointer data)
+{
+  Seen *seen = data;
+
+  seen_on_thread (seen);
+  g_assert_cmpuint (elapsed_ns, >=, seen->last_elapsed);
+  seen->last_elapsed = elapsed_ns;
+  seen->still_working++;
+}
+
+static void
+on_progress (const gchar * stage, gdouble percent, gpointer data)
+{
+  Seen *seen = data;
+  g_autofree gchar *item = g_strdup_printf ("%s;", stage);
+
+  seen_on_thread (seen);
+  g_assert_cmpfloat (percent, >=, 0.0);
+  g_assert_cmpfloat (percent, <=, 100.0);
+  if (!g_str_has_suffix (seen->stages->str, item))
+    g_string_append (seen->stages, item);
+}
+
+static gboolean
+on_data (const guint8 * data, gsize size, gpointer user_data, GError ** error)
+{
+  Seen *seen = user_data;
+
+  seen_on_thread (seen);
+  g_byte_array_append (seen->video, data, size);
+  return TRUE;
+}
+
+static const NemoCloudCallbacks callbacks = {
+  on_reply, on_timeline, on_credits, on_job, on_still_working, on_progress,
+  on_data
+};
+
+static Seen *
+seen_new (void)
+{
+  Seen *seen = g_new0 (Seen, 1);
+
+  seen->thread = g_thread_self ();
+  seen->replies = g_ptr_array_new_with_free_func (g_free);
+  seen->summaries = g_ptr_array_new_with_free_func (g_free);
+  seen->jobs = g_ptr_array_new_with_free_func (g_free);
+  seen->stages = g_string_new (NULL);
+  seen->video = g_byte_array_new ();
+  return seen;
+}
+
+static void
+seen_free (Seen * seen)
+{
+  g_ptr_array_unref (seen->replies);
+  g_ptr_array_unref (seen->summaries);
+  g_ptr_array_unref (seen->jobs);
+  g_free (seen->draft_json);
+  g_string_free (seen->stages, TRUE);
+  g_byte_array_unref (seen->video);
+  g_free (seen);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Seen, seen_free)
+
+/* A client of @server with a known token unless @token is NULL. */
+static NemoCloud *
+client_new (Server * server, const gchar * token, Seen * seen)
+{
+  NemoCloudConfig config;
+  NemoCloud *cloud;
+  g_autoptr (GError) error = NULL;
+
+  nemo_cloud_config_init (&config);
+  config.api_url = g_strdup (server->url);
+  config.token = g_strdup (token);
+  config.client_id = g_strdup ("client-1234");
+  config.retries = 2;
+  config.poll_interval_ms = 10;
+  cloud = nemo_cloud_new (&config, &callbacks, seen, &error);
+  g_assert_no_error (error);
+  nemo_cloud_config_clear (&config);
+  return cloud;
+}
+
+static void
+open_session (NemoCloud * cloud)
+{
+  g_autoptr (GError) error = NULL;
+
+  gboolean ok = nemo_cloud_open_session (cloud, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (ok);
+}
+
+static gchar *
+write_temp_file (const gchar * name, const gchar * contents, gsize length)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("nemo-cloud-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, contents, length, NULL));
+  return path;
+}
+
+static void
+remove_temp_file (const gchar * path)
+{
+  g_autofree gchar *dir = g_path_get_dirname (path);
+
+  g_remove (path);
+  g_rmdir (dir);
+}
+
+/* ---- settings, envelopes, messages, wording ---------------------------- */
+
+static gboolean
+mentions (const gchar * text, const gchar * word)
+{
+  g_autofree gchar *lower = g_utf8_strdown (text, -1);
+
+  return strstr (lower, word) != NULL;
+}
+
+static void
+test_api_url (void)
+{
+  static const struct
+  {
+    const gchar *url;
+    gboolean ok;
+  } cases[] = {
+    {"https://mega-api-prod.nemovideo.ai", TRUE},
+    {"https://example.com:8443/", TRUE},
+    {"http://127.0.0.1:8080", TRUE},
+    {"http://127.1.2.3", TRUE},
+    {"http://localhost:9000", TRUE},
+    {"http://[::1]:9000", TRUE},
+    {"http://example.com", FALSE},
+    {"http://10.0.0.1", FALSE},
+    {"ftp://127.0.0.1", FALSE},
+    {"not a url", FALSE},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    NemoCloudConfig config;
+    g_autoptr (GError) error = NULL;
+    g_autoptr (NemoCloud) cloud = NULL;
+
+    nemo_cloud_config_init (&config);
+    config.api_url = g_strdup (cases[i].url);
+    cloud = nemo_cloud_new (&config, NULL, NULL, &error);
+    nemo_cloud_config_clear (&config);
+    g_test_message ("%s", cases[i].url);
+    if (cases[i].ok) {
+      g_assert_no_error (error);
+      g_assert_nonnull (cloud);
+    } else {
+      g_assert_null (cloud);
+      g_assert_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, cases[i].url));
+    }
+  }
+}
+
+static void
+test_envelopes (void)
+{
+  static const struct
+  {
+    const gchar *json;
+    guint status;
+    gint code;
+    const gchar *message;
+    gboolean has_data;
+  } cases[] = {
+    {"{\"code\":0,\"data\":{\"a\":1}}", 200, 0, NULL, TRUE},
+    {"{\"code\":0,\"msg\":\"ok\",\"data\":{}}", 200, 0, "ok", TRUE},
+    {"{\"code\":0,\"message\":\"fine\",\"data\":{}}", 200, 0, "fine", TRUE},
+    {"{\"code\":1001,\"msg\":\"token expired\"}", 200, 1001, "token expired",
+        FALSE},
+    {"{\"code\":\"1002\",\"message\":\"no session\"}", 200, 1002,
+        "no session", FALSE},
+    {"{\"code\":2001,\"msg\":\"no credits\",\"data\":null}", 200, 2001,
+        "no credits", FALSE},
+    {"{\"success\":true,\"data\":{\"id\":\"r\"}}", 200, 0, NULL, TRUE},
+    {"{\"success\":false,\"error\":\"render backend down\"}", 200, 1,
+        "render backend down", FALSE},
+    {"{\"success\":false,\"error\":{\"code\":4002,\"message\":\"big\"}}", 400,
+        4002, "big", FALSE},
+    {"{\"success\":false,\"error\":\"payment\"}", 402, 402, "payment", FALSE},
+    {"{\"code\":429,\"msg\":\"slow down\"}", 200, 429, "slow down", FALSE},
+    {"{\"detail\":\"Not Found\"}", 404, 404, NULL, FALSE},
+    {"{\"msg\":\"missing X-Client-Id\"}", 400, 400, "missing X-Client-Id",
+        FALSE},
+    {"{}", 401, 1001, NULL, FALSE},
+    {NULL, 429, 429, NULL, FALSE},
+    {NULL, 200, 0, NULL, FALSE},
+    {"[1]", 200, 1, NULL, FALSE},
+    {"{\"status\":\"completed\",\"output\":{\"url\":\"u\"}}", 200, 0, NULL,
+        FALSE},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (JsonNode) root = cases[i].json != NULL ?
+        json_from_string (cases[i].json, NULL) : NULL;
+    CloudEnvelope envelope;
+
+    g_test_message ("case %u: %s", i, cases[i].json);
+    cloud_envelope_read (root, cases[i].status, &envelope);
+    g_assert_cmpint (envelope.code, ==, cases[i].code);
+    g_assert_cmpstr (envelope.message, ==, cases[i].message);
+    g_assert_cmpint (envelope.data != NULL, ==, cases[i].has_data);
+  }
+}
+
+static void
+test_error_messages (void)
+{
+  static const struct
+  {
+    gint code;
+    guint status;
+    gint error_code;
+    const gchar *says[3];
+    const gchar *never;
+  } cases[] = {
+    {2001, 200, NEMO_ERROR_OUT_OF_CREDITS,
+        {"Out of credits", "register?bind=client-1234", "top up"}, NULL},
+    {402, 402, NEMO_ERROR_EXPORT_BLOCKED,
+        {"Register or upgrade your plan to unlock export."}, "credit"},
+    {4001, 200, NEMO_ERROR_UNSUPPORTED_TYPE,
+        {"“/x/a.xyz”", CLOUD_ACCEPTED_FORMATS, "Convert"}, NULL},
+    {4002, 200, NEMO_ERROR_FILE_TOO_LARGE,
+        {"“/x/a.xyz” is too large", "max-upload-size", "max-duration"}, NULL},
+    {1001, 200, NEMO_ERROR_TOKEN_EXPIRED, {"NEMO_TOKEN"}, "secret-token"},
+    {1002, 200, NEMO_ERROR_SESSION_NOT_FOUND, {"session-id"}, NULL},
+    {429, 429, NEMO_ERROR_RATE_LIMITED, {"HTTP 429", "try again"}, NULL},
+    {400, 400, NEMO_ERROR_MISSING_CLIENT_ID, {"X-Client-Id"}, NULL},
+    {404, 404, NEMO_ERROR_FAILED, {"HTTP 404", "api-url"}, NULL},
+    {7777, 200, NEMO_ERROR_FAILED, {"code 7777"}, NULL},
+  };
+  NemoCloudConfig config;
+  g_autoptr (NemoCloud) cloud = NULL;
+  CloudCall call = { "upload “/x/a.xyz”", "/x/a.xyz", CLOUD_CALL_SESSION,
+    NULL, NULL
+  };
+  guint i, j;
+
+  nemo_cloud_config_init (&config);
+  config.client_id = g_strdup ("client-1234");
+  config.token = g_strdup ("secret-token");
+  cloud = nemo_cloud_new (&config, NULL, NULL, NULL);
+  nemo_cloud_config_clear (&config);
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    /* the service's words are quoted, the token in them never */
+    g_autoptr (GError) error = cloud_service_error (cloud, &call,
+        cases[i].code, cases[i].status, "it said secret-token, credits", NULL);
+
+    g_test_message ("%d: %s", cases[i].code, error->message);
+    g_assert_error (error, NEMO_ERROR, cases[i].error_code);
+    for (j = 0; j < G_N_ELEMENTS (cases[i].says) && cases[i].says[j]; j++)
+      g_assert_nonnull (strstr (error->message, cases[i].says[j]));
+    g_assert_null (strstr (error->message, "secret-token"));
+    if (cases[i].never != NULL)
+      g_assert_false (mentions (error->message, cases[i].never));
+  }
+}
+
+static void
+test_gui_text (void)
+{
+  static const struct
+  {
+    const gchar *text;
+    const gchar *translated;
+  } cases[] = {
+    {"Click Export to download", "The element exports and downloads it for "
+          "you."},
+    {"Your video is ready! Click the Export button to download it.",
+        "Your video is ready! The element exports and downloads it for you."},
+    {"Drag the clip onto the timeline.", "To change it, describe the edit "
+          "in the prompt: it is sent to the agent as a chat message."},
+    {"Open the settings panel to check the size.", "The element reads the "
+          "session state for you."},
+    {"You can preview it in the timeline.", "The element reads the timeline "
+          "and posts its track summary."},
+    {"Click Apply to keep it.", "The element does this through the "
+          "service's API for you."},
+    {"Done. Click Export. Then click Export again.", "Done. The element "
+          "exports and downloads it for you."},
+    {"- Click Export\n- Enjoy", "- The element exports and downloads it for "
+          "you.\n- Enjoy"},
+    {"视频已生成。点击导出即可下载。", "视频已生成。nemorender 会自动导出并下载视频。"},
+    {"请拖拽片段到时间线。", "如需修改，请在提示词里描述，它会作为消息发送给智能体。"},
+    {"打开设置面板查看。", "nemorender 会为你读取会话状态。"},
+    {"点击应用。", "nemorender 会通过 API 替你完成这一步。"},
+    {"可以在时间线中预览。", "nemorender 会读取时间线并给出轨道摘要。"},
+    {"The beat drops at 0:30. Version 1.5 is used.",
+        "The beat drops at 0:30. Version 1.5 is used."},
+    {"I exported nothing yet; the open-air vibe stays.",
+        "I exported nothing yet; the open-air vibe stays."},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree gchar *translated = nemo_cloud_translate_gui_text
+        (cases[i].text);
+
+    g_assert_cmpstr (translated, ==, cases[i].translated);
+  }
+}
+
+/* ---- tokens and headers ------------------------------------------------ */
+
+static void
+assert_attribution (Request * request)
+{
+  g_assert_cmpstr (request->skill_source, ==, "yt-music");
+  g_assert_cmpstr (request->skill_version, ==, "1.0.0");
+  g_assert_cmpstr (request->skill_platform, ==, "unknown");
+}
+
+static void
+test_token_from_config (void)
+{
+  g_autoptr (Server) server = server_new (NULL, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = NULL;
+
+  g_setenv ("NEMO_TOKEN", "env-token", TRUE);
+  cloud = client_new (server, "config-token", seen);
+  g_unsetenv ("NEMO_TOKEN");
+  open_session (cloud);
+  g_assert_cmpuint (count_requests (server, "/api/auth/"), ==, 0);
+  g_assert_cmpstr (get_request (server, "/api/tasks/", 0)->authorization, ==,
+      "Bearer config-token");
+  g_assert_cmpstr (get_request (server, "/api/credits/", 0)->authorization,
+      ==, "Bearer config-token");
+  assert_attribution (get_request (server, "/api/tasks/", 0));
+  g_assert_cmpstr (nemo_cloud_get_session_id (cloud), ==, "4241");
+  g_assert_cmpuint (seen->credits, ==, 1);
+  g_assert_cmpint (seen->available, ==, 95);
+  g_assert_cmpint (seen->frozen, ==, 5);
+  g_assert_cmpint (seen->total, ==, 100);
+  g_assert_cmpuint (seen->jobs->len, ==, 1);
+  g_assert_cmpstr (seen->jobs->pdata[0], ==, "4241/-");
+}
+
+static void
+test_token_from_env (void)
+{
+  g_autoptr (Server) server = server_new (NULL, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = NULL;
+
+  g_setenv ("NEMO_TOKEN", "env-token", TRUE);
+  cloud = client_new (server, NULL, seen);
+  g_unsetenv ("NEMO_TOKEN");
+  open_session (cloud);
+  g_assert_cmpuint (count_requests (server, "/api/auth/"), ==, 0);
+  g_assert_cmpstr (get_request (server, "/api/tasks/", 0)->authorization, ==,
+      "Bearer env-token");
+}
+
+static void
+test_token_anonymous (void)
+{
+  g_autoptr (Server) server = server_new (NULL, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, NULL, seen);
+  Request *token_call, *session_call;
+
+  open_session (cloud);
+  g_assert_cmpuint (count_requests (server, "/api/auth/anonymous-token"), ==,
+      1);
+  token_call = get_request (server, "/api/auth/anonymous-token", 0);
+  g_assert_cmpstr (token_call->method, ==, "POST");
+  g_assert_cmpstr (token_call->client_id, ==, "client-1234");
+  g_assert_null (token_call->authorization);
+  assert_attribution (token_call);
+  session_call = get_request (server, "/api/tasks/", 0);
+  g_assert_cmpstr (session_call->authorization, ==, "Bearer nmv_usr_anon1");
+  g_assert_null (session_call->client_id);
+  g_assert_cmpstr (g_bytes_get_data (session_call->body, NULL), ==,
+      "{\"task_name\":\"project\",\"language\":\"en\"}");
+}
+
+static void
+test_token_random_client_id (void)
+{
+  g_autoptr (Server) server = server_new (NULL, NULL);
+  NemoCloudConfig config;
+  g_autoptr (NemoCloud) cloud = NULL;
+  const gchar *client_id;
+
+  nemo_cloud_config_init (&config);
+  config.api_url = g_strdup (server->url);
+  cloud = nemo_cloud_new (&config, NULL, NULL, NULL);
+  nemo_cloud_config_clear (&config);
+  open_session (cloud);
+  client_id = get_request (server, "/api/auth/", 0)->client_id;
+  g_assert_true (g_uuid_string_is_valid (client_id));
+}
+
+/* ---- error codes, counted server-side ----------------------------------- */
+
+static gboolean
+fail_session_1001 (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  guint *failures = server->data;
+
+  if (!g_str_equal (path, "/api/tasks/me/with-session/nemo_agent")
+      || count > *failures)
+    return FALSE;
+  reply (msg, 200, "{\"code\":1001,\"msg\":\"token expired\"}");
+  return TRUE;
+}
+
+static void
+test_error_1001 (void)
+{
+  guint failures = 1;
+  g_autoptr (Server) server = server_new (fail_session_1001, &failures);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "old-token", seen);
+  g_autoptr (GError) error = NULL;
+
+  /* once: a new anonymous token, then the same call again */
+  open_session (cloud);
+  g_assert_cmpuint (count_requests (server, "/api/tasks/"), ==, 2);
+  g_assert_cmpuint (count_requests (server, "/api/auth/anonymous-token"), ==,
+      1);
+  g_assert_cmpstr (get_request (server, "/api/tasks/", 0)->authorization, ==,
+      "Bearer old-token");
+  g_assert_cmpstr (get_request (server, "/api/tasks/", 1)->authorization, ==,
+      "Bearer nmv_usr_anon1");
+
+  /* always: one retry, then the error */
+  failures = 100;
+  g_assert_false (nemo_cloud_open_session (cloud, NULL, NULL, &error));
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_TOKEN_EXPIRED);
+  g_assert_cmpuint (count_requests (server, "/api/tasks/"), ==, 4);
+  g_assert_cmpuint (count_requests (server, "/api/auth/anonymous-token"), ==,
+      2);
+}
+
+static gboolean
+fail_chat_1002 (Server * server, SoupServerMessage * msg, const gchar * path,
+    guint count)
+{
+  guint *failures = server->data;
+
+  if (!g_str_equal (path, "/run_sse") || count > *failures)
+    return FALSE;
+  reply (msg, 200, "{\"code\":1002,\"message\":\"session not found\"}");
+  return TRUE;
+}
+
+static void
+test_error_1002 (void)
+{
+  guint failures = 1;
+  g_autoptr (Server) server = server_new (fail_chat_1002, &failures);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = write_temp_file ("song.mp3", "ID3 not really", 14);
+  g_autofree gchar *chat_body = NULL;
+
+  open_session (cloud);
+  g_assert_true (nemo_cloud_upload_file (cloud, path, NULL, &error));
+  g_assert_true (nemo_cloud_upload_url (cloud, "https://media.example/a.jpg",
+          NULL, &error));
+  g_assert_no_error (error);
+
+  /* once: a new session, both uploads again into it, the chat again */
+  g_assert_true (nemo_cloud_chat (cloud, "make a video", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (nemo_cloud_get_session_id (cloud), ==, "4242");
+  g_assert_cmpuint (count_requests (server, "/api/tasks/"), ==, 2);
+  g_assert_cmpuint (count_requests (server, "/run_sse"), ==, 2);
+  g_assert_cmpuint (count_requests (server,
+          "/api/upload-video/nemo_agent/me/4241"), ==, 2);
+  g_assert_cmpuint (count_requests (server,
+          "/api/upload-video/nemo_agent/me/4242"), ==, 2);
+  g_assert_nonnull (strstr (get_request (server,
+              "/api/upload-video/nemo_agent/me/4242", 0)->content_type,
+          "multipart/form-data"));
+  g_assert_cmpstr (get_request (server,
+          "/api/upload-video/nemo_agent/me/4242", 1)->content_type, ==,
+      "application/json");
+  chat_body = g_strndup (g_bytes_get_data (get_request (server, "/run_sse",
+              1)->body, NULL), g_bytes_get_size (get_request (server,
+              "/run_sse", 1)->body));
+  g_assert_nonnull (strstr (chat_body, "\"session_id\":\"4242\""));
+  g_assert_cmpstr (seen->jobs->pdata[seen->jobs->len - 1], ==, "4242/-");
+  g_assert_cmpuint (seen->replies->len, ==, 1);
+
+  /* always: one new session, then the error */
+  failures = 100;
+  g_assert_false (nemo_cloud_chat (cloud, "again", NULL, &error));
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_SESSION_NOT_FOUND);
+  g_assert_cmpuint (count_requests (server, "/run_sse"), ==, 4);
+  g_assert_cmpuint (count_requests (server, "/api/tasks/"), ==, 3);
+  remove_temp_file (path);
+}
+
+static gboolean
+rate_limit_credits (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  guint *failures = server->data;
+
+  if (!g_str_equal (path, "/api/credits/balance/simple") || count > *failures)
+    return FALSE;
+  soup_message_headers_append (soup_server_message_get_response_headers (msg),
+      "Retry-After", "0");
+  reply (msg, 429, "{\"code\":429,\"msg\":\"too many requests\"}");
+  return TRUE;
+}
+
+static void
+test_error_429 (void)
+{
+  guint failures = 1;
+  g_autoptr (Server) server = server_new (rate_limit_credits, &failures);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+  g_autoptr (GError) error = NULL;
+
+  open_session (cloud);
+  g_assert_cmpuint (count_requests (server, "/api/credits/"), ==, 2);
+  g_assert_cmpuint (seen->credits, ==, 1);
+
+  failures = 100;
+  g_assert_false (nemo_cloud_refresh_credits (cloud, NULL, &error));
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_RATE_LIMITED);
+  g_assert_nonnull (strstr (error->message, "too many requests"));
+  g_assert_cmpuint (count_requests (server, "/api/credits/"), ==, 4);
+  g_assert_cmpuint (nemo_cloud_get_http_status (cloud), ==, 429);
+}
+
+static gboolean
+answer_code (Server * server, SoupServerMessage * msg, const gchar * path,
+    guint count)
+{
+  const gchar *const *spec = server->data;     /* path prefix, status, json */
+
+  if (!g_str_has_prefix (path, spec[0]))
+    return FALSE;
+  reply (msg, atoi (spec[1]), spec[2]);
+  return TRUE;
+}
+
+static void
+test_error_stops (void)
+{
+  static const struct
+  {
+    const gchar *spec[3];
+    const gchar *call;
+    gint code;
+    const gchar *says;
+  } cases[] = {
+    {{"/run_sse", "200", "{\"code\":2001,\"msg\":\"insufficient credits\"}"},
+        "chat", NEMO_ERROR_OUT_OF_CREDITS, "register?bind=client-1234"},
+    {{"/api/render/proxy/lambda", "402",
+              "{\"success\":false,\"error\":\"no credits for export\"}"},
+        "export", NEMO_ERROR_EXPORT_BLOCKED,
+        "Register or upgrade your plan to unlock export."},
+    {{"/api/upload-video/", "200", "{\"code\":4001,\"msg\":\"bad type\"}"},
+        "upload", NEMO_ERROR_UNSUPPORTED_TYPE, "mp4, mov, avi, webm, mkv"},
+    {{"/api/upload-video/", "413", "{\"code\":4002,\"msg\":\"too big\"}"},
+        "upload", NEMO_ERROR_FILE_TOO_LARGE, "max-upload-size"},
+    {{"/api/state/", "404", "{\"detail\":\"Not Found\"}"},
+        "state", NEMO_ERROR_FAILED, "HTTP 404"},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (Server) server = server_new (answer_code,
+        (gpointer) cases[i].spec);
+    g_autoptr (Seen) seen = seen_new ();
+    g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+    g_autoptr (GError) error = NULL;
+    g_autofree gchar *path = write_temp_file ("a.mp3", "x", 1);
+    g_autoptr (JsonNode) draft = json_from_string (TEST_DRAFT, NULL);
+    g_autofree gchar *render_id = NULL;
+    g_autoptr (JsonNode) state = NULL;
+
+    open_session (cloud);
+    if (g_str_equal (cases[i].call, "chat"))
+      g_assert_false (nemo_cloud_chat (cloud, "go", NULL, &error));
+    else if (g_str_equal (cases[i].call, "export"))
+      g_assert_null ((render_id = nemo_cloud_export (cloud, draft, NULL,
+                  &error)));
+    else if (g_str_equal (cases[i].call, "upload"))
+      g_assert_false (nemo_cloud_upload_file (cloud, path, NULL, &error));
+    else
+      g_assert_null ((state = nemo_cloud_get_state (cloud, NULL, &error)));
+    g_test_message ("%s", error->message);
+    g_assert_error (error, NEMO_ERROR, cases[i].code);
+    g_assert_nonnull (strstr (error->message, cases[i].says));
+    if (cases[i].code == NEMO_ERROR_EXPORT_BLOCKED)
+      g_assert_false (mentions (error->message, "credit"));
+    if (cases[i].code == NEMO_ERROR_UNSUPPORTED_TYPE
+        || cases[i].code == NEMO_ERROR_FILE_TOO_LARGE)
+      g_assert_nonnull (strstr (error->message, path));
+    /* these stop: no retry */
+    g_assert_cmpuint (count_requests (server, cases[i].spec[0]), ==, 1);
+    remove_temp_file (path);
+  }
+}
+
+static void
+test_upload_too_large_locally (void)
+{
+  g_autoptr (Server) server = server_new (NULL, NULL);
+  NemoCloudConfig config;
+  g_autoptr (NemoCloud) cloud = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = write_temp_file ("big.mp4", "0123456789", 10);
+
+  nemo_cloud_config_init (&config);
+  config.api_url = g_strdup (server->url);
+  config.token = g_strdup ("tok");
+  config.max_upload_size = 5;
+  cloud = nemo_cloud_new (&config, NULL, NULL, NULL);
+  nemo_cloud_config_clear (&config);
+  open_session (cloud);
+  g_assert_false (nemo_cloud_upload_file (cloud, path, NULL, &error));
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FILE_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_nonnull (strstr (error->message, "max-duration"));
+  g_assert_cmpuint (count_requests (server, "/api/upload-video/"), ==, 0);
+  remove_temp_file (path);
+}
+
+static gboolean
+want_client_id (Server * server, SoupServerMessage * msg, const gchar * path,
+    guint count)
+{
+  if (!g_str_equal (path, "/api/credits/balance/simple")
+      || soup_message_headers_get_one (soup_server_message_get_request_headers
+          (msg), "X-Client-Id") != NULL)
+    return FALSE;
+  reply (msg, 400, "{\"code\":400,\"msg\":\"missing X-Client-Id\"}");
+  return TRUE;
+}
+
+static void
+test_error_400 (void)
+{
+  g_autoptr (Server) server = server_new (want_client_id, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+
+  open_session (cloud);
+  g_assert_cmpuint (count_requests (server, "/api/credits/"), ==, 2);
+  g_assert_null (get_request (server, "/api/credits/", 0)->client_id);
+  g_assert_cmpstr (get_request (server, "/api/credits/", 1)->client_id, ==,
+      "client-1234");
+  g_assert_cmpuint (seen->credits, ==, 1);
+}
+
+static gboolean
+fail_5xx (Server * server, SoupServerMessage * msg, const gchar * path,
+    guint count)
+{
+  guint *failures = server->data;
+
+  if (!g_str_has_prefix (path, "/api/state/") || count > *failures)
+    return FALSE;
+  reply (msg, 503, "{\"detail\":\"overloaded\"}");
+  return TRUE;
+}
+
+static void
+test_error_5xx (void)
+{
+  guint failures = 2;
+  g_autoptr (Server) server = server_new (fail_5xx, &failures);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) state = NULL;
+  JsonNode *again;
+
+  open_session (cloud);
+  /* retries = 2: two failures are absorbed */
+  state = nemo_cloud_get_state (cloud, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (cloud_json_member (state, "draft"));
+  g_assert_cmpuint (count_requests (server, "/api/state/"), ==, 3);
+
+  /* a third is not */
+  failures = 100;
+  again = nemo_cloud_get_state (cloud, NULL, &error);
+  g_assert_null (again);
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "HTTP 503"));
+  g_assert_nonnull (strstr (error->message, "after 3 attempts"));
+  g_assert_cmpuint (count_requests (server, "/api/state/"), ==, 6);
+}
+
+static gboolean
+drop_first_credits (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  if (!g_str_equal (path, "/api/credits/balance/simple") || count > 1)
+    return FALSE;
+  reply_raw (server, msg, "", 0, FALSE);
+  return TRUE;
+}
+
+static void
+test_error_network (void)
+{
+  g_autoptr (Server) server = server_new (drop_first_credits, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+  g_autoptr (NemoCloud) nowhere = NULL;
+  g_autoptr (GError) error = NULL;
+  Server *gone = server_new (NULL, NULL);
+
+  /* a dropped connection is retried */
+  open_session (cloud);
+  g_assert_cmpuint (count_requests (server, "/api/credits/"), ==, 2);
+  g_assert_cmpuint (seen->credits, ==, 1);
+
+  /* nobody listening: retries, then a message that says so */
+  nowhere = client_new (gone, "tok", seen);
+  server_free (gone);
+  g_assert_false (nemo_cloud_open_session (nowhere, NULL, NULL, &error));
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "after 3 attempts"));
+  g_assert_nonnull (strstr (error->message, "127.0.0.1"));
+}
+
+/* ---- chat -------------------------------------------------------------- */
+
+static gboolean
+serve_events (Server * server, SoupServerMessage * msg, const gchar * path,
+    guint count)
+{
+  if (!g_str_equal (path, "/run_sse"))
+    return FALSE;
+  reply_sse (msg, server->data);
+  return TRUE;
+}
+
+static Seen *
+chat_with (const gchar * const *events, gboolean expect_ok, GError ** error,
+    Server ** server_out)
+{
+  Server *server = server_new (serve_events, (gpointer) events);
+  Seen *seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+  Request *request;
+
+  open_session (cloud);
+  g_assert_cmpint (nemo_cloud_chat (cloud, "make a video", NULL, error), ==,
+      expect_ok);
+  request = get_request (server, "/run_sse", 0);
+  g_assert_cmpstr (request->accept, ==, "text/event-stream");
+  g_assert_cmpstr (g_bytes_get_data (request->body, NULL), ==,
+      "{\"app_name\":\"nemo_agent\",\"user_id\":\"me\",\"session_id\":"
+      "\"4241\",\"new_message\":{\"parts\":[{\"text\":\"make a video\"}]}}");
+  if (server_out != NULL)
+    *server_out = server;
+  else
+    server_free (server);
+  return seen;
+}
+
+static void
+test_chat_adk (void)
+{
+  const gchar *events[] = {
+    "{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Adding \"}]},"
+        "\"partial\":true,\"author\":\"nemo_agent\"}",
+    "{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"a title. "
+        "Click Export to\"}]},\"partial\":true}",
+    "{\"content\":{\"role\":\"model\",\"parts\":[{\"functionCall\":{\"id\":"
+        "\"f1\",\"name\":\"add_text_track\",\"args\":{\"secret\":\"TOOLARGS\"}}}]}}",
+    "{\"content\":{\"role\":\"user\",\"parts\":[{\"functionResponse\":{\"id\":"
+        "\"f1\",\"name\":\"add_text_track\",\"response\":{\"r\":\"TOOLRESULT\"}}}]}}",
+    "",
+    "{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Adding a title. "
+        "Click Export to download.\"}]},\"turnComplete\":true,"
+        "\"actions\":{\"stateDelta\":{}}}",
+    NULL
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Seen) seen = chat_with (events, TRUE, &error, NULL);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (seen->replies->len, ==, 1);
+  g_assert_cmpstr (seen->replies->pdata[0], ==, "Adding a title. The element "
+      "exports and downloads it for you.");
+  g_assert_cmpuint (seen->summaries->len, ==, 0);
+  g_assert_nonnull (strstr (seen->stages->str, "chat;"));
+}
+
+static void
+test_chat_typed (void)
+{
+  const gchar *events[] = {
+    "{\"type\":\"heartbeat\"}",
+    "{\"type\":\"tool_call\",\"name\":\"add\",\"content\":\"TOOLARGS\"}",
+    "{\"type\":\"tool_result\",\"content\":\"TOOLRESULT\"}",
+    "{\"type\":\"text\",\"content\":\"First.\"}",
+    "{\"type\":\"text\",\"content\":\"点击导出即可下载。\"}",
+    NULL
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Seen) seen = chat_with (events, TRUE, &error, NULL);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (seen->replies->len, ==, 2);
+  g_assert_cmpstr (seen->replies->pdata[0], ==, "First.");
+  g_assert_cmpstr (seen->replies->pdata[1], ==,
+      "nemorender 会自动导出并下载视频。");
+}
+
+static void
+test_chat_partials_only (void)
+{
+  const gchar *events[] = {
+    "{\"content\":{\"parts\":[{\"text\":\"Half \"}]},\"partial\":true}",
+    "{\"content\":{\"parts\":[{\"text\":\"of it.\"}]},\"partial\":true}",
+    NULL
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Seen) seen = chat_with (events, TRUE, &error, NULL);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (seen->replies->len, ==, 1);
+  g_assert_cmpstr (seen->replies->pdata[0], ==, "Half of it.");
+}
+
+static void
+test_chat_errors (void)
+{
+  const gchar *stream_error[] = {
+    "{\"type\":\"text\",\"content\":\"Working.\"}",
+    "{\"error\":\"agent crashed: out of memory\"}", NULL
+  };
+  const gchar *model_error[] = {
+    "{\"errorCode\":\"MALFORMED_FUNCTION_CALL\",\"errorMessage\":"
+        "\"the model made a bad call\"}", NULL
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Seen) seen = chat_with (stream_error, FALSE, &error, NULL);
+  g_autoptr (Seen) seen2 = NULL;
+
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "agent crashed: out of memory"));
+  g_assert_cmpuint (seen->replies->len, ==, 1);
+  g_clear_error (&error);
+
+  seen2 = chat_with (model_error, FALSE, &error, NULL);
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "the model made a bad call"));
+}
+
+static void
+test_chat_silent (void)
+{
+  const gchar *events[] = {
+    "{\"type\":\"heartbeat\"}",
+    "{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"edit\"}}]}}",
+    NULL
+  };
+  g_autoptr (GError) error = NULL;
+  Server *server = NULL;
+  g_autoptr (Seen) seen = chat_with (events, TRUE, &error, &server);
+  g_autoptr (NemoDraft) draft = nemo_draft_parse (TEST_DRAFT, -1, NULL);
+  g_autofree gchar *summary = nemo_draft_summary (draft);
+  g_autoptr (JsonNode) posted = NULL;
+  g_autoptr (JsonNode) served = json_from_string (TEST_DRAFT, NULL);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (seen->replies->len, ==, 0);
+  g_assert_cmpuint (count_requests (server, "/api/state/nemo_agent/me/4241/"
+          "latest"), ==, 1);
+  g_assert_cmpuint (seen->summaries->len, ==, 1);
+  g_assert_cmpstr (seen->summaries->pdata[0], ==, summary);
+  g_assert_true (g_str_has_prefix (summary, "Timeline (2 tracks)"));
+  posted = json_from_string (seen->draft_json, NULL);
+  g_assert_true (json_node_equal (posted, served));
+  server_free (server);
+}
+
+static void
+test_chat_preview_reads_state (void)
+{
+  const gchar *events[] = {
+    "{\"type\":\"text\",\"content\":\"Open the timeline panel to preview "
+        "it.\"}", NULL
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Seen) seen = chat_with (events, TRUE, &error, NULL);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (seen->replies->len, ==, 1);
+  g_assert_cmpstr (seen->replies->pdata[0], ==, "The element reads the "
+      "session state for you.");
+  g_assert_cmpuint (seen->summaries->len, ==, 1);
+}
+
+/* Events written one by one on a stolen connection, @interval_ms apart. */
+typedef struct
+{
+  Server *server;
+  GIOStream *io;
+  const gchar *const *events;
+  guint next;
+  gboolean close_at_end;
+} Pacer;
+
+static gboolean
+pacer_tick (gpointer data)
+{
+  Pacer *pacer = data;
+  const gchar *event = pacer->events[pacer->next];
+  g_autofree gchar *text = NULL;
+
+  if (event == NULL) {
+    if (pacer->close_at_end)
+      g_io_stream_close (pacer->io, NULL, NULL);
+    return G_SOURCE_REMOVE;
+  }
+  text = g_strdup_printf ("data: %s\r\n\r\n", event);
+  g_output_stream_write_all (g_io_stream_get_output_stream (pacer->io), text,
+      strlen (text), NULL, NULL, NULL);
+  pacer->next++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+serve_paced (Server * server, SoupServerMessage * msg, const gchar * path,
+    guint count)
+{
+  static const gchar head[] = "HTTP/1.1 200 OK\r\n"
+      "Content-Type: text/event-stream\r\nConnection: close\r\n\r\n";
+  Pacer *pacer = server->data;
+  GSource *source;
+
+  if (!g_str_equal (path, "/run_sse"))
+    return FALSE;
+  pacer->server = server;
+  pacer->io = reply_raw (server, msg, head, sizeof head - 1, TRUE);
+  source = g_timeout_source_new (30);
+  g_source_set_callback (source, pacer_tick, pacer, NULL);
+  g_source_attach (source, server->context);
+  g_source_unref (source);
+  return TRUE;
+}
+
+static void
+test_chat_still_working (void)
+{
+  const gchar *events[] = {
+    "{\"type\":\"heartbeat\"}", "", "{\"type\":\"heartbeat\"}",
+    "{\"type\":\"heartbeat\"}", "", "{\"type\":\"heartbeat\"}",
+    "{\"type\":\"text\",\"content\":\"Finally done.\"}", NULL
+  };
+  Pacer pacer = { NULL, NULL, events, 0, TRUE };
+  g_autoptr (Server) server = server_new (serve_paced, &pacer);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = NULL;
+  g_autoptr (NemoCloud) patient = NULL;
+  g_autoptr (GError) error = NULL;
+
+  /* heartbeats 30 ms apart for 180 ms; a notice every 50 ms of no text */
+  g_setenv ("NEMO_CLOUD_STILL_WORKING_MS", "50", TRUE);
+  cloud = client_new (server, "tok", seen);
+  g_setenv ("NEMO_CLOUD_STILL_WORKING_MS", "600000", TRUE);
+  patient = client_new (server, "tok", seen);
+  g_unsetenv ("NEMO_CLOUD_STILL_WORKING_MS");
+
+  open_session (cloud);
+  g_assert_true (nemo_cloud_chat (cloud, "slow one", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (seen->still_working, >=, 1);
+  g_assert_cmpuint (seen->still_working, <=, 6);
+  /* the n-th notice comes no sooner than n periods in (ns) */
+  g_assert_cmpuint (seen->last_elapsed, >=, 50 * 1000 * 1000
+      * (guint64) seen->still_working);
+  g_assert_cmpuint (seen->replies->len, ==, 1);
+  g_assert_cmpstr (seen->replies->pdata[0], ==, "Finally done.");
+
+  /* the same stream with a 10-minute period: no notice */
+  seen->still_working = 0;
+  seen->last_elapsed = 0;
+  pacer.next = 0;
+  open_session (patient);
+  g_assert_true (nemo_cloud_chat (patient, "slow one", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (seen->still_working, ==, 0);
+  g_assert_cmpuint (seen->replies->len, ==, 2);
+}
+
+static void
+test_chat_silence_timeout (void)
+{
+  const gchar *events[] = { "{\"type\":\"heartbeat\"}", NULL };
+  Pacer pacer = { NULL, NULL, events, 0, FALSE };       /* then silence */
+  g_autoptr (Server) server = server_new (serve_paced, &pacer);
+  g_autoptr (Seen) seen = seen_new ();
+  NemoCloudConfig config;
+  g_autoptr (NemoCloud) cloud = NULL;
+  g_autoptr (GError) error = NULL;
+
+  nemo_cloud_config_init (&config);
+  config.api_url = g_strdup (server->url);
+  config.token = g_strdup ("tok");
+  config.timeout_s = 1;
+  cloud = nemo_cloud_new (&config, &callbacks, seen, NULL);
+  nemo_cloud_config_clear (&config);
+  open_session (cloud);
+  g_assert_false (nemo_cloud_chat (cloud, "hello?", NULL, &error));
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "nothing for 1 s"));
+  g_assert_nonnull (strstr (error->message, "timeout"));
+}
+
+/* ---- uploads ----------------------------------------------------------- */
+
+static void
+test_upload_multipart (void)
+{
+  g_autoptr (Server) server = server_new (NULL, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *contents = g_strnfill (100000, 'a');
+  g_autofree gchar *path = NULL;
+  SoupMessageHeaders *headers;
+  SoupMultipart *multipart;
+  SoupMessageHeaders *part_headers;
+  GBytes *part_body;
+  g_autofree gchar *disposition = NULL;
+  GHashTable *params = NULL;
+  Request *request;
+
+  contents[5] = '"';
+  contents[99999] = '\n';
+  path = write_temp_file ("my song.mp3", contents, 100000);
+  open_session (cloud);
+  g_assert_true (nemo_cloud_upload_file (cloud, path, NULL, &error));
+  g_assert_no_error (error);
+
+  request = get_request (server, "/api/upload-video/nemo_agent/me/4241", 0);
+  g_assert_cmpstr (request->authorization, ==, "Bearer tok");
+  g_assert_cmpint (request->content_length, ==,
+      g_bytes_get_size (request->body));
+  headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  soup_message_headers_append (headers, "Content-Type", request->content_type);
+  multipart = soup_multipart_new_from_message (headers, request->body);
+  g_assert_nonnull (multipart);
+  g_assert_cmpint (soup_multipart_get_length (multipart), ==, 1);
+  g_assert_true (soup_multipart_get_part (multipart, 0, &part_headers,
+          &part_body));
+  g_assert_true (soup_message_headers_get_content_disposition (part_headers,
+          &disposition, &params));
+  g_assert_cmpstr (disposition, ==, "form-data");
+  g_assert_cmpstr (g_hash_table_lookup (params, "name"), ==, "files");
+  g_assert_cmpstr (g_hash_table_lookup (params, "filename"), ==, "my song.mp3");
+  g_assert_cmpstr (soup_message_headers_get_content_type (part_headers, NULL),
+      ==, "audio/mpeg");
+  g_assert_cmpuint (g_bytes_get_size (part_body), ==, 100000);
+  g_assert_cmpmem (g_bytes_get_data (part_body, NULL), 100000, contents,
+      100000);
+  g_assert_nonnull (strstr (seen->stages->str, "upload;"));
+  g_hash_table_unref (params);
+  soup_multipart_free (multipart);
+  soup_message_headers_unref (headers);
+  remove_temp_file (path);
+}
+
+static void
+test_upload_url (void)
+{
+  g_autoptr (Server) server = server_new (NULL, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+  g_autoptr (GError) error = NULL;
+  Request *request;
+
+  open_session (cloud);
+  g_assert_true (nemo_cloud_upload_url (cloud,
+          "https://media.example/song.mp3?x=1", NULL, &error));
+  g_assert_no_error (error);
+  request = get_request (server, "/api/upload-video/nemo_agent/me/4241", 0);
+  g_assert_cmpstr (request->content_type, ==, "application/json");
+  g_assert_cmpstr (g_bytes_get_data (request->body, NULL), ==,
+      "{\"urls\":[\"https://media.example/song.mp3?x=1\"],"
+      "\"source_type\":\"url\"}");
+
+  g_assert_false (nemo_cloud_upload_url (cloud, "file:///etc/passwd", NULL,
+          &error));
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT);
+}
+
+static guint64
+peak_rss_kib (void)
+{
+  g_autofree gchar *status = NULL;
+  const gchar *line;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL,
+          NULL));
+  line = strstr (status, "VmHWM:");
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + 6, NULL, 10);
+}
+
+static guint64
+upload_counted (Server * server, NemoCloud * cloud, const gchar * path)
+{
+  g_autoptr (GError) error = NULL;
+  guint64 before;
+
+  g_mutex_lock (&server->lock);
+  before = server->streamed;
+  g_mutex_unlock (&server->lock);
+  g_assert_true (nemo_cloud_upload_file (cloud, path, NULL, &error));
+  g_assert_no_error (error);
+  g_mutex_lock (&server->lock);
+  before = server->streamed - before;
+  g_mutex_unlock (&server->lock);
+  return before;
+}
+
+/* Run in a fresh process: its peak RSS is this test's alone. */
+static void
+test_upload_streaming_rss (void)
+{
+  const guint64 size = 300 * 1024 * 1024;
+  g_autoptr (Server) server = NULL;
+  g_autoptr (NemoCloud) cloud = NULL;
+  g_autofree gchar *small = NULL;
+  g_autofree gchar *big = NULL;
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GFileOutputStream) out = NULL;
+  NemoCloudConfig config;
+  guint64 overhead, before, after;
+
+  if (!g_test_subprocess ()) {
+    g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+    g_test_trap_assert_passed ();
+    return;
+  }
+  server = server_new (NULL, NULL);
+  small = write_temp_file ("upload.bin", "0123456789", 10);
+  big = write_temp_file ("upload.bin", "", 0);
+  file = g_file_new_for_path (big);
+
+  /* sparse: 300 MB that take no disk */
+  out = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, NULL);
+  g_assert_true (g_seekable_truncate (G_SEEKABLE (out), size, NULL, NULL));
+  g_assert_true (g_output_stream_close (G_OUTPUT_STREAM (out), NULL, NULL));
+
+  server->stream_bodies = TRUE;
+  nemo_cloud_config_init (&config);
+  config.api_url = g_strdup (server->url);
+  config.token = g_strdup ("tok");
+  cloud = nemo_cloud_new (&config, NULL, NULL, NULL);
+  nemo_cloud_config_clear (&config);
+  open_session (cloud);
+
+  /* same name, so the same multipart overhead */
+  overhead = upload_counted (server, cloud, small) - 10;
+  g_assert_cmpuint (overhead, >, 100);
+
+  before = peak_rss_kib ();
+  g_assert_cmpuint (upload_counted (server, cloud, big), ==, size + overhead);
+  after = peak_rss_kib ();
+  g_test_message ("peak RSS %" G_GUINT64_FORMAT " → %" G_GUINT64_FORMAT
+      " KiB", before, after);
+  g_assert_cmpuint (after - before, <, 16 * 1024);
+  g_assert_cmpint (get_request (server, "/api/upload-video/", 1)->
+      content_length, ==, size + overhead);
+  remove_temp_file (small);
+  remove_temp_file (big);
+}
+
+/* ---- export, polling, download ------------------------------------------ */
+
+static gboolean
+serve_status_shapes (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  const gchar *shape = server->data;
+
+  if (!g_str_has_prefix (path, "/api/render/proxy/lambda/"))
+    return FALSE;
+  if (g_str_equal (shape, "top-level") && count < 3)
+    reply_printf (msg, 200, "{\"status\":\"%s\",\"progress\":%d}",
+        count == 1 ? "pending" : "processing", count == 1 ? 0 : 50);
+  else if (g_str_equal (shape, "top-level"))
+    reply_printf (msg, 200, "{\"status\":\"completed\",\"progress\":100,"
+        "\"output\":{\"url\":\"%s\",\"duration\":10,\"size\":%u}}",
+        server->video_url, VIDEO_SIZE);
+  else if (count < 3)
+    reply_printf (msg, 200, "{\"success\":true,\"data\":{\"status\":\"%s\","
+        "\"progress\":%d}}", count == 1 ? "pending" : "processing",
+        count == 1 ? 0 : 50);
+  else
+    reply_printf (msg, 200, "{\"success\":true,\"data\":{\"status\":"
+        "\"completed\",\"progress\":100,\"outputUrl\":\"%s\"}}",
+        server->video_url);
+  return TRUE;
+}
+
+static void
+run_export (Server * server, Seen * seen, NemoCloud * cloud)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) draft = json_from_string (TEST_DRAFT, NULL);
+  g_autoptr (JsonNode) posted = NULL;
+  g_autofree gchar *render_id = NULL;
+  g_autofree gchar *status_path = NULL;
+  g_autofree gchar *job = NULL;
+  Request *request;
+  JsonNode *posted_draft;
+
+  open_session (cloud);
+  render_id = nemo_cloud_export (cloud, draft, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (render_id, "render_"));
+  job = g_strdup_printf ("4241/%s", render_id);
+  g_assert_cmpstr (seen->jobs->pdata[seen->jobs->len - 1], ==, job);
+
+  request = get_request (server, "/api/render/proxy/lambda", 0);
+  posted = json_from_string (g_bytes_get_data (request->body, NULL), NULL);
+  g_assert_cmpstr (cloud_json_string (posted, "id"), ==, render_id);
+  g_assert_cmpstr (cloud_json_string (posted, "sessionId"), ==, "4241");
+  posted_draft = cloud_json_member (posted, "draft");
+  g_assert_true (json_node_equal (posted_draft, draft));
+  g_assert_cmpstr (cloud_json_string (cloud_json_member (posted, "output"),
+          "format"), ==, "mp4");
+  g_assert_cmpstr (cloud_json_string (cloud_json_member (posted, "output"),
+          "quality"), ==, "high");
+
+  g_assert_true (nemo_cloud_wait_and_download (cloud, render_id, NULL,
+          &error));
+  g_assert_no_error (error);
+  status_path = g_strdup_printf ("/api/render/proxy/lambda/%s", render_id);
+  g_assert_cmpuint (count_requests (server, status_path), ==, 3);
+  g_assert_cmpmem (seen->video->data, seen->video->len,
+      g_bytes_get_data (server->video, NULL), VIDEO_SIZE);
+  g_assert_nonnull (strstr (seen->stages->str, "render;download;"));
+}
+
+static void
+test_export_status_top_level (void)
+{
+  g_autoptr (Server) server = server_new (serve_status_shapes, "top-level");
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+
+  run_export (server, seen, cloud);
+}
+
+static void
+test_export_status_success_data (void)
+{
+  g_autoptr (Server) server = server_new (serve_status_shapes, "data");
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+
+  run_export (server, seen, cloud);
+}
+
+static gboolean
+serve_other_render_id (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  if (g_str_equal (path, "/api/render/proxy/lambda"))
+    reply (msg, 200, "{\"code\":0,\"data\":{\"render_id\":\"svc-77\"}}");
+  else if (g_str_equal (path, "/api/render/proxy/lambda/svc-77")
+      && count == 1) {
+    soup_message_headers_append (soup_server_message_get_response_headers
+        (msg), "Retry-After", "0");
+    reply (msg, 429, "{\"code\":429}");
+  } else if (g_str_equal (path, "/api/render/proxy/lambda/svc-77"))
+    reply (msg, 200, "{\"success\":true,\"data\":{\"status\":\"completed\"}}");
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static void
+test_export_service_id_and_fallback (void)
+{
+  g_autoptr (Server) server = server_new (serve_other_render_id, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+  g_autoptr (JsonNode) draft = json_from_string (TEST_DRAFT, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *render_id = NULL;
+
+  open_session (cloud);
+  render_id = nemo_cloud_export (cloud, draft, NULL, &error);
+  g_assert_cmpstr (render_id, ==, "svc-77");
+  g_assert_cmpstr (seen->jobs->pdata[seen->jobs->len - 1], ==, "4241/svc-77");
+  /* a 429 on a poll is waited out; no URL → the fallback download */
+  g_assert_true (nemo_cloud_wait_and_download (cloud, render_id, NULL,
+          &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_requests (server,
+          "/api/render/proxy/lambda/svc-77"), ==, 2);
+  g_assert_cmpuint (count_requests (server,
+          "/api/render/proxy/svc-77/download"), ==, 1);
+  g_assert_cmpstr (get_request (server, "/api/render/proxy/svc-77/download",
+          0)->authorization, ==, "Bearer tok");
+  g_assert_cmpuint (seen->video->len, ==, VIDEO_SIZE);
+}
+
+static gboolean
+serve_failed_render (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  if (!g_str_has_prefix (path, "/api/render/proxy/lambda/"))
+    return FALSE;
+  reply (msg, 200, "{\"success\":true,\"data\":{\"status\":\"failed\","
+      "\"error\":\"font missing on render node\"}}");
+  return TRUE;
+}
+
+static void
+test_export_failed (void)
+{
+  g_autoptr (Server) server = server_new (serve_failed_render, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (nemo_cloud_wait_and_download (cloud, "render_1", NULL,
+          &error));
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "font missing on render node"));
+  g_assert_cmpuint (seen->video->len, ==, 0);
+}
+
+/* The API sends the video to a CDN (another origin), directly or through
+ * a redirect. */
+static gboolean
+serve_cdn_redirect (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  Server *cdn = server->data;
+  g_autofree gchar *location = NULL;
+
+  if (g_str_has_prefix (path, "/api/render/proxy/lambda/")
+      && g_str_has_suffix (path, "direct"))
+    reply_printf (msg, 200, "{\"status\":\"completed\",\"output\":{\"url\":"
+        "\"%s/video.mp4?sig=abc\"}}", cdn->url);
+  else if (g_str_has_prefix (path, "/api/render/proxy/lambda/"))
+    reply (msg, 200, "{\"status\":\"completed\"}");
+  else if (g_str_has_suffix (path, "/download")) {
+    location = g_strdup_printf ("%s/video.mp4", cdn->url);
+    soup_server_message_set_redirect (msg, 302, location);
+  } else
+    return FALSE;
+  return TRUE;
+}
+
+static void
+test_download_cdn_no_token (void)
+{
+  g_autoptr (Server) cdn = server_new (NULL, NULL);
+  g_autoptr (Server) server = server_new (serve_cdn_redirect, cdn);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+  g_autoptr (GError) error = NULL;
+  guint i;
+
+  g_assert_true (nemo_cloud_wait_and_download (cloud, "render_direct", NULL,
+          &error));
+  g_assert_no_error (error);
+  g_assert_true (nemo_cloud_wait_and_download (cloud, "render_redirected",
+          NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (seen->video->len, ==, 2 * VIDEO_SIZE);
+  g_assert_cmpuint (count_requests (cdn, "/video.mp4"), ==, 2);
+  for (i = 0; i < 2; i++) {
+    Request *request = get_request (cdn, "/video.mp4", i);
+
+    g_assert_null (request->authorization);
+    g_assert_null (request->skill_source);
+  }
+  g_assert_cmpstr (get_request (server, "/api/render/proxy/render_redirected/"
+          "download", 0)->authorization, ==, "Bearer tok");
+}
+
+static gboolean
+serve_broken_video (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  const gchar *how = server->data;
+  g_autoptr (GString) raw = g_string_new (NULL);
+  g_autofree gchar *part = g_strnfill (400, 'v');
+
+  if (!g_str_equal (path, "/video.mp4"))
+    return FALSE;
+  if (g_str_equal (how, "short"))
+    g_string_append_printf (raw, "HTTP/1.1 200 OK\r\nContent-Type: video/mp4"
+        "\r\nContent-Length: 1000\r\n\r\n%s", part);
+  else
+    g_string_append_printf (raw, "HTTP/1.1 200 OK\r\nContent-Type: video/mp4"
+        "\r\nTransfer-Encoding: chunked\r\n\r\n190\r\n%s\r\n3e8\r\n%.100s",
+        part, part);
+  reply_raw (server, msg, raw->str, raw->len, FALSE);
+  return TRUE;
+}
+
+static void
+test_download_broken (void)
+{
+  const gchar *hows[] = { "short", "chunked" };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (hows); i++) {
+    g_autoptr (Server) server = server_new (serve_broken_video,
+        (gpointer) hows[i]);
+    g_autoptr (Seen) seen = seen_new ();
+    g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+    g_autoptr (GError) error = NULL;
+
+    g_assert_false (nemo_cloud_wait_and_download (cloud, "render_9", NULL,
+            &error));
+    g_test_message ("%s: %s", hows[i], error->message);
+    g_assert_error (error, NEMO_ERROR, NEMO_ERROR_IO);
+    g_assert_nonnull (strstr (error->message, "broke off after"));
+    g_assert_nonnull (strstr (error->message, "render-id=render_9"));
+    if (i == 0)
+      g_assert_nonnull (strstr (error->message, "of 1000 bytes"));
+    g_assert_cmpuint (seen->video->len, <, 1000);
+  }
+}
+
+/* ---- cancellation from another thread ----------------------------------- */
+
+typedef struct
+{
+  Server *server;
+  GCancellable *cancellable;
+} Canceller;
+
+static gpointer
+cancel_when_answered (gpointer data)
+{
+  Canceller *canceller = data;
+
+  wait_sent (canceller->server, 1);
+  g_cancellable_cancel (canceller->cancellable);
+  return NULL;
+}
+
+static gboolean
+rate_limit_state (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  if (!g_str_has_prefix (path, "/api/state/"))
+    return FALSE;
+  mark_sent (server, msg);
+  reply (msg, 429, "{\"code\":429,\"msg\":\"slow down\"}");   /* no Retry-After */
+  return TRUE;
+}
+
+static gboolean
+render_forever (Server * server, SoupServerMessage * msg, const gchar * path,
+    guint count)
+{
+  if (!g_str_has_prefix (path, "/api/render/proxy/lambda/"))
+    return FALSE;
+  mark_sent (server, msg);
+  reply (msg, 200, "{\"success\":true,\"data\":{\"status\":\"processing\","
+      "\"progress\":0}}");
+  return TRUE;
+}
+
+static void
+test_cancel_waits (void)
+{
+  Handler handlers[] = { rate_limit_state, render_forever };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (handlers); i++) {
+    g_autoptr (Server) server = server_new (handlers[i], NULL);
+    g_autoptr (Seen) seen = seen_new ();
+    g_autoptr (NemoCloud) cloud = NULL;
+    g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonNode) state = NULL;
+    NemoCloudConfig config;
+    Canceller canceller = { server, cancellable };
+    GThread *thread;
+    gint64 started;
+
+    nemo_cloud_config_init (&config);
+    config.api_url = g_strdup (server->url);
+    config.token = g_strdup ("tok");
+    config.poll_interval_ms = 60000;    /* waits 30 s, the cap */
+    cloud = nemo_cloud_new (&config, &callbacks, seen, NULL);
+    nemo_cloud_config_clear (&config);
+    open_session (cloud);
+    /* cancelled once the 429 or the first status has gone out */
+    thread = g_thread_new ("canceller", cancel_when_answered, &canceller);
+
+    started = g_get_monotonic_time ();
+    if (i == 0)
+      g_assert_null ((state = nemo_cloud_get_state (cloud, cancellable,
+                  &error)));
+    else
+      g_assert_false (nemo_cloud_wait_and_download (cloud, "render_5",
+              cancellable, &error));
+    g_thread_join (thread);
+    g_assert_error (error, NEMO_ERROR, NEMO_ERROR_CANCELLED);
+    /* interrupted: the 30 s wait did not run out */
+    g_assert_cmpint (g_get_monotonic_time () - started, <,
+        30 * G_TIME_SPAN_SECOND);
+    g_assert_cmpuint (count_requests (server, i == 0 ? "/api/state/" :
+            "/api/render/proxy/lambda/render_5"), ==, 1);
+  }
+}
+
+/* ---- the token stays out of the logs ------------------------------------ */
+
+typedef struct
+{
+  GMutex lock;
+  gboolean capturing;
+  GString *text;
+} LogCapture;
+
+static GLogWriterOutput
+capture_writer (GLogLevelFlags level, const GLogField * fields, gsize n_fields,
+    gpointer data)
+{
+  LogCapture *capture = data;
+  gsize i;
+
+  g_mutex_lock (&capture->lock);
+  if (!capture->capturing) {
+    g_mutex_unlock (&capture->lock);
+    return g_log_writer_default (level, fields, n_fields, NULL);
+  }
+  for (i = 0; i < n_fields; i++)
+    if (fields[i].length < 0)
+      g_string_append_printf (capture->text, "%s=%s\n", fields[i].key,
+          (const gchar *) fields[i].value);
+  g_mutex_unlock (&capture->lock);
+  return G_LOG_WRITER_HANDLED;
+}
+
+static gboolean
+expire_first_chat (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  if (g_str_equal (path, "/api/render/proxy/lambda/missing"))
+    reply (msg, 200, "{\"code\":1001,\"msg\":\"token nmv_usr_anon2 "
+        "expired\"}");
+  else if (g_str_equal (path, "/run_sse") && count == 1)
+    reply (msg, 200, "{\"code\":1001,\"msg\":\"token expired\"}");
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static void
+test_token_never_logged (gconstpointer data)
+{
+  LogCapture *capture = (LogCapture *) data;
+  g_autoptr (Server) server = server_new (expire_first_chat, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) draft = json_from_string (TEST_DRAFT, NULL);
+  g_autofree gchar *path = write_temp_file ("song.mp3", "ID3", 3);
+  g_autofree gchar *render_id = NULL;
+
+  g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+  g_mutex_lock (&capture->lock);
+  capture->capturing = TRUE;
+  g_string_truncate (capture->text, 0);
+  g_mutex_unlock (&capture->lock);
+
+  /* the whole cycle: configured token rejected, anonymous token fetched */
+  cloud = client_new (server, "secret-config-token", seen);
+  open_session (cloud);
+  g_assert_true (nemo_cloud_upload_file (cloud, path, NULL, &error));
+  g_assert_true (nemo_cloud_chat (cloud, "make it", NULL, &error));
+  render_id = nemo_cloud_export (cloud, draft, NULL, &error);
+  g_assert_true (nemo_cloud_wait_and_download (cloud, render_id, NULL,
+          &error));
+  g_assert_no_error (error);
+  g_assert_false (nemo_cloud_wait_and_download (cloud, "missing", NULL,
+          &error));
+
+  g_mutex_lock (&capture->lock);
+  capture->capturing = FALSE;
+  g_mutex_unlock (&capture->lock);
+  g_unsetenv ("G_MESSAGES_DEBUG");
+
+  g_assert_cmpstr (get_request (server, "/run_sse", 1)->authorization, ==,
+      "Bearer nmv_usr_anon1");
+  g_assert_nonnull (strstr (capture->text->str, "POST /run_sse → 200"));
+  g_assert_nonnull (strstr (capture->text->str, "GET /video.mp4 → 200"));
+  g_assert_null (strstr (capture->text->str, "secret-config-token"));
+  g_assert_null (strstr (capture->text->str, "nmv_usr_anon1"));
+  g_assert_null (strstr (error->message, "secret-config-token"));
+  g_assert_null (strstr (capture->text->str, "nmv_usr_anon2"));
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_TOKEN_EXPIRED);
+  g_assert_null (strstr (error->message, "nmv_usr_anon2"));
+  g_assert_nonnull (strstr (error->message, "token <token> expired"));
+  remove_temp_file (path);
+}
+
+int
+main (int argc, char **argv)
+{
+  LogCapture capture = { 0, };
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  g_unsetenv ("NEMO_TOKEN");
+  g_setenv ("NEMO_CLOUD_BACKOFF_MS", "10", TRUE);
+  g_mutex_init (&capture.lock);
+  capture.text = g_string_new (NULL);
+  g_log_set_writer_func (capture_writer, &capture, NULL);
+
+  g_test_add_func ("/cloud/api-url", test_api_url);
+  g_test_add_func ("/cloud/envelopes", test_envelopes);
+  g_test_add_func ("/cloud/error-messages", test_error_messages);
+  g_test_add_func ("/cloud/gui-text", test_gui_text);
+  g_test_add_func ("/cloud/token/config", test_token_from_config);
+  g_test_add_func ("/cloud/token/env", test_token_from_env);
+  g_test_add_func ("/cloud/token/anonymous", test_token_anonymous);
+  g_test_add_func ("/cloud/token/random-client-id",
+      test_token_random_client_id);
+  g_test_add_func ("/cloud/errors/1001", test_error_1001);
+  g_test_add_func ("/cloud/errors/1002", test_error_1002);
+  g_test_add_func ("/cloud/errors/429", test_error_429);
+  g_test_add_func ("/cloud/errors/stops", test_error_stops);
+  g_test_add_func ("/cloud/errors/too-large-locally",
+      test_upload_too_large_locally);
+  g_test_add_func ("/cloud/errors/400", test_error_400);
+  g_test_add_func ("/cloud/errors/5xx", test_error_5xx);
+  g_test_add_func ("/cloud/errors/network", test_error_network);
+  g_test_add_func ("/cloud/chat/adk", test_chat_adk);
+  g_test_add_func ("/cloud/chat/typed", test_chat_typed);
+  g_test_add_func ("/cloud/chat/partials-only", test_chat_partials_only);
+  g_test_add_func ("/cloud/chat/errors", test_chat_errors);
+  g_test_add_func ("/cloud/chat/silent", test_chat_silent);
+  g_test_add_func ("/cloud/chat/preview-reads-state",
+      test_chat_preview_reads_state);
+  g_test_add_func ("/cloud/chat/still-working", test_chat_still_working);
+  g_test_add_func ("/cloud/chat/silence-timeout", test_chat_silence_timeout);
+  g_test_add_func ("/cloud/upload/multipart", test_upload_multipart);
+  g_test_add_func ("/cloud/upload/url", test_upload_url);
+  g_test_add_func ("/cloud/upload/streaming-rss", test_upload_streaming_rss);
+  g_test_add_func ("/cloud/export/status-top-level",
+      test_export_status_top_level);
+  g_test_add_func ("/cloud/export/status-success-data",
+      test_export_status_success_data);
+  g_test_add_func ("/cloud/export/service-id-and-fallback",
+      test_export_service_id_and_fallback);
+  g_test_add_func ("/cloud/export/failed", test_export_failed);
+  g_test_add_func ("/cloud/download/cdn-no-token", test_download_cdn_no_token);
+  g_test_add_func ("/cloud/download/broken", test_download_broken);
+  g_test_add_func ("/cloud/cancel/waits", test_cancel_waits);
+  g_test_add_data_func ("/cloud/logging/no-token", &capture,
+      test_token_never_logged);
+  ret = g_test_run ();
+  g_string_free (capture.text, TRUE);
+  g_mutex_clear (&capture.lock);
+  return ret;
+}
