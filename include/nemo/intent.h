@@ -1,0 +1,118 @@
+/* nemorender intent: what the prompt asks for, and the draft edits it makes.
+ *
+ * A deterministic keyword parser for English and Chinese prompts.  It never
+ * fails: words it does not know are ignored, and requests it recognises but
+ * cannot do ("4K", "lyrics", "AI-generated") are kept in @could_not for the
+ * reply.  docs/prompts.md lists what it understands.
+ *
+ * Every field has an unset state.  A caller whose user set a property
+ * explicitly (aspect-ratio, width/height, max-duration...) resets the
+ * matching field to unset before nemo_intent_apply(): the property wins.
+ *
+ * No FFmpeg, no HTTP in here: the draft module only.
+ */
+#ifndef NEMO_INTENT_H
+#define NEMO_INTENT_H
+
+#include <nemo/draft.h>
+
+G_BEGIN_DECLS
+
+/* Segment kinds the intent adds; docs/draft.md, "Feature segments and
+ * metadata".  Visualizers sit on a video track of their own above the
+ * pictures (an overlay layer), running for the whole draft. */
+#define NEMO_SEGMENT_SPECTRUM "spectrum"        /* spectrum bars */
+#define NEMO_SEGMENT_WAVEFORM "waveform"        /* the waveform */
+#define NEMO_SEGMENT_CIRCLE "circle"            /* bars in a circle around the cover */
+
+typedef enum
+{
+  NEMO_INTENT_UNSET = 0,
+  NEMO_INTENT_OFF,
+  NEMO_INTENT_ON,
+} NemoIntentSwitch;
+
+typedef enum
+{
+  NEMO_VISUALIZER_UNSET = 0,
+  NEMO_VISUALIZER_NONE,
+  NEMO_VISUALIZER_SPECTRUM,
+  NEMO_VISUALIZER_WAVEFORM,
+  NEMO_VISUALIZER_CIRCLE,
+} NemoVisualizer;
+
+typedef enum
+{
+  NEMO_PLACE_UNSET = 0,
+  NEMO_PLACE_TOP,
+  NEMO_PLACE_BOTTOM,
+  NEMO_PLACE_CENTER,
+  NEMO_PLACE_TOP_LEFT,
+  NEMO_PLACE_TOP_RIGHT,
+  NEMO_PLACE_BOTTOM_LEFT,
+  NEMO_PLACE_BOTTOM_RIGHT,
+} NemoPlace;
+
+/* How often a beat-synced montage cuts. */
+typedef enum
+{
+  NEMO_CUT_UNSET = 0,
+  NEMO_CUT_BEAT,
+  NEMO_CUT_2BEATS,
+  NEMO_CUT_BAR,
+  NEMO_CUT_ENERGY,
+} NemoCut;
+
+/* Requests we recognise and cannot do. */
+typedef enum
+{
+  NEMO_LIMIT_1440P,             /* 1440p / 2K output */
+  NEMO_LIMIT_4K,
+  NEMO_LIMIT_8K,
+  NEMO_LIMIT_3D,
+  NEMO_LIMIT_LYRICS,
+  NEMO_LIMIT_AI,                /* AI-generated pictures or video */
+  NEMO_LIMIT_VOICE,             /* changing or removing the singer's voice */
+  NEMO_LIMIT_CAPTIONS,          /* captions transcribed from speech */
+  NEMO_LIMIT_PUBLISH,           /* uploading or posting the video */
+  NEMO_LIMIT_LOUD,              /* music volume above 100% */
+} NemoLimit;
+
+typedef struct
+{
+  NemoVisualizer visualizer;
+  NemoIntentSwitch track_info;  /* the "Title — Artist" overlay */
+  NemoPlace track_info_place;
+  gint track_info_fade_ms;      /* -1 unset */
+  NemoIntentSwitch loop;        /* loop the background pictures/clips */
+  NemoIntentSwitch beat_sync;
+  NemoCut cut;                  /* set only when the prompt says how often */
+  NemoIntentSwitch bgm;         /* the music under the clips' own sound */
+  gint bgm_percent;             /* 0-100 when @bgm is ON (35 if no number) */
+  NemoIntentSwitch keep_clip_audio;
+  NemoIntentSwitch ducking;
+  gchar *aspect_ratio;          /* "W:H" (9:16, 1:1...), or NULL */
+  gchar *platform;              /* "Shorts", "TikTok"... that asked for it, or NULL */
+  gint resolution;              /* short side in pixels (720, 1080), 0 unset */
+  gint64 duration_ms;           /* 0 unset */
+  gint fade_in_ms, fade_out_ms; /* of the video; -1 unset, 0 no fade */
+  GArray *could_not;            /* NemoLimit, in the order asked, each once */
+} NemoIntent;
+
+/* Never NULL; a NULL or empty @prompt gives an intent with nothing set. */
+NemoIntent *nemo_intent_parse (const gchar * prompt);
+void nemo_intent_free (NemoIntent * intent);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoIntent, nemo_intent_free)
+
+/* What was understood and what could not be done, in English, or in
+ * Chinese when @language starts with "zh".  Free with g_free(). */
+gchar *nemo_intent_describe (const NemoIntent * intent, const gchar * language);
+
+/* Edit @draft (as nemo_job_build_draft() makes it, or as the service
+ * returns it) for what @intent sets; what it leaves unset is not touched.
+ * Applying the same intent twice gives the same draft. */
+void nemo_intent_apply (const NemoIntent * intent, NemoDraft * draft);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,346 @@
+/* nemorender intent: what the prompt asks for → edits of the draft.
+ * docs/draft.md, "Feature segments and metadata", defines what is written. */
+#include "intent-private.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const gchar *const place_names[] = {
+  NULL, "top", "bottom", "center", "top-left", "top-right", "bottom-left",
+  "bottom-right"
+};
+
+static const gchar *const cut_names[] = {
+  "beat", "beat", "2beats", "bar", "energy"
+};
+
+static const struct
+{
+  const gchar *kind, *name;
+} visualizers[] = {
+  {NULL, NULL}, {NULL, NULL},
+  {NEMO_SEGMENT_SPECTRUM, "spectrum bars"},
+  {NEMO_SEGMENT_WAVEFORM, "waveform"},
+  {NEMO_SEGMENT_CIRCLE, "circular spectrum"},
+};
+
+static JsonObject *
+draft_meta (NemoDraft * draft)
+{
+  if (draft->meta == NULL)
+    draft->meta = json_object_new ();
+  return draft->meta;
+}
+
+static void
+set_meta_boolean (NemoDraft * draft, const gchar * key, NemoIntentSwitch value)
+{
+  if (value != NEMO_INTENT_UNSET)
+    json_object_set_boolean_member (draft_meta (draft), key,
+        value == NEMO_INTENT_ON);
+}
+
+static gboolean
+is_visualizer (const NemoSegment * segment)
+{
+  return g_strcmp0 (segment->kind, NEMO_SEGMENT_SPECTRUM) == 0
+      || g_strcmp0 (segment->kind, NEMO_SEGMENT_WAVEFORM) == 0
+      || g_strcmp0 (segment->kind, NEMO_SEGMENT_CIRCLE) == 0;
+}
+
+static gboolean
+is_picture (const NemoSegment * segment)
+{
+  return g_strcmp0 (segment->kind, NEMO_SEGMENT_STILL) == 0
+      || g_strcmp0 (segment->kind, NEMO_SEGMENT_CLIP) == 0;
+}
+
+static gboolean
+is_title (const NemoSegment * segment)
+{
+  return g_strcmp0 (segment->kind, NEMO_SEGMENT_TITLE) == 0;
+}
+
+/* Removes the segments of tracks of @type that @match, and the tracks they
+ * leave empty. */
+static void
+remove_segments (NemoDraft * draft, NemoTrackType type,
+    gboolean (*match) (const NemoSegment *))
+{
+  guint t, s;
+
+  for (t = draft->tracks->len; t-- > 0;) {
+    NemoTrack *track = g_ptr_array_index (draft->tracks, t);
+    gboolean removed = FALSE;
+
+    if (track->type != type)
+      continue;
+    for (s = track->segments->len; s-- > 0;) {
+      if (match (g_ptr_array_index (track->segments, s))) {
+        g_ptr_array_remove_index (track->segments, s);
+        removed = TRUE;
+      }
+    }
+    if (removed && track->segments->len == 0)
+      g_ptr_array_remove_index (draft->tracks, t);
+  }
+}
+
+static NemoSegment *
+find_segment (const NemoDraft * draft, NemoTrackType type,
+    gboolean (*match) (const NemoSegment *))
+{
+  guint t, s;
+
+  for (t = 0; t < draft->tracks->len; t++) {
+    NemoTrack *track = g_ptr_array_index (draft->tracks, t);
+
+    for (s = 0; track->type == type && s < track->segments->len; s++)
+      if (match (g_ptr_array_index (track->segments, s)))
+        return g_ptr_array_index (track->segments, s);
+  }
+  return NULL;
+}
+
+/* A new video track drawn above the existing ones: right after the last
+ * video track, so that audio and text tracks keep their places. */
+static NemoTrack *
+add_overlay_track (NemoDraft * draft)
+{
+  NemoTrack *track = nemo_draft_add_track (draft, NEMO_TRACK_VIDEO);
+  guint t, at = 0;
+
+  for (t = 0; t + 1 < draft->tracks->len; t++)
+    if (((NemoTrack *) g_ptr_array_index (draft->tracks, t))->type ==
+        NEMO_TRACK_VIDEO)
+      at = t + 1;
+  g_ptr_array_steal_index (draft->tracks, draft->tracks->len - 1);
+  g_ptr_array_insert (draft->tracks, at, track);
+  return track;
+}
+
+static void
+apply_visualizer (const NemoIntent * intent, NemoDraft * draft)
+{
+  NemoSegment *segment;
+
+  if (intent->visualizer == NEMO_VISUALIZER_UNSET)
+    return;
+  if (intent->visualizer == NEMO_VISUALIZER_NONE) {
+    remove_segments (draft, NEMO_TRACK_VIDEO, is_visualizer);
+    return;
+  }
+  segment = find_segment (draft, NEMO_TRACK_VIDEO, is_visualizer);
+  if (segment == NULL) {
+    segment = nemo_track_add_segment (add_overlay_track (draft),
+        visualizers[intent->visualizer].kind);
+  }
+  g_free (segment->kind);
+  segment->kind = g_strdup (visualizers[intent->visualizer].kind);
+  g_free (segment->name);
+  segment->name = g_strdup (visualizers[intent->visualizer].name);
+}
+
+/* "Title — Artist", either alone, or NULL when neither is known. */
+static gchar *
+track_info_text (const NemoDraft * draft)
+{
+  const gchar *title = nemo_draft_get_meta_string (draft, "title");
+  const gchar *artist = nemo_draft_get_meta_string (draft, "artist");
+
+  if (title && *title == '\0')
+    title = NULL;
+  if (artist && *artist == '\0')
+    artist = NULL;
+  if (title && artist)
+    return g_strdup_printf ("%s — %s", title, artist);
+  return g_strdup (title ? title : artist);
+}
+
+static JsonObject *
+segment_style (NemoSegment * segment)
+{
+  if (segment->style == NULL)
+    segment->style = json_object_new ();
+  return segment->style;
+}
+
+static void
+apply_track_info (const NemoIntent * intent, NemoDraft * draft)
+{
+  NemoSegment *segment;
+
+  if (intent->track_info == NEMO_INTENT_OFF) {
+    remove_segments (draft, NEMO_TRACK_TEXT, is_title);
+    return;
+  }
+  if (intent->track_info != NEMO_INTENT_ON)
+    return;
+  segment = find_segment (draft, NEMO_TRACK_TEXT, is_title);
+  if (segment == NULL) {
+    g_autofree gchar *text = track_info_text (draft);
+
+    if (text == NULL)
+      return;                   /* nothing to show */
+    segment = nemo_track_add_segment (nemo_draft_add_track (draft,
+            NEMO_TRACK_TEXT), NEMO_SEGMENT_TITLE);
+    segment->text = g_steal_pointer (&text);
+  }
+  if (intent->track_info_place != NEMO_PLACE_UNSET)
+    json_object_set_string_member (segment_style (segment), "place",
+        place_names[intent->track_info_place]);
+  if (intent->track_info_fade_ms >= 0)
+    json_object_set_int_member (segment_style (segment), "fade",
+        intent->track_info_fade_ms);
+}
+
+static void
+apply_loop (const NemoIntent * intent, NemoDraft * draft)
+{
+  guint t, s;
+
+  if (intent->loop == NEMO_INTENT_UNSET)
+    return;
+  set_meta_boolean (draft, "loop", intent->loop);
+  for (t = 0; t < draft->tracks->len; t++) {
+    NemoTrack *track = g_ptr_array_index (draft->tracks, t);
+
+    for (s = 0; track->type == NEMO_TRACK_VIDEO && s < track->segments->len;
+        s++) {
+      NemoSegment *segment = g_ptr_array_index (track->segments, s);
+
+      if (is_picture (segment))
+        segment->loop = intent->loop == NEMO_INTENT_ON;
+    }
+  }
+}
+
+static void
+apply_beat_sync (const NemoIntent * intent, NemoDraft * draft)
+{
+  JsonObject *beat_sync;
+
+  if (intent->beat_sync == NEMO_INTENT_OFF && draft->meta)
+    json_object_remove_member (draft->meta, "beat_sync");
+  if (intent->beat_sync != NEMO_INTENT_ON)
+    return;
+  beat_sync = json_object_new ();
+  json_object_set_string_member (beat_sync, "cut", cut_names[intent->cut]);
+  json_object_set_object_member (draft_meta (draft), "beat_sync", beat_sync);
+}
+
+static gboolean
+is_music (const NemoSegment * segment)
+{
+  return g_strcmp0 (segment->kind, NEMO_SEGMENT_MUSIC) == 0
+      || g_strcmp0 (segment->kind, NEMO_SEGMENT_BGM) == 0;
+}
+
+static void
+apply_audio (const NemoIntent * intent, NemoDraft * draft)
+{
+  NemoSegment *music = find_segment (draft, NEMO_TRACK_AUDIO, is_music);
+
+  if (music && intent->bgm != NEMO_INTENT_UNSET) {
+    gboolean bgm = intent->bgm == NEMO_INTENT_ON;
+
+    g_free (music->kind);
+    music->kind = g_strdup (bgm ? NEMO_SEGMENT_BGM : NEMO_SEGMENT_MUSIC);
+    music->volume = bgm ? CLAMP (intent->bgm_percent, 0, 100) / 100.0 : 1.0;
+  }
+  set_meta_boolean (draft, "keep_clip_audio", intent->keep_clip_audio);
+  set_meta_boolean (draft, "ducking", intent->ducking);
+}
+
+/* The short side is @short_side (or the draft's), the shape @ratio (or the
+ * draft's w:h); both sides even. */
+static void
+apply_shape (const NemoIntent * intent, NemoDraft * draft)
+{
+  gint64 w = nemo_draft_get_meta_int (draft, "w", 1920);
+  gint64 h = nemo_draft_get_meta_int (draft, "h", 1080);
+  gdouble a = (gdouble) w, b = (gdouble) h;
+  guint ra, rb;
+  gint64 short_side;
+
+  if (intent->aspect_ratio == NULL && intent->resolution <= 0)
+    return;
+  if (w <= 0 || h <= 0)
+    w = 1920, h = 1080, a = 1920, b = 1080;
+  short_side = intent->resolution > 0 ? intent->resolution : MIN (w, h);
+  if (intent->aspect_ratio
+      && sscanf (intent->aspect_ratio, "%u:%u", &ra, &rb) == 2 && ra && rb) {
+    a = ra;
+    b = rb;
+    nemo_draft_set_meta_string (draft, "ar", intent->aspect_ratio);
+  }
+  if (a >= b) {
+    h = short_side;
+    w = (gint64) lround (short_side * a / b / 2) * 2;
+  } else {
+    w = short_side;
+    h = (gint64) lround (short_side * b / a / 2) * 2;
+  }
+  nemo_draft_set_meta_int (draft, "w", w);
+  nemo_draft_set_meta_int (draft, "h", h);
+}
+
+/* Segments past the new end go; one across it ends there. */
+static void
+trim_segments (NemoDraft * draft, gint64 end_ms)
+{
+  guint t, s;
+
+  for (t = 0; t < draft->tracks->len; t++) {
+    NemoTrack *track = g_ptr_array_index (draft->tracks, t);
+
+    for (s = track->segments->len; s-- > 0;) {
+      NemoSegment *segment = g_ptr_array_index (track->segments, s);
+
+      if (segment->start_ms >= end_ms)
+        g_ptr_array_remove_index (track->segments, s);
+      else if (segment->duration_ms >= 0
+          && segment->start_ms + segment->duration_ms > end_ms)
+        segment->duration_ms = MAX (end_ms - segment->start_ms, 0);
+    }
+  }
+}
+
+/* The video ends at the length asked for, or with the song if that is
+ * shorter: the prompt cannot make the song longer. */
+static void
+apply_duration (const NemoIntent * intent, NemoDraft * draft)
+{
+  if (intent->duration_ms <= 0)
+    return;
+  nemo_draft_set_meta_int (draft, "max_duration_ms", intent->duration_ms);
+  if (draft->duration_ms > 0 && draft->duration_ms <= intent->duration_ms)
+    return;
+  draft->duration_ms = intent->duration_ms;
+  trim_segments (draft, intent->duration_ms);
+}
+
+static void
+apply_fades (const NemoIntent * intent, NemoDraft * draft)
+{
+  if (intent->fade_in_ms >= 0)
+    nemo_draft_set_meta_int (draft, "fade_in_ms", intent->fade_in_ms);
+  if (intent->fade_out_ms >= 0)
+    nemo_draft_set_meta_int (draft, "fade_out_ms", intent->fade_out_ms);
+}
+
+void
+nemo_intent_apply (const NemoIntent * intent, NemoDraft * draft)
+{
+  g_return_if_fail (intent != NULL && draft != NULL);
+
+  apply_shape (intent, draft);
+  apply_duration (intent, draft);
+  apply_loop (intent, draft);
+  apply_visualizer (intent, draft);
+  apply_track_info (intent, draft);
+  apply_beat_sync (intent, draft);
+  apply_audio (intent, draft);
+  apply_fades (intent, draft);
+}
