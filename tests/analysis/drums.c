@@ -1,0 +1,147 @@
+/* Drum tracks with known beats: synthesised sample by sample, so the beat
+ * times are exact. */
+#include "drums.h"
+
+#include <math.h>
+#include <string.h>
+
+#define RATE 48000
+
+static void
+add_kick (gfloat * mono, gsize n, gsize at, gfloat gain)
+{
+  gsize len = MIN (n - at, (gsize) (0.35 * RATE));
+  gdouble phase = 0;
+  gsize i;
+
+  for (i = 0; i < len; i++) {
+    gdouble t = (gdouble) i / RATE;
+    /* a 60 Hz sine with a short drop from 150 Hz, the thump of a kick */
+    gdouble freq = 60 + 90 * exp (-t / 0.02);
+
+    phase += 2 * G_PI * freq / RATE;
+    mono[at + i] += gain * exp (-t / 0.1) * sin (phase);
+  }
+}
+
+static void
+add_noise_hit (gfloat * mono, gsize n, gsize at, gfloat gain,
+    gdouble decay_s, gdouble tone_hz, GRand * rand)
+{
+  gsize len = MIN (n - at, (gsize) (6 * decay_s * RATE));
+  gdouble last = 0;
+  gsize i;
+
+  for (i = 0; i < len; i++) {
+    gdouble t = (gdouble) i / RATE;
+    gdouble white = g_rand_double_range (rand, -1, 1);
+    /* tone 0: a hat, the noise's first difference (its highs) */
+    gdouble v = tone_hz > 0 ? 0.6 * white + 0.6 * sin (2 * G_PI * tone_hz * t)
+        : white - last;
+
+    last = white;
+    mono[at + i] += gain * exp (-t / decay_s) * v;
+  }
+}
+
+/* Chords of saw-like notes changing every two bars, slow to rise. */
+static void
+add_pads (gfloat * mono, gsize n, gdouble start_s, gdouble bar_s)
+{
+  static const gdouble chords[4][3] = {
+    {220.0, 261.6, 329.6}, {174.6, 220.0, 261.6},
+    {196.0, 246.9, 293.7}, {164.8, 207.7, 246.9},
+  };
+  gsize i;
+
+  for (i = (gsize) (start_s * RATE); i < n; i++) {
+    gdouble t = (gdouble) i / RATE - start_s;
+    gint chord = (gint) (t / (2 * bar_s)) % 4;
+    gdouble in_chord = fmod (t, 2 * bar_s);
+    gdouble env = MIN (1.0, in_chord / 0.4) * 0.08;
+    gint note, h;
+
+    for (note = 0; note < 3; note++)
+      for (h = 1; h <= 4; h++)
+        mono[i] += env / h * sin (2 * G_PI * chords[chord][note] * h * t);
+  }
+}
+
+static gdouble
+beat_period (const DrumTrack * track, gdouble t)
+{
+  if (track->bpm_after > 0 && t >= track->change_at_s)
+    return 60.0 / track->bpm_after;
+  return 60.0 / track->bpm;
+}
+
+gboolean
+drums_write_wav (const gchar * path, const gfloat * stereo, gsize n_frames,
+    GError ** error)
+{
+  guint32 data_size = n_frames * 2 * sizeof (gint16);
+  g_autoptr (GByteArray) wav = g_byte_array_sized_new (44 + data_size);
+  guint32 u32;
+  guint16 u16;
+  gsize i;
+
+#define PUT(s) g_byte_array_append (wav, (const guint8 *) (s), 4)
+#define PUT32(v) (u32 = GUINT32_TO_LE (v), g_byte_array_append (wav, (guint8 *) &u32, 4))
+#define PUT16(v) (u16 = GUINT16_TO_LE (v), g_byte_array_append (wav, (guint8 *) &u16, 2))
+  PUT ("RIFF");
+  PUT32 (36 + data_size);
+  PUT ("WAVE");
+  PUT ("fmt ");
+  PUT32 (16);
+  PUT16 (1);                    /* PCM */
+  PUT16 (2);
+  PUT32 (RATE);
+  PUT32 (RATE * 2 * 2);
+  PUT16 (4);
+  PUT16 (16);
+  PUT ("data");
+  PUT32 (data_size);
+  for (i = 0; i < 2 * n_frames; i++)
+    PUT16 ((guint16) (gint16) lrintf (CLAMP (stereo[i], -1.0f, 1.0f) * 32767));
+#undef PUT
+#undef PUT32
+#undef PUT16
+  return g_file_set_contents (path, (const gchar *) wav->data, wav->len,
+      error);
+}
+
+GArray *
+drums_write (const DrumTrack * track, const gchar * path, GError ** error)
+{
+  gsize n = (gsize) (track->duration_s * RATE);
+  g_autofree gfloat *mono = g_new0 (gfloat, n);
+  g_autofree gfloat *stereo = g_new (gfloat, 2 * n);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (4);
+  g_autoptr (GArray) beats = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  gdouble t;
+  gint k;
+  gsize i;
+
+  for (t = track->intro_s, k = 0; t < track->duration_s;
+      t += beat_period (track, t), k++) {
+    gsize at = (gsize) llround (t * RATE);
+    gsize off = (gsize) llround ((t + track->swing * beat_period (track, t))
+        * RATE);
+
+    g_array_append_val (beats, t);
+    add_kick (mono, n, at, k % 4 == 0 ? 0.9 : 0.6);
+    if (k % 2 == 1)
+      add_noise_hit (mono, n, at, 0.3, 0.05, 185, rand);
+    add_noise_hit (mono, n, at, 0.08, 0.02, 0, rand);
+    if (off < n)
+      add_noise_hit (mono, n, off, 0.12, 0.02, 0, rand);
+  }
+  if (track->pads)
+    add_pads (mono, n, track->intro_s, 4 * 60.0 / track->bpm);
+
+  for (i = 0; i < n; i++)
+    stereo[2 * i] = stereo[2 * i + 1] = 0.7f * mono[i];
+  if (!drums_write_wav (path, stereo, n, error))
+    return NULL;
+  return g_steal_pointer (&beats);
+}

@@ -1,0 +1,32 @@
+/* Drum tracks with known beats, for the beat tracker's tests and bench. */
+#ifndef NEMO_TEST_DRUMS_H
+#define NEMO_TEST_DRUMS_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  gdouble bpm;
+  gdouble bpm_after;            /* tempo from change_at_s on; 0: no change */
+  gdouble change_at_s;
+  gdouble intro_s;              /* silence before the first beat */
+  gdouble duration_s;
+  gdouble swing;                /* where the off-beat hat falls in a beat: 0.5 straight, 0.67 swung */
+  gboolean pads;                /* sustained chords over the drums */
+} DrumTrack;
+
+/* Four on the floor: a kick on every beat (louder on the first of each bar
+ * of 4), snare on 2 and 4, hats on and between the beats.  Writes a 48 kHz
+ * stereo 16-bit WAV at @path and returns the beat times in seconds. */
+GArray *drums_write (const DrumTrack * track, const gchar * path,
+    GError ** error);
+
+/* A WAV of @n_frames stereo frames, 48 kHz, 16-bit. */
+gboolean drums_write_wav (const gchar * path, const gfloat * stereo,
+    gsize n_frames, GError ** error);
+
+G_END_DECLS
+
+#endif
