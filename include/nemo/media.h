@@ -135,6 +135,10 @@ typedef enum
   NEMO_PIXEL_BGRX,
   NEMO_PIXEL_RGB,
   NEMO_PIXEL_BGR,
+  /* YUV in full (0-255, "JPEG") range, as image decoders give it */
+  NEMO_PIXEL_I420_FULL_RANGE,
+  NEMO_PIXEL_Y42B_FULL_RANGE,
+  NEMO_PIXEL_Y444_FULL_RANGE,
 } NemoPixelFormat;
 
 typedef enum
@@ -180,6 +184,61 @@ gboolean nemo_spool_finish (NemoSpool * spool, GError ** error);
 const gchar *nemo_spool_get_path (NemoSpool * spool);
 void nemo_spool_free (NemoSpool * spool);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoSpool, nemo_spool_free)
+
+/* ---- upload preparation: make an input acceptable to the cloud service ----
+ *
+ * The service (PROTOCOL.md, "Media limits") takes mp4, mov, avi, webm, mkv,
+ * jpg, png, gif, webp, mp3, wav, m4a and aac, up to a size limit.  A file
+ * goes up as it is when its container and codecs, not just its name, are
+ * one of these, with the matching extension:
+ * - audio: MP3 (.mp3), PCM WAV (.wav), AAC in MP4 (.m4a) or ADTS (.aac);
+ * - stills: JPEG (.jpg/.jpeg), PNG, GIF, WebP;
+ * - video: .mp4/.mov/.avi/.mkv holding H.264, HEVC, VP8, VP9, AV1 or MPEG-4
+ *   video with AAC, MP3, Opus, Vorbis or PCM sound; .webm holding VP8, VP9
+ *   or AV1 with Opus or Vorbis.
+ * Anything else is transcoded (FLAC and OGG/Opus are: only one of the
+ * service's skills names FLAC):
+ * - audio → MP3, 320 kbps CBR, stereo, 44.1 kHz if the source is, else 48 kHz;
+ * - a still (an image, or a one-frame video) → PNG; if the PNG is over
+ *   max_size, JPEG at quality 2, scaled down in steps until it fits;
+ * - video → H.264 MP4 (libx264 veryfast, CRF 20, yuv420p, even sizes), AAC
+ *   192 kbps if the source has sound, moov first (faststart).
+ * With from_pad (a spool from nemo_spool_*), only the compact spools (.mp3,
+ * .aac, .jpg, .png) go as they are: a .wav becomes an MP3, a one-frame .mkv
+ * a PNG, a .mkv clip an H.264 MP4, and an H.264 .ts is remuxed to MP4
+ * without re-encoding (re-encoded when it must be trimmed or shrunk).
+ *
+ * max_duration_us: longer audio and video are re-encoded, cut exactly there
+ * (the first max_duration_us of the input).  Stills are never cut.
+ *
+ * max_size: a result over the limit is re-encoded at the bitrate that fits:
+ * max_size × 8 × 0.97 (container margin) / duration bits a second.  Audio
+ * takes the largest MP3 bitrate under that, at least 64 kbps; video splits
+ * it into AAC (an eighth, 64 to 192 kbps) and H.264 with a rate cap (at
+ * least 150 kbps).  If the file is still over, it is encoded once more at
+ * 85 % of that (not below those floors).  An accepted file over the limit
+ * is re-encoded straight at the fitting bitrate.  A still goes PNG → JPEG
+ * → smaller JPEGs.  docs/upload.md has the details. */
+typedef struct
+{
+  guint64 max_size;             /* bytes; 0 = no limit */
+  gint64 max_duration_us;       /* 0 = whole input */
+  gboolean from_pad;            /* a spool of pad data: always transcode to a compact format */
+} NemoUploadLimits;
+
+/* Make @path acceptable to the service: an accepted format, at most
+ * max_duration_us long and at most max_size bytes (see above).  Returns the
+ * path to upload — @path itself when it already fits (nothing copied or
+ * read beyond probing), else a new file in @work_dir named after @path with
+ * the new extension — and sets *@transcoded.  On failure no file is left
+ * in @work_dir.
+ * Errors: the probe's errors, NEMO_ERROR_FILE_TOO_LARGE when no encoding
+ * can make it fit (saying by how much and what to do: a shorter
+ * max-duration, a larger max-upload-size), NEMO_ERROR_CANCELLED (checked
+ * between packets), NEMO_ERROR_ENCODE / _IO when FFmpeg or the disk fail. */
+gchar *nemo_media_prepare_upload (const gchar * path, const gchar * work_dir,
+    const NemoUploadLimits * limits, gboolean * transcoded,
+    GCancellable * cancellable, GError ** error);
 
 G_END_DECLS
 

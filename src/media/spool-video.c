@@ -46,6 +46,10 @@ to_av_format (NemoPixelFormat format)
     [NEMO_PIXEL_BGRX] = AV_PIX_FMT_BGR0,
     [NEMO_PIXEL_RGB] = AV_PIX_FMT_RGB24,
     [NEMO_PIXEL_BGR] = AV_PIX_FMT_BGR24,
+    /* the J formats tell swscale the range; it converts to TV range */
+    [NEMO_PIXEL_I420_FULL_RANGE] = AV_PIX_FMT_YUVJ420P,
+    [NEMO_PIXEL_Y42B_FULL_RANGE] = AV_PIX_FMT_YUVJ422P,
+    [NEMO_PIXEL_Y444_FULL_RANGE] = AV_PIX_FMT_YUVJ444P,
   };
 
   if ((guint) format >= G_N_ELEMENTS (formats))
