@@ -17,6 +17,7 @@
 #include <libavfilter/avfilter.h>
 #include <libavfilter/buffersink.h>
 #include <libavfilter/buffersrc.h>
+#include <libavutil/mathematics.h>
 #include <libavutil/pixdesc.h>
 #include <string.h>
 
@@ -201,6 +202,25 @@ fail:
   av_frame_free (&input);
   av_frame_free (&output);
   return NULL;
+}
+
+/* As the scale filter's force_original_aspect_ratio=decrease with
+ * force_divisible_by=2, and overlay's (W-w)/2. */
+void
+nemo_layout_fit (gint width, gint height, gint picture_width,
+    gint picture_height, cairo_rectangle_int_t * fitted)
+{
+  gint64 w = width, h = height;
+
+  if (picture_width > 0 && picture_height > 0
+      && (gint64) picture_width * height != (gint64) picture_height * width) {
+    w = MIN (av_rescale (height, picture_width, picture_height), width) / 2 * 2;
+    h = MIN (av_rescale (width, picture_height, picture_width), height) / 2 * 2;
+  }
+  fitted->width = (gint) w;
+  fitted->height = (gint) h;
+  fitted->x = (width - fitted->width) / 2;
+  fitted->y = (height - fitted->height) / 2;
 }
 
 static guint8

@@ -3,6 +3,9 @@
  *   soundtrack.c  pass 1: mix the draft's audio, encode AAC, count samples
  *   layout.c      a source picture -> an output frame (fit over blurred fill)
  *   timeline.c    the video track: which picture is shown at a time
+ *   overlay.c     the drawn layers over it: placement, palette, compositing
+ *   visualizer.c  spectrum bars, waveform, circle (cairo)
+ *   text.c        track-info titles (Pango)
  *   encoder.c     H.264 with the contract's settings
  *   mux.c         MP4 with audio and video interleaved, moov first
  *   render.c      options, the two passes, the still-image fast path
@@ -11,7 +14,9 @@
 #define NEMO_RENDER_PRIVATE_H
 
 #include <nemo/render.h>
+#include <nemo/analysis.h>
 #include <libavcodec/avcodec.h>
+#include <cairo.h>
 
 G_BEGIN_DECLS
 
@@ -27,9 +32,12 @@ typedef struct
   gint64 n_samples;             /* the render's exact duration */
 } NemoSoundtrack;
 
+/* Mix and encode the draft's audio.  The final mix is also fed to
+ * @spectrum (may be NULL) for the visualizers, and finished. */
 NemoSoundtrack *nemo_soundtrack_encode (const NemoDraft * draft,
-    gint64 max_duration_us, NemoPassProgressFunc progress,
-    gpointer progress_data, GCancellable * cancellable, GError ** error);
+    gint64 max_duration_us, NemoSpectrum * spectrum,
+    NemoPassProgressFunc progress, gpointer progress_data,
+    GCancellable * cancellable, GError ** error);
 void nemo_soundtrack_free (NemoSoundtrack * soundtrack);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoSoundtrack, nemo_soundtrack_free)
 
@@ -43,6 +51,11 @@ AVFrame *nemo_layout_draw (NemoLayout * layout, const AVFrame * picture,
     GError ** error);
 void nemo_layout_free (NemoLayout * layout);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoLayout, nemo_layout_free)
+
+/* Where nemo_layout_draw() puts a @picture_width x @picture_height
+ * picture (square pixels) in the output: fitted, centred. */
+void nemo_layout_fit (gint width, gint height, gint picture_width,
+    gint picture_height, cairo_rectangle_int_t * fitted);
 
 /* A yuv420p frame of one colour (0xRRGGBB), BT.709 TV range. */
 AVFrame *nemo_layout_plain_frame (gint width, gint height, guint32 rgb,
@@ -65,6 +78,88 @@ gboolean nemo_timeline_is_static (NemoTimeline * timeline,
     gint64 duration_us);
 void nemo_timeline_free (NemoTimeline * timeline);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoTimeline, nemo_timeline_free)
+
+/* ---- overlay.c ---- */
+
+typedef struct _NemoOverlay NemoOverlay;
+
+/* The draft's drawn layers (a visualizer, track-info titles) over the
+ * pictures, or NULL when it has none: the frames then go to the encoder
+ * untouched. */
+NemoOverlay *nemo_overlay_new (const NemoDraft * draft, gint width,
+    gint height, gint fps_n, gint fps_d);
+/* What the soundtrack feeds for the visualizer, or NULL without one.  It
+ * belongs to @overlay. */
+NemoSpectrum *nemo_overlay_get_spectrum (NemoOverlay * overlay);
+/* The render's length, once the soundtrack has fixed it: where layers that
+ * run to the end stop. */
+void nemo_overlay_set_duration (NemoOverlay * overlay, gint64 duration_us);
+/* TRUE when every frame gets the same drawing (no visualizer, titles shown
+ * throughout without a fade): a still stays a still. */
+gboolean nemo_overlay_is_static (NemoOverlay * overlay);
+/* @picture (the timeline's frame @index) with the layers drawn over it.
+ * The frame belongs to @overlay, valid until the next call; the caller may
+ * set its pts.  The palette is taken from the first picture drawn. */
+AVFrame *nemo_overlay_draw (NemoOverlay * overlay, const AVFrame * picture,
+    gint64 index, GError ** error);
+void nemo_overlay_free (NemoOverlay * overlay);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoOverlay, nemo_overlay_free)
+
+/* Colours for the layers, from the cover: all readable on the dark fill. */
+typedef struct
+{
+  gdouble primary[3];           /* a vibrant colour of the picture, RGB 0..1 */
+  gdouble accent[3];            /* a light tint of it */
+  gdouble shade[3];             /* a deep shade of it */
+} NemoPalette;
+
+/* ---- visualizer.c ---- */
+
+typedef enum
+{
+  NEMO_SCOPE_SPECTRUM,
+  NEMO_SCOPE_WAVEFORM,
+  NEMO_SCOPE_CIRCLE,
+} NemoScopeKind;
+
+typedef struct
+{
+  NemoScopeKind kind;
+  NemoPalette palette;
+  gint frame_width, frame_height;
+  gdouble scale;                /* the frame's short side / 1080 */
+  /* bars and waveform: their band, over a dark wash from the frame's edge */
+  cairo_rectangle_t band;
+  gboolean hang;                /* bars hang from the band's top (band at the top) */
+  /* circle: around the cover */
+  gdouble cx, cy, radius, reach;
+  cairo_rectangle_t cover;
+} NemoScope;
+
+/* The area the scope can paint, in whole pixels. */
+void nemo_scope_get_bounds (const NemoScope * scope,
+    cairo_rectangle_int_t * bounds);
+/* Draw @frame's analysis; silence draws flat, the same every frame. */
+void nemo_scope_draw (const NemoScope * scope, cairo_t * cr,
+    const NemoSpectrumFrame * frame);
+
+/* ---- text.c ---- */
+
+typedef struct _NemoTitle NemoTitle;
+
+/* @text laid out for a @width x @height frame: the font size follows the
+ * short side; too long a line is ellipsized.  The title is drawn on a
+ * translucent panel with a shadow, cached once. */
+NemoTitle *nemo_title_new (const gchar * text, gint width, gint height,
+    GError ** error);
+/* The panel's size. */
+void nemo_title_get_size (const NemoTitle * title, gint * width,
+    gint * height);
+/* Paint the title with its top-left corner at @x, @y, at @opacity 0..1. */
+void nemo_title_draw (const NemoTitle * title, cairo_t * cr, gdouble x,
+    gdouble y, gdouble opacity);
+void nemo_title_free (NemoTitle * title);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoTitle, nemo_title_free)
 
 /* ---- encoder.c ---- */
 

@@ -14,6 +14,10 @@
  * start with an IDR, where x264 resets frame_num and POC, so each copy
  * decodes on its own and the stream is valid.  An 8 s cover video costs
  * three GOPs of encoding instead of 240 frames.
+ *
+ * Drawn layers (overlay.c) go over the timeline's frames.  A visualizer or
+ * a fading title changes the frames, so they take the plain path; a title
+ * shown throughout without a fade is drawn into the still once.
  */
 #include "render-private.h"
 
@@ -29,6 +33,7 @@ typedef struct
 {
   const NemoRenderOptions *options;
   NemoTimeline *timeline;
+  NemoOverlay *overlay;         /* NULL without drawn layers */
   NemoVideoEncoder *encoder;
   NemoMuxer *muxer;
   gint64 n_frames;
@@ -134,6 +139,19 @@ write_packet (AVPacket * packet, gpointer user_data, GError ** error)
   return nemo_muxer_write_video (render->muxer, packet, error);
 }
 
+/* Output frame @index: the timeline's picture with the layers over it.
+ * The frame is the timeline's or the overlay's. */
+static AVFrame *
+draw_frame (Render * render, gint64 index, GError ** error)
+{
+  AVFrame *frame = nemo_timeline_frame_at (render->timeline,
+      frame_time_us (render, index), error);
+
+  if (frame == NULL || render->overlay == NULL)
+    return frame;
+  return nemo_overlay_draw (render->overlay, frame, index, error);
+}
+
 /* The plain path: draw and encode every frame. */
 static gboolean
 encode_every_frame (Render * render, GError ** error)
@@ -145,8 +163,7 @@ encode_every_frame (Render * render, GError ** error)
 
     if (!check_cancelled (render, error))
       return FALSE;
-    frame = nemo_timeline_frame_at (render->timeline,
-        frame_time_us (render, i), error);
+    frame = draw_frame (render, i, error);
     if (frame == NULL)
       return FALSE;
     frame->pts = i;
@@ -210,7 +227,7 @@ encode_one_still (Render * render, GError ** error)
   AVFrame *frame;
   gint64 i;
 
-  frame = nemo_timeline_frame_at (render->timeline, 0, error);
+  frame = draw_frame (render, 0, error);
   if (frame == NULL)
     return FALSE;
   for (i = 0; i < 2 * gop + tail_frames; i++) {
@@ -240,7 +257,8 @@ static gboolean
 encode_video (Render * render, gint64 duration_us, GError ** error)
 {
   if (render->gop >= 2 && render->n_frames >= 3 * render->gop
-      && nemo_timeline_is_static (render->timeline, duration_us))
+      && nemo_timeline_is_static (render->timeline, duration_us)
+      && (render->overlay == NULL || nemo_overlay_is_static (render->overlay)))
     return encode_one_still (render, error);
   return encode_every_frame (render, error);
 }
@@ -257,6 +275,7 @@ render_clear (Render * render)
   g_clear_pointer (&render->muxer, nemo_muxer_free);
   g_clear_pointer (&render->encoder, nemo_video_encoder_free);
   g_clear_pointer (&render->timeline, nemo_timeline_free);
+  g_clear_pointer (&render->overlay, nemo_overlay_free);
   g_clear_pointer (&render->steady_gop, g_ptr_array_unref);
   g_clear_pointer (&render->tail, g_ptr_array_unref);
 }
@@ -282,7 +301,10 @@ nemo_render_draft (const NemoDraft * draft,
   render.steady_gop = g_ptr_array_new_with_free_func (packet_free);
   render.tail = g_ptr_array_new_with_free_func (packet_free);
 
+  render.overlay = nemo_overlay_new (draft, options->width, options->height,
+      options->fps_n, options->fps_d);
   soundtrack = nemo_soundtrack_encode (draft, options->max_duration_us,
+      render.overlay ? nemo_overlay_get_spectrum (render.overlay) : NULL,
       options->progress ? report_prepare : NULL, (gpointer) options,
       options->cancellable, error);
   if (soundtrack == NULL)
@@ -291,6 +313,9 @@ nemo_render_draft (const NemoDraft * draft,
   samples_per_frame_den = (gint64) NEMO_AUDIO_RATE * options->fps_d;
   render.n_frames = (soundtrack->n_samples * options->fps_n
       + samples_per_frame_den - 1) / samples_per_frame_den;
+
+  if (render.overlay)
+    nemo_overlay_set_duration (render.overlay, duration_us);
 
   render.timeline = nemo_timeline_new (draft, options->width,
       options->height, error);

@@ -5,6 +5,17 @@
  * length, scaled by its volume and mixed.  The mix is encoded once to AAC-LC
  * and the packets stay in memory for the muxer.  The number of samples mixed
  * is the render's duration: the video is made to cover exactly that.
+ *
+ * Background music (docs/mixing.md): when the clips' own sound is kept
+ * (m.keep_clip_audio, or by default under a "bgm" segment), each clip
+ * segment of the video tracks adds its file's sound at the same place,
+ * in-point and loops as its pictures.  The music can dip under it
+ * (m.ducking).  Such a mix is ours, not a mastered song, so it is measured
+ * first (EBU R128, libebur128: a streaming pass that only counts), then
+ * brought to m.loudness_lufs (-14 LUFS) and held under -1 dBFS by a
+ * look-ahead limiter while it is encoded.  Fades (m.fade_in_ms,
+ * m.fade_out_ms; 1.5 s out under BGM) come last.  A song alone is left as
+ * it was mastered.
  */
 #include "render-private.h"
 
@@ -12,23 +23,69 @@
 #include <nemo/media.h>
 #include <libavutil/audio_fifo.h>
 #include <libavutil/channel_layout.h>
+#include <ebur128.h>
+#include <math.h>
 #include <string.h>
 
 #define AAC_BIT_RATE 320000
 #define MIX_BLOCK 2048          /* stereo frames mixed at a time */
 
+/* what YouTube plays at; m.loudness_lufs says otherwise */
+#define DEFAULT_LOUDNESS_LUFS -14.0
+/* a quiet mix is not pushed up by more than this */
+#define MAX_GAIN_DB 20.0
+#define DEFAULT_BGM_FADE_OUT_MS 1500
+
+/* ducking: the music dips by DUCK_DEPTH_DB once the clips' sound peaks
+ * above DUCK_FULL_DB, not at all below DUCK_FROM_DB */
+#define DUCK_DEPTH_DB 9.0
+#define DUCK_FROM_DB -40.0
+#define DUCK_FULL_DB -25.0
+#define DUCK_ATTACK_S 0.050
+#define DUCK_RELEASE_S 0.300
+
+/* the limiter: the decoded file peaks under -1 dBFS.  The ceiling on the
+ * samples and on the peaks between them keeps 0.5 dB more for the AAC
+ * encoder, whose output overshoots its input (up to 0.17 dB on the tones
+ * of tests/render/test-mix.c, more on dense music).  Peaks are seen 5 ms
+ * ahead, let go over 100 ms. */
+#define LIMITER_CEILING_DB -1.5
+#define LIMITER_LOOKAHEAD 240
+#define LIMITER_RELEASE_S 0.100
+/* the look-ahead, plus one frame for the peak between samples */
+#define LIMITER_DELAY (LIMITER_LOOKAHEAD + 1)
+
+/* Whose sound a source is: the music is what ducks under the clips. */
+typedef enum
+{
+  ROLE_MUSIC,
+  ROLE_CLIP,
+} SourceRole;
+
 /* One audio segment on the timeline; positions are in samples. */
 typedef struct
 {
   const NemoSegment *segment;
+  SourceRole role;
   gint64 start;
   gint64 in;
+  gint64 loop_in;               /* where a loop starts again */
   gint64 length;                /* -1: as long as the source */
   gint64 played;
   gint64 estimate;              /* expected end on the timeline, for progress */
   NemoAudioReader *reader;
+  gint64 read;                  /* frames the reader gave, skipped ones too */
   gboolean done;
 } AudioSource;
+
+/* A reader a finished segment left at @read frames into its file: the next
+ * segment of the same file (a montage's next shot of a clip) goes on from
+ * there instead of decoding the file again up to its in-point. */
+typedef struct
+{
+  NemoAudioReader *reader;
+  gint64 read;
+} IdleReader;
 
 typedef struct
 {
@@ -46,7 +103,7 @@ ms_to_samples (gint64 ms)
 }
 
 static gboolean
-segment_is_audio (const NemoTrack * track, const NemoSegment * segment)
+is_music (const NemoTrack * track, const NemoSegment * segment)
 {
   if (segment->source == NULL || segment->source[0] == '\0')
     return FALSE;
@@ -56,6 +113,21 @@ segment_is_audio (const NemoTrack * track, const NemoSegment * segment)
   return track->type == NEMO_TRACK_AUDIO;
 }
 
+static gboolean
+is_clip (const NemoTrack * track, const NemoSegment * segment)
+{
+  return track->type == NEMO_TRACK_VIDEO && segment->source != NULL
+      && segment->source[0] != '\0' && segment->duration_ms != 0
+      && g_strcmp0 (segment->kind, NEMO_SEGMENT_CLIP) == 0;
+}
+
+static void
+idle_reader_free (IdleReader * idle)
+{
+  nemo_audio_reader_free (idle->reader);
+  g_free (idle);
+}
+
 static void
 audio_source_free (AudioSource * source)
 {
@@ -63,25 +135,27 @@ audio_source_free (AudioSource * source)
   g_free (source);
 }
 
-/* Probe the segment's file: a missing or unreadable soundtrack fails here,
- * before anything is encoded, and its length gives the progress scale. */
+/* @info is the segment's file, probed: a missing or unreadable soundtrack
+ * fails before anything is encoded, and its length gives the progress
+ * scale.  @draft_ms ends a clip segment that runs to the end. */
 static AudioSource *
-audio_source_new (const NemoSegment * segment, GError ** error)
+audio_source_new (const NemoSegment * segment, SourceRole role,
+    const NemoMediaInfo * info, gint64 draft_ms)
 {
-  g_autoptr (NemoMediaInfo) info = NULL;
   AudioSource *source;
-  gint64 available;
+  gint64 available, duration_ms = segment->duration_ms;
 
-  info = nemo_media_probe (segment->source, error);
-  if (info == NULL)
-    return NULL;
+  if (role == ROLE_CLIP && duration_ms < 0 && draft_ms > 0)
+    duration_ms = MAX (draft_ms - MAX (segment->start_ms, 0), 0);
 
   source = g_new0 (AudioSource, 1);
   source->segment = segment;
+  source->role = role;
   source->start = ms_to_samples (MAX (segment->start_ms, 0));
   source->in = ms_to_samples (MAX (segment->in_ms, 0));
-  source->length = segment->duration_ms < 0 ? -1 :
-      ms_to_samples (segment->duration_ms);
+  /* a clip loops from its start, as its pictures do */
+  source->loop_in = role == ROLE_CLIP ? 0 : source->in;
+  source->length = duration_ms < 0 ? -1 : ms_to_samples (duration_ms);
   available = MAX (info->duration_us * NEMO_AUDIO_RATE / G_USEC_PER_SEC
       - source->in, 0);
   source->estimate = source->start + (source->length < 0 ? available :
@@ -89,44 +163,78 @@ audio_source_new (const NemoSegment * segment, GError ** error)
   return source;
 }
 
+/* Decode and drop @n frames. */
 static gboolean
-audio_source_open (AudioSource * source, GError ** error)
+audio_source_skip (AudioSource * source, gint64 n, GError ** error)
 {
   gfloat skip[MIX_BLOCK * NEMO_AUDIO_CHANNELS];
-  gint64 left = source->in;
-  g_autofree gchar *path = NULL;
 
-  g_clear_pointer (&source->reader, nemo_audio_reader_free);
-  path = nemo_media_path_from_uri (source->segment->source, error);
-  if (path == NULL)
-    return FALSE;
-  source->reader = nemo_audio_reader_open (path, error);
-  if (source->reader == NULL)
-    return FALSE;
-
-  /* The reader cannot seek: decode up to the in-point. */
-  while (left > 0) {
-    gint n = nemo_audio_reader_read (source->reader, skip,
-        (gint) MIN (left, MIX_BLOCK), error);
-    if (n < 0)
+  while (n > 0) {
+    gint got = nemo_audio_reader_read (source->reader, skip,
+        (gint) MIN (n, MIX_BLOCK), error);
+    if (got < 0)
       return FALSE;
-    if (n == 0)
+    if (got == 0)
       break;
-    left -= n;
+    n -= got;
+    source->read += got;
   }
   return TRUE;
 }
 
+/* Get a reader at @in frames into the file: an idle one not past it, or a
+ * new one. */
+static gboolean
+audio_source_open (AudioSource * source, gint64 in, GHashTable * idle,
+    GError ** error)
+{
+  IdleReader *left = g_hash_table_lookup (idle, source->segment->source);
+  g_autofree gchar *path = NULL;
+
+  g_clear_pointer (&source->reader, nemo_audio_reader_free);
+  if (left != NULL && left->read <= in) {
+    source->reader = g_steal_pointer (&left->reader);
+    source->read = left->read;
+    g_hash_table_remove (idle, source->segment->source);
+  } else {
+    path = nemo_media_path_from_uri (source->segment->source, error);
+    if (path == NULL)
+      return FALSE;
+    source->reader = nemo_audio_reader_open (path, error);
+    if (source->reader == NULL)
+      return FALSE;
+    source->read = 0;
+  }
+  /* The reader cannot seek: decode up to the in-point. */
+  return audio_source_skip (source, in - source->read, error);
+}
+
+/* The segment is over: its reader waits for the next segment of its file. */
+static void
+audio_source_finish (AudioSource * source, GHashTable * idle)
+{
+  IdleReader *left;
+
+  source->done = TRUE;
+  if (source->reader == NULL)
+    return;
+  left = g_new0 (IdleReader, 1);
+  left->reader = g_steal_pointer (&source->reader);
+  left->read = source->read;
+  g_hash_table_replace (idle, (gpointer) source->segment->source, left);
+}
+
 /* Read up to @wanted frames of the segment into @out; fewer means the
- * segment ended.  A looping segment restarts its source at the in-point. */
+ * segment ended.  A looping segment restarts its source at loop_in. */
 static gint
 audio_source_read (AudioSource * source, gfloat * out, gint wanted,
-    GError ** error)
+    GHashTable * idle, GError ** error)
 {
   gint got = 0;
   gboolean restarted = FALSE;
 
-  if (source->reader == NULL && !audio_source_open (source, error))
+  if (source->reader == NULL
+      && !audio_source_open (source, source->in, idle, error))
     return -1;
 
   while (got < wanted) {
@@ -136,13 +244,15 @@ audio_source_read (AudioSource * source, gfloat * out, gint wanted,
       return -1;
     if (n > 0) {
       got += n;
+      source->read += n;
       restarted = FALSE;
       continue;
     }
     /* A source that gives nothing right after a restart never will. */
     if (!source->segment->loop || source->length < 0 || restarted)
       break;
-    if (!audio_source_open (source, error))
+    g_clear_pointer (&source->reader, nemo_audio_reader_free);
+    if (!audio_source_open (source, source->loop_in, idle, error))
       return -1;
     restarted = TRUE;
   }
@@ -275,99 +385,214 @@ aac_encoder_write (AacEncoder * encoder, const gfloat * interleaved,
   return aac_encoder_drain (encoder, FALSE, error);
 }
 
-/* ---- the mix ---- */
+/* ---- ducking: the music dips under the clips' sound ---- */
 
 typedef struct
 {
-  GPtrArray *sources;           /* AudioSource* */
-  gint64 limit;                 /* samples, G_MAXINT64 for none */
-  gint64 estimate;
-  NemoPassProgressFunc progress;
-  gpointer progress_data;
-  GCancellable *cancellable;
-} Mix;
+  gfloat envelope;              /* peak level of the clips' sound, linear */
+  gfloat attack, release;       /* one-pole coefficients per frame */
+} Ducker;
 
-/* Mix the block at @position into @out.  Returns the number of frames of
- * the block on the timeline (the whole block unless the timeline ends in
- * it), -1 on error. */
-static gint
-mix_block (Mix * mix, gint64 position, gint n, gfloat * out, GError ** error)
+static void
+ducker_init (Ducker * ducker)
 {
-  gfloat in[MIX_BLOCK * NEMO_AUDIO_CHANNELS];
-  gboolean more = FALSE;
-  gint covered = 0;
-  guint s;
+  ducker->envelope = 0;
+  ducker->attack = expf (-1.0f / (DUCK_ATTACK_S * NEMO_AUDIO_RATE));
+  ducker->release = expf (-1.0f / (DUCK_RELEASE_S * NEMO_AUDIO_RATE));
+}
 
-  memset (out, 0, sizeof (gfloat) * n * NEMO_AUDIO_CHANNELS);
-  for (s = 0; s < mix->sources->len; s++) {
-    AudioSource *source = g_ptr_array_index (mix->sources, s);
-    gint offset, wanted, got, i;
-    gfloat volume = (gfloat) source->segment->volume;
+/* Follow the peak of @clips and lower @music to match, frame by frame. */
+static void
+ducker_apply (Ducker * ducker, const gfloat * clips, gfloat * music, gint n)
+{
+  gint i;
 
-    if (source->done)
-      continue;
-    if (source->start >= position + n) {
-      more = TRUE;
-      continue;
-    }
-    offset = (gint) MAX (source->start - position, 0);
-    wanted = n - offset;
-    if (source->length >= 0)
-      wanted = (gint) MIN (wanted, source->length - source->played);
-    got = audio_source_read (source, in, wanted, error);
-    if (got < 0)
-      return -1;
-    for (i = 0; i < got * NEMO_AUDIO_CHANNELS; i++)
-      out[offset * NEMO_AUDIO_CHANNELS + i] += in[i] * volume;
-    source->played += got;
-    covered = MAX (covered, offset + got);
-    if (got < wanted || source->played == source->length) {
-      source->done = TRUE;
-      g_clear_pointer (&source->reader, nemo_audio_reader_free);
-    } else {
-      more = TRUE;
-    }
+  for (i = 0; i < n; i++) {
+    gfloat peak = MAX (fabsf (clips[2 * i]), fabsf (clips[2 * i + 1]));
+    gfloat k = peak > ducker->envelope ? ducker->attack : ducker->release;
+    gfloat level_db, depth, gain;
+
+    ducker->envelope = k * ducker->envelope + (1 - k) * peak;
+    level_db = 20 * log10f (MAX (ducker->envelope, 1e-6f));
+    depth = CLAMP ((level_db - DUCK_FROM_DB) / (DUCK_FULL_DB - DUCK_FROM_DB),
+        0.0f, 1.0f);
+    gain = powf (10, -DUCK_DEPTH_DB * depth / 20);
+    music[2 * i] *= gain;
+    music[2 * i + 1] *= gain;
   }
-  return more ? n : covered;
+}
+
+/* ---- the limiter ----
+ *
+ * Output frame j - LOOKAHEAD is scaled by the mean of the LOOKAHEAD gains
+ * computed up to frame j, each the smallest gain any frame in its own
+ * LOOKAHEAD + 1 window needs (then let go slowly).  Every one of them is at
+ * most what frame j - LOOKAHEAD needs, so their mean is too: the gain
+ * reaches it by the time the peak comes out, with no step in between.  The
+ * peak of a frame includes the peaks between it and its neighbours, found
+ * by cubic interpolation at quarter frames: what a D/A converter (or the
+ * AAC decoder) draws between the samples. */
+
+typedef struct
+{
+  gfloat ceiling;
+  gfloat release;               /* per frame */
+  gfloat history[4][NEMO_AUDIO_CHANNELS];  /* the last four input frames */
+  gfloat delay[LIMITER_DELAY + 1][NEMO_AUDIO_CHANNELS];
+  gint64 n_in;
+  /* the running minimum of the gains needed: a monotonic queue */
+  gfloat min_gain[LIMITER_LOOKAHEAD + 1];
+  gint64 min_frame[LIMITER_LOOKAHEAD + 1];
+  gint min_head, min_len;
+  gfloat held;
+  gfloat recent[LIMITER_LOOKAHEAD];     /* the held gains, for their mean */
+  gdouble recent_sum;
+} Limiter;
+
+static void
+limiter_init (Limiter * limiter)
+{
+  gint i;
+
+  memset (limiter, 0, sizeof (*limiter));
+  limiter->ceiling = powf (10, LIMITER_CEILING_DB / 20);
+  limiter->release = expf (-1.0f / (LIMITER_RELEASE_S * NEMO_AUDIO_RATE));
+  limiter->held = 1;
+  for (i = 0; i < LIMITER_LOOKAHEAD; i++)
+    limiter->recent[i] = 1;
+  limiter->recent_sum = LIMITER_LOOKAHEAD;
+}
+
+/* Catmull-Rom between @p1 and @p2 at @t. */
+static gfloat
+cubic (gfloat p0, gfloat p1, gfloat p2, gfloat p3, gfloat t)
+{
+  return p1 + 0.5f * t * (p2 - p0 + t * (2 * p0 - 5 * p1 + 4 * p2 - p3
+          + t * (3 * (p1 - p2) + p3 - p0)));
+}
+
+/* The peak of history[2] and of the curve from history[1] to it. */
+static gfloat
+limiter_peak (const Limiter * limiter)
+{
+  const gfloat (*h)[NEMO_AUDIO_CHANNELS] = limiter->history;
+  gfloat peak = 0;
+  gint c, q;
+
+  for (c = 0; c < NEMO_AUDIO_CHANNELS; c++) {
+    peak = MAX (peak, fabsf (h[2][c]));
+    for (q = 1; q < 4; q++)
+      peak = MAX (peak, fabsf (cubic (h[0][c], h[1][c], h[2][c], h[3][c],
+                  q / 4.0f)));
+  }
+  return peak;
+}
+
+/* The gain frame @j needs joins the running minimum. */
+static gfloat
+limiter_min_gain (Limiter * limiter, gint64 j, gfloat needed)
+{
+  const gint size = LIMITER_LOOKAHEAD + 1;
+  gint back;
+
+  while (limiter->min_len > 0
+      && limiter->min_frame[limiter->min_head] < j - LIMITER_LOOKAHEAD) {
+    limiter->min_head = (limiter->min_head + 1) % size;
+    limiter->min_len--;
+  }
+  while (limiter->min_len > 0) {
+    back = (limiter->min_head + limiter->min_len - 1) % size;
+    if (limiter->min_gain[back] < needed)
+      break;
+    limiter->min_len--;
+  }
+  back = (limiter->min_head + limiter->min_len) % size;
+  limiter->min_gain[back] = needed;
+  limiter->min_frame[back] = j;
+  limiter->min_len++;
+  return limiter->min_gain[limiter->min_head];
+}
+
+/* Take @n frames of @in; write to @out the frames that come out (the
+ * input LIMITER_DELAY frames earlier) and return how many. */
+static gint
+limiter_process (Limiter * limiter, const gfloat * in, gint n, gfloat * out)
+{
+  gint i, c, written = 0;
+
+  for (i = 0; i < n; i++) {
+    gint64 frame = limiter->n_in++;
+    gint slot = frame % (LIMITER_DELAY + 1);
+    gint oldest = (frame + 1) % (LIMITER_DELAY + 1);
+    gfloat peak, needed, gain;
+
+    memmove (limiter->history[0], limiter->history[1],
+        sizeof (limiter->history) - sizeof (limiter->history[0]));
+    for (c = 0; c < NEMO_AUDIO_CHANNELS; c++)
+      limiter->history[3][c] = limiter->delay[slot][c] =
+          in[i * NEMO_AUDIO_CHANNELS + c];
+
+    /* frame - 1 now has both neighbours */
+    peak = limiter_peak (limiter);
+    needed = peak > limiter->ceiling ? limiter->ceiling / peak : 1;
+    limiter->held = MIN (limiter_min_gain (limiter, frame - 1, needed),
+        1 - (1 - limiter->held) * limiter->release);
+    limiter->recent_sum += limiter->held
+        - limiter->recent[frame % LIMITER_LOOKAHEAD];
+    limiter->recent[frame % LIMITER_LOOKAHEAD] = limiter->held;
+
+    if (frame < LIMITER_DELAY)
+      continue;
+    gain = (gfloat) (limiter->recent_sum / LIMITER_LOOKAHEAD);
+    for (c = 0; c < NEMO_AUDIO_CHANNELS; c++)
+      out[written * NEMO_AUDIO_CHANNELS + c] = limiter->delay[oldest][c] * gain;
+    written++;
+  }
+  return written;
+}
+
+/* The frames still inside: push silence through. */
+static gint
+limiter_flush (Limiter * limiter, gfloat * out)
+{
+  gfloat silence[LIMITER_DELAY * NEMO_AUDIO_CHANNELS] = { 0 };
+
+  return limiter_process (limiter, silence, LIMITER_DELAY, out);
+}
+
+/* ---- what the draft asks of the mix ---- */
+
+typedef struct
+{
+  gboolean clips;               /* the clips' own sound is mixed */
+  gboolean duck;
+  gboolean normalise;
+  gdouble target_lufs;
+  gboolean limit;
+  gint64 fade_in, fade_out;     /* samples */
+} MixPlan;
+
+static JsonNode *
+meta_value (const NemoDraft * draft, const gchar * key)
+{
+  if (draft->meta == NULL || !json_object_has_member (draft->meta, key))
+    return NULL;
+  return json_object_get_member (draft->meta, key);
 }
 
 static gboolean
-mix_and_encode (Mix * mix, AacEncoder * encoder, gint64 * n_samples,
-    GError ** error)
+meta_boolean (const NemoDraft * draft, const gchar * key, gboolean fallback)
 {
-  gfloat block[MIX_BLOCK * NEMO_AUDIO_CHANNELS];
-  gint64 position = 0;
+  JsonNode *node = meta_value (draft, key);
 
-  while (position < mix->limit) {
-    gint n = (gint) MIN (MIX_BLOCK, mix->limit - position);
-    gint covered;
-
-    if (g_cancellable_is_cancelled (mix->cancellable)) {
-      g_set_error (error, NEMO_ERROR, NEMO_ERROR_CANCELLED,
-          "The render was cancelled.");
-      return FALSE;
-    }
-    covered = mix_block (mix, position, n, block, error);
-    if (covered < 0)
-      return FALSE;
-    if (!aac_encoder_write (encoder, block, covered, error))
-      return FALSE;
-    position += covered;
-    if (mix->progress && mix->estimate > 0)
-      mix->progress (MIN (100.0 * position / mix->estimate, 100.0),
-          mix->progress_data);
-    if (covered < n)
-      break;
-  }
-  *n_samples = position;
-  return aac_encoder_drain (encoder, TRUE, error);
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return fallback;
+  return json_node_get_boolean (node);
 }
 
-static GPtrArray *
-find_audio_sources (const NemoDraft * draft, GError ** error)
+static gboolean
+draft_has_bgm (const NemoDraft * draft)
 {
-  g_autoptr (GPtrArray) sources =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) audio_source_free);
   guint t, s;
 
   for (t = 0; t < draft->tracks->len; t++) {
@@ -375,21 +600,346 @@ find_audio_sources (const NemoDraft * draft, GError ** error)
 
     for (s = 0; s < track->segments->len; s++) {
       const NemoSegment *segment = g_ptr_array_index (track->segments, s);
-      AudioSource *source;
 
-      if (!segment_is_audio (track, segment))
-        continue;
-      source = audio_source_new (segment, error);
-      if (source == NULL)
-        return NULL;
-      g_ptr_array_add (sources, source);
+      if (g_strcmp0 (segment->kind, NEMO_SEGMENT_BGM) == 0)
+        return TRUE;
     }
   }
-  if (sources->len == 0) {
+  return FALSE;
+}
+
+/* Loudness: a number in m.loudness_lufs is the target, false turns it off;
+ * without it our own mixes go to DEFAULT_LOUDNESS_LUFS. */
+static void
+plan_loudness (const NemoDraft * draft, MixPlan * plan)
+{
+  JsonNode *node = meta_value (draft, "loudness_lufs");
+  GType type = node ? json_node_get_value_type (node) : G_TYPE_INVALID;
+
+  plan->target_lufs = DEFAULT_LOUDNESS_LUFS;
+  if (type == G_TYPE_DOUBLE || type == G_TYPE_INT64) {
+    plan->normalise = TRUE;
+    plan->target_lufs = CLAMP (json_node_get_double (node), -70.0, 0.0);
+  } else if (type == G_TYPE_BOOLEAN) {
+    plan->normalise = json_node_get_boolean (node) && plan->clips;
+  } else {
+    plan->normalise = plan->clips;
+  }
+}
+
+static void
+plan_mix (const NemoDraft * draft, gboolean any_clip_sound, MixPlan * plan)
+{
+  gboolean bgm = draft_has_bgm (draft);
+
+  memset (plan, 0, sizeof (*plan));
+  plan->clips = any_clip_sound && meta_boolean (draft, "keep_clip_audio", bgm);
+  plan->duck = plan->clips && meta_boolean (draft, "ducking", FALSE);
+  plan_loudness (draft, plan);
+  plan->limit = plan->clips || plan->normalise;
+  plan->fade_in = ms_to_samples (MAX (nemo_draft_get_meta_int (draft,
+              "fade_in_ms", 0), 0));
+  plan->fade_out = ms_to_samples (MAX (nemo_draft_get_meta_int (draft,
+              "fade_out_ms", bgm ? DEFAULT_BGM_FADE_OUT_MS : 0), 0));
+}
+
+/* ---- the mix ---- */
+
+typedef struct
+{
+  GPtrArray *sources;           /* AudioSource* */
+  GHashTable *idle;             /* source → IdleReader* */
+  gboolean duck;
+  Ducker ducker;
+  gint64 limit;                 /* samples, G_MAXINT64 for none */
+  gint64 estimate;
+  gint passes, pass;            /* for progress */
+  NemoPassProgressFunc progress;
+  gpointer progress_data;
+  GCancellable *cancellable;
+} Mix;
+
+/* Add what @source plays in the block at @position to @out.  Returns the
+ * frames of the block it covers, -1 on error. */
+static gint
+mix_source (Mix * mix, AudioSource * source, gint64 position, gint n,
+    gfloat * out, gboolean * more, GError ** error)
+{
+  gfloat in[MIX_BLOCK * NEMO_AUDIO_CHANNELS];
+  gfloat volume = (gfloat) source->segment->volume;
+  gint offset, wanted, got, i;
+
+  if (source->start >= position + n) {
+    *more = TRUE;
+    return 0;
+  }
+  offset = (gint) MAX (source->start - position, 0);
+  wanted = n - offset;
+  if (source->length >= 0)
+    wanted = (gint) MIN (wanted, source->length - source->played);
+  got = audio_source_read (source, in, wanted, mix->idle, error);
+  if (got < 0)
+    return -1;
+  for (i = 0; i < got * NEMO_AUDIO_CHANNELS; i++)
+    out[offset * NEMO_AUDIO_CHANNELS + i] += in[i] * volume;
+  source->played += got;
+  if (got < wanted || source->played == source->length)
+    audio_source_finish (source, mix->idle);
+  else
+    *more = TRUE;
+  return offset + got;
+}
+
+/* Mix the block at @position into @out.  Returns the number of frames of
+ * the block on the timeline (the whole block unless the timeline ends in
+ * it), -1 on error. */
+static gint
+mix_block (Mix * mix, gint64 position, gint n, gfloat * out, GError ** error)
+{
+  gfloat clips[MIX_BLOCK * NEMO_AUDIO_CHANNELS];
+  gboolean more = FALSE;
+  gint covered = 0;
+  guint s, i;
+
+  memset (out, 0, sizeof (gfloat) * n * NEMO_AUDIO_CHANNELS);
+  memset (clips, 0, sizeof (gfloat) * n * NEMO_AUDIO_CHANNELS);
+  for (s = 0; s < mix->sources->len; s++) {
+    AudioSource *source = g_ptr_array_index (mix->sources, s);
+    gint got;
+
+    if (source->done)
+      continue;
+    got = mix_source (mix, source, position, n,
+        source->role == ROLE_CLIP ? clips : out, &more, error);
+    if (got < 0)
+      return -1;
+    covered = MAX (covered, got);
+  }
+  if (mix->duck)
+    ducker_apply (&mix->ducker, clips, out, n);
+  for (i = 0; i < (guint) n * NEMO_AUDIO_CHANNELS; i++)
+    out[i] += clips[i];
+  return more ? n : covered;
+}
+
+/* Back to the start for the next pass. */
+static void
+mix_rewind (Mix * mix)
+{
+  guint s;
+
+  for (s = 0; s < mix->sources->len; s++) {
+    AudioSource *source = g_ptr_array_index (mix->sources, s);
+
+    g_clear_pointer (&source->reader, nemo_audio_reader_free);
+    source->played = 0;
+    source->done = FALSE;
+  }
+  g_hash_table_remove_all (mix->idle);
+  ducker_init (&mix->ducker);
+  mix->pass++;
+}
+
+/* The next block of the mix into @block: its length (less than a block at
+ * the end, 0 past it), -1 on error. */
+static gint
+mix_next (Mix * mix, gint64 position, gfloat * block, GError ** error)
+{
+  gint n = (gint) MIN (MIX_BLOCK, mix->limit - position);
+  gint covered;
+
+  if (g_cancellable_is_cancelled (mix->cancellable)) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_CANCELLED,
+        "The render was cancelled.");
+    return -1;
+  }
+  if (n <= 0)
+    return 0;
+  covered = mix_block (mix, position, n, block, error);
+  if (covered > 0 && mix->progress && mix->estimate > 0)
+    mix->progress ((mix->pass + MIN ((gdouble) (position + covered) /
+                mix->estimate, 1.0)) * 100.0 / mix->passes,
+        mix->progress_data);
+  return covered;
+}
+
+/* The first pass: how long the mix is and how loud (LUFS, integrated; or
+ * -HUGE_VAL when not measured or silent). */
+static gboolean
+measure_mix (Mix * mix, const MixPlan * plan, gint64 * n_samples,
+    gdouble * loudness, GError ** error)
+{
+  gfloat block[MIX_BLOCK * NEMO_AUDIO_CHANNELS];
+  ebur128_state *meter = NULL;
+  gint64 position = 0;
+  gboolean ret = FALSE;
+  gint covered;
+
+  *loudness = -HUGE_VAL;
+  if (plan->normalise) {
+    meter = ebur128_init (NEMO_AUDIO_CHANNELS, NEMO_AUDIO_RATE,
+        EBUR128_MODE_I);
+    if (meter == NULL) {
+      g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
+          "Out of memory for the loudness meter.");
+      return FALSE;
+    }
+  }
+  while ((covered = mix_next (mix, position, block, error)) > 0) {
+    if (meter != NULL)
+      ebur128_add_frames_float (meter, block, covered);
+    position += covered;
+    if (covered < MIX_BLOCK)
+      break;
+  }
+  if (covered < 0)
+    goto end;
+  if (meter != NULL && ebur128_loudness_global (meter, loudness) != 0)
+    *loudness = -HUGE_VAL;
+  *n_samples = position;
+  ret = TRUE;
+
+end:
+  if (meter != NULL)
+    ebur128_destroy (&meter);
+  return ret;
+}
+
+/* The last steps: fades by position in the output, then out to the
+ * encoder and the visualizers. */
+typedef struct
+{
+  const MixPlan *plan;
+  gint64 total;                 /* frames in all, when a fade-out needs it */
+  gint64 position;
+  AacEncoder *encoder;
+  NemoSpectrum *spectrum;
+} MixOutput;
+
+static gboolean
+mix_output_write (MixOutput * output, gfloat * block, gint n, GError ** error)
+{
+  const MixPlan *plan = output->plan;
+  gint i;
+
+  for (i = 0; i < n; i++) {
+    gint64 at = output->position + i;
+    gdouble gain = 1;
+
+    if (at < plan->fade_in)
+      gain *= 0.5 - 0.5 * cos (G_PI * at / plan->fade_in);
+    if (plan->fade_out > 0 && output->total - at <= plan->fade_out)
+      gain *= 0.5 - 0.5 * cos (G_PI * (output->total - at) / plan->fade_out);
+    block[2 * i] *= (gfloat) gain;
+    block[2 * i + 1] *= (gfloat) gain;
+  }
+  output->position += n;
+  if (n == 0)
+    return TRUE;
+  if (output->spectrum != NULL)
+    nemo_spectrum_push (output->spectrum, block, n);
+  return aac_encoder_write (output->encoder, block, n, error);
+}
+
+/* The last pass: mix, gain, limiter, fades, encode. */
+static gboolean
+mix_and_encode (Mix * mix, const MixPlan * plan, gfloat gain,
+    MixOutput * output, gint64 * n_samples, GError ** error)
+{
+  gfloat block[MIX_BLOCK * NEMO_AUDIO_CHANNELS];
+  gfloat limited[(MIX_BLOCK + LIMITER_DELAY) * NEMO_AUDIO_CHANNELS];
+  Limiter limiter;
+  gint64 position = 0;
+  gint covered, i;
+
+  limiter_init (&limiter);
+  while ((covered = mix_next (mix, position, block, error)) > 0) {
+    gfloat *result = block;
+    gint n = covered;
+
+    for (i = 0; gain != 1 && i < covered * NEMO_AUDIO_CHANNELS; i++)
+      block[i] *= gain;
+    if (plan->limit) {
+      n = limiter_process (&limiter, block, covered, limited);
+      result = limited;
+    }
+    if (!mix_output_write (output, result, n, error))
+      return FALSE;
+    position += covered;
+    if (covered < MIX_BLOCK)
+      break;
+  }
+  if (covered < 0)
+    return FALSE;
+  if (plan->limit
+      && !mix_output_write (output, limited, limiter_flush (&limiter, limited),
+          error))
+    return FALSE;
+  *n_samples = position;
+  if (output->spectrum != NULL)
+    nemo_spectrum_finish (output->spectrum);
+  return aac_encoder_drain (output->encoder, TRUE, error);
+}
+
+/* Probe each file once: a montage has many segments of the same clips. */
+static const NemoMediaInfo *
+probe_cached (GHashTable * probed, const gchar * source, GError ** error)
+{
+  NemoMediaInfo *info = g_hash_table_lookup (probed, source);
+
+  if (info != NULL)
+    return info;
+  info = nemo_media_probe (source, error);
+  if (info != NULL)
+    g_hash_table_insert (probed, (gpointer) source, info);
+  return info;
+}
+
+/* The draft's music, and the clip segments whose files have sound (used
+ * only when @plan says so). */
+static GPtrArray *
+find_audio_sources (const NemoDraft * draft, MixPlan * plan, GError ** error)
+{
+  g_autoptr (GPtrArray) sources =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) audio_source_free);
+  g_autoptr (GPtrArray) clips =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) audio_source_free);
+  g_autoptr (GHashTable) probed = g_hash_table_new_full (g_str_hash,
+      g_str_equal, NULL, (GDestroyNotify) nemo_media_info_free);
+  gboolean music = FALSE;
+  guint t, s;
+
+  for (t = 0; t < draft->tracks->len; t++) {
+    const NemoTrack *track = g_ptr_array_index (draft->tracks, t);
+
+    for (s = 0; s < track->segments->len; s++) {
+      const NemoSegment *segment = g_ptr_array_index (track->segments, s);
+      const NemoMediaInfo *info;
+      gboolean clip = is_clip (track, segment);
+
+      if (!clip && !is_music (track, segment))
+        continue;
+      info = probe_cached (probed, segment->source, error);
+      if (info == NULL)
+        return NULL;
+      if (!clip) {
+        music = TRUE;
+        g_ptr_array_add (sources, audio_source_new (segment, ROLE_MUSIC, info,
+                draft->duration_ms));
+      } else if (info->kind == NEMO_MEDIA_VIDEO && info->has_audio) {
+        g_ptr_array_add (clips, audio_source_new (segment, ROLE_CLIP, info,
+                draft->duration_ms));
+      }
+    }
+  }
+  if (!music) {
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_DRAFT,
         "The draft has no soundtrack: add an audio-uri or link the audio pad.");
     return NULL;
   }
+  plan_mix (draft, clips->len > 0, plan);
+  if (plan->clips)
+    g_ptr_array_extend_and_steal (sources, g_steal_pointer (&clips));
   return g_steal_pointer (&sources);
 }
 
@@ -409,26 +959,49 @@ packet_free (gpointer packet)
   av_packet_free ((AVPacket **) & packet);
 }
 
+/* The gain that brings @loudness to the plan's target. */
+static gfloat
+normalising_gain (const MixPlan * plan, gdouble loudness)
+{
+  gdouble db;
+
+  if (!plan->normalise || !isfinite (loudness))
+    return 1;
+  db = MIN (plan->target_lufs - loudness, MAX_GAIN_DB);
+  g_debug ("soundtrack: %.2f LUFS, %+.2f dB to %.1f LUFS", loudness, db,
+      plan->target_lufs);
+  return (gfloat) pow (10, db / 20);
+}
+
 NemoSoundtrack *
 nemo_soundtrack_encode (const NemoDraft * draft, gint64 max_duration_us,
-    NemoPassProgressFunc progress, gpointer progress_data,
-    GCancellable * cancellable, GError ** error)
+    NemoSpectrum * spectrum, NemoPassProgressFunc progress,
+    gpointer progress_data, GCancellable * cancellable, GError ** error)
 {
   g_autoptr (NemoSoundtrack) soundtrack = g_new0 (NemoSoundtrack, 1);
   g_autoptr (GPtrArray) sources = NULL;
+  g_autoptr (GHashTable) idle = g_hash_table_new_full (g_str_hash,
+      g_str_equal, NULL, (GDestroyNotify) idle_reader_free);
   AacEncoder encoder = { 0 };
+  MixOutput output = { 0 };
   Mix mix = { 0 };
+  MixPlan plan;
   NemoSoundtrack *ret = NULL;
+  gdouble loudness = -HUGE_VAL;
+  gint64 measured = 0;
   guint i;
 
   soundtrack->packets = g_ptr_array_new_with_free_func (packet_free);
   soundtrack->codecpar = avcodec_parameters_alloc ();
 
-  sources = find_audio_sources (draft, error);
+  sources = find_audio_sources (draft, &plan, error);
   if (sources == NULL)
     goto end;
 
   mix.sources = sources;
+  mix.idle = idle;
+  mix.duck = plan.duck;
+  ducker_init (&mix.ducker);
   mix.limit = max_duration_us > 0 ?
       max_duration_us * NEMO_AUDIO_RATE / G_USEC_PER_SEC : G_MAXINT64;
   for (i = 0; i < sources->len; i++) {
@@ -436,15 +1009,27 @@ nemo_soundtrack_encode (const NemoDraft * draft, gint64 max_duration_us,
     mix.estimate = MAX (mix.estimate, source->estimate);
   }
   mix.estimate = MIN (mix.estimate, mix.limit);
+  /* loudness and the length a fade-out ends at come from a first pass */
+  mix.passes = plan.normalise || plan.fade_out > 0 ? 2 : 1;
   mix.progress = progress;
   mix.progress_data = progress_data;
   mix.cancellable = cancellable;
 
   if (progress)
     progress (0, progress_data);
+  if (mix.passes == 2) {
+    if (!measure_mix (&mix, &plan, &measured, &loudness, error))
+      goto end;
+    mix_rewind (&mix);
+  }
   if (!aac_encoder_init (&encoder, soundtrack->packets, error))
     goto end;
-  if (!mix_and_encode (&mix, &encoder, &soundtrack->n_samples, error))
+  output.plan = &plan;
+  output.total = measured;
+  output.encoder = &encoder;
+  output.spectrum = spectrum;
+  if (!mix_and_encode (&mix, &plan, normalising_gain (&plan, loudness),
+          &output, &soundtrack->n_samples, error))
     goto end;
   if (soundtrack->n_samples == 0) {
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_NO_AUDIO,

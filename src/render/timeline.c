@@ -5,6 +5,17 @@
  * that started last among those covering it (a later segment replaces an
  * earlier one that runs "to the end"); with none, a plain dark frame.
  * Pictures are opened when first shown and closed once their time is past.
+ *
+ * Draft times are whole ms; frame i is shown at floor (i * 10^6 * fps_d /
+ * fps_n) µs (render.c).  A segment starting at ms m covers the frames from
+ * the first at or after m * 1000 µs: a cut meant for frame k is written as
+ * floor (k * 1000 * fps_d / fps_n) ms, which lands in (frame k - 1,
+ * frame k], so the picture changes exactly on frame k (src/job/montage.c).
+ *
+ * A closed clip leaves its reader behind for the next segment of the same
+ * file: a montage's shots take up each clip where its last shot stopped,
+ * and decoding on from there beats decoding the file again up to the new
+ * in-point for every shot.
  */
 #include "render-private.h"
 
@@ -22,7 +33,16 @@ typedef struct
   AVFrame *frame;               /* a still's output frame, made once */
   NemoVideoReader *reader;      /* a clip's */
   NemoLayout *layout;           /* a clip's */
+  gint64 clip_us;               /* a clip's time last shown */
 } Picture;
+
+/* A clip's reader left by a closed picture, at @clip_us into the clip. */
+typedef struct
+{
+  NemoVideoReader *reader;
+  NemoLayout *layout;
+  gint64 clip_us;
+} IdleClip;
 
 struct _NemoTimeline
 {
@@ -30,11 +50,30 @@ struct _NemoTimeline
   GPtrArray *pictures;          /* Picture*, by start time */
   AVFrame *empty;
   AVFrame *current;             /* the last clip frame handed out */
+  GHashTable *idle;             /* source → IdleClip* */
 };
 
 static void
-picture_close (Picture * picture)
+idle_clip_free (IdleClip * idle)
 {
+  nemo_video_reader_free (idle->reader);
+  nemo_layout_free (idle->layout);
+  g_free (idle);
+}
+
+/* Done with @picture: a clip's reader waits in @idle for the next
+ * segment of its file. */
+static void
+picture_close (Picture * picture, GHashTable * idle)
+{
+  if (picture->reader != NULL) {
+    IdleClip *left = g_new0 (IdleClip, 1);
+
+    left->reader = g_steal_pointer (&picture->reader);
+    left->layout = g_steal_pointer (&picture->layout);
+    left->clip_us = picture->clip_us;
+    g_hash_table_replace (idle, picture->segment->source, left);
+  }
   av_frame_free (&picture->frame);
   g_clear_pointer (&picture->reader, nemo_video_reader_free);
   g_clear_pointer (&picture->layout, nemo_layout_free);
@@ -43,7 +82,9 @@ picture_close (Picture * picture)
 static void
 picture_free (Picture * picture)
 {
-  picture_close (picture);
+  av_frame_free (&picture->frame);
+  g_clear_pointer (&picture->reader, nemo_video_reader_free);
+  g_clear_pointer (&picture->layout, nemo_layout_free);
   g_free (picture);
 }
 
@@ -87,6 +128,8 @@ nemo_timeline_new (const NemoDraft * draft, gint width, gint height,
   timeline->empty = empty;
   timeline->pictures =
       g_ptr_array_new_with_free_func ((GDestroyNotify) picture_free);
+  timeline->idle = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+      (GDestroyNotify) idle_clip_free);
   for (t = 0; t < draft->tracks->len; t++) {
     const NemoTrack *track = g_ptr_array_index (draft->tracks, t);
 
@@ -114,6 +157,7 @@ nemo_timeline_free (NemoTimeline * timeline)
   if (timeline == NULL)
     return;
   g_ptr_array_unref (timeline->pictures);
+  g_hash_table_unref (timeline->idle);
   av_frame_free (&timeline->empty);
   av_frame_free (&timeline->current);
   g_free (timeline);
@@ -153,12 +197,30 @@ picture_make_still (Picture * picture, gint width, gint height,
   return picture->frame != NULL;
 }
 
+/* Take over the reader a closed picture of the same file left, if it has
+ * not gone past @clip_us (readers only go forward). */
+static void
+picture_adopt_reader (Picture * picture, GHashTable * idle, gint64 clip_us)
+{
+  IdleClip *left = g_hash_table_lookup (idle, picture->segment->source);
+
+  if (left == NULL || left->clip_us > clip_us)
+    return;
+  picture->reader = g_steal_pointer (&left->reader);
+  picture->layout = g_steal_pointer (&left->layout);
+  g_hash_table_remove (idle, picture->segment->source);
+}
+
 static AVFrame *
-picture_draw_clip (Picture * picture, gint64 t_us, gint width, gint height,
-    GError ** error)
+picture_draw_clip (Picture * picture, gint64 t_us, GHashTable * idle,
+    gint width, gint height, GError ** error)
 {
   const AVFrame *source;
 
+  picture->clip_us = t_us - picture->start_us
+      + MAX (picture->segment->in_ms, 0) * 1000;
+  if (picture->reader == NULL)
+    picture_adopt_reader (picture, idle, picture->clip_us);
   if (picture->reader == NULL) {
     g_autofree gchar *path =
         nemo_media_path_from_uri (picture->segment->source, error);
@@ -170,8 +232,7 @@ picture_draw_clip (Picture * picture, gint64 t_us, gint width, gint height,
       return NULL;
     picture->layout = nemo_layout_new (width, height);
   }
-  source = nemo_video_reader_frame_at (picture->reader,
-      t_us - picture->start_us + MAX (picture->segment->in_ms, 0) * 1000,
+  source = nemo_video_reader_frame_at (picture->reader, picture->clip_us,
       picture->segment->loop, error);
   if (source == NULL)
     return NULL;
@@ -189,7 +250,7 @@ nemo_timeline_frame_at (NemoTimeline * timeline, gint64 t_us, GError ** error)
   for (i = 0; i < timeline->pictures->len; i++) {
     Picture *past = g_ptr_array_index (timeline->pictures, i);
     if (past->end_us <= t_us)
-      picture_close (past);
+      picture_close (past, timeline->idle);
   }
   av_frame_free (&timeline->current);
 
@@ -202,8 +263,8 @@ nemo_timeline_frame_at (NemoTimeline * timeline, gint64 t_us, GError ** error)
       return NULL;
     return picture->frame;
   }
-  timeline->current = picture_draw_clip (picture, t_us, timeline->width,
-      timeline->height, error);
+  timeline->current = picture_draw_clip (picture, t_us, timeline->idle,
+      timeline->width, timeline->height, error);
   return timeline->current;
 }
 

@@ -1,0 +1,776 @@
+/* The drawn layers over the pictures: a visualizer (a "spectrum",
+ * "waveform" or "circle" segment on a video track) and track-info titles
+ * ("title" segments on text tracks), in that order, the titles on top.
+ *
+ * Compositing: for each layer, the part of the frame it can paint (a
+ * patch) is converted from yuv420p to BGRA in a cairo image surface
+ * (BT.709 TV range in, full range RGB), the layer is drawn with cairo and
+ * the patch is converted back to yuv420p BT.709 TV range.  Only patches are
+ * converted: a bar band and a title panel are a fraction of the frame.
+ *
+ * Placement follows the frame's shape and the cover fitted in it (where
+ * nemo_layout_draw() puts the picture shown first), so nothing hides the
+ * cover's centre:
+ *   bars, waveform  in the free area below the cover (portrait, 4:5) or a
+ *                   band along the bottom of the frame (16:9, 1:1); above
+ *                   the cover or along the top when a title is at the bottom
+ *   circle          a ring around the cover's centre, bars outwards
+ *   title           sty.place; by default top-left in landscape, top
+ *                   (centred in the free area above the cover) otherwise
+ * docs/visuals.md has the pictures.
+ */
+#include "render-private.h"
+
+#include <nemo/error.h>
+#include <nemo/intent.h>
+#include <nemo/media.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/mem.h>
+#include <libswscale/swscale.h>
+#include <math.h>
+#include <string.h>
+
+#define SPECTRUM_BANDS 64
+#define MARGIN_SHARE 0.05       /* of the short side */
+/* A free area above or below the cover smaller than this share of the
+ * frame's height is too thin for the bars: they take a band instead. */
+#define FREE_AREA_SHARE 0.15
+#define BAND_SHARE 0.2          /* of the height: the bars' band */
+#define FREE_BAND_SHARE 0.7     /* of a free area: the bars' band in it */
+#define CIRCLE_REACH_SHARE 0.14 /* of the short side: the longest bar */
+#define PALETTE_SIDE 40
+#define PALETTE_CLUSTERS 5
+#define PALETTE_ROUNDS 10
+/* Patches start on 32-pixel columns: swscale's SIMD wants aligned rows. */
+#define PATCH_ALIGN 32
+
+typedef enum
+{
+  PLACE_DEFAULT,
+  PLACE_TOP,
+  PLACE_BOTTOM,
+  PLACE_CENTER,
+  PLACE_TOP_LEFT,
+  PLACE_TOP_RIGHT,
+  PLACE_BOTTOM_LEFT,
+  PLACE_BOTTOM_RIGHT,
+} Place;
+
+static const gchar *const place_names[] = {
+  NULL, "top", "bottom", "center", "top-left", "top-right", "bottom-left",
+  "bottom-right"
+};
+
+/* Part of the frame converted to BGRA for cairo and back. */
+typedef struct
+{
+  cairo_rectangle_int_t rect;   /* even, inside the frame */
+  guint8 *pixels;               /* av_malloc'ed, aligned rows */
+  gint stride;
+  /* swscale writes whole SIMD blocks, past a patch's right edge: it
+   * converts back into this yuv420p copy, whose rows are then copied */
+  guint8 *yuv[4];
+  gint yuv_linesize[4];
+  cairo_surface_t *surface;
+  struct SwsContext *to_rgb, *to_yuv;
+} Patch;
+
+typedef struct
+{
+  gchar *text;
+  Place place;
+  gint64 start_us, end_us;      /* end: G_MAXINT64 to the end */
+  gint64 fade_us;
+  NemoTitle *title;
+  gdouble x, y;
+  Patch patch;
+} TitleLayer;
+
+struct _NemoOverlay
+{
+  gint width, height, fps_n, fps_d;
+  gint64 duration_us;
+
+  /* the visualizer */
+  gboolean has_scope;
+  gint64 scope_start_us, scope_end_us;
+  NemoSpectrum *spectrum;
+  NemoScope scope;
+  Patch scope_patch;
+
+  GPtrArray *titles;            /* TitleLayer* */
+
+  const NemoSegment *cover;     /* the picture shown first, or NULL */
+  gboolean prepared;
+  AVFrame *frame;
+};
+
+/* ---- the draft's layers ---- */
+
+static gint64
+segment_end_us (const NemoSegment * segment)
+{
+  return segment->duration_ms < 0 ? G_MAXINT64 :
+      (MAX (segment->start_ms, 0) + segment->duration_ms) * 1000;
+}
+
+static gboolean
+scope_kind_of (const NemoSegment * segment, NemoScopeKind * kind)
+{
+  if (g_strcmp0 (segment->kind, NEMO_SEGMENT_SPECTRUM) == 0)
+    *kind = NEMO_SCOPE_SPECTRUM;
+  else if (g_strcmp0 (segment->kind, NEMO_SEGMENT_WAVEFORM) == 0)
+    *kind = NEMO_SCOPE_WAVEFORM;
+  else if (g_strcmp0 (segment->kind, NEMO_SEGMENT_CIRCLE) == 0)
+    *kind = NEMO_SCOPE_CIRCLE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* A number or a string in @segment's style, or NULL. */
+static JsonNode *
+style_value (const NemoSegment * segment, const gchar * key, GType type)
+{
+  JsonNode *node;
+
+  if (segment->style == NULL)
+    return NULL;
+  node = json_object_get_member (segment->style, key);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+  if (type == G_TYPE_STRING)
+    return json_node_get_value_type (node) == G_TYPE_STRING ? node : NULL;
+  return json_node_get_value_type (node) == G_TYPE_INT64
+      || json_node_get_value_type (node) == G_TYPE_DOUBLE ? node : NULL;
+}
+
+static Place
+place_of (const NemoSegment * segment)
+{
+  JsonNode *node = style_value (segment, "place", G_TYPE_STRING);
+  guint i;
+
+  for (i = 1; node && i < G_N_ELEMENTS (place_names); i++)
+    if (g_ascii_strcasecmp (json_node_get_string (node), place_names[i]) == 0)
+      return (Place) i;
+  return PLACE_DEFAULT;
+}
+
+/* sty.fade: ms; absent, the default: no fade */
+static gint64
+fade_us_of (const NemoSegment * segment)
+{
+  JsonNode *node = style_value (segment, "fade", G_TYPE_DOUBLE);
+
+  if (node == NULL)
+    return 0;
+  return MAX (0, (gint64) llround (json_node_get_double (node))) * 1000;
+}
+
+static void
+patch_clear (Patch * patch)
+{
+  if (patch->surface)
+    cairo_surface_destroy (patch->surface);
+  av_freep (&patch->pixels);
+  av_freep (&patch->yuv[0]);
+  sws_freeContext (patch->to_rgb);
+  sws_freeContext (patch->to_yuv);
+  memset (patch, 0, sizeof (*patch));
+}
+
+static void
+title_layer_free (TitleLayer * layer)
+{
+  g_free (layer->text);
+  g_clear_pointer (&layer->title, nemo_title_free);
+  patch_clear (&layer->patch);
+  g_free (layer);
+}
+
+static void
+add_title (NemoOverlay * overlay, const NemoSegment * segment)
+{
+  TitleLayer *layer;
+
+  if (segment->text == NULL || segment->text[0] == '\0'
+      || segment->duration_ms == 0)
+    return;
+  layer = g_new0 (TitleLayer, 1);
+  layer->text = g_strdup (segment->text);
+  layer->place = place_of (segment);
+  layer->start_us = MAX (segment->start_ms, 0) * 1000;
+  layer->end_us = segment_end_us (segment);
+  layer->fade_us = fade_us_of (segment);
+  g_ptr_array_add (overlay->titles, layer);
+}
+
+static gboolean
+is_picture (const NemoSegment * segment)
+{
+  return (g_strcmp0 (segment->kind, NEMO_SEGMENT_STILL) == 0
+      || g_strcmp0 (segment->kind, NEMO_SEGMENT_CLIP) == 0)
+      && segment->source && segment->source[0] && segment->duration_ms != 0;
+}
+
+static void
+read_segment (NemoOverlay * overlay, const NemoTrack * track,
+    const NemoSegment * segment)
+{
+  NemoScopeKind kind;
+
+  if (track->type == NEMO_TRACK_VIDEO && is_picture (segment)) {
+    /* as the timeline: at equal starts the later segment wins */
+    if (segment->start_ms <= 0)
+      overlay->cover = segment;
+  } else if (track->type == NEMO_TRACK_VIDEO
+      && scope_kind_of (segment, &kind) && !overlay->has_scope
+      && segment->duration_ms != 0) {
+    overlay->has_scope = TRUE;
+    overlay->scope.kind = kind;
+    overlay->scope_start_us = MAX (segment->start_ms, 0) * 1000;
+    overlay->scope_end_us = segment_end_us (segment);
+  } else if (track->type == NEMO_TRACK_TEXT
+      && g_strcmp0 (segment->kind, NEMO_SEGMENT_TITLE) == 0) {
+    add_title (overlay, segment);
+  }
+}
+
+NemoOverlay *
+nemo_overlay_new (const NemoDraft * draft, gint width, gint height,
+    gint fps_n, gint fps_d)
+{
+  NemoOverlay *overlay = g_new0 (NemoOverlay, 1);
+  guint t, s;
+
+  overlay->width = width;
+  overlay->height = height;
+  overlay->fps_n = fps_n;
+  overlay->fps_d = fps_d;
+  overlay->duration_us = G_MAXINT64;
+  overlay->titles =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) title_layer_free);
+  for (t = 0; t < draft->tracks->len; t++) {
+    const NemoTrack *track = g_ptr_array_index (draft->tracks, t);
+
+    for (s = 0; s < track->segments->len; s++)
+      read_segment (overlay, track, g_ptr_array_index (track->segments, s));
+  }
+  if (!overlay->has_scope && overlay->titles->len == 0) {
+    nemo_overlay_free (overlay);
+    return NULL;
+  }
+  if (overlay->has_scope)
+    overlay->spectrum = nemo_spectrum_new (fps_n, fps_d, SPECTRUM_BANDS);
+  return overlay;
+}
+
+void
+nemo_overlay_free (NemoOverlay * overlay)
+{
+  if (overlay == NULL)
+    return;
+  g_clear_pointer (&overlay->spectrum, nemo_spectrum_free);
+  patch_clear (&overlay->scope_patch);
+  g_ptr_array_unref (overlay->titles);
+  av_frame_free (&overlay->frame);
+  g_free (overlay);
+}
+
+NemoSpectrum *
+nemo_overlay_get_spectrum (NemoOverlay * overlay)
+{
+  return overlay->spectrum;
+}
+
+void
+nemo_overlay_set_duration (NemoOverlay * overlay, gint64 duration_us)
+{
+  overlay->duration_us = duration_us;
+}
+
+gboolean
+nemo_overlay_is_static (NemoOverlay * overlay)
+{
+  guint i;
+
+  if (overlay->has_scope && overlay->scope_start_us < overlay->duration_us
+      && overlay->scope_end_us > 0)
+    return FALSE;
+  for (i = 0; i < overlay->titles->len; i++) {
+    TitleLayer *layer = g_ptr_array_index (overlay->titles, i);
+
+    if (layer->start_us >= overlay->duration_us)
+      continue;                 /* never shown */
+    if (layer->start_us > 0 || layer->end_us < overlay->duration_us
+        || layer->fade_us > 0)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- the palette ---- */
+
+static void
+rgb_to_hsl (const gdouble rgb[3], gdouble * h, gdouble * s, gdouble * l)
+{
+  gdouble max = MAX (rgb[0], MAX (rgb[1], rgb[2]));
+  gdouble min = MIN (rgb[0], MIN (rgb[1], rgb[2]));
+  gdouble d = max - min;
+
+  *l = (max + min) / 2;
+  *s = d < 1e-6 ? 0 : d / (1 - fabs (2 * *l - 1));
+  if (d < 1e-6)
+    *h = 0;
+  else if (max == rgb[0])
+    *h = fmod ((rgb[1] - rgb[2]) / d + 6, 6);
+  else if (max == rgb[1])
+    *h = (rgb[2] - rgb[0]) / d + 2;
+  else
+    *h = (rgb[0] - rgb[1]) / d + 4;
+  *h *= 60;
+}
+
+static void
+hsl_to_rgb (gdouble h, gdouble s, gdouble l, gdouble rgb[3])
+{
+  gdouble c = (1 - fabs (2 * l - 1)) * s;
+  gdouble x = c * (1 - fabs (fmod (h / 60, 2) - 1));
+  gdouble m = l - c / 2;
+  gint sector = ((gint) (h / 60)) % 6;
+  const gdouble table[6][3] = {
+    {c, x, 0}, {x, c, 0}, {0, c, x}, {0, x, c}, {x, 0, c}, {c, 0, x}
+  };
+
+  rgb[0] = table[sector][0] + m;
+  rgb[1] = table[sector][1] + m;
+  rgb[2] = table[sector][2] + m;
+}
+
+/* A vibrant colour counts more than a large dull one. */
+static gdouble
+vibrancy (const gdouble rgb[3], gdouble share)
+{
+  gdouble h, s, l;
+
+  rgb_to_hsl (rgb, &h, &s, &l);
+  return share * (0.1 + s) * (0.1 + s) * MAX (0.1, 1 - fabs (l - 0.5) * 1.6);
+}
+
+/* k-means over the picture's pixels, seeded at luma quantiles so the
+ * result does not depend on chance. */
+static void
+dominant_colour (const guint8 * rgb, gint n, gdouble best[3])
+{
+  gdouble centres[PALETTE_CLUSTERS][3], sums[PALETTE_CLUSTERS][4];
+  g_autofree gint *order = g_new (gint, n);
+  g_autofree gdouble *luma = g_new (gdouble, n);
+  gdouble best_score = -1;
+  gint i, j, k, round;
+
+  for (i = 0; i < n; i++) {
+    const guint8 *p = rgb + 3 * i;
+
+    luma[i] = 0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2];
+    order[i] = i;
+  }
+  /* insertion sort: a few hundred pixels */
+  for (i = 1; i < n; i++)
+    for (j = i; j > 0 && luma[order[j - 1]] > luma[order[j]]; j--) {
+      gint swap = order[j];
+      order[j] = order[j - 1];
+      order[j - 1] = swap;
+    }
+  for (k = 0; k < PALETTE_CLUSTERS; k++)
+    for (j = 0; j < 3; j++)
+      centres[k][j] = rgb[3 * order[(2 * k + 1) * n / (2 * PALETTE_CLUSTERS)]
+          + j] / 255.0;
+
+  for (round = 0; round <= PALETTE_ROUNDS; round++) {
+    memset (sums, 0, sizeof (sums));
+    for (i = 0; i < n; i++) {
+      gdouble p[3] = { rgb[3 * i] / 255.0, rgb[3 * i + 1] / 255.0,
+        rgb[3 * i + 2] / 255.0
+      };
+      gdouble nearest = G_MAXDOUBLE;
+      gint c = 0;
+
+      for (k = 0; k < PALETTE_CLUSTERS; k++) {
+        gdouble d = 0;
+        for (j = 0; j < 3; j++)
+          d += (p[j] - centres[k][j]) * (p[j] - centres[k][j]);
+        if (d < nearest) {
+          nearest = d;
+          c = k;
+        }
+      }
+      for (j = 0; j < 3; j++)
+        sums[c][j] += p[j];
+      sums[c][3] += 1;
+    }
+    for (k = 0; k < PALETTE_CLUSTERS; k++)
+      for (j = 0; j < 3 && sums[k][3] > 0; j++)
+        centres[k][j] = sums[k][j] / sums[k][3];
+  }
+
+  for (k = 0; k < PALETTE_CLUSTERS; k++) {
+    gdouble score = vibrancy (centres[k], sums[k][3] / n);
+
+    if (score > best_score) {
+      best_score = score;
+      memcpy (best, centres[k], sizeof (centres[k]));
+    }
+  }
+}
+
+/* The cover's most vibrant colour, pushed to a saturation and lightness
+ * that read on the dark fill; a grey cover gives white. */
+static gboolean
+make_palette (const AVFrame * picture, NemoPalette * palette, GError ** error)
+{
+  guint8 *rgb[4] = { NULL };
+  gint linesize[4];
+  struct SwsContext *sws;
+  gdouble colour[3], h, s, l;
+  gint ret;
+
+  sws = sws_getContext (picture->width, picture->height, picture->format,
+      PALETTE_SIDE, PALETTE_SIDE, AV_PIX_FMT_RGB24, SWS_AREA, NULL, NULL,
+      NULL);
+  ret = sws ? av_image_alloc (rgb, linesize, PALETTE_SIDE, PALETTE_SIDE,
+      AV_PIX_FMT_RGB24, 1) : AVERROR (ENOMEM);
+  if (ret < 0) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
+        "Could not scale the cover to pick the overlay's colours (%s).",
+        av_err2str (ret));
+    sws_freeContext (sws);
+    return FALSE;
+  }
+  sws_setColorspaceDetails (sws, sws_getCoefficients (SWS_CS_ITU709), 0,
+      sws_getCoefficients (SWS_CS_ITU709), 1, 0, 1 << 16, 1 << 16);
+  sws_scale (sws, (const uint8_t * const *) picture->data, picture->linesize,
+      0, picture->height, rgb, linesize);
+  sws_freeContext (sws);
+  dominant_colour (rgb[0], PALETTE_SIDE * PALETTE_SIDE, colour);
+  av_freep (&rgb[0]);
+
+  rgb_to_hsl (colour, &h, &s, &l);
+  if (s < 0.12) {
+    hsl_to_rgb (h, 0, 0.9, palette->primary);
+    hsl_to_rgb (h, 0, 1, palette->accent);
+    hsl_to_rgb (h, 0, 0.06, palette->shade);
+    return TRUE;
+  }
+  s = MAX (s, 0.65);
+  hsl_to_rgb (h, s, CLAMP (l, 0.52, 0.62), palette->primary);
+  hsl_to_rgb (h, s * 0.9, 0.84, palette->accent);
+  hsl_to_rgb (h, 0.45, 0.07, palette->shade);
+  return TRUE;
+}
+
+/* ---- placement ---- */
+
+static Place
+resolve_place (const NemoOverlay * overlay, Place place)
+{
+  if (place != PLACE_DEFAULT)
+    return place;
+  return overlay->width > overlay->height ? PLACE_TOP_LEFT : PLACE_TOP;
+}
+
+static gboolean
+place_is_bottom (Place place)
+{
+  return place == PLACE_BOTTOM || place == PLACE_BOTTOM_LEFT
+      || place == PLACE_BOTTOM_RIGHT;
+}
+
+/* Where the cover is: fitted as nemo_layout_draw() puts it, or the whole
+ * frame without a picture. */
+static gboolean
+find_cover (const NemoOverlay * overlay, cairo_rectangle_int_t * cover,
+    GError ** error)
+{
+  g_autoptr (NemoMediaInfo) info = NULL;
+
+  *cover = (cairo_rectangle_int_t) {
+  0, 0, overlay->width, overlay->height};
+  if (overlay->cover == NULL)
+    return TRUE;
+  info = nemo_media_probe (overlay->cover->source, error);
+  if (info == NULL)
+    return FALSE;
+  nemo_layout_fit (overlay->width, overlay->height, info->width, info->height,
+      cover);
+  return TRUE;
+}
+
+static void
+place_scope (NemoOverlay * overlay, const cairo_rectangle_int_t * cover,
+    gboolean title_at_bottom)
+{
+  NemoScope *scope = &overlay->scope;
+  gdouble w = overlay->width, h = overlay->height, short_side = MIN (w, h);
+  gdouble margin = short_side * MARGIN_SHARE;
+  gdouble free_below = h - (cover->y + cover->height), free_above = cover->y;
+  gdouble free = title_at_bottom ? free_above : free_below;
+
+  scope->frame_width = overlay->width;
+  scope->frame_height = overlay->height;
+  scope->scale = short_side / 1080.0;
+  scope->cover = (cairo_rectangle_t) {
+  cover->x, cover->y, cover->width, cover->height};
+  scope->cx = cover->x + cover->width / 2.0;
+  scope->cy = cover->y + cover->height / 2.0;
+  scope->reach = short_side * CIRCLE_REACH_SHARE;
+  scope->radius = MIN (MIN (cover->width, cover->height) / 2.0 * 0.92,
+      short_side / 2 - scope->reach - margin / 2);
+
+  scope->hang = title_at_bottom;
+  scope->band.x = margin;
+  scope->band.width = w - 2 * margin;
+  if (free >= h * FREE_AREA_SHARE) {
+    scope->band.height = free * FREE_BAND_SHARE;
+    scope->band.y = (title_at_bottom ? 0 : h - free)
+        + (free - scope->band.height) / 2;
+  } else {
+    scope->band.height = h * BAND_SHARE;
+    scope->band.y = title_at_bottom ? margin * 0.6
+        : h - margin * 0.6 - scope->band.height;
+  }
+}
+
+static void
+place_title (const NemoOverlay * overlay, TitleLayer * layer,
+    const cairo_rectangle_int_t * cover)
+{
+  gint w = overlay->width, h = overlay->height;
+  gint margin = (gint) lround (MIN (w, h) * MARGIN_SHARE);
+  gint free_above = cover->y, free_below = h - (cover->y + cover->height);
+  gint tw, th;
+
+  Place place = resolve_place (overlay, layer->place);
+  gboolean left = place == PLACE_TOP_LEFT || place == PLACE_BOTTOM_LEFT;
+  gboolean right = place == PLACE_TOP_RIGHT || place == PLACE_BOTTOM_RIGHT;
+
+  nemo_title_get_size (layer->title, &tw, &th);
+  layer->x = left ? margin : right ? w - margin - tw : (w - tw) / 2;
+  if (place == PLACE_TOP)
+    /* centred in the free area above the cover when it fits there */
+    layer->y = free_above >= th + margin ? (free_above - th) / 2 : margin;
+  else if (place == PLACE_BOTTOM)
+    layer->y = free_below >= th + margin ? h - free_below
+        + (free_below - th) / 2 : h - margin - th;
+  else if (place == PLACE_CENTER)
+    layer->y = (h - th) / 2;
+  else
+    layer->y = place_is_bottom (place) ? h - margin - th : margin;
+}
+
+/* ---- patches ---- */
+
+static gboolean
+patch_init (Patch * patch, const cairo_rectangle_int_t * area, gint width,
+    gint height, GError ** error)
+{
+  gint x0 = CLAMP (area->x, 0, width) / PATCH_ALIGN * PATCH_ALIGN;
+  gint y0 = CLAMP (area->y, 0, height) / 2 * 2;
+  gint x1 = MIN ((CLAMP (area->x + area->width, 0, width) + 1) / 2 * 2, width);
+  gint y1 = MIN ((CLAMP (area->y + area->height, 0, height) + 1) / 2 * 2,
+      height);
+
+  patch->rect = (cairo_rectangle_int_t) {
+  x0, y0, x1 - x0, y1 - y0};
+  if (patch->rect.width <= 0 || patch->rect.height <= 0)
+    return TRUE;                /* outside the frame: nothing to draw */
+
+  patch->stride = FFALIGN (patch->rect.width * 4, 64);
+  patch->pixels = av_malloc ((gsize) patch->stride * patch->rect.height);
+  if (av_image_alloc (patch->yuv, patch->yuv_linesize, patch->rect.width,
+          patch->rect.height, AV_PIX_FMT_YUV420P, 64) < 0)
+    patch->yuv[0] = NULL;
+  patch->to_rgb = sws_getContext (patch->rect.width, patch->rect.height,
+      AV_PIX_FMT_YUV420P, patch->rect.width, patch->rect.height,
+      AV_PIX_FMT_BGRA, SWS_POINT, NULL, NULL, NULL);
+  patch->to_yuv = sws_getContext (patch->rect.width, patch->rect.height,
+      AV_PIX_FMT_BGRA, patch->rect.width, patch->rect.height,
+      AV_PIX_FMT_YUV420P, SWS_AREA | SWS_ACCURATE_RND, NULL, NULL, NULL);
+  if (patch->pixels == NULL || patch->yuv[0] == NULL || patch->to_rgb == NULL
+      || patch->to_yuv == NULL) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
+        "Could not set up the %dx%d overlay conversion (%s).",
+        patch->rect.width, patch->rect.height, av_err2str (AVERROR (ENOMEM)));
+    return FALSE;
+  }
+  /* BT.709 TV range <-> full range RGB */
+  sws_setColorspaceDetails (patch->to_rgb,
+      sws_getCoefficients (SWS_CS_ITU709), 0,
+      sws_getCoefficients (SWS_CS_ITU709), 1, 0, 1 << 16, 1 << 16);
+  sws_setColorspaceDetails (patch->to_yuv,
+      sws_getCoefficients (SWS_CS_ITU709), 1,
+      sws_getCoefficients (SWS_CS_ITU709), 0, 0, 1 << 16, 1 << 16);
+  /* RGB24: cairo keeps the patch opaque, the 4th byte is ignored */
+  patch->surface = cairo_image_surface_create_for_data (patch->pixels,
+      CAIRO_FORMAT_RGB24, patch->rect.width, patch->rect.height,
+      patch->stride);
+  return TRUE;
+}
+
+/* The frame's patch as a cairo context in frame coordinates, or NULL for a
+ * patch outside the frame. */
+static cairo_t *
+patch_begin (Patch * patch, AVFrame * frame)
+{
+  const cairo_rectangle_int_t *r = &patch->rect;
+  const uint8_t *planes[3];
+  cairo_t *cr;
+  gint i;
+
+  if (patch->surface == NULL)
+    return NULL;
+  for (i = 0; i < 3; i++) {
+    gint shift = i ? 1 : 0;
+    planes[i] = frame->data[i] + (gsize) (r->y >> shift) * frame->linesize[i]
+        + (r->x >> shift);
+  }
+  cairo_surface_flush (patch->surface);
+  sws_scale (patch->to_rgb, planes, frame->linesize, 0, r->height,
+      &patch->pixels, &patch->stride);
+  cairo_surface_mark_dirty (patch->surface);
+  cr = cairo_create (patch->surface);
+  cairo_translate (cr, -r->x, -r->y);
+  return cr;
+}
+
+static void
+patch_end (Patch * patch, cairo_t * cr, AVFrame * frame)
+{
+  const cairo_rectangle_int_t *r = &patch->rect;
+  const uint8_t *rgb[1] = { patch->pixels };
+  gint plane, row;
+
+  cairo_destroy (cr);
+  cairo_surface_flush (patch->surface);
+  sws_scale (patch->to_yuv, rgb, &patch->stride, 0, r->height, patch->yuv,
+      patch->yuv_linesize);
+  for (plane = 0; plane < 3; plane++) {
+    gint shift = plane ? 1 : 0;
+
+    for (row = 0; row < r->height >> shift; row++)
+      memcpy (frame->data[plane] + (gsize) ((r->y >> shift) + row)
+          * frame->linesize[plane] + (r->x >> shift),
+          patch->yuv[plane] + (gsize) row * patch->yuv_linesize[plane],
+          r->width >> shift);
+  }
+}
+
+/* ---- drawing ---- */
+
+static gboolean
+prepare (NemoOverlay * overlay, const AVFrame * picture, GError ** error)
+{
+  cairo_rectangle_int_t cover, bounds;
+  NemoPalette palette;
+  gboolean title_at_bottom = FALSE;
+  guint i;
+
+  if (!find_cover (overlay, &cover, error)
+      || !make_palette (picture, &palette, error))
+    return FALSE;
+
+  for (i = 0; i < overlay->titles->len; i++) {
+    TitleLayer *layer = g_ptr_array_index (overlay->titles, i);
+    gint tw, th;
+
+    layer->title = nemo_title_new (layer->text, overlay->width,
+        overlay->height, error);
+    if (layer->title == NULL)
+      return FALSE;
+    place_title (overlay, layer, &cover);
+    nemo_title_get_size (layer->title, &tw, &th);
+    bounds = (cairo_rectangle_int_t) {
+    (gint) layer->x, (gint) layer->y, tw, th};
+    if (!patch_init (&layer->patch, &bounds, overlay->width, overlay->height,
+            error))
+      return FALSE;
+    title_at_bottom |= place_is_bottom (resolve_place (overlay, layer->place));
+  }
+
+  if (overlay->has_scope) {
+    overlay->scope.palette = palette;
+    place_scope (overlay, &cover, title_at_bottom);
+    nemo_scope_get_bounds (&overlay->scope, &bounds);
+    if (!patch_init (&overlay->scope_patch, &bounds, overlay->width,
+            overlay->height, error))
+      return FALSE;
+  }
+
+  overlay->frame = av_frame_alloc ();
+  overlay->frame->format = AV_PIX_FMT_YUV420P;
+  overlay->frame->width = overlay->width;
+  overlay->frame->height = overlay->height;
+  if (av_frame_get_buffer (overlay->frame, 0) < 0) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
+        "Out of memory for a %dx%d frame.", overlay->width, overlay->height);
+    return FALSE;
+  }
+  overlay->prepared = TRUE;
+  return TRUE;
+}
+
+static gdouble
+title_opacity (const NemoOverlay * overlay, const TitleLayer * layer,
+    gint64 t_us)
+{
+  gint64 end_us = MIN (layer->end_us, overlay->duration_us);
+  gdouble opacity = 1;
+
+  if (t_us < layer->start_us || t_us >= end_us)
+    return 0;
+  if (layer->fade_us > 0) {
+    opacity = MIN ((gdouble) (t_us - layer->start_us) / layer->fade_us,
+        (gdouble) (end_us - t_us) / layer->fade_us);
+    opacity = CLAMP (opacity, 0, 1);
+  }
+  return opacity;
+}
+
+AVFrame *
+nemo_overlay_draw (NemoOverlay * overlay, const AVFrame * picture,
+    gint64 index, GError ** error)
+{
+  gint64 t_us = av_rescale (index, (gint64) G_USEC_PER_SEC * overlay->fps_d,
+      overlay->fps_n);
+  AVFrame *frame;
+  cairo_t *cr;
+  guint i;
+
+  if (!overlay->prepared && !prepare (overlay, picture, error))
+    return NULL;
+  frame = overlay->frame;
+  if (av_frame_make_writable (frame) < 0 || av_frame_copy (frame, picture) < 0) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
+        "Out of memory for a %dx%d frame.", overlay->width, overlay->height);
+    return NULL;
+  }
+  av_frame_copy_props (frame, picture);
+
+  if (overlay->has_scope && t_us >= overlay->scope_start_us
+      && t_us < overlay->scope_end_us
+      && (cr = patch_begin (&overlay->scope_patch, frame)) != NULL) {
+    nemo_scope_draw (&overlay->scope, cr,
+        nemo_spectrum_get (overlay->spectrum, index));
+    patch_end (&overlay->scope_patch, cr, frame);
+  }
+  for (i = 0; i < overlay->titles->len; i++) {
+    TitleLayer *layer = g_ptr_array_index (overlay->titles, i);
+    gdouble opacity = title_opacity (overlay, layer, t_us);
+
+    if (opacity <= 0 || (cr = patch_begin (&layer->patch, frame)) == NULL)
+      continue;
+    nemo_title_draw (layer->title, cr, layer->x, layer->y, opacity);
+    patch_end (&layer->patch, cr, frame);
+  }
+  return frame;
+}

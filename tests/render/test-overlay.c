@@ -1,0 +1,630 @@
+/* Tests for the drawn overlays: visualizers and track-info titles, checked
+ * from the outside in the decoded output, as a viewer would see them:
+ * the visualizer moves while music plays and not in silence, the cover's
+ * centre stays visible, the title reads as the same text drawn with Pango
+ * onto the same background (docs/visuals.md's look), in every script, and
+ * every shape keeps its size and its overlays inside the frame. */
+#include <nemo/render.h>
+#include <nemo/media.h>
+#include <nemo/intent.h>
+#include <glib/gstdio.h>
+#include <pango/pangocairo.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output-check.h"
+
+#define FPS 30
+/* The generated song: silence, then music. */
+#define SILENCE_S 2
+#define MUSIC_S 4
+
+/* ---- fixtures ---- */
+
+static gchar *
+data_path (const gchar * name)
+{
+  const gchar *dir = g_getenv ("NEMO_TEST_DATA");
+
+  g_assert_nonnull (dir);
+  return g_build_filename (dir, name, NULL);
+}
+
+typedef struct
+{
+  gchar *dir;
+  gchar *output;
+  gchar *song;                  /* the generated song, or NULL */
+} Temp;
+
+static void
+temp_init (Temp * temp)
+{
+  GError *error = NULL;
+
+  temp->dir = g_dir_make_tmp ("nemo-overlay-XXXXXX", &error);
+  g_assert_no_error (error);
+  temp->output = g_build_filename (temp->dir, "out.mp4", NULL);
+  temp->song = NULL;
+}
+
+static void
+temp_clear (Temp * temp)
+{
+  g_unlink (temp->output);
+  if (temp->song)
+    g_unlink (temp->song);
+  g_rmdir (temp->dir);
+  g_free (temp->output);
+  g_free (temp->song);
+  g_free (temp->dir);
+}
+
+/* SILENCE_S of silence then MUSIC_S of music that changes every eighth of
+ * a second (an arpeggio over a bass line, a kick on every beat), written
+ * as a WAV through the media layer's spool.  Returns its sample count. */
+static gint64
+make_song (Temp * temp)
+{
+  const gint rate = NEMO_AUDIO_RATE;
+  const gdouble notes[] = { 0, 3, 7, 10, 12, 7, 5, 3 };
+  gint64 n = (gint64) (SILENCE_S + MUSIC_S) * rate, i;
+  g_autofree gfloat *pcm = g_new0 (gfloat, 2 * n);
+  g_autofree gchar *base = g_build_filename (temp->dir, "song", NULL);
+  g_autoptr (NemoSpool) spool = NULL;
+  GError *error = NULL;
+
+  for (i = (gint64) SILENCE_S * rate; i < n; i++) {
+    gdouble t = (gdouble) i / rate;
+    gdouble step = fmod (t, 0.125), beat = fmod (t, 0.5);
+    gdouble note = notes[(gint) (t * 8) % G_N_ELEMENTS (notes)];
+    gdouble arp = 0.25 * sin (2 * G_PI * 440 * pow (2, note / 12) * t)
+        * exp (-10 * step);
+    gdouble bass = 0.3 * sin (2 * G_PI * 110 * t) * exp (-3 * beat);
+    gdouble kick = 0.4 * sin (2 * G_PI * (50 + 100 * exp (-30 * beat)) * t)
+        * exp (-14 * beat);
+
+    pcm[2 * i] = (gfloat) (arp + bass + kick);
+    pcm[2 * i + 1] = (gfloat) (0.8 * arp + bass + kick);
+  }
+  spool = nemo_spool_new_raw_audio (base, NEMO_SAMPLE_F32, rate, 2, &error);
+  g_assert_no_error (error);
+  g_assert_true (nemo_spool_write (spool, (const guint8 *) pcm,
+          2 * n * sizeof (gfloat), 0, &error));
+  g_assert_true (nemo_spool_finish (spool, &error));
+  g_assert_no_error (error);
+  temp->song = g_strdup (nemo_spool_get_path (spool));
+  return n;
+}
+
+/* The cover (orange centre) over the whole song, a visualizer of @scope
+ * (or none) and a title @text (or none) with @style (JSON, or NULL). */
+static NemoDraft *
+make_draft (const gchar * song, const gchar * scope, const gchar * text,
+    const gchar * style)
+{
+  NemoDraft *draft = nemo_draft_new ();
+  g_autofree gchar *cover = data_path ("cover.png");
+  NemoSegment *segment;
+
+  segment = nemo_track_add_segment (nemo_draft_add_track (draft,
+          NEMO_TRACK_VIDEO), NEMO_SEGMENT_STILL);
+  segment->source = g_strdup (cover);
+  segment->loop = TRUE;
+  if (scope)
+    nemo_track_add_segment (nemo_draft_add_track (draft, NEMO_TRACK_VIDEO),
+        scope);
+  segment = nemo_track_add_segment (nemo_draft_add_track (draft,
+          NEMO_TRACK_AUDIO), NEMO_SEGMENT_MUSIC);
+  segment->source = g_strdup (song);
+  if (text) {
+    segment = nemo_track_add_segment (nemo_draft_add_track (draft,
+            NEMO_TRACK_TEXT), NEMO_SEGMENT_TITLE);
+    segment->text = g_strdup (text);
+    if (style) {
+      JsonNode *node = json_from_string (style, NULL);
+      segment->style = json_object_ref (json_node_get_object (node));
+      json_node_unref (node);
+    }
+  }
+  return draft;
+}
+
+static void
+render_ok (const NemoDraft * draft, gint width, gint height,
+    const gchar * path)
+{
+  NemoRenderOptions options;
+  GError *error = NULL;
+
+  nemo_render_options_init (&options);
+  options.width = width;
+  options.height = height;
+  options.fps_n = FPS;
+  g_assert_true (nemo_render_draft (draft, &options, path, &error));
+  g_assert_no_error (error);
+}
+
+static gint64
+tone_samples (void)
+{
+  g_autofree gchar *path = data_path ("tone.wav");
+  g_autoptr (NemoAudioReader) reader = NULL;
+  gfloat buffer[4096 * NEMO_AUDIO_CHANNELS];
+  GError *error = NULL;
+  gint64 total = 0;
+  gint n;
+
+  reader = nemo_audio_reader_open (path, &error);
+  g_assert_no_error (error);
+  while ((n = nemo_audio_reader_read (reader, buffer, 4096, &error)) > 0)
+    total += n;
+  g_assert_no_error (error);
+  return total;
+}
+
+/* ---- what a viewer sees ---- */
+
+/* The largest mean absolute difference of a 16x16 block between two
+ * snapshots, over rows @y0..@y1. */
+static gdouble
+max_block_change (const AVFrame * a, const AVFrame * b, gint y0, gint y1)
+{
+  gdouble worst = 0;
+  gint bx, by, x, y;
+
+  for (by = y0; by + 16 <= y1; by += 16)
+    for (bx = 0; bx + 16 <= a->width; bx += 16) {
+      gdouble sum = 0;
+
+      for (y = by; y < by + 16; y++)
+        for (x = bx * 3; x < (bx + 16) * 3; x++)
+          sum += abs (a->data[0][y * a->linesize[0] + x] -
+              b->data[0][y * b->linesize[0] + x]);
+      worst = MAX (worst, sum / (16 * 16 * 3));
+    }
+  return worst;
+}
+
+static void
+assert_cover_centre (const AVFrame * rgb)
+{
+  assert_rgb_near (rgb_pixel (rgb, rgb->width / 2, rgb->height / 2), 255,
+      128, 0, 20);
+}
+
+/* Pixels of @rgb brighter than @luma in the rectangle, or outside it when
+ * @outside. */
+static gint
+count_bright (const AVFrame * rgb, gint x0, gint y0, gint x1, gint y1,
+    gdouble luma, gboolean outside)
+{
+  gint x, y, n = 0;
+
+  for (y = 0; y < rgb->height; y++)
+    for (x = 0; x < rgb->width; x++) {
+      gboolean in = x >= x0 && x < x1 && y >= y0 && y < y1;
+
+      if (in != outside && rgb_luma (rgb_pixel (rgb, x, y)) > luma)
+        n++;
+    }
+  return n;
+}
+
+/* ---- the reference title: docs/visuals.md's look, drawn here ---- */
+
+typedef struct
+{
+  gint x, y, width, height;     /* the panel */
+  gint unknown_glyphs;
+} Panel;
+
+static PangoLayout *
+reference_layout (cairo_t * cr, const gchar * text, gint width, gint height)
+{
+  gint short_side = MIN (width, height);
+  gint font_px = MAX (12, (gint) lround (short_side * 0.045));
+  gint margin = (gint) lround (short_side * 0.05);
+  gint pad_x = (gint) round (font_px * 0.75);
+  PangoLayout *layout = pango_cairo_create_layout (cr);
+  PangoContext *context = pango_layout_get_context (layout);
+  cairo_font_options_t *options = cairo_font_options_create ();
+  PangoFontDescription *font = pango_font_description_from_string
+      ("Sans Bold");
+
+  cairo_font_options_set_antialias (options, CAIRO_ANTIALIAS_GRAY);
+  cairo_font_options_set_hint_style (options, CAIRO_HINT_STYLE_NONE);
+  cairo_font_options_set_hint_metrics (options, CAIRO_HINT_METRICS_OFF);
+  pango_cairo_context_set_font_options (context, options);
+  cairo_font_options_destroy (options);
+  pango_font_description_set_absolute_size (font, font_px * PANGO_SCALE);
+  pango_layout_set_font_description (layout, font);
+  pango_font_description_free (font);
+  pango_layout_set_single_paragraph_mode (layout, TRUE);
+  pango_layout_set_width (layout, (width - 2 * margin - 2 * pad_x)
+      * PANGO_SCALE);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_context_changed (layout);
+  return layout;
+}
+
+/* Draw @text's panel at the top-left margin of @background (an RGB24
+ * snapshot), as documented; returns the panel's rectangle. */
+static AVFrame *
+draw_reference (const AVFrame * background, const gchar * text,
+    Panel * panel)
+{
+  gint w = background->width, h = background->height;
+  gint short_side = MIN (w, h);
+  gint font_px = MAX (12, (gint) lround (short_side * 0.045));
+  gint margin = (gint) lround (short_side * 0.05);
+  gdouble pad_x = round (font_px * 0.75), pad_y = round (font_px * 0.45);
+  gdouble r = font_px * 0.4, shadow = MAX (1.0, round (font_px * 0.06));
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24,
+      w, h);
+  guint8 *pixels = cairo_image_surface_get_data (surface);
+  gint stride = cairo_image_surface_get_stride (surface);
+  cairo_t *cr = cairo_create (surface);
+  PangoLayout *layout = reference_layout (cr, text, w, h);
+  PangoRectangle logical;
+  AVFrame *out = av_frame_clone (background);
+  gint x, y;
+
+  g_assert_cmpint (av_frame_make_writable (out), ==, 0);
+  for (y = 0; y < h; y++)
+    for (x = 0; x < w; x++) {
+      const guint8 *p = rgb_pixel (background, x, y);
+      guint8 *q = pixels + y * stride + 4 * x;
+      q[0] = p[2];
+      q[1] = p[1];
+      q[2] = p[0];
+    }
+  cairo_surface_mark_dirty (surface);
+
+  pango_layout_get_pixel_extents (layout, NULL, &logical);
+  panel->x = margin;
+  panel->y = margin;
+  panel->width = logical.width + 2 * (gint) pad_x;
+  panel->height = logical.height + 2 * (gint) pad_y;
+  panel->unknown_glyphs = pango_layout_get_unknown_glyphs_count (layout);
+
+  cairo_translate (cr, panel->x, panel->y);
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, panel->width - r, r, r, -G_PI / 2, 0);
+  cairo_arc (cr, panel->width - r, panel->height - r, r, 0, G_PI / 2);
+  cairo_arc (cr, r, panel->height - r, r, G_PI / 2, G_PI);
+  cairo_arc (cr, r, r, r, G_PI, 3 * G_PI / 2);
+  cairo_close_path (cr);
+  cairo_set_source_rgba (cr, 0, 0, 0, 0.45);
+  cairo_fill (cr);
+  cairo_move_to (cr, pad_x - logical.x, pad_y - logical.y + shadow);
+  cairo_set_source_rgba (cr, 0, 0, 0, 0.55);
+  pango_cairo_show_layout (cr, layout);
+  cairo_move_to (cr, pad_x - logical.x, pad_y - logical.y);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  pango_cairo_show_layout (cr, layout);
+  cairo_surface_flush (surface);
+
+  for (y = 0; y < h; y++)
+    for (x = 0; x < w; x++) {
+      const guint8 *q = pixels + y * stride + 4 * x;
+      guint8 *p = out->data[0] + y * out->linesize[0] + 3 * x;
+      p[0] = q[2];
+      p[1] = q[1];
+      p[2] = q[0];
+    }
+  g_object_unref (layout);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+  return out;
+}
+
+/* PSNR of the panel's rectangle of @a and @b. */
+static gdouble
+panel_psnr (const AVFrame * a, const AVFrame * b, const Panel * panel)
+{
+  gdouble sum = 0;
+  gint x, y, c;
+
+  for (y = panel->y; y < panel->y + panel->height; y++)
+    for (x = panel->x; x < panel->x + panel->width; x++)
+      for (c = 0; c < 3; c++) {
+        gint d = rgb_pixel (a, x, y)[c] - rgb_pixel (b, x, y)[c];
+        sum += d * d;
+      }
+  sum /= panel->width * panel->height * 3;
+  return sum == 0 ? 99 : 10 * log10 (255.0 * 255.0 / sum);
+}
+
+/* ---- tests ---- */
+
+/* Frames 1/30 s apart in the silence and in the music. */
+static void
+check_visualizer (const gchar * scope, gint width, gint height)
+{
+  g_autoptr (NemoDraft) draft = NULL;
+  const gdouble at[] = { 1.0, 1.0 + 1.0 / FPS, 4.0, 4.0 + 1.0 / FPS, -1 };
+  Temp temp;
+  Output out;
+  gint64 samples;
+  gdouble silent, playing;
+
+  temp_init (&temp);
+  samples = make_song (&temp);
+  draft = make_draft (temp.song, scope, NULL, NULL);
+  render_ok (draft, width, height, temp.output);
+  output_read (temp.output, at, &out);
+  output_assert_contract (temp.output, &out, width, height, FPS, samples);
+
+  silent = max_block_change (out.snapshot[0], out.snapshot[1], 0, height);
+  playing = max_block_change (out.snapshot[2], out.snapshot[3], 0, height);
+  g_test_message ("%s: largest block change %.2f in silence, %.2f in music",
+      scope, silent, playing);
+  /* still in silence (encoder noise only), moving with the music */
+  g_assert_cmpfloat (silent, <, 1.5);
+  g_assert_cmpfloat (playing, >, 6);
+  /* the silence draws something, and the music something else */
+  g_assert_cmpfloat (max_block_change (out.snapshot[0], out.snapshot[2], 0,
+          height), >, 6);
+  /* never over the cover's centre */
+  assert_cover_centre (out.snapshot[2]);
+  assert_cover_centre (out.snapshot[3]);
+  assert_no_black_edges (out.snapshot[2]);
+  /* bars and waveform keep to the bottom band in 16:9 */
+  if (g_strcmp0 (scope, NEMO_SEGMENT_CIRCLE) != 0)
+    g_assert_cmpfloat (max_block_change (out.snapshot[2], out.snapshot[3], 0,
+            height * 3 / 5), <, 1.5);
+
+  output_clear (&out);
+  temp_clear (&temp);
+}
+
+static void
+test_spectrum (void)
+{
+  check_visualizer (NEMO_SEGMENT_SPECTRUM, 640, 360);
+}
+
+static void
+test_waveform (void)
+{
+  check_visualizer (NEMO_SEGMENT_WAVEFORM, 640, 360);
+}
+
+static void
+test_circle (void)
+{
+  check_visualizer (NEMO_SEGMENT_CIRCLE, 640, 360);
+}
+
+/* The title's panel as drawn with Pango here, onto the frame rendered
+ * without it, matches the frame rendered with it. */
+static void
+check_title (const gchar * text, gboolean colour_emoji)
+{
+  g_autofree gchar *tone = data_path ("tone.wav");
+  g_autoptr (NemoDraft) plain = make_draft (tone, NULL, NULL, NULL);
+  g_autoptr (NemoDraft) titled = make_draft (tone, NULL, text, NULL);
+  const gdouble at[] = { 4.0, -1 };
+  Output without, with;
+  AVFrame *reference;
+  Panel panel;
+  Temp temp;
+  gdouble psnr;
+  gint x, y, coloured = 0;
+
+  temp_init (&temp);
+  render_ok (plain, 640, 360, temp.output);
+  output_read (temp.output, at, &without);
+  render_ok (titled, 640, 360, temp.output);
+  output_read (temp.output, at, &with);
+  output_assert_contract (temp.output, &with, 640, 360, FPS, tone_samples ());
+
+  reference = draw_reference (without.snapshot[0], text, &panel);
+  /* every glyph has a font: no missing-glyph boxes in the reference */
+  g_assert_cmpint (panel.unknown_glyphs, ==, 0);
+  psnr = panel_psnr (reference, with.snapshot[0], &panel);
+  g_test_message ("title “%s”: %dx%d panel, PSNR %.1f dB against the "
+      "reference", text, panel.width, panel.height, psnr);
+  g_assert_cmpfloat (psnr, >, 30);
+  /* and it is text: white pixels in the panel, none anywhere else */
+  g_assert_cmpint (count_bright (with.snapshot[0], panel.x, panel.y,
+          panel.x + panel.width, panel.y + panel.height, 200, FALSE), >, 100);
+  g_assert_cmpint (count_bright (with.snapshot[0], panel.x - 2, panel.y - 2,
+          panel.x + panel.width + 2, panel.y + panel.height + 2, 200, TRUE),
+      ==, 0);
+  assert_cover_centre (with.snapshot[0]);
+
+  /* a colour emoji (green heart) is drawn in colour */
+  for (y = panel.y; y < panel.y + panel.height; y++)
+    for (x = panel.x; x < panel.x + panel.width; x++) {
+      const guint8 *p = rgb_pixel (with.snapshot[0], x, y);
+      if (p[1] > 120 && p[1] > p[0] + 50 && p[1] > p[2] + 50)
+        coloured++;
+    }
+  if (colour_emoji)
+    g_assert_cmpint (coloured, >, 20);
+  else
+    g_assert_cmpint (coloured, ==, 0);
+
+  av_frame_free (&reference);
+  output_clear (&without);
+  output_clear (&with);
+  temp_clear (&temp);
+}
+
+static void
+test_title_latin (void)
+{
+  check_title ("Test Tone — Nemo Lab", FALSE);
+}
+
+static void
+test_title_cjk (void)
+{
+  check_title ("夜に駆ける — 東京의 밤", FALSE);
+}
+
+static void
+test_title_emoji (void)
+{
+  check_title ("Sunny Day 💚 — Nemo Lab", TRUE);
+}
+
+/* Too long for the frame: cut with an ellipsis inside the margins. */
+static void
+test_title_ellipsized (void)
+{
+  check_title ("A Very Long Song Title That Goes On And On — "
+      "The Band With The Longest Name In The World", FALSE);
+}
+
+/* A fading title: faint in its first frames, solid after the fade; the
+ * plain path (every frame drawn) keeps the contract. */
+static void
+test_title_fade (void)
+{
+  g_autofree gchar *tone = data_path ("tone.wav");
+  g_autoptr (NemoDraft) draft = make_draft (tone, NULL, "Fading In",
+      "{\"place\":\"bottom\",\"fade\":1000}");
+  const gdouble at[] = { 0.1, 2.0, 7.95, -1 };
+  Temp temp;
+  Output out;
+  gint lower = 360 * 3 / 4;
+
+  temp_init (&temp);
+  render_ok (draft, 640, 360, temp.output);
+  output_read (temp.output, at, &out);
+  output_assert_contract (temp.output, &out, 640, 360, FPS, tone_samples ());
+  /* at the bottom, centred: white text there after the fade... */
+  g_assert_cmpint (count_bright (out.snapshot[1], 0, lower, 640, 360, 200,
+          FALSE), >, 100);
+  g_assert_cmpint (count_bright (out.snapshot[1], 0, lower, 640, 360, 200,
+          TRUE), ==, 0);
+  /* ...grey at 10% of the fade in, and at the fade out's end */
+  g_assert_cmpint (count_bright (out.snapshot[0], 0, lower, 640, 360, 120,
+          FALSE), ==, 0);
+  g_assert_cmpint (count_bright (out.snapshot[2], 0, lower, 640, 360, 120,
+          FALSE), ==, 0);
+  output_clear (&out);
+  temp_clear (&temp);
+}
+
+/* A title without a fade over a cover: still frames, so the still-image
+ * fast path; the title is in the first and the last frame. */
+static void
+test_title_on_still (void)
+{
+  g_autofree gchar *tone = data_path ("tone.wav");
+  g_autoptr (NemoDraft) draft = make_draft (tone, NULL, "Held Title",
+      "{\"place\":\"top\"}");
+  const gdouble at[] = { 0.0, 7.9, -1 };
+  Temp temp;
+  Output out;
+  gint64 start = g_get_monotonic_time ();
+
+  temp_init (&temp);
+  render_ok (draft, 640, 360, temp.output);
+  g_test_message ("still with a title rendered in %.2f s",
+      (g_get_monotonic_time () - start) / 1e6);
+  output_read (temp.output, at, &out);
+  output_assert_contract (temp.output, &out, 640, 360, FPS, tone_samples ());
+  g_assert_cmpint (count_bright (out.snapshot[0], 0, 0, 640, 90, 200, FALSE),
+      >, 100);
+  g_assert_cmpfloat (rgb_psnr (out.snapshot[0], out.snapshot[1]), >, 40);
+  assert_cover_centre (out.snapshot[1]);
+  output_clear (&out);
+  temp_clear (&temp);
+}
+
+/* Each shape, made with the prompt: the right size, no black borders, the
+ * cover's centre visible, the title in the top part and the bars in the
+ * bottom part of the frame. */
+static void
+check_shape (const gchar * prompt, gint width, gint height)
+{
+  g_autoptr (NemoDraft) draft = NULL;
+  g_autoptr (NemoIntent) intent = nemo_intent_parse (prompt);
+  const gdouble at[] = { 4.0, 4.0 + 1.0 / FPS, -1 };
+  Temp temp;
+  Output out;
+  gint64 samples;
+
+  temp_init (&temp);
+  samples = make_song (&temp);
+  draft = make_draft (temp.song, NULL, NULL, NULL);
+  nemo_draft_set_meta_string (draft, "title", "Shape");
+  nemo_draft_set_meta_string (draft, "artist", "Nemo");
+  nemo_draft_set_meta_int (draft, "w", width > height ? 640 : 360);
+  nemo_draft_set_meta_int (draft, "h", width > height ? 360 : 640);
+  nemo_intent_apply (intent, draft);
+  g_assert_cmpint (nemo_draft_get_meta_int (draft, "w", 0), ==, width);
+  g_assert_cmpint (nemo_draft_get_meta_int (draft, "h", 0), ==, height);
+
+  render_ok (draft, width, height, temp.output);
+  output_read (temp.output, at, &out);
+  output_assert_contract (temp.output, &out, width, height, FPS, samples);
+  assert_no_black_edges (out.snapshot[0]);
+  assert_cover_centre (out.snapshot[0]);
+  /* the title: white text in the top quarter, none over the middle (the
+   * bars' light tips may be as bright) */
+  g_assert_cmpint (count_bright (out.snapshot[0], 0, 0, width, height / 4,
+          200, FALSE), >, 50);
+  g_assert_cmpint (count_bright (out.snapshot[0], 0, height / 4, width,
+          height * 3 / 5, 200, FALSE), ==, 0);
+  /* the bars: moving in the bottom part only */
+  g_assert_cmpfloat (max_block_change (out.snapshot[0], out.snapshot[1],
+          height * 3 / 4, height), >, 6);
+  g_assert_cmpfloat (max_block_change (out.snapshot[0], out.snapshot[1], 0,
+          height * 3 / 5), <, 1.5);
+  output_clear (&out);
+  temp_clear (&temp);
+}
+
+static void
+test_shape_landscape (void)
+{
+  check_shape ("16:9 with spectrum bars and track info", 640, 360);
+}
+
+static void
+test_shape_vertical (void)
+{
+  check_shape ("vertical 9:16 for Shorts, spectrum bars, title at the top",
+      360, 640);
+}
+
+static void
+test_shape_square (void)
+{
+  check_shape ("square video with spectrum bars and the title", 360, 360);
+}
+
+static void
+test_shape_portrait (void)
+{
+  check_shape ("4:5 for Instagram with a spectrum visualizer and track info",
+      360, 450);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/overlay/spectrum", test_spectrum);
+  g_test_add_func ("/overlay/waveform", test_waveform);
+  g_test_add_func ("/overlay/circle", test_circle);
+  g_test_add_func ("/overlay/title/latin", test_title_latin);
+  g_test_add_func ("/overlay/title/cjk", test_title_cjk);
+  g_test_add_func ("/overlay/title/emoji", test_title_emoji);
+  g_test_add_func ("/overlay/title/ellipsized", test_title_ellipsized);
+  g_test_add_func ("/overlay/title/fade", test_title_fade);
+  g_test_add_func ("/overlay/title/still", test_title_on_still);
+  g_test_add_func ("/overlay/shape/landscape", test_shape_landscape);
+  g_test_add_func ("/overlay/shape/vertical", test_shape_vertical);
+  g_test_add_func ("/overlay/shape/square", test_shape_square);
+  g_test_add_func ("/overlay/shape/portrait", test_shape_portrait);
+  return g_test_run ();
+}
