@@ -14,15 +14,12 @@ typedef enum
 {
   GST_NEMO_RENDER_BACKEND_AUTO,
   GST_NEMO_RENDER_BACKEND_LOCAL,
+  GST_NEMO_RENDER_BACKEND_CLOUD,
 } GstNemoRenderBackend;
 
 #define GST_TYPE_NEMO_RENDER (gst_nemo_render_get_type ())
 G_DECLARE_FINAL_TYPE (GstNemoRender, gst_nemo_render, GST, NEMO_RENDER,
     GstElement)
-
-#define GST_TYPE_NEMO_RENDER_PAD (gst_nemo_render_pad_get_type ())
-G_DECLARE_FINAL_TYPE (GstNemoRenderPad, gst_nemo_render_pad, GST,
-    NEMO_RENDER_PAD, GstPad)
 
 GST_ELEMENT_REGISTER_DECLARE (nemorender);
 

@@ -34,6 +34,9 @@ typedef struct
 
 void nemo_cloud_config_init (NemoCloudConfig * config);
 void nemo_cloud_config_clear (NemoCloudConfig * config);
+/* A deep copy of @src into @dest (which holds nothing yet). */
+void nemo_cloud_config_copy (NemoCloudConfig * dest,
+    const NemoCloudConfig * src);
 
 /* What the client tells its caller as it goes, on the calling thread.  Any
  * callback may be NULL. */

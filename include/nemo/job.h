@@ -1,44 +1,59 @@
-/* nemorender job: one music video from inputs to an MP4 file.
+/* nemorender job: one music video from inputs to MP4 bytes.
  *
  * The job is what the element runs on its worker thread: it checks the
- * inputs, builds the draft (the timeline) that describes the video, reports
- * it, and renders it with the chosen backend.  It knows nothing of pads:
- * inputs are files (the element spools pad data to files first).
+ * inputs, builds or obtains the draft (the timeline) that describes the
+ * video, reports it, renders it with the chosen backend, and hands the MP4
+ * over in order through the data callback.  It knows nothing of pads: inputs
+ * are files (the element spools pad data to files first) or, for the cloud,
+ * http(s) URLs.
  */
 #ifndef NEMO_JOB_H
 #define NEMO_JOB_H
 
 #include <gio/gio.h>
+#include <nemo/cloud.h>
 #include <nemo/draft.h>
 
 G_BEGIN_DECLS
 
+typedef enum
+{
+  NEMO_BACKEND_LOCAL,           /* FFmpeg on this machine; nothing leaves it */
+  NEMO_BACKEND_CLOUD,           /* the hosted service (PROTOCOL.md) */
+} NemoBackend;
+
 typedef struct
 {
+  NemoBackend backend;
   gchar *prompt;                /* what the user asked for, or NULL */
   gchar *audio;                 /* path or URI of the soundtrack */
   GPtrArray *visuals;           /* paths or URIs of stills/clips, in order */
   gchar *title, *artist, *album; /* track info; NULL = from the audio's tags */
   gint width, height;           /* requested size (before aspect_ratio) */
+  gboolean size_set;            /* width/height were given explicitly: they
+                                 * win over sizes in the prompt */
   gchar *aspect_ratio;          /* "16:9", "9:16", "1:1", "4:5" or NULL */
   gint fps_n, fps_d;
   gint64 max_duration_us;       /* 0 = the whole soundtrack */
+  gchar *work_dir;              /* the job's scratch folder; inputs inside it
+                                 * came from pads */
+
+  /* cloud backend only */
+  NemoCloudConfig cloud;
+  gchar *session_id;            /* continue this session's timeline */
+  gchar *render_id;             /* resume: poll and download this export only */
 } NemoJobConfig;
 
 void nemo_job_config_init (NemoJobConfig * config);
 void nemo_job_config_clear (NemoJobConfig * config);
+/* A deep copy of @src into @dest (which holds nothing yet). */
+void nemo_job_config_copy (NemoJobConfig * dest, const NemoJobConfig * src);
 
-/* What the job tells its caller as it goes, on the job's thread.  Any
- * callback may be NULL. */
-typedef struct
-{
-  /* @stage: "prepare", "encode" (and for the cloud: "upload", "chat",
-   * "render", "download"); @percent 0-100 */
-  void (*progress) (const gchar * stage, gdouble percent, gpointer user_data);
-  /* the timeline is known or changed */
-  void (*timeline) (const gchar * summary, const gchar * draft_json,
-      gpointer user_data);
-} NemoJobCallbacks;
+/* The same events whatever the backend: progress ("prepare", "encode"
+ * locally; "upload", "chat", "render", "download" in the cloud), the
+ * timeline, and the MP4 bytes through `data`; the cloud adds replies,
+ * credits, job ids and still-working.  Called on the job's thread. */
+typedef NemoCloudCallbacks NemoJobCallbacks;
 
 /* The output size for @width x @height reshaped to @aspect_ratio: the longer
  * side keeps its length and both sides are even.  NULL or "" keeps the size.
@@ -47,14 +62,21 @@ gboolean nemo_job_output_size (gint width, gint height,
     const gchar * aspect_ratio, gint * out_width, gint * out_height,
     GError ** error);
 
-/* Check the inputs and build the draft for @config: the song as the
- * soundtrack, the visuals one after another on the video track. */
-NemoDraft *nemo_job_build_draft (const NemoJobConfig * config, GError ** error);
+/* Check the inputs and build the local draft for @config: the song as the
+ * soundtrack, the visuals one after another on the video track, then what
+ * the prompt asks for (settings given explicitly win over the prompt).
+ * @understood (may be NULL) gets the one sentence saying what of the prompt
+ * was understood and what could not be done, or NULL without a prompt. */
+NemoDraft *nemo_job_build_draft (const NemoJobConfig * config,
+    gchar ** understood, GError ** error);
 
-/* Build the draft, report it, render it locally to @output_path. */
-gboolean nemo_job_run_local (const NemoJobConfig * config,
+/* Run the job with @config->backend.  On success every byte of the MP4 has
+ * gone through callbacks->data; on failure @error says what to do, with the
+ * local backend no byte has, and @http_status (if not NULL) is the
+ * service's last HTTP status (0 when none applies). */
+gboolean nemo_job_run (const NemoJobConfig * config,
     const NemoJobCallbacks * callbacks, gpointer user_data,
-    const gchar * output_path, GCancellable * cancellable, GError ** error);
+    guint * http_status, GCancellable * cancellable, GError ** error);
 
 G_END_DECLS
 

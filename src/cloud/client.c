@@ -38,6 +38,19 @@ nemo_cloud_config_clear (NemoCloudConfig * config)
   g_clear_pointer (&config->skill_platform, g_free);
 }
 
+void
+nemo_cloud_config_copy (NemoCloudConfig * dest, const NemoCloudConfig * src)
+{
+  *dest = *src;
+  dest->api_url = g_strdup (src->api_url);
+  dest->token = g_strdup (src->token);
+  dest->client_id = g_strdup (src->client_id);
+  dest->language = g_strdup (src->language);
+  dest->skill_source = g_strdup (src->skill_source);
+  dest->skill_version = g_strdup (src->skill_version);
+  dest->skill_platform = g_strdup (src->skill_platform);
+}
+
 static gchar *
 dup_or_default (const gchar * value, const gchar * fallback)
 {

@@ -1,10 +1,12 @@
-/* nemorender job: inputs → draft → MP4 on the local backend. */
-#include <nemo/job.h>
+/* nemorender job: inputs → draft → MP4 bytes, and the local backend. */
+#include "job-private.h"
 #include <nemo/error.h>
+#include <nemo/intent.h>
 #include <nemo/media.h>
 #include <nemo/render.h>
 
 #include <math.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,6 +22,7 @@ nemo_job_config_init (NemoJobConfig * config)
   config->height = 1080;
   config->fps_n = 30;
   config->fps_d = 1;
+  nemo_cloud_config_init (&config->cloud);
 }
 
 void
@@ -32,7 +35,32 @@ nemo_job_config_clear (NemoJobConfig * config)
   g_free (config->artist);
   g_free (config->album);
   g_free (config->aspect_ratio);
+  g_free (config->work_dir);
+  nemo_cloud_config_clear (&config->cloud);
+  g_free (config->session_id);
+  g_free (config->render_id);
   memset (config, 0, sizeof (*config));
+}
+
+void
+nemo_job_config_copy (NemoJobConfig * dest, const NemoJobConfig * src)
+{
+  guint i;
+
+  *dest = *src;
+  dest->prompt = g_strdup (src->prompt);
+  dest->audio = g_strdup (src->audio);
+  dest->visuals = g_ptr_array_new_with_free_func (g_free);
+  for (i = 0; i < src->visuals->len; i++)
+    g_ptr_array_add (dest->visuals, g_strdup (src->visuals->pdata[i]));
+  dest->title = g_strdup (src->title);
+  dest->artist = g_strdup (src->artist);
+  dest->album = g_strdup (src->album);
+  dest->aspect_ratio = g_strdup (src->aspect_ratio);
+  dest->work_dir = g_strdup (src->work_dir);
+  nemo_cloud_config_copy (&dest->cloud, &src->cloud);
+  dest->session_id = g_strdup (src->session_id);
+  dest->render_id = g_strdup (src->render_id);
 }
 
 gboolean
@@ -67,8 +95,8 @@ nemo_job_output_size (gint width, gint height, const gchar * aspect_ratio,
   return TRUE;
 }
 
-static gchar *
-display_name (const gchar * path)
+gchar *
+nemo_job_display_name (const gchar * path)
 {
   g_autofree gchar *base = g_path_get_basename (path);
   gchar *dot = strrchr (base, '.');
@@ -136,7 +164,7 @@ add_visual_segment (NemoTrack * track, const NemoMediaInfo * visual,
       still ? NEMO_SEGMENT_STILL : NEMO_SEGMENT_CLIP);
 
   seg->source = g_strdup (visual->path);
-  seg->name = display_name (visual->path);
+  seg->name = nemo_job_display_name (visual->path);
   seg->start_ms = start_ms;
   seg->duration_ms = duration_ms;
   return seg;
@@ -185,8 +213,25 @@ add_video_track (NemoDraft * draft, GPtrArray * visuals, gint64 total_ms)
   }
 }
 
+/* Apply @config->prompt to @draft, leaving alone what the settings fix. */
+static gchar *
+apply_prompt (const NemoJobConfig * config, NemoDraft * draft)
+{
+  g_autoptr (NemoIntent) intent = nemo_intent_parse (config->prompt);
+
+  if (config->aspect_ratio != NULL || config->size_set) {
+    g_clear_pointer (&intent->aspect_ratio, g_free);
+    intent->resolution = 0;
+  }
+  if (config->max_duration_us > 0)
+    intent->duration_ms = 0;
+  nemo_intent_apply (intent, draft);
+  return nemo_intent_describe (intent, config->cloud.language);
+}
+
 NemoDraft *
-nemo_job_build_draft (const NemoJobConfig * config, GError ** error)
+nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
+    GError ** error)
 {
   g_autoptr (NemoMediaInfo) song = NULL;
   g_autoptr (GPtrArray) visuals =
@@ -228,7 +273,7 @@ nemo_job_build_draft (const NemoJobConfig * config, GError ** error)
 
   draft = nemo_draft_new ();
   draft->duration_ms = total_ms;
-  music_name = title ? g_strdup (title) : display_name (song->path);
+  music_name = title ? g_strdup (title) : nemo_job_display_name (song->path);
   add_video_track (draft, visuals, total_ms);
   add_music_track (draft, song, music_name);
 
@@ -244,6 +289,17 @@ nemo_job_build_draft (const NemoJobConfig * config, GError ** error)
   nemo_draft_set_meta_int (draft, "h", height);
   nemo_draft_set_meta_int (draft, "fps_n", config->fps_n);
   nemo_draft_set_meta_int (draft, "fps_d", config->fps_d);
+
+  if (config->prompt != NULL) {
+    gchar *sentence = apply_prompt (config, draft);
+
+    if (understood != NULL)
+      *understood = sentence;
+    else
+      g_free (sentence);
+  }
+  if (!nemo_job_cut_to_beats (draft, visuals, error))
+    return NULL;
   return g_steal_pointer (&draft);
 }
 
@@ -262,44 +318,112 @@ relay_render_progress (NemoRenderStage stage, gdouble percent, gpointer data)
       "prepare" : "encode", percent, relay->user_data);
 }
 
-gboolean
-nemo_job_run_local (const NemoJobConfig * config,
-    const NemoJobCallbacks * callbacks, gpointer user_data,
-    const gchar * output_path, GCancellable * cancellable, GError ** error)
+/* Hand the finished file to the data callback in order, in chunks. */
+static gboolean
+send_file (const gchar * path, const NemoJobCallbacks * callbacks,
+    gpointer user_data, GCancellable * cancellable, GError ** error)
 {
-  static const NemoJobCallbacks no_callbacks = { NULL, };
-  g_autoptr (NemoDraft) draft = NULL;
-  ProgressRelay relay;
-  NemoRenderOptions options;
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFileInputStream) in = g_file_read (file, cancellable, error);
+  g_autofree guint8 *chunk = g_malloc (NEMO_JOB_CHUNK_SIZE);
 
-  if (callbacks == NULL)
-    callbacks = &no_callbacks;
-  relay.callbacks = callbacks;
-  relay.user_data = user_data;
+  if (in == NULL)
+    return nemo_job_take_io_error (error, path);
+  for (;;) {
+    gssize n = g_input_stream_read (G_INPUT_STREAM (in), chunk,
+        NEMO_JOB_CHUNK_SIZE, cancellable, error);
+
+    if (n < 0)
+      return nemo_job_take_io_error (error, path);
+    if (n == 0)
+      return TRUE;
+    if (callbacks->data && !callbacks->data (chunk, n, user_data, error))
+      return FALSE;
+  }
+}
+
+static gboolean
+run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
+    gpointer user_data, GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (NemoDraft) draft = NULL;
+  g_autofree gchar *output = NULL;
+  g_autofree gchar *understood = NULL;
+  ProgressRelay relay = { callbacks, user_data };
+  NemoRenderOptions options;
+  gboolean ok;
 
   if (callbacks->progress)
     callbacks->progress ("prepare", 0.0, user_data);
-  draft = nemo_job_build_draft (config, error);
+  draft = nemo_job_build_draft (config, &understood, error);
   if (draft == NULL)
     return FALSE;
-
-  if (callbacks->timeline) {
-    g_autofree gchar *summary = nemo_draft_summary (draft);
-    g_autofree gchar *json = nemo_draft_to_string (draft, FALSE);
-
-    callbacks->timeline (summary, json, user_data);
-  }
+  if (understood != NULL && callbacks->reply != NULL)
+    callbacks->reply (understood, user_data);
+  nemo_job_report_timeline (draft, callbacks, user_data);
 
   nemo_render_options_init (&options);
   options.width = (gint) nemo_draft_get_meta_int (draft, "w", options.width);
   options.height = (gint) nemo_draft_get_meta_int (draft, "h", options.height);
   options.fps_n = config->fps_n;
   options.fps_d = config->fps_d;
-  options.max_duration_us = config->max_duration_us;
+  options.max_duration_us = config->max_duration_us > 0 ?
+      config->max_duration_us :
+      nemo_draft_get_meta_int (draft, "max_duration_ms", 0) * 1000;
   options.cancellable = cancellable;
   if (callbacks->progress) {
     options.progress = relay_render_progress;
     options.progress_data = &relay;
   }
-  return nemo_render_draft (draft, &options, output_path, error);
+  output = g_build_filename (config->work_dir, "video.mp4", NULL);
+  ok = nemo_render_draft (draft, &options, output, error)
+      && send_file (output, callbacks, user_data, cancellable, error);
+  g_unlink (output);
+  return ok;
+}
+
+void
+nemo_job_report_timeline (const NemoDraft * draft,
+    const NemoJobCallbacks * callbacks, gpointer user_data)
+{
+  g_autofree gchar *summary = NULL;
+  g_autofree gchar *json = NULL;
+
+  if (callbacks->timeline == NULL)
+    return;
+  summary = nemo_draft_summary (draft);
+  json = nemo_draft_to_string (draft, FALSE);
+  callbacks->timeline (summary, json, user_data);
+}
+
+gboolean
+nemo_job_take_io_error (GError ** error, const gchar * path)
+{
+  GError *io = error ? *error : NULL;
+
+  if (io == NULL || io->domain == NEMO_ERROR)
+    return FALSE;
+  *error = g_error_new (NEMO_ERROR,
+      g_error_matches (io, G_IO_ERROR, G_IO_ERROR_CANCELLED) ?
+      NEMO_ERROR_CANCELLED : NEMO_ERROR_IO, "Could not read “%s”: %s",
+      path, io->message);
+  g_error_free (io);
+  return FALSE;
+}
+
+gboolean
+nemo_job_run (const NemoJobConfig * config,
+    const NemoJobCallbacks * callbacks, gpointer user_data,
+    guint * http_status, GCancellable * cancellable, GError ** error)
+{
+  static const NemoJobCallbacks no_callbacks = { NULL, };
+
+  if (http_status != NULL)
+    *http_status = 0;
+  if (callbacks == NULL)
+    callbacks = &no_callbacks;
+  if (config->backend == NEMO_BACKEND_CLOUD)
+    return nemo_job_run_cloud (config, callbacks, user_data, http_status,
+        cancellable, error);
+  return run_local (config, callbacks, user_data, cancellable, error);
 }

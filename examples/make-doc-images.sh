@@ -1,0 +1,46 @@
+#!/bin/sh
+# Make the still frames of docs/visuals.md (docs/images/*.png) with the real
+# renderer: a generated song and cover, rendered by nemorender with a
+# prompt, one frame taken with ffmpeg and scaled to 480 px wide.
+#   GST_PLUGIN_PATH=build/plugin examples/make-doc-images.sh [OUTDIR]
+set -eu
+out=${1:-$(dirname "$0")/../docs/images}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$out"
+
+ff() { ffmpeg -hide_banner -loglevel error -nostdin -y "$@"; }
+
+# 8 s of music: a bass line, an arpeggio and a kick, with hiss on top.
+tone() { # $1: arpeggio base frequency
+  echo "0.30*sin(2*PI*t*110*pow(2,floor(mod(t/2,4))*5/12))*exp(-3*mod(t,0.5))"\
+"+0.22*sin(2*PI*t*$1*pow(2,floor(mod(t*8,6))*2/12))*exp(-9*mod(t,0.125))"\
+"+0.45*sin(2*PI*(50+120*exp(-30*mod(t,0.5)))*t)*exp(-14*mod(t,0.5))"
+}
+ff -f lavfi -i "aevalsrc='$(tone 440)|$(tone 660)':s=48000:d=8" \
+   -f lavfi -i "anoisesrc=d=8:c=pink:a=0.08:r=48000" \
+   -filter_complex "[1]highpass=f=6000,volume='0.5+0.5*sin(2*PI*t*4)':eval=frame[n];[0][n]amix=inputs=2:normalize=0" \
+   -c:a libmp3lame -b:a 192k -metadata title="Midnight Drive" \
+   -metadata artist="Nemo Lab" "$work/song.mp3"
+# A cover: a diagonal dusk gradient with a sun and a horizon.
+ff -f lavfi -i "gradients=s=800x800:c0=0x1a0b3d:c1=0xd63a7a:x0=0:y0=0:x1=800:y1=800:d=1" \
+   -vf "drawbox=x=250:y=250:w=300:h=300:color=0xFFC040@0.9:t=fill,drawbox=x=330:y=330:w=140:h=140:color=0x2a1050:t=fill" \
+   -frames:v 1 "$work/cover.png"
+
+# shot NAME PROMPT [SIZE PROPERTIES...]
+shot() {
+  name=$1 prompt=$2
+  shift 2
+  gst-launch-1.0 -q nemorender audio-uri="$work/song.mp3" \
+    visual-uri="$work/cover.png" prompt="$prompt" "$@" \
+    ! filesink location="$work/$name.mp4"
+  ff -ss 4 -i "$work/$name.mp4" -frames:v 1 -vf scale=480:-2:flags=lanczos \
+    "$out/$name.png"
+  echo "$out/$name.png"
+}
+
+shot spectrum "720p music video with spectrum bars and track info overlay"
+shot waveform "720p music video with a waveform, title at the bottom"
+shot circle "720p music video with a circular visualizer and the track info"
+shot title "720p video with the track info at the top"
+shot vertical "vertical 9:16 720p for Shorts, spectrum bars, title at the top"

@@ -1,0 +1,293 @@
+/* nemorender's sink pads: GStreamer caps and buffers → a NemoSpool file. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstnemorenderpad.h"
+
+#include <gst/audio/audio.h>
+#include <gst/video/video.h>
+#include <nemo/error.h>
+#include <nemo/media.h>
+
+typedef enum
+{
+  INPUT_NONE,
+  INPUT_AUDIO_RAW,
+  INPUT_AUDIO_ENCODED,
+  INPUT_VIDEO_RAW,
+  INPUT_VIDEO_IMAGE,
+  INPUT_VIDEO_ENCODED,
+} PadInput;
+
+struct _GstNemoRenderPad
+{
+  GstPad parent;
+
+  /* used from the pad's streaming thread, and by the element once the pad
+   * has seen EOS */
+  NemoSpool *spool;
+  PadInput input;
+  GstVideoInfo vinfo;
+  GstSegment segment;
+};
+
+G_DEFINE_TYPE (GstNemoRenderPad, gst_nemo_render_pad, GST_TYPE_PAD);
+
+static void
+gst_nemo_render_pad_finalize (GObject * object)
+{
+  gst_nemo_render_pad_reset (GST_NEMO_RENDER_PAD (object));
+  G_OBJECT_CLASS (gst_nemo_render_pad_parent_class)->finalize (object);
+}
+
+static void
+gst_nemo_render_pad_class_init (GstNemoRenderPadClass * klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = gst_nemo_render_pad_finalize;
+}
+
+static void
+gst_nemo_render_pad_init (GstNemoRenderPad * pad)
+{
+  gst_segment_init (&pad->segment, GST_FORMAT_TIME);
+}
+
+void
+gst_nemo_render_pad_reset (GstNemoRenderPad * pad)
+{
+  g_clear_pointer (&pad->spool, nemo_spool_free);
+  pad->input = INPUT_NONE;
+  gst_segment_init (&pad->segment, GST_FORMAT_TIME);
+}
+
+static gboolean
+sample_format_from_gst (GstAudioFormat format, NemoSampleFormat * out)
+{
+  static const struct
+  {
+    GstAudioFormat gst;
+    NemoSampleFormat nemo;
+  } map[] = {
+    {GST_AUDIO_FORMAT_U8, NEMO_SAMPLE_U8},
+    {GST_AUDIO_FORMAT_S16LE, NEMO_SAMPLE_S16},
+    {GST_AUDIO_FORMAT_S24LE, NEMO_SAMPLE_S24},
+    {GST_AUDIO_FORMAT_S32LE, NEMO_SAMPLE_S32},
+    {GST_AUDIO_FORMAT_F32LE, NEMO_SAMPLE_F32},
+    {GST_AUDIO_FORMAT_F64LE, NEMO_SAMPLE_F64},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (map); i++) {
+    if (map[i].gst == format) {
+      *out = map[i].nemo;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static gboolean
+pixel_format_from_gst (const GstVideoInfo * vinfo, NemoPixelFormat * out)
+{
+  static const struct
+  {
+    GstVideoFormat gst;
+    gboolean full_range;
+    NemoPixelFormat nemo;
+  } map[] = {
+    /* image decoders (jpegdec) give full-range YUV */
+    {GST_VIDEO_FORMAT_I420, TRUE, NEMO_PIXEL_I420_FULL_RANGE},
+    {GST_VIDEO_FORMAT_Y42B, TRUE, NEMO_PIXEL_Y42B_FULL_RANGE},
+    {GST_VIDEO_FORMAT_Y444, TRUE, NEMO_PIXEL_Y444_FULL_RANGE},
+    {GST_VIDEO_FORMAT_I420, FALSE, NEMO_PIXEL_I420},
+    {GST_VIDEO_FORMAT_NV12, FALSE, NEMO_PIXEL_NV12},
+    {GST_VIDEO_FORMAT_Y42B, FALSE, NEMO_PIXEL_Y42B},
+    {GST_VIDEO_FORMAT_Y444, FALSE, NEMO_PIXEL_Y444},
+    {GST_VIDEO_FORMAT_RGBA, FALSE, NEMO_PIXEL_RGBA},
+    {GST_VIDEO_FORMAT_BGRA, FALSE, NEMO_PIXEL_BGRA},
+    {GST_VIDEO_FORMAT_RGBx, FALSE, NEMO_PIXEL_RGBX},
+    {GST_VIDEO_FORMAT_BGRx, FALSE, NEMO_PIXEL_BGRX},
+    {GST_VIDEO_FORMAT_RGB, FALSE, NEMO_PIXEL_RGB},
+    {GST_VIDEO_FORMAT_BGR, FALSE, NEMO_PIXEL_BGR},
+  };
+  gboolean full_range = GST_VIDEO_INFO_IS_YUV (vinfo)
+      && vinfo->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (map); i++) {
+    /* the full-range variants come first and match only full range */
+    if (map[i].gst == GST_VIDEO_INFO_FORMAT (vinfo)
+        && (full_range || !map[i].full_range)) {
+      *out = map[i].nemo;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static NemoSpool *
+spool_for_caps (GstNemoRenderPad * pad, GstCaps * caps, const gchar * base,
+    GError ** error)
+{
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  const gchar *media = gst_structure_get_name (s);
+
+  if (g_str_equal (media, "audio/x-raw")) {
+    GstAudioInfo ainfo;
+    NemoSampleFormat format;
+
+    if (!gst_audio_info_from_caps (&ainfo, caps)
+        || !sample_format_from_gst (GST_AUDIO_INFO_FORMAT (&ainfo), &format))
+      goto not_supported;
+    pad->input = INPUT_AUDIO_RAW;
+    return nemo_spool_new_raw_audio (base, format,
+        GST_AUDIO_INFO_RATE (&ainfo), GST_AUDIO_INFO_CHANNELS (&ainfo), error);
+  }
+  if (g_str_equal (media, "audio/mpeg")) {
+    gint version = 1;
+
+    gst_structure_get_int (s, "mpegversion", &version);
+    pad->input = INPUT_AUDIO_ENCODED;
+    return nemo_spool_new_encoded (base,
+        version == 1 ? NEMO_CODEC_MP3 : NEMO_CODEC_AAC_ADTS, error);
+  }
+  if (g_str_equal (media, "video/x-raw")) {
+    NemoPixelFormat format;
+
+    if (!gst_video_info_from_caps (&pad->vinfo, caps)
+        || !pixel_format_from_gst (&pad->vinfo, &format))
+      goto not_supported;
+    pad->input = INPUT_VIDEO_RAW;
+    return nemo_spool_new_raw_video (base, format,
+        GST_VIDEO_INFO_WIDTH (&pad->vinfo), GST_VIDEO_INFO_HEIGHT (&pad->vinfo),
+        GST_VIDEO_INFO_FPS_N (&pad->vinfo), GST_VIDEO_INFO_FPS_D (&pad->vinfo),
+        error);
+  }
+  if (g_str_equal (media, "image/jpeg") || g_str_equal (media, "image/png")) {
+    pad->input = INPUT_VIDEO_IMAGE;
+    return nemo_spool_new_encoded (base, g_str_equal (media, "image/jpeg") ?
+        NEMO_CODEC_JPEG : NEMO_CODEC_PNG, error);
+  }
+  if (g_str_equal (media, "video/x-h264")) {
+    pad->input = INPUT_VIDEO_ENCODED;
+    return nemo_spool_new_encoded (base, NEMO_CODEC_H264, error);
+  }
+
+not_supported:
+  g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA,
+      "%s: caps %" GST_PTR_FORMAT " are not supported", GST_PAD_NAME (pad),
+      caps);
+  return NULL;
+}
+
+gboolean
+gst_nemo_render_pad_set_caps (GstNemoRenderPad * pad, GstCaps * caps,
+    const gchar * dir, GError ** error)
+{
+  GstCaps *current = gst_pad_get_current_caps (GST_PAD (pad));
+  gboolean same = current != NULL && gst_caps_is_equal (current, caps);
+  g_autofree gchar *base = NULL;
+
+  g_clear_pointer (&current, gst_caps_unref);
+  if (same)
+    return TRUE;
+  if (pad->spool != NULL) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA,
+        "The format on %s changed mid-stream to %" GST_PTR_FORMAT ". Give "
+        "each pad one stream, or put a videoconvert/audioconvert and a "
+        "capsfilter in front of it.", GST_PAD_NAME (pad), caps);
+    return FALSE;
+  }
+
+  base = g_build_filename (dir, GST_PAD_NAME (pad), NULL);
+  pad->spool = spool_for_caps (pad, caps, base, error);
+  if (pad->spool == NULL)
+    return FALSE;
+  GST_DEBUG_OBJECT (pad, "spooling %" GST_PTR_FORMAT " to %s", caps,
+      nemo_spool_get_path (pad->spool));
+  return TRUE;
+}
+
+void
+gst_nemo_render_pad_set_segment (GstNemoRenderPad * pad,
+    const GstSegment * segment)
+{
+  gst_segment_copy_into (segment, &pad->segment);
+}
+
+static gint64
+buffer_stream_time_us (GstNemoRenderPad * pad, GstBuffer * buffer)
+{
+  GstClockTime ts = gst_segment_to_stream_time (&pad->segment,
+      GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
+
+  return GST_CLOCK_TIME_IS_VALID (ts) ? (gint64) (ts / GST_USECOND) : -1;
+}
+
+static gboolean
+write_video_frame (GstNemoRenderPad * pad, GstBuffer * buffer, gint64 pts_us,
+    GError ** error)
+{
+  GstVideoFrame frame;
+  const guint8 *planes[4] = { NULL, };
+  gint strides[4] = { 0, };
+  gboolean ok;
+  guint i;
+
+  if (!gst_video_frame_map (&frame, &pad->vinfo, buffer, GST_MAP_READ)) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA,
+        "%s: a video frame does not match its caps", GST_PAD_NAME (pad));
+    return FALSE;
+  }
+  for (i = 0; i < GST_VIDEO_FRAME_N_PLANES (&frame); i++) {
+    planes[i] = GST_VIDEO_FRAME_PLANE_DATA (&frame, i);
+    strides[i] = GST_VIDEO_FRAME_PLANE_STRIDE (&frame, i);
+  }
+  ok = nemo_spool_write_video (pad->spool, planes, strides, pts_us, error);
+  gst_video_frame_unmap (&frame);
+  return ok;
+}
+
+gboolean
+gst_nemo_render_pad_write (GstNemoRenderPad * pad, GstBuffer * buffer,
+    GError ** error)
+{
+  gint64 pts_us = buffer_stream_time_us (pad, buffer);
+  GstMapInfo map;
+  gboolean ok;
+
+  if (pad->input == INPUT_VIDEO_RAW)
+    return write_video_frame (pad, buffer, pts_us, error);
+
+  gst_buffer_map (buffer, &map, GST_MAP_READ);
+  ok = nemo_spool_write (pad->spool, map.data, map.size, pts_us, error);
+  gst_buffer_unmap (buffer, &map);
+  return ok;
+}
+
+gboolean
+gst_nemo_render_pad_finish (GstNemoRenderPad * pad, GError ** error)
+{
+  return pad->spool == NULL || nemo_spool_finish (pad->spool, error);
+}
+
+gboolean
+gst_nemo_render_pad_is_image (GstNemoRenderPad * pad)
+{
+  return pad->input == INPUT_VIDEO_IMAGE;
+}
+
+gint64
+gst_nemo_render_pad_get_duration (GstNemoRenderPad * pad)
+{
+  return pad->spool ? nemo_spool_get_duration (pad->spool) : 0;
+}
+
+const gchar *
+gst_nemo_render_pad_get_path (GstNemoRenderPad * pad)
+{
+  if (pad->spool == NULL || nemo_spool_get_count (pad->spool) == 0)
+    return NULL;
+  return nemo_spool_get_path (pad->spool);
+}

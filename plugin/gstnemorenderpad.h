@@ -1,0 +1,37 @@
+/* nemorender's sink pads: each spools its stream to a file in the element's
+ * work folder, so that a pad's input becomes a file like any URI input. */
+#ifndef __GST_NEMO_RENDER_PAD_H__
+#define __GST_NEMO_RENDER_PAD_H__
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_NEMO_RENDER_PAD (gst_nemo_render_pad_get_type ())
+G_DECLARE_FINAL_TYPE (GstNemoRenderPad, gst_nemo_render_pad, GST,
+    NEMO_RENDER_PAD, GstPad)
+
+/* Start spooling the stream described by @caps into @dir (named after the
+ * pad).  Caps equal to the current ones are a no-op; other caps once data
+ * flows are an error, since one file holds one stream. */
+gboolean gst_nemo_render_pad_set_caps (GstNemoRenderPad * pad, GstCaps * caps,
+    const gchar * dir, GError ** error);
+void gst_nemo_render_pad_set_segment (GstNemoRenderPad * pad,
+    const GstSegment * segment);
+gboolean gst_nemo_render_pad_write (GstNemoRenderPad * pad,
+    GstBuffer * buffer, GError ** error);
+/* Close the file: the pad's input is complete. */
+gboolean gst_nemo_render_pad_finish (GstNemoRenderPad * pad, GError ** error);
+/* Forget the stream (back to READY). */
+void gst_nemo_render_pad_reset (GstNemoRenderPad * pad);
+
+/* A parsed JPEG/PNG: one picture is all the pad carries. */
+gboolean gst_nemo_render_pad_is_image (GstNemoRenderPad * pad);
+/* Stream time covered so far, in µs (0 before any data). */
+gint64 gst_nemo_render_pad_get_duration (GstNemoRenderPad * pad);
+/* The spooled file, or NULL when nothing arrived. */
+const gchar *gst_nemo_render_pad_get_path (GstNemoRenderPad * pad);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,186 @@
+/* nemorender job, cloud backend: the service's whole cycle (PROTOCOL.md).
+ *
+ *   token → session → upload (prepared with FFmpeg to the service's formats
+ *   and limits) → chat → state (the timeline) → export → poll → download
+ *
+ * With a render id the job only resumes the download; with a session id it
+ * continues that session's timeline.  Media leave the machine only here.
+ */
+#include "job-private.h"
+
+#include <nemo/cloud.h>
+#include <nemo/media.h>
+#include <glib/gstdio.h>
+
+#define DEFAULT_PROMPT "Create a music video for YouTube from this song and " \
+  "its album art."
+
+static gboolean
+is_web_url (const gchar * uri)
+{
+  return g_ascii_strncasecmp (uri, "http://", 7) == 0
+      || g_ascii_strncasecmp (uri, "https://", 8) == 0;
+}
+
+/* Upload one input: a web URL is handed over as it is; a file goes up as it
+ * is when the service takes it, else transcoded/trimmed/shrunk first. */
+static gboolean
+upload_input (NemoCloud * cloud, const NemoJobConfig * config,
+    const gchar * input, GCancellable * cancellable, GError ** error)
+{
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *upload = NULL;
+  NemoUploadLimits limits = { 0, };
+  gboolean transcoded = FALSE, ok;
+
+  if (is_web_url (input))
+    return nemo_cloud_upload_url (cloud, input, cancellable, error);
+
+  path = nemo_media_path_from_uri (input, error);
+  if (path == NULL)
+    return FALSE;
+  limits.max_size = config->cloud.max_upload_size;
+  limits.max_duration_us = config->max_duration_us;
+  limits.from_pad = config->work_dir != NULL
+      && g_str_has_prefix (path, config->work_dir);
+  upload = nemo_media_prepare_upload (path, config->work_dir, &limits,
+      &transcoded, cancellable, error);
+  if (upload == NULL)
+    return FALSE;
+  ok = nemo_cloud_upload_file (cloud, upload, cancellable, error);
+  if (transcoded)
+    g_unlink (upload);
+  return ok;
+}
+
+static gboolean
+upload_inputs (NemoCloud * cloud, const NemoJobConfig * config,
+    const NemoJobCallbacks * callbacks, gpointer user_data,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (GPtrArray) inputs = g_ptr_array_new ();
+  guint i;
+
+  if (config->audio != NULL)
+    g_ptr_array_add (inputs, config->audio);
+  for (i = 0; i < config->visuals->len; i++)
+    g_ptr_array_add (inputs, config->visuals->pdata[i]);
+
+  for (i = 0; i < inputs->len; i++) {
+    if (callbacks->progress)
+      callbacks->progress ("upload", 100.0 * i / inputs->len, user_data);
+    if (!upload_input (cloud, config, inputs->pdata[i], cancellable, error))
+      return FALSE;
+  }
+  if (callbacks->progress && inputs->len > 0)
+    callbacks->progress ("upload", 100.0, user_data);
+  return TRUE;
+}
+
+/* The prompt, with the element's explicit settings spelled out: the agent
+ * only knows what it is told. */
+static gchar *
+chat_message (const NemoJobConfig * config)
+{
+  GString *message = g_string_new (config->prompt ? config->prompt :
+      DEFAULT_PROMPT);
+  gint width, height;
+
+  if (config->title || config->artist)
+    g_string_append_printf (message, "\nTrack info: %s%s%s.",
+        config->title ? config->title : "",
+        config->title && config->artist ? " — " : "",
+        config->artist ? config->artist : "");
+  if (nemo_job_output_size (config->width, config->height,
+          config->aspect_ratio, &width, &height, NULL)
+      && (width != 1920 || height != 1080))
+    g_string_append_printf (message, "\nOutput size: %dx%d.", width, height);
+  if (config->max_duration_us > 0)
+    g_string_append_printf (message, "\nKeep it to %.0f seconds.",
+        config->max_duration_us / 1e6);
+  return g_string_free (message, FALSE);
+}
+
+/* The session's draft, exactly as the service holds it (unknown keys and
+ * all), reported as the timeline. */
+static JsonNode *
+read_draft (NemoCloud * cloud, const NemoJobCallbacks * callbacks,
+    gpointer user_data, GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (JsonNode) state = nemo_cloud_get_state (cloud, cancellable,
+      error);
+  g_autoptr (NemoDraft) draft = NULL;
+  JsonNode *node;
+
+  if (state == NULL)
+    return NULL;
+  node = JSON_NODE_HOLDS_OBJECT (state) ?
+      json_object_get_member (json_node_get_object (state), "draft") : NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node)) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_DRAFT,
+        "The service made no timeline for this session. Say more about the "
+        "video you want in the prompt, or check that the uploads arrived.");
+    return NULL;
+  }
+  draft = nemo_draft_from_node (node, error);
+  if (draft == NULL)
+    return NULL;
+  nemo_job_report_timeline (draft, callbacks, user_data);
+  return json_node_copy (node);
+}
+
+static gboolean
+create_video (NemoCloud * cloud, const NemoJobConfig * config,
+    const NemoJobCallbacks * callbacks, gpointer user_data,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autofree gchar *message = NULL;
+  g_autofree gchar *render_id = NULL;
+  g_autoptr (JsonNode) draft = NULL;
+
+  if (config->audio == NULL && config->session_id == NULL) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_NO_AUDIO,
+        "No music to make a video of. Set audio-uri to a song, or link the "
+        "audio pad, or continue a session with session-id.");
+    return FALSE;
+  }
+  if (!nemo_cloud_open_session (cloud, config->session_id, cancellable, error)
+      || !upload_inputs (cloud, config, callbacks, user_data, cancellable,
+          error))
+    return FALSE;
+
+  message = chat_message (config);
+  if (!nemo_cloud_chat (cloud, message, cancellable, error))
+    return FALSE;
+  draft = read_draft (cloud, callbacks, user_data, cancellable, error);
+  if (draft == NULL)
+    return FALSE;
+  render_id = nemo_cloud_export (cloud, draft, cancellable, error);
+  return render_id != NULL
+      && nemo_cloud_wait_and_download (cloud, render_id, cancellable, error);
+}
+
+gboolean
+nemo_job_run_cloud (const NemoJobConfig * config,
+    const NemoJobCallbacks * callbacks, gpointer user_data,
+    guint * http_status, GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (NemoCloud) cloud = nemo_cloud_new (&config->cloud, callbacks,
+      user_data, error);
+  gboolean ok;
+
+  if (cloud == NULL)
+    return FALSE;
+  if (config->render_id != NULL) {
+    /* resuming: the application hears the id it gave, as with a new job */
+    if (callbacks->job != NULL)
+      callbacks->job (config->session_id, config->render_id, user_data);
+    ok = nemo_cloud_wait_and_download (cloud, config->render_id, cancellable,
+        error);
+  } else
+    ok = create_video (cloud, config, callbacks, user_data, cancellable,
+        error);
+  if (!ok && http_status != NULL)
+    *http_status = nemo_cloud_get_http_status (cloud);
+  return ok;
+}

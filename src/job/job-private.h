@@ -1,0 +1,38 @@
+/* nemorender job: what the backends share. */
+#ifndef NEMO_JOB_PRIVATE_H
+#define NEMO_JOB_PRIVATE_H
+
+#include <nemo/job.h>
+#include <nemo/error.h>
+#include <nemo/media.h>
+
+G_BEGIN_DECLS
+
+/* MP4 bytes go to the data callback in chunks of this size. */
+#define NEMO_JOB_CHUNK_SIZE (1024 * 1024)
+
+/* Post @draft's summary and JSON through the timeline callback. */
+void nemo_job_report_timeline (const NemoDraft * draft,
+    const NemoJobCallbacks * callbacks, gpointer user_data);
+
+/* Turn a GIO error about @path into NEMO_ERROR_IO (or _CANCELLED); errors
+ * already in NEMO_ERROR pass as they are.  Returns FALSE. */
+gboolean nemo_job_take_io_error (GError ** error, const gchar * path);
+
+/* A visual's name for the summary: its file name without the extension. */
+gchar *nemo_job_display_name (const gchar * path);
+
+/* With m.beat_sync in @draft, rewrite its first video track as shots cut
+ * on the song's beats, taking @visuals (NemoMediaInfo*, in pad order) in
+ * turn (docs/montage.md); without it, do nothing.  Fails only when the
+ * song cannot be analysed. */
+gboolean nemo_job_cut_to_beats (NemoDraft * draft, GPtrArray * visuals,
+    GError ** error);
+
+gboolean nemo_job_run_cloud (const NemoJobConfig * config,
+    const NemoJobCallbacks * callbacks, gpointer user_data,
+    guint * http_status, GCancellable * cancellable, GError ** error);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,42 @@
+/* Element tests: run a gst-launch style pipeline around nemorender to the
+ * end and keep what a user would see (bytes, messages, the error). */
+#ifndef NEMO_TEST_PIPELINE_RUN_H
+#define NEMO_TEST_PIPELINE_RUN_H
+
+#include <gst/gst.h>
+
+typedef struct
+{
+  gchar *output;                /* where filesink wrote */
+  guint64 bytes_pushed;         /* counted on nemorender's src pad */
+  GError *error;                /* the error message, if any */
+  GstStructure *error_details;
+  GPtrArray *messages;          /* GstStructure* of element messages */
+  GPtrArray *progress;          /* "START:prepare", "COMPLETE:encode", ... */
+  gboolean eos_pushed;          /* nemorender sent EOS downstream */
+  /* set before the run: called on each element message; TRUE stops the
+   * pipeline there (to stop it half-way) */
+  gboolean (*on_message) (const GstStructure * s, gpointer data);
+  gpointer on_message_data;
+} RunResult;
+
+/* A test file's path: $NEMO_TEST_DATA/@name. */
+gchar *data_path (const gchar * name);
+/* Replace every {name} in @pipeline with the test file's path. */
+gchar *expand_paths (const gchar * pipeline);
+
+typedef void (*RunSetupFunc) (GstElement * render, gpointer user_data);
+
+/* Run "@description ! filesink" (nemorender named r) to EOS or the first
+ * error.  @r is zeroed by the caller (it may set on_message first); @setup
+ * may set properties on nemorender before it starts. */
+void run_pipeline (const gchar * description, RunResult * r);
+void run_pipeline_with (const gchar * description, RunSetupFunc setup,
+    gpointer user_data, RunResult * r);
+void run_result_clear (RunResult * r);
+
+void assert_success (const RunResult * r);
+/* The first element message called @name, or NULL. */
+const GstStructure *find_message (const RunResult * r, const gchar * name);
+
+#endif

@@ -1,0 +1,699 @@
+/* nemorender's cloud backend end to end: real pipelines against nemo-sim on
+ * 127.0.0.1 (in this process, so the test can read its counters), one test
+ * per documented behaviour, each asserting what the user sees: the MP4's
+ * bytes, the messages, the error text, the number of requests. */
+#include <gst/check/gstcheck.h>
+#include <glib/gstdio.h>
+#include <nemo/sim.h>
+
+#include "output-check.h"
+#include "pipeline-run.h"
+
+#define INPUTS "audio-uri={tone.mp3} visual-uri={cover.jpg}"
+
+typedef struct
+{
+  NemoSimOptions options;
+  NemoSim *sim;
+} Sim;
+
+static void
+sim_init (Sim * s)
+{
+  nemo_sim_options_init (&s->options);
+  s->options.width = 320;
+  s->options.height = 180;
+  s->options.silent_edit_rate = 0.0;
+}
+
+static void
+sim_start (Sim * s)
+{
+  GError *error = NULL;
+
+  s->sim = nemo_sim_new (&s->options, &error);
+  fail_unless (s->sim != NULL, "nemo-sim: %s", error ? error->message : "");
+}
+
+/* Run "nemorender name=r backend=cloud api-url=<sim> @props" to the end. */
+static void
+run_cloud (Sim * s, const gchar * props, RunResult * r)
+{
+  g_autofree gchar *description = g_strdup_printf ("nemorender name=r "
+      "backend=cloud api-url=%s poll-interval=50 %s",
+      nemo_sim_get_url (s->sim), props);
+
+  run_pipeline (description, r);
+}
+
+static void
+sim_stop (Sim * s)
+{
+  g_clear_pointer (&s->sim, nemo_sim_free);
+}
+
+static guint
+count_messages (const RunResult * r, const gchar * name)
+{
+  guint i, n = 0;
+
+  for (i = 0; i < r->messages->len; i++)
+    n += gst_structure_has_name (r->messages->pdata[i], name);
+  return n;
+}
+
+static const gchar *
+job_render_id (const RunResult * r)
+{
+  guint i;
+
+  for (i = 0; i < r->messages->len; i++) {
+    const GstStructure *s = r->messages->pdata[i];
+
+    if (gst_structure_has_name (s, "nemorender-job")
+        && gst_structure_has_field (s, "render-id"))
+      return gst_structure_get_string (s, "render-id");
+  }
+  return NULL;
+}
+
+/* The file the sink wrote is, byte for byte, what the sim rendered. */
+static void
+assert_bytes_served (Sim * s, const RunResult * r)
+{
+  g_autofree gchar *served_path = NULL;
+  g_autofree gchar *served = NULL;
+  g_autofree gchar *received = NULL;
+  gsize served_len, received_len;
+  const gchar *render_id = job_render_id (r);
+
+  fail_unless (render_id != NULL, "no nemorender-job with a render-id");
+  served_path = nemo_sim_dup_render_path (s->sim, render_id);
+  fail_unless (served_path != NULL);
+  fail_unless (g_file_get_contents (served_path, &served, &served_len, NULL));
+  fail_unless (g_file_get_contents (r->output, &received, &received_len,
+          NULL));
+  fail_unless_equals_uint64 (received_len, served_len);
+  fail_unless (memcmp (received, served, served_len) == 0);
+  fail_unless_equals_uint64 (r->bytes_pushed, served_len);
+  /* the CDN never saw the token */
+  fail_unless_equals_int (nemo_sim_get_cdn_authorization_count (s->sim), 0);
+}
+
+static void
+assert_cloud_error (const RunResult * r, gint nemo_code, guint http_status,
+    const gchar * const *phrases)
+{
+  gint code = -1;
+  guint status = G_MAXUINT;
+
+  fail_unless (r->error != NULL, "the job did not fail");
+  for (; *phrases; phrases++)
+    fail_unless (strstr (r->error->message, *phrases) != NULL,
+        "“%s” is not in “%s”", *phrases, r->error->message);
+  fail_unless (gst_structure_get_int (r->error_details, "nemo-code", &code));
+  fail_unless (gst_structure_get_uint (r->error_details, "http-status",
+          &status));
+  fail_unless_equals_int (code, nemo_code);
+  if (http_status > 0)
+    fail_unless_equals_int (status, http_status);
+  /* no partial MP4 ends as if it were whole */
+  fail_if (r->eos_pushed);
+}
+
+GST_START_TEST (test_cloud_whole_cycle)
+{
+  Sim s;
+  RunResult r = { 0, };
+  Output out;
+  const gdouble snapshot[] = { 4.0, -1 };
+  const GstStructure *credits, *reply;
+  gint64 available = 0;
+  guint i;
+  const gchar *stages[] = { "upload", "chat", "render", "download" };
+
+  sim_init (&s);
+  sim_start (&s);
+  run_cloud (&s, "prompt=\"a calm video for my song\" " INPUTS, &r);
+  assert_success (&r);
+  assert_bytes_served (&s, &r);
+  fail_unless (r.eos_pushed);
+
+  /* a real music video: the contract, and the cover in the middle */
+  output_read (r.output, snapshot, &out);
+  output_assert_contract_near (r.output, &out, 320, 180, 30, 8.0, 0.001);
+  assert_rgb_near (rgb_pixel (out.snapshot[0], 160, 90), 255, 128, 0, 40);
+  output_clear (&out);
+
+  /* what the user saw on the bus */
+  reply = find_message (&r, "nemorender-reply");
+  fail_unless (reply != NULL);
+  /* the agent's GUI wording is translated for a pipeline user */
+  fail_if (strstr (gst_structure_get_string (reply, "text"), "Click") != NULL);
+  fail_unless (find_message (&r, "nemorender-timeline") != NULL);
+  fail_unless (g_str_has_prefix (gst_structure_get_string (find_message (&r,
+                  "nemorender-timeline"), "summary"), "Timeline ("));
+  credits = find_message (&r, "nemorender-credits");
+  fail_unless (credits != NULL);
+  fail_unless (gst_structure_get_int64 (credits, "available", &available));
+  fail_unless (available > 0);
+  fail_unless (gst_structure_get_string (find_message (&r, "nemorender-job"),
+          "session-id") != NULL);
+  for (i = 0; i < G_N_ELEMENTS (stages); i++) {
+    g_autofree gchar *start = g_strdup_printf ("START:%s", stages[i]);
+    g_autofree gchar *complete = g_strdup_printf ("COMPLETE:%s", stages[i]);
+    gboolean saw_start = FALSE, saw_complete = FALSE;
+    guint j;
+
+    for (j = 0; j < r.progress->len; j++) {
+      saw_start |= g_str_equal (r.progress->pdata[j], start);
+      saw_complete |= g_str_equal (r.progress->pdata[j], complete);
+    }
+    fail_unless (saw_start && saw_complete, "stage %s", stages[i]);
+  }
+  /* one anonymous token, one session, two uploads, one export */
+  fail_unless_equals_int (nemo_sim_get_request_count (s.sim,
+          "/api/auth/anonymous-token"), 1);
+  fail_unless_equals_int (nemo_sim_get_request_count (s.sim,
+          "/api/tasks/me/with-session"), 1);
+  fail_unless_equals_int (nemo_sim_get_request_count (s.sim,
+          "/api/upload-video"), 2);
+  run_result_clear (&r);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
+/* The other event shape and status shape, in Chinese. */
+GST_START_TEST (test_cloud_typed_events_data_status)
+{
+  Sim s;
+  RunResult r = { 0, };
+  const gchar *text;
+
+  sim_init (&s);
+  s.options.event_shape = NEMO_SIM_EVENTS_TYPED;
+  s.options.status_shape = NEMO_SIM_STATUS_DATA;
+  sim_start (&s);
+  run_cloud (&s, "language=zh " INPUTS, &r);
+  assert_success (&r);
+  assert_bytes_served (&s, &r);
+  text = gst_structure_get_string (find_message (&r, "nemorender-reply"),
+      "text");
+  /* Chinese, and no GUI instruction left in it */
+  fail_unless (g_utf8_validate (text, -1, NULL));
+  fail_unless (strstr (text, "点击") == NULL);
+  run_result_clear (&r);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
+/* Pad input is transcoded for the service (WAV → MP3, one frame → PNG). */
+GST_START_TEST (test_cloud_pads)
+{
+  Sim s;
+  RunResult r = { 0, };
+  g_autofree gchar *description = NULL;
+
+  sim_init (&s);
+  sim_start (&s);
+  description = g_strdup_printf ("nemorender name=r backend=cloud "
+      "api-url=%s poll-interval=50 "
+      "filesrc location={tone.flac} ! decodebin ! audioconvert ! r.audio "
+      "filesrc location={cover.png} ! decodebin ! videoconvert ! r.video_0 r.",
+      nemo_sim_get_url (s.sim));
+  run_pipeline (description, &r);
+  assert_success (&r);
+  assert_bytes_served (&s, &r);
+  run_result_clear (&r);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
+/* 1001: a new anonymous token, the call retried once, the job goes on. */
+GST_START_TEST (test_cloud_token_expiry)
+{
+  Sim s;
+  RunResult r = { 0, };
+
+  sim_init (&s);
+  s.options.expire_token_after = 4;
+  sim_start (&s);
+  run_cloud (&s, INPUTS, &r);
+  assert_success (&r);
+  assert_bytes_served (&s, &r);
+  fail_unless_equals_int (nemo_sim_get_request_count (s.sim,
+          "/api/auth/anonymous-token"), 2);
+  run_result_clear (&r);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
+/* 1002: a new session, the uploads sent again, the call retried once. */
+GST_START_TEST (test_cloud_lost_session)
+{
+  Sim s;
+  RunResult r = { 0, };
+
+  sim_init (&s);
+  s.options.lose_session_after = 5;
+  sim_start (&s);
+  run_cloud (&s, INPUTS, &r);
+  assert_success (&r);
+  assert_bytes_served (&s, &r);
+  fail_unless_equals_int (nemo_sim_get_request_count (s.sim,
+          "/api/tasks/me/with-session"), 2);
+  fail_unless (nemo_sim_get_request_count (s.sim, "/api/upload-video") >= 3);
+  /* the application is told the new session */
+  fail_unless (count_messages (&r, "nemorender-job") >= 3);
+  run_result_clear (&r);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
+/* 429: Retry-After honoured, retried once. */
+GST_START_TEST (test_cloud_rate_limited)
+{
+  Sim s;
+  RunResult r = { 0, };
+
+  sim_init (&s);
+  s.options.rate_limit = "/api/tasks";
+  sim_start (&s);
+  run_cloud (&s, INPUTS, &r);
+  assert_success (&r);
+  fail_unless_equals_int (nemo_sim_get_request_count (s.sim,
+          "/api/tasks/me/with-session"), 2);
+  run_result_clear (&r);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
+/* 5xx: retried with backoff up to `retries`, then a clear error. */
+GST_START_TEST (test_cloud_server_errors)
+{
+  Sim s;
+  RunResult r = { 0, };
+  const gchar *phrases[] = { "503", NULL };
+
+  sim_init (&s);
+  s.options.server_error = "/api/upload-video";
+  s.options.server_error_count = 2;
+  sim_start (&s);
+  run_cloud (&s, "retries=2 " INPUTS, &r);
+  assert_success (&r);
+  /* two failures, then the before upload, then the after */
+  fail_unless_equals_int (nemo_sim_get_request_count (s.sim,
+          "/api/upload-video"), 4);
+  run_result_clear (&r);
+  sim_stop (&s);
+
+  sim_init (&s);
+  s.options.server_error = "/api/upload-video";
+  s.options.server_error_count = 5;
+  sim_start (&s);
+  memset (&r, 0, sizeof (r));
+  run_cloud (&s, "retries=1 " INPUTS, &r);
+  assert_cloud_error (&r, 0, 503, phrases);
+  fail_unless_equals_int (nemo_sim_get_request_count (s.sim,
+          "/api/upload-video"), 2);
+  run_result_clear (&r);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_cloud_no_credits)
+{
+  Sim s;
+  RunResult r = { 0, };
+  const gchar *phrases[] = { "?bind=test-client-42", NULL };
+
+  sim_init (&s);
+  s.options.no_credits = TRUE;
+  sim_start (&s);
+  run_cloud (&s, "client-id=test-client-42 " INPUTS, &r);
+  assert_cloud_error (&r, 2001, 0, phrases);
+  fail_unless_equals_uint64 (r.bytes_pushed, 0);
+  run_result_clear (&r);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_cloud_export_402)
+{
+  Sim s;
+  RunResult r = { 0, };
+  const gchar *phrases[] = { "Register or upgrade your plan to unlock export",
+    NULL
+  };
+
+  sim_init (&s);
+  s.options.export_402 = TRUE;
+  sim_start (&s);
+  run_cloud (&s, INPUTS, &r);
+  assert_cloud_error (&r, 0, 402, phrases);
+  fail_unless (strstr (r.error->message, "credit") == NULL);
+  run_result_clear (&r);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
+/* A slow render: progress as it goes, polls adapting, then the video. */
+GST_START_TEST (test_cloud_slow_render)
+{
+  Sim s;
+  RunResult r = { 0, };
+  guint i, renders = 0;
+  gdouble last = -1;
+
+  sim_init (&s);
+  s.options.slow_render_ms = 1500;
+  sim_start (&s);
+  run_cloud (&s, INPUTS, &r);
+  assert_success (&r);
+  assert_bytes_served (&s, &r);
+  for (i = 0; i < r.messages->len; i++) {
+    const GstStructure *m = r.messages->pdata[i];
+    gdouble percent;
+
+    if (!gst_structure_has_name (m, "nemorender-progress")
+        || !g_str_equal (gst_structure_get_string (m, "stage"), "render"))
+      continue;
+    gst_structure_get_double (m, "percent", &percent);
+    fail_unless (percent >= last);
+    last = percent;
+    renders++;
+  }
+  fail_unless (renders >= 2, "%u render progress messages", renders);
+  run_result_clear (&r);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_cloud_failed_render)
+{
+  Sim s;
+  RunResult r = { 0, };
+  const gchar *phrases[] = { "GPU node lost", NULL };
+
+  sim_init (&s);
+  s.options.fail_render = "GPU node lost";
+  sim_start (&s);
+  run_cloud (&s, INPUTS, &r);
+  assert_cloud_error (&r, 0, 0, phrases);
+  run_result_clear (&r);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
+/* Streams cut short, an error in the stream, a model error. */
+GST_START_TEST (test_cloud_broken_chat)
+{
+  Sim s;
+  RunResult r = { 0, };
+  const gchar *no_phrase[] = { NULL };
+  const gchar *phrases[] = { "the agent fell over", NULL };
+
+  sim_init (&s);
+  s.options.drop_chat = TRUE;
+  sim_start (&s);
+  run_cloud (&s, INPUTS, &r);
+  assert_cloud_error (&r, 0, 0, no_phrase);
+  run_result_clear (&r);
+  sim_stop (&s);
+
+  sim_init (&s);
+  s.options.stream_error = "the agent fell over";
+  sim_start (&s);
+  memset (&r, 0, sizeof (r));
+  run_cloud (&s, INPUTS, &r);
+  assert_cloud_error (&r, 0, 0, phrases);
+  run_result_clear (&r);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
+/* A download that breaks off, or a body shorter than its Content-Length:
+ * an error that says so, never a clean EOS. */
+GST_START_TEST (test_cloud_broken_download)
+{
+  Sim s;
+  RunResult r = { 0, };
+  const gchar *phrases[] = { "broke off", "render-id=", NULL };
+
+  sim_init (&s);
+  s.options.drop_download = TRUE;
+  sim_start (&s);
+  run_cloud (&s, INPUTS, &r);
+  assert_cloud_error (&r, 0, 0, phrases);
+  run_result_clear (&r);
+  sim_stop (&s);
+
+  sim_init (&s);
+  s.options.short_body = TRUE;
+  sim_start (&s);
+  memset (&r, 0, sizeof (r));
+  run_cloud (&s, INPUTS, &r);
+  assert_cloud_error (&r, 0, 0, phrases);
+  run_result_clear (&r);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
+static gboolean
+stop_at_render_id (const GstStructure * s, gpointer data)
+{
+  return gst_structure_has_name (s, "nemorender-job")
+      && gst_structure_has_field (s, "render-id");
+}
+
+/* Stop as soon as the render id is known, then resume with render-id=:
+ * the download completes without a after export. */
+GST_START_TEST (test_cloud_resume_render)
+{
+  Sim s;
+  RunResult before = { 0, };
+  RunResult after = { 0, };
+  g_autofree gchar *render_id = NULL;
+  g_autofree gchar *props = NULL;
+
+  sim_init (&s);
+  s.options.slow_render_ms = 1500;
+  sim_start (&s);
+  before.on_message = stop_at_render_id;
+  run_cloud (&s, INPUTS, &before);
+  fail_unless (before.error == NULL);
+  fail_unless_equals_uint64 (before.bytes_pushed, 0);
+  render_id = g_strdup (job_render_id (&before));
+  fail_unless (render_id != NULL);
+  /* stopping left the job alone */
+  fail_unless_equals_int (nemo_sim_get_request_count (s.sim,
+          "/api/render/proxy/lambda/render"), 0);
+
+  props = g_strdup_printf ("render-id=%s", render_id);
+  run_cloud (&s, props, &after);
+  assert_success (&after);
+  assert_bytes_served (&s, &after);
+  fail_unless_equals_int (nemo_sim_get_request_count (s.sim,
+          "/api/upload-video"), 2);
+  run_result_clear (&before);
+  run_result_clear (&after);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
+/* session-id= continues a timeline; an edit whose stream says nothing is
+ * read back from the state and still posts the new timeline. */
+GST_START_TEST (test_cloud_continue_session_silent_edit)
+{
+  Sim s;
+  RunResult before = { 0, };
+  RunResult after = { 0, };
+  g_autofree gchar *session_id = NULL;
+  g_autofree gchar *props = NULL;
+  Output out;
+
+  sim_init (&s);
+  s.options.silent_edit_rate = 1.0;
+  sim_start (&s);
+  run_cloud (&s, INPUTS, &before);
+  assert_success (&before);
+  session_id = g_strdup (gst_structure_get_string (find_message (&before,
+              "nemorender-job"), "session-id"));
+
+  props = g_strdup_printf ("session-id=%s prompt=\"make it vertical 9:16\"",
+      session_id);
+  run_cloud (&s, props, &after);
+  assert_success (&after);
+  assert_bytes_served (&s, &after);
+  /* nothing was said, but the timeline was read and posted */
+  fail_unless_equals_int (count_messages (&after, "nemorender-reply"), 0);
+  fail_unless (find_message (&after, "nemorender-timeline") != NULL);
+  fail_unless_equals_string (gst_structure_get_string (find_message (&after,
+              "nemorender-job"), "session-id"), session_id);
+  output_read (after.output, NULL, &out);
+  fail_unless_equals_int (out.video->width, 180);
+  fail_unless_equals_int (out.video->height, 320);
+  output_clear (&out);
+  run_result_clear (&before);
+  run_result_clear (&after);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
+/* Heartbeats keep a long silence alive and show as still-working. */
+GST_START_TEST (test_cloud_heartbeats)
+{
+  Sim s;
+  RunResult r = { 0, };
+
+  g_setenv ("NEMO_CLOUD_STILL_WORKING_MS", "200", TRUE);
+  sim_init (&s);
+  s.options.think_ms = 900;
+  s.options.heartbeat_ms = 100;
+  sim_start (&s);
+  run_cloud (&s, "timeout=1 " INPUTS, &r);
+  assert_success (&r);
+  fail_unless (count_messages (&r, "nemorender-still-working") >= 1);
+  run_result_clear (&r);
+  sim_stop (&s);
+  g_unsetenv ("NEMO_CLOUD_STILL_WORKING_MS");
+}
+GST_END_TEST;
+
+/* backend=auto picks the cloud when an api-url is given. */
+GST_START_TEST (test_cloud_auto_backend)
+{
+  Sim s;
+  RunResult r = { 0, };
+  g_autofree gchar *description = NULL;
+
+  sim_init (&s);
+  sim_start (&s);
+  description = g_strdup_printf ("nemorender name=r api-url=%s "
+      "poll-interval=50 " INPUTS, nemo_sim_get_url (s.sim));
+  run_pipeline (description, &r);
+  assert_success (&r);
+  assert_bytes_served (&s, &r);
+  run_result_clear (&r);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_cloud_plain_http_refused)
+{
+  RunResult r = { 0, };
+  const gchar *phrases[] = { "http", NULL };
+
+  run_pipeline ("nemorender name=r backend=cloud "
+      "api-url=http://render.example.com " INPUTS, &r);
+  assert_cloud_error (&r, 0, 0, phrases);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+static GString *debug_log;
+
+static void
+capture_debug (GstDebugCategory * category, GstDebugLevel level,
+    const gchar * file, const gchar * function, gint line, GObject * object,
+    GstDebugMessage * message, gpointer data)
+{
+  g_string_append (debug_log, gst_debug_message_get (message));
+  g_string_append_c (debug_log, '\n');
+}
+
+static GLogWriterOutput
+capture_glog (GLogLevelFlags level, const GLogField * fields, gsize n_fields,
+    gpointer data)
+{
+  g_string_append (debug_log, g_log_writer_format_fields (level, fields,
+          n_fields, FALSE));
+  g_string_append_c (debug_log, '\n');
+  return G_LOG_WRITER_HANDLED;
+}
+
+static void
+set_token (GstElement * render, gpointer token)
+{
+  g_object_set (render, "token", token, NULL);
+}
+
+/* The token never shows: not in GStreamer's debug log at level 9, not in
+ * GLib's debug messages, not on the bus. */
+GST_START_TEST (test_cloud_token_never_logged)
+{
+  static const gchar token[] = "nmv_usr_S3CR3T-t0k3n-never-in-logs";
+  Sim s;
+  RunResult r = { 0, };
+  g_autofree gchar *description = NULL;
+  guint i;
+
+  debug_log = g_string_new (NULL);
+  gst_debug_set_threshold_from_string ("*:9", TRUE);
+  gst_debug_add_log_function (capture_debug, NULL, NULL);
+  g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+  g_log_set_writer_func (capture_glog, NULL, NULL);
+
+  sim_init (&s);
+  s.options.token = token;
+  s.options.expire_token_after = 0;
+  sim_start (&s);
+  description = g_strdup_printf ("nemorender name=r backend=cloud api-url=%s "
+      "poll-interval=50 " INPUTS, nemo_sim_get_url (s.sim));
+  run_pipeline_with (description, set_token, (gpointer) token, &r);
+  assert_success (&r);
+  /* the sim accepted our token: no anonymous one was fetched */
+  fail_unless_equals_int (nemo_sim_get_request_count (s.sim,
+          "/api/auth/anonymous-token"), 0);
+
+  gst_debug_remove_log_function (capture_debug);
+  gst_debug_set_threshold_from_string ("*:2", TRUE);
+  fail_unless (debug_log->len > 100000, "the debug log was not captured");
+  fail_unless (strstr (debug_log->str, token) == NULL,
+      "the token is in the debug log");
+  fail_unless (strstr (debug_log->str, "S3CR3T") == NULL);
+  for (i = 0; i < r.messages->len; i++) {
+    g_autofree gchar *text = gst_structure_to_string (r.messages->pdata[i]);
+
+    fail_unless (strstr (text, "S3CR3T") == NULL);
+  }
+  g_string_free (debug_log, TRUE);
+  run_result_clear (&r);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
+static Suite *
+cloud_suite (void)
+{
+  Suite *s = suite_create ("nemorender-cloud");
+  TCase *tc = tcase_create ("cloud");
+
+  /* retries back off from 10 ms instead of 1 s */
+  g_setenv ("NEMO_CLOUD_BACKOFF_MS", "10", TRUE);
+  g_unsetenv ("NEMO_TOKEN");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_cloud_whole_cycle);
+  tcase_add_test (tc, test_cloud_typed_events_data_status);
+  tcase_add_test (tc, test_cloud_pads);
+  tcase_add_test (tc, test_cloud_token_expiry);
+  tcase_add_test (tc, test_cloud_lost_session);
+  tcase_add_test (tc, test_cloud_rate_limited);
+  tcase_add_test (tc, test_cloud_server_errors);
+  tcase_add_test (tc, test_cloud_no_credits);
+  tcase_add_test (tc, test_cloud_export_402);
+  tcase_add_test (tc, test_cloud_slow_render);
+  tcase_add_test (tc, test_cloud_failed_render);
+  tcase_add_test (tc, test_cloud_broken_chat);
+  tcase_add_test (tc, test_cloud_broken_download);
+  tcase_add_test (tc, test_cloud_resume_render);
+  tcase_add_test (tc, test_cloud_continue_session_silent_edit);
+  tcase_add_test (tc, test_cloud_heartbeats);
+  tcase_add_test (tc, test_cloud_auto_backend);
+  tcase_add_test (tc, test_cloud_plain_http_refused);
+  tcase_add_test (tc, test_cloud_token_never_logged);
+  return s;
+}
+
+GST_CHECK_MAIN (cloud);
