@@ -182,7 +182,10 @@ read_render_status (JsonNode * root, JsonNode * data, RenderStatus * status)
 }
 
 /* Aim the next poll at the finish the progress predicts; without progress,
- * back off.  Never sooner than the floor, never more than 30 s. */
+ * back off.  Early progress predicts badly (a render's first percents are
+ * slow), so never wait longer than the job has taken so far: a finish is
+ * seen at most twice as late as it happens.  Never sooner than the floor,
+ * never more than 30 s. */
 static guint64
 next_poll_delay (NemoCloud * cloud, guint64 previous_ms, gint64 elapsed_ms,
     gdouble progress)
@@ -194,6 +197,7 @@ next_poll_delay (NemoCloud * cloud, guint64 previous_ms, gint64 elapsed_ms,
     delay = elapsed_ms * (100.0 - progress) / progress;
   else
     delay = previous_ms * 2;
+  delay = MIN (delay, (guint64) MAX (elapsed_ms, 0));
   return CLAMP (delay, floor_ms, CLOUD_POLL_MAX_MS);
 }
 
