@@ -25,10 +25,32 @@ ff -f lavfi -i "gradients=s=1000x1000:c0=0xff7a18:c1=0x7b2ff7:x0=500:y0=0:x1=500
    -vf "format=rgb24,geq=r='if(lt(hypot(X-500,Y-470),170),255,r(X,Y))':g='if(lt(hypot(X-500,Y-470),170),214,g(X,Y))':b='if(lt(hypot(X-500,Y-470),170),120,b(X,Y))',drawbox=x=0:y=640:w=1000:h=360:color=0x1b1035@0.9:t=fill" \
    -frames:v 1 "$out/cover.png"
 
-echo "Rendering with nemorender (local backend) ..."
+echo "Rendering with nemorender (local backend: nothing leaves this machine) ..."
 gst-launch-1.0 -q nemorender audio-uri="$out/song.mp3" visual-uri="$out/cover.png" \
+  prompt="create a looping music video with visualizer and track info overlay" \
   ! filesink location="$out/video.mp4"
-
 ffprobe -v error -show_entries format=duration:stream=codec_name,width,height \
   -of compact=p=0:nk=0 "$out/video.mp4"
-echo "Your music video: $out/video.mp4"
+
+# The cloud backend's whole cycle (token, session, upload, chat, export,
+# polling, download), against nemo-sim: the service simulated on 127.0.0.1.
+echo "Running the cloud cycle against nemo-sim on 127.0.0.1 ..."
+log=$out/nemo-sim.log
+: > "$log"
+"$root/build/src/sim/nemo-sim" --size=1280x720 > "$log" 2>&1 &
+sim=$!
+trap 'kill $sim 2>/dev/null' EXIT
+while ! grep -q "listening on" "$log"; do
+  kill -0 $sim 2>/dev/null || { cat "$log"; exit 1; }
+  sleep 0.1
+done
+api=$(sed -n 's/^nemo-sim listening on //p' "$log")
+"$root/build/examples/nemo-render-app" --api-url="$api" \
+  --prompt="vertical 9:16 for Shorts, spectrum bars, title at the top" \
+  "$out/song.mp3" "$out/cover.png" "$out/cloud-video.mp4"
+ffprobe -v error -show_entries format=duration:stream=codec_name,width,height \
+  -of compact=p=0:nk=0 "$out/cloud-video.mp4"
+
+echo
+echo "Your music video (rendered here):      $out/video.mp4"
+echo "The same job through the cloud cycle:  $out/cloud-video.mp4"

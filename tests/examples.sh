@@ -25,5 +25,14 @@ check "$out/c.mp4" 8
 [ "$(ffprobe -v error -show_entries stream=width,height -of csv=p=0 -select_streams v "$out/c.mp4")" = "1080,1920" ]
 sh "$examples/loop-clip.sh" "$data/tone.wav" "$data/clip.mp4" "$out/d.mp4"
 check "$out/d.mp4" 8
-"$3" "$data/tone.mp3" "$data/cover.png" "$out/e.mp4" "a calm cover video" | tail -1
+"$3" --prompt="a calm cover video" "$data/tone.mp3" "$data/cover.png" "$out/e.mp4" | tail -1
 check "$out/e.mp4" 8
+sh "$examples/visualizer.sh" "$data/tone.mp3" "$data/cover.jpg" "$out/f.mp4"
+check "$out/f.mp4" 8
+sh "$examples/shorts-visualizer.sh" "$data/tone.mp3" "$data/cover.jpg" "$out/g.mp4"
+check "$out/g.mp4" 8
+[ "$(ffprobe -v error -show_entries stream=width,height -of csv=p=0 -select_streams v "$out/g.mp4")" = "1080,1920" ]
+sh "$examples/beat-montage.sh" "$out/h.mp4"
+check "$out/h.mp4" 12
+sh "$examples/travel-bgm.sh" "$out/i.mp4"
+check "$out/i.mp4" 8
