@@ -21,6 +21,7 @@ struct _NemoSpoolVideo
   enum AVPixelFormat in_format;
   gint width, height;
   gint64 frame_us;              /* one frame at the nominal rate */
+  AVFrame *input;               /* the incoming frame, copied (when converted) */
   AVFrame *scratch;             /* the incoming frame, converted */
   AVFrame *held;                /* the last distinct frame, not encoded yet */
   gboolean have_held;
@@ -100,11 +101,11 @@ fail:
 }
 
 static AVFrame *
-alloc_picture (NemoSpoolVideo * video)
+alloc_picture (NemoSpoolVideo * video, enum AVPixelFormat format)
 {
   AVFrame *frame = av_frame_alloc ();
 
-  frame->format = video->enc->pix_fmt;
+  frame->format = format;
   frame->width = video->width;
   frame->height = video->height;
   if (av_frame_get_buffer (frame, 0) < 0)
@@ -145,14 +146,16 @@ nemo_spool_video_new (const gchar * path, NemoPixelFormat format,
   if (!video->mux || !open_encoder (video, path, fps_n, fps_d, error))
     goto fail;
 
-  if (video->in_format != video->enc->pix_fmt)
+  if (video->in_format != video->enc->pix_fmt) {
     video->sws = sws_getContext (width, height, video->in_format, width,
         height, video->enc->pix_fmt, SWS_BILINEAR | SWS_ACCURATE_RND, NULL,
         NULL, NULL);
-  video->scratch = alloc_picture (video);
-  video->held = alloc_picture (video);
-  if ((video->in_format != video->enc->pix_fmt && !video->sws) ||
-      !video->scratch || !video->held) {
+    video->input = alloc_picture (video, video->in_format);
+  }
+  video->scratch = alloc_picture (video, video->enc->pix_fmt);
+  video->held = alloc_picture (video, video->enc->pix_fmt);
+  if ((video->in_format != video->enc->pix_fmt && (!video->sws ||
+              !video->input)) || !video->scratch || !video->held) {
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
         "Could not set up the conversion of %d×%d %s frames for “%s”.",
         width, height, av_get_pix_fmt_name (video->in_format), path);
@@ -261,10 +264,16 @@ nemo_spool_video_write (NemoSpool * spool, const guint8 * const planes[4],
     nemo_spool_set_mux_error (error, spool->path, "encode a frame for", ret);
     return FALSE;
   }
-  if (video->sws)
-    sws_scale (video->sws, planes, strides, 0, video->height,
-        video->scratch->data, video->scratch->linesize);
-  else
+  if (video->sws) {
+    /* swscale reads whole SIMD blocks, past the end of a tightly packed
+     * buffer: convert from a padded copy */
+    av_image_copy (video->input->data, video->input->linesize,
+        (const guint8 **) planes, strides, video->in_format, video->width,
+        video->height);
+    sws_scale (video->sws, (const guint8 * const *) video->input->data,
+        video->input->linesize, 0, video->height, video->scratch->data,
+        video->scratch->linesize);
+  } else
     av_image_copy (video->scratch->data, video->scratch->linesize,
         (const guint8 **) planes, strides, video->in_format, video->width,
         video->height);
@@ -341,6 +350,7 @@ nemo_spool_video_free (NemoSpoolVideo * video)
   nemo_spool_close_muxer (&video->mux, NULL, FALSE, NULL);
   avcodec_free_context (&video->enc);
   sws_freeContext (video->sws);
+  av_frame_free (&video->input);
   av_frame_free (&video->scratch);
   av_frame_free (&video->held);
   av_packet_free (&video->pkt);
