@@ -581,6 +581,30 @@ GST_START_TEST (test_cloud_auto_backend)
 }
 GST_END_TEST;
 
+/* An http(s) URI goes to the service as a URL upload: nobody downloads it
+ * on our side. */
+GST_START_TEST (test_cloud_url_upload)
+{
+  Sim s;
+  RunResult r = { 0, };
+  g_autofree gchar *props = NULL;
+
+  sim_init (&s);
+  sim_start (&s);
+  props = g_strdup_printf ("audio-uri={tone.mp3} "
+      "visual-uri=%s/cdn/remote/cover.jpg", nemo_sim_get_cdn_url (s.sim));
+  run_cloud (&s, props, &r);
+  assert_success (&r);
+  assert_bytes_served (&s, &r);
+  fail_unless_equals_int (nemo_sim_get_request_count (s.sim,
+          "/api/upload-video"), 2);
+  fail_unless_equals_int (nemo_sim_get_request_count (s.sim,
+          "/cdn/remote/"), 0);
+  run_result_clear (&r);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_cloud_plain_http_refused)
 {
   RunResult r = { 0, };
@@ -693,6 +717,7 @@ cloud_suite (void)
   tcase_add_test (tc, test_cloud_continue_session_silent_edit);
   tcase_add_test (tc, test_cloud_heartbeats);
   tcase_add_test (tc, test_cloud_auto_backend);
+  tcase_add_test (tc, test_cloud_url_upload);
   tcase_add_test (tc, test_cloud_plain_http_refused);
   tcase_add_test (tc, test_cloud_token_never_logged);
   return s;
