@@ -416,6 +416,32 @@ GST_START_TEST (test_tags_and_title_property)
 }
 GST_END_TEST;
 
+/* The prompt shapes the video; the element says in one sentence what it
+ * understood and what it could not do, and shows the timeline. */
+GST_START_TEST (test_prompt)
+{
+  RunResult r = { 0, };
+  Output out;
+  const gchar *reply, *summary;
+
+  run_pipeline ("nemorender name=r max-duration=2000000000 "
+      "audio-uri={tone.mp3} visual-uri={cover.jpg} "
+      "prompt=\"a square video with spectrum bars, and make it 3D\"", &r);
+  assert_success (&r);
+  reply = gst_structure_get_string (find_message (&r, "nemorender-reply"),
+      "text");
+  fail_unless (strstr (reply, "spectrum") != NULL, "%s", reply);
+  fail_unless (strstr (reply, "3D") != NULL, "%s", reply);
+  summary = gst_structure_get_string (find_message (&r,
+          "nemorender-timeline"), "summary");
+  fail_unless (strstr (summary, "spectrum") != NULL, "%s", summary);
+  output_read (r.output, NULL, &out);
+  output_assert_contract_near (r.output, &out, 1080, 1080, 30, 2.0, EXACT);
+  output_clear (&out);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
 /* ----------------------------------------------- whole pipelines: errors -- */
 
 static void
@@ -559,6 +585,7 @@ nemorender_suite (void)
   tcase_add_test (tc, test_short_clip_loops);
   tcase_add_test (tc, test_max_duration_and_aspect);
   tcase_add_test (tc, test_tags_and_title_property);
+  tcase_add_test (tc, test_prompt);
   tcase_add_test (tc, test_error_missing_file);
   tcase_add_test (tc, test_error_corrupt_audio);
   tcase_add_test (tc, test_error_no_samples);
