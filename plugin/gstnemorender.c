@@ -1315,16 +1315,17 @@ gst_nemo_render_class_init (GstNemoRenderClass * klass)
   gst_type_mark_as_plugin_api (GST_TYPE_NEMO_RENDER_PAD, 0);
 }
 
-/* "en" from "en_US.UTF-8"; "C"/"POSIX" → "en". */
+/* "en" from "en_US.UTF-8"; "C", "C.UTF-8" and "POSIX" → "en". */
 static gchar *
 language_from_locale (void)
 {
   const gchar *locale = g_get_language_names ()[0];
-  gsize n = strcspn (locale, "_.@");
+  g_autofree gchar *language = g_strndup (locale, strcspn (locale, "_.@"));
 
-  if (n == 0 || g_str_equal (locale, "C") || g_str_equal (locale, "POSIX"))
+  if (*language == '\0' || g_str_equal (language, "C")
+      || g_str_equal (language, "POSIX"))
     return g_strdup ("en");
-  return g_strndup (locale, n);
+  return g_steal_pointer (&language);
 }
 
 static void
