@@ -250,6 +250,29 @@ fail:
   return FALSE;
 }
 
+NemoDecoder *
+nemo_decoder_open_picture (const gchar * path, const gchar * advice,
+    GError ** error)
+{
+  g_autoptr (NemoDecoder) dec = NULL;
+  gint index;
+
+  dec = nemo_decoder_open (path, error);
+  if (!dec)
+    return NULL;
+
+  /* an MP3's cover is a picture too */
+  index = nemo_decoder_find_video (dec, TRUE);
+  if (index < 0) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA,
+        "“%s” has no picture in it. %s", path, advice);
+    return NULL;
+  }
+  if (!nemo_decoder_select (dec, index, error))
+    return NULL;
+  return g_steal_pointer (&dec);
+}
+
 /* Feeds the decoder the next packet of our stream, or the end of stream. */
 static int
 feed_decoder (NemoDecoder * self)

@@ -54,6 +54,11 @@ gint nemo_decoder_find_video (NemoDecoder * self, gboolean allow_cover);
 gint nemo_decoder_find_audio (NemoDecoder * self);
 /* Opens the decoder of stream @index. */
 gboolean nemo_decoder_select (NemoDecoder * self, gint index, GError ** error);
+/* nemo_decoder_open() with the picture selected: the video, or the cover
+ * when there is nothing else.  With none, NEMO_ERROR_UNSUPPORTED_MEDIA
+ * naming @path and ending with @advice (what to use instead). */
+NemoDecoder *nemo_decoder_open_picture (const gchar * path,
+    const gchar * advice, GError ** error);
 /* 1 with a frame, 0 at the end of the stream, -1 with @error set. */
 gint nemo_decoder_next (NemoDecoder * self, AVFrame * frame, GError ** error);
 /* Back to the stream's start. */

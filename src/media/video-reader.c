@@ -52,24 +52,11 @@ nemo_video_reader_open (const gchar * path, GError ** error)
 {
   NemoVideoReader *reader;
   NemoDecoder *dec;
-  gint index;
 
-  dec = nemo_decoder_open (path, error);
+  dec = nemo_decoder_open_picture (path,
+      "Use a video (MP4, MOV, MKV, WebM, AVI) or an image.", error);
   if (!dec)
     return NULL;
-
-  index = nemo_decoder_find_video (dec, TRUE);
-  if (index < 0) {
-    g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA,
-        "“%s” has no picture in it. Use a video (MP4, MOV, MKV, WebM, AVI) "
-        "or an image.", path);
-    nemo_decoder_free (dec);
-    return NULL;
-  }
-  if (!nemo_decoder_select (dec, index, error)) {
-    nemo_decoder_free (dec);
-    return NULL;
-  }
 
   reader = g_new0 (NemoVideoReader, 1);
   reader->dec = dec;

@@ -7,7 +7,7 @@
  * the beats matched (within 70 ms), the share of beats within 33 ms (one
  * frame at 30 fps), missed and extra beats.  The first 2 s of music are
  * the tracker's warm-up and are not counted. */
-#include "../analysis/drums.h"
+#include "drums.h"
 #include "../../src/analysis/analysis-private.h"
 
 #include <glib/gstdio.h>

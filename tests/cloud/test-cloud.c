@@ -9,6 +9,7 @@
 #include <nemo/draft.h>
 
 #include "cloud-private.h"
+#include "test-util.h"
 
 #define TEST_DRAFT \
   "{\"t\":[{\"tt\":0,\"sg\":[{\"k\":\"still\",\"src\":\"cover.jpg\"," \
@@ -1587,19 +1588,6 @@ test_upload_url (void)
   g_assert_false (nemo_cloud_upload_url (cloud, "file:///etc/passwd", NULL,
           &error));
   g_assert_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT);
-}
-
-static guint64
-peak_rss_kib (void)
-{
-  g_autofree gchar *status = NULL;
-  const gchar *line;
-
-  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL,
-          NULL));
-  line = strstr (status, "VmHWM:");
-  g_assert_nonnull (line);
-  return g_ascii_strtoull (line + 6, NULL, 10);
 }
 
 static guint64

@@ -5,13 +5,13 @@
 #include <nemo/render.h>
 #include <nemo/error.h>
 #include <glib/gstdio.h>
-#include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
 #include <libswscale/swscale.h>
 #include <math.h>
 #include <string.h>
 
 #include "drums.h"
+#include "test-util.h"
 
 #define BPM 120.0
 #define SONG_S 8.0
@@ -40,15 +40,6 @@ typedef struct
   gchar *song;
   GArray *beats;                /* gdouble, seconds */
 } Fixture;
-
-static gchar *
-data_path (const gchar * name)
-{
-  const gchar *dir = g_getenv ("NEMO_TEST_DATA");
-
-  g_assert_nonnull (dir);
-  return g_build_filename (dir, name, NULL);
-}
 
 static void
 fixture_init (Fixture * fixture)
@@ -197,49 +188,32 @@ to_grey (struct SwsContext **sws, const AVFrame * frame, guint8 * rgb)
   return grey;
 }
 
+typedef struct
+{
+  Pictures *pictures;
+  struct SwsContext *sws;
+  guint8 *rgb;                  /* WIDTH * HEIGHT * 3 */
+} Grey;
+
+static void
+append_grey (const AVFrame * frame, gpointer user_data)
+{
+  Grey *grey = user_data;
+
+  g_ptr_array_add (grey->pictures->luma, to_grey (&grey->sws, frame,
+          grey->rgb));
+}
+
 /* Every frame of @path's video, as grey WIDTH x HEIGHT. */
 static void
 decode_luma (const gchar * path, Pictures * pictures)
 {
-  AVFormatContext *fmt = NULL;
-  AVCodecContext *codec;
-  const AVCodec *decoder;
-  struct SwsContext *sws = NULL;
-  AVPacket *packet = av_packet_alloc ();
-  AVFrame *frame = av_frame_alloc ();
-  g_autofree guint8 *rgb = g_malloc (WIDTH * HEIGHT * 3);
-  gint stream, ret;
+  Grey grey = { pictures, NULL, g_malloc (WIDTH * HEIGHT * 3) };
 
   pictures->luma = g_ptr_array_new_with_free_func (g_free);
-  g_assert_cmpint (avformat_open_input (&fmt, path, NULL, NULL), ==, 0);
-  g_assert_cmpint (avformat_find_stream_info (fmt, NULL), >=, 0);
-  stream = av_find_best_stream (fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0);
-  g_assert_cmpint (stream, >=, 0);
-  codec = avcodec_alloc_context3 (decoder);
-  avcodec_parameters_to_context (codec, fmt->streams[stream]->codecpar);
-  g_assert_cmpint (avcodec_open2 (codec, decoder, NULL), ==, 0);
-
-  for (;;) {
-    gboolean flushing = av_read_frame (fmt, packet) < 0;
-
-    if (!flushing && packet->stream_index != stream) {
-      av_packet_unref (packet);
-      continue;
-    }
-    g_assert_cmpint (avcodec_send_packet (codec, flushing ? NULL : packet),
-        ==, 0);
-    av_packet_unref (packet);
-    while ((ret = avcodec_receive_frame (codec, frame)) == 0)
-      g_ptr_array_add (pictures->luma, to_grey (&sws, frame, rgb));
-    g_assert_true (ret == AVERROR (EAGAIN) || ret == AVERROR_EOF);
-    if (flushing)
-      break;
-  }
-  sws_freeContext (sws);
-  av_frame_free (&frame);
-  av_packet_free (&packet);
-  avcodec_free_context (&codec);
-  avformat_close_input (&fmt);
+  decode_stream (path, AVMEDIA_TYPE_VIDEO, append_grey, &grey);
+  sws_freeContext (grey.sws);
+  g_free (grey.rgb);
 }
 
 /* PSNR over every other pixel of every other row: enough to tell frames

@@ -6,44 +6,14 @@
 
 #include <glib/gstdio.h>
 #include <libavcodec/avcodec.h>
-#include <libavcodec/bsf.h>
 #include <libavformat/avformat.h>
 #include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
 #include <math.h>
 
+#include "test-util.h"
+
 #define SECOND G_GINT64_CONSTANT (1000000)
-
-static gchar *
-data_path (const gchar * name)
-{
-  return g_build_filename (g_getenv ("NEMO_TEST_DATA"), name, NULL);
-}
-
-/* A fresh temporary folder, removed with its files by remove_dir(). */
-static gchar *
-make_dir (void)
-{
-  gchar *dir = g_dir_make_tmp ("nemo-media-XXXXXX", NULL);
-
-  g_assert_nonnull (dir);
-  return dir;
-}
-
-static void
-remove_dir (gchar * dir)
-{
-  GDir *d = g_dir_open (dir, 0, NULL);
-  const gchar *name;
-
-  while ((name = g_dir_read_name (d))) {
-    g_autofree gchar *path = g_build_filename (dir, name, NULL);
-    g_assert_cmpint (g_unlink (path), ==, 0);
-  }
-  g_dir_close (d);
-  g_assert_cmpint (g_rmdir (dir), ==, 0);
-  g_free (dir);
-}
 
 /* ---- probe ---- */
 
@@ -577,40 +547,6 @@ test_decode_image_errors (void)
 
 /* ---- clips ---- */
 
-static gboolean
-frames_equal (const AVFrame * a, const AVFrame * b)
-{
-  gint plane, row;
-
-  if (a->format != b->format || a->width != b->width ||
-      a->height != b->height)
-    return FALSE;
-  for (plane = 0; plane < 4 && a->data[plane]; plane++) {
-    gint bytes = av_image_get_linesize (a->format, a->width, plane);
-    gint rows = plane == 0 ? a->height : -((-a->height) >> 1);
-
-    for (row = 0; row < rows; row++)
-      if (memcmp (a->data[plane] + row * a->linesize[plane],
-              b->data[plane] + row * b->linesize[plane], bytes) != 0)
-        return FALSE;
-  }
-  return TRUE;
-}
-
-/* The frame @path shows at @t_us, read by a reader of its own. */
-static AVFrame *
-frame_of (const gchar * path, gint64 t_us)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (NemoVideoReader) reader = nemo_video_reader_open (path, &error);
-  const AVFrame *frame;
-
-  g_assert_no_error (error);
-  frame = nemo_video_reader_frame_at (reader, t_us, FALSE, &error);
-  g_assert_no_error (error);
-  return av_frame_clone (frame);
-}
-
 static void
 check_clip (const gchar * name)
 {
@@ -1101,41 +1037,6 @@ test_spool_mp3 (void)
   s = read_all (nemo_spool_get_path (spool), &n);
   g_assert_cmpint (ABS ((gint64) n - 384000), <=, 8);
   remove_dir (dir);
-}
-
-/* clip.mp4's H.264 (with B-frames) as Annex B access units with their
- * pts, as h264parse would deliver them. */
-static void
-feed_h264 (NemoSpool * spool, const gchar * path)
-{
-  AVFormatContext *fmt = NULL;
-  const AVBitStreamFilter *filter = av_bsf_get_by_name ("h264_mp4toannexb");
-  AVBSFContext *bsf = NULL;
-  AVPacket *pkt = av_packet_alloc ();
-  g_autoptr (GError) error = NULL;
-  AVStream *st;
-
-  g_assert_cmpint (avformat_open_input (&fmt, path, NULL, NULL), ==, 0);
-  g_assert_cmpint (avformat_find_stream_info (fmt, NULL), >=, 0);
-  st = fmt->streams[0];
-  g_assert_cmpint (av_bsf_alloc (filter, &bsf), ==, 0);
-  avcodec_parameters_copy (bsf->par_in, st->codecpar);
-  bsf->time_base_in = st->time_base;
-  g_assert_cmpint (av_bsf_init (bsf), ==, 0);
-
-  while (av_read_frame (fmt, pkt) >= 0) {
-    g_assert_cmpint (av_bsf_send_packet (bsf, pkt), ==, 0);
-    while (av_bsf_receive_packet (bsf, pkt) == 0) {
-      g_assert_true (nemo_spool_write (spool, pkt->data, pkt->size,
-              av_rescale_q (pkt->pts, st->time_base, AV_TIME_BASE_Q),
-              &error));
-      g_assert_no_error (error);
-      av_packet_unref (pkt);
-    }
-  }
-  av_packet_free (&pkt);
-  av_bsf_free (&bsf);
-  avformat_close_input (&fmt);
 }
 
 static void

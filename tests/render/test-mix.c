@@ -6,11 +6,12 @@
 #include <nemo/media.h>
 #include <nemo/error.h>
 #include <glib/gstdio.h>
-#include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "test-util.h"
 
 #define RATE 48000
 #define MUSIC_HZ 440.0          /* tone.wav, left */
@@ -23,15 +24,6 @@ typedef struct
   gint rate;
   GArray *left, *right;         /* gfloat */
 } Sound;
-
-static gchar *
-data_path (const gchar * name)
-{
-  const gchar *dir = g_getenv ("NEMO_TEST_DATA");
-
-  g_assert_nonnull (dir);
-  return g_build_filename (dir, name, NULL);
-}
 
 /* ---- drafts ---- */
 
@@ -83,51 +75,24 @@ song_draft (void)
 /* ---- the sound, decoded ---- */
 
 static void
+append_samples (const AVFrame * frame, gpointer user_data)
+{
+  Sound *sound = user_data;
+
+  g_assert_cmpint (frame->format, ==, AV_SAMPLE_FMT_FLTP);
+  sound->rate = frame->sample_rate;
+  g_array_append_vals (sound->left, frame->data[0], frame->nb_samples);
+  g_array_append_vals (sound->right,
+      frame->data[frame->ch_layout.nb_channels > 1 ? 1 : 0],
+      frame->nb_samples);
+}
+
+static void
 decode_sound (const gchar * path, Sound * sound)
 {
-  AVFormatContext *fmt = NULL;
-  AVCodecContext *codec;
-  const AVCodec *decoder;
-  AVPacket *packet = av_packet_alloc ();
-  AVFrame *frame = av_frame_alloc ();
-  gint stream, ret;
-
   sound->left = g_array_new (FALSE, FALSE, sizeof (gfloat));
   sound->right = g_array_new (FALSE, FALSE, sizeof (gfloat));
-  g_assert_cmpint (avformat_open_input (&fmt, path, NULL, NULL), ==, 0);
-  g_assert_cmpint (avformat_find_stream_info (fmt, NULL), >=, 0);
-  stream = av_find_best_stream (fmt, AVMEDIA_TYPE_AUDIO, -1, -1, &decoder, 0);
-  g_assert_cmpint (stream, >=, 0);
-  codec = avcodec_alloc_context3 (decoder);
-  avcodec_parameters_to_context (codec, fmt->streams[stream]->codecpar);
-  g_assert_cmpint (avcodec_open2 (codec, decoder, NULL), ==, 0);
-
-  for (;;) {
-    gboolean flushing = av_read_frame (fmt, packet) < 0;
-
-    if (!flushing && packet->stream_index != stream) {
-      av_packet_unref (packet);
-      continue;
-    }
-    g_assert_cmpint (avcodec_send_packet (codec, flushing ? NULL : packet),
-        ==, 0);
-    av_packet_unref (packet);
-    while ((ret = avcodec_receive_frame (codec, frame)) == 0) {
-      g_assert_cmpint (frame->format, ==, AV_SAMPLE_FMT_FLTP);
-      sound->rate = frame->sample_rate;
-      g_array_append_vals (sound->left, frame->data[0], frame->nb_samples);
-      g_array_append_vals (sound->right,
-          frame->data[frame->ch_layout.nb_channels > 1 ? 1 : 0],
-          frame->nb_samples);
-    }
-    g_assert_true (ret == AVERROR (EAGAIN) || ret == AVERROR_EOF);
-    if (flushing)
-      break;
-  }
-  av_frame_free (&frame);
-  av_packet_free (&packet);
-  avcodec_free_context (&codec);
-  avformat_close_input (&fmt);
+  decode_stream (path, AVMEDIA_TYPE_AUDIO, append_samples, sound);
 }
 
 static void

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "output-check.h"
+#include "test-util.h"
 
 #define FPS 30
 /* The generated song: silence, then music. */
@@ -21,15 +22,6 @@
 #define MUSIC_S 4
 
 /* ---- fixtures ---- */
-
-static gchar *
-data_path (const gchar * name)
-{
-  const gchar *dir = g_getenv ("NEMO_TEST_DATA");
-
-  g_assert_nonnull (dir);
-  return g_build_filename (dir, name, NULL);
-}
 
 typedef struct
 {
@@ -144,24 +136,6 @@ render_ok (const NemoDraft * draft, gint width, gint height,
   options.fps_n = FPS;
   g_assert_true (nemo_render_draft (draft, &options, path, &error));
   g_assert_no_error (error);
-}
-
-static gint64
-tone_samples (void)
-{
-  g_autofree gchar *path = data_path ("tone.wav");
-  g_autoptr (NemoAudioReader) reader = NULL;
-  gfloat buffer[4096 * NEMO_AUDIO_CHANNELS];
-  GError *error = NULL;
-  gint64 total = 0;
-  gint n;
-
-  reader = nemo_audio_reader_open (path, &error);
-  g_assert_no_error (error);
-  while ((n = nemo_audio_reader_read (reader, buffer, 4096, &error)) > 0)
-    total += n;
-  g_assert_no_error (error);
-  return total;
 }
 
 /* ---- what a viewer sees ---- */
@@ -420,7 +394,8 @@ check_title (const gchar * text, gboolean colour_emoji)
   output_read (temp.output, at, &without);
   render_ok (titled, 640, 360, temp.output);
   output_read (temp.output, at, &with);
-  output_assert_contract (temp.output, &with, 640, 360, FPS, tone_samples ());
+  output_assert_contract (temp.output, &with, 640, 360, FPS,
+      input_samples ("tone.wav"));
 
   reference = draw_reference (without.snapshot[0], text, &panel);
   /* every glyph has a font: no missing-glyph boxes in the reference */
@@ -497,7 +472,8 @@ test_title_fade (void)
   temp_init (&temp);
   render_ok (draft, 640, 360, temp.output);
   output_read (temp.output, at, &out);
-  output_assert_contract (temp.output, &out, 640, 360, FPS, tone_samples ());
+  output_assert_contract (temp.output, &out, 640, 360, FPS,
+      input_samples ("tone.wav"));
   /* at the bottom, centred: white text there after the fade... */
   g_assert_cmpint (count_bright (out.snapshot[1], 0, lower, 640, 360, 200,
           FALSE), >, 100);
@@ -530,7 +506,8 @@ test_title_on_still (void)
   g_test_message ("still with a title rendered in %.2f s",
       (g_get_monotonic_time () - start) / 1e6);
   output_read (temp.output, at, &out);
-  output_assert_contract (temp.output, &out, 640, 360, FPS, tone_samples ());
+  output_assert_contract (temp.output, &out, 640, 360, FPS,
+      input_samples ("tone.wav"));
   g_assert_cmpint (count_bright (out.snapshot[0], 0, 0, 640, 90, 200, FALSE),
       >, 100);
   g_assert_cmpfloat (rgb_psnr (out.snapshot[0], out.snapshot[1]), >, 40);

@@ -10,17 +10,9 @@
 #include <string.h>
 
 #include "output-check.h"
+#include "test-util.h"
 
 /* ---- fixtures ---- */
-
-static gchar *
-data_path (const gchar * name)
-{
-  const gchar *dir = g_getenv ("NEMO_TEST_DATA");
-
-  g_assert_nonnull (dir);
-  return g_build_filename (dir, name, NULL);
-}
 
 typedef struct
 {
@@ -71,26 +63,6 @@ make_draft (const gchar * kind, const gchar * picture, const gchar * song)
     segment->source = g_strdup (path);
   }
   return draft;
-}
-
-/* The length of @name as the renderer's audio reader decodes it. */
-static gint64
-input_samples (const gchar * name)
-{
-  g_autofree gchar *path = data_path (name);
-  g_autoptr (NemoAudioReader) reader = NULL;
-  gfloat buffer[4096 * NEMO_AUDIO_CHANNELS];
-  GError *error = NULL;
-  gint64 total = 0;
-  gint n;
-
-  reader = nemo_audio_reader_open (path, &error);
-  g_assert_no_error (error);
-  while ((n = nemo_audio_reader_read (reader, buffer, 4096, &error)) > 0)
-    total += n;
-  g_assert_no_error (error);
-  g_assert_cmpint (n, ==, 0);
-  return total;
 }
 
 static void

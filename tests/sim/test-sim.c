@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test-util.h"
 
 #define TEST_W 320
 #define TEST_H 180
@@ -19,15 +20,6 @@
 #define POLL_US (100 * G_TIME_SPAN_MILLISECOND)
 
 /* ---- fixtures ---- */
-
-static gchar *
-data_path (const gchar * name)
-{
-  const gchar *dir = g_getenv ("NEMO_TEST_DATA");
-
-  g_assert_nonnull (dir);
-  return g_build_filename (dir, name, NULL);
-}
 
 /* Options for a quick sim: small canvas, no silent edits. */
 static void
@@ -687,33 +679,6 @@ test_loopback_only (void)
           "http://127.0.0.1:"));
 }
 
-static glong
-peak_rss_kb (void)
-{
-  g_autofree gchar *status = NULL;
-  const gchar *line;
-
-  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL,
-          NULL));
-  line = strstr (status, "VmHWM:");
-  g_assert_nonnull (line);
-  return strtol (line + 6, NULL, 10);
-}
-
-static void
-put_le32 (guint8 * at, guint32 value)
-{
-  value = GUINT32_TO_LE (value);
-  memcpy (at, &value, 4);
-}
-
-static void
-put_le16 (guint8 * at, guint16 value)
-{
-  value = GUINT16_TO_LE (value);
-  memcpy (at, &value, 2);
-}
-
 /* A multipart body on disk: one `files` part holding a WAV of silence. */
 static gchar *
 write_big_upload (const gchar * dir, guint32 data_bytes, gchar ** sha256)
@@ -721,26 +686,14 @@ write_big_upload (const gchar * dir, guint32 data_bytes, gchar ** sha256)
   gchar *path = g_build_filename (dir, "body", NULL);
   FILE *file = fopen (path, "wb");
   GChecksum *checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  guint8 header[44];
+  guint8 header[WAV_HEADER_SIZE];
   static const guint8 zeros[65536];
   guint32 left;
 
   g_assert_nonnull (file);
   fputs ("--XyZBoundary\r\nContent-Disposition: form-data; name=\"files\"; "
       "filename=\"big.wav\"\r\nContent-Type: audio/wav\r\n\r\n", file);
-  /* 48 kHz stereo 16-bit PCM */
-  memcpy (header, "RIFF", 4);
-  put_le32 (header + 4, 36 + data_bytes);
-  memcpy (header + 8, "WAVEfmt ", 8);
-  put_le32 (header + 16, 16);
-  put_le16 (header + 20, 1);
-  put_le16 (header + 22, 2);
-  put_le32 (header + 24, 48000);
-  put_le32 (header + 28, 48000 * 4);
-  put_le16 (header + 32, 4);
-  put_le16 (header + 34, 16);
-  memcpy (header + 36, "data", 4);
-  put_le32 (header + 40, data_bytes);
+  wav_header (header, 48000, 2, data_bytes);
   fwrite (header, 1, sizeof (header), file);
   g_checksum_update (checksum, header, sizeof (header));
   for (left = data_bytes; left > 0; left -= MIN (left, sizeof (zeros))) {
@@ -773,7 +726,7 @@ test_upload_streams_to_disk (void)
   JsonObject *file;
   SoupMessage *msg;
   Client client;
-  glong before, after;
+  guint64 before, after;
   GStatBuf st;
 
   g_assert_no_error (error);
@@ -795,12 +748,13 @@ test_upload_streams_to_disk (void)
       "multipart/form-data; boundary=XyZBoundary", G_INPUT_STREAM (body),
       st.st_size);
 
-  before = peak_rss_kb ();
+  before = peak_rss_kib ();
   reply = send_message (&client, msg);
-  after = peak_rss_kb ();
-  g_test_message ("peak RSS %ld kB before, %ld kB after a %u MB upload",
-      before, after, data_bytes >> 20);
-  g_assert_cmpint (after - before, <, 16 * 1024);
+  after = peak_rss_kib ();
+  g_test_message ("peak RSS %" G_GUINT64_FORMAT " KiB before, %"
+      G_GUINT64_FORMAT " KiB after a %u MB upload", before, after,
+      data_bytes >> 20);
+  g_assert_cmpuint (after - before, <, 16 * 1024);
 
   file = json_array_get_object_element (json_object_get_array_member
       (reply_data (reply), "files"), 0);

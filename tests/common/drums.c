@@ -1,6 +1,7 @@
 /* Drum tracks with known beats: synthesised sample by sample, so the beat
  * times are exact. */
 #include "drums.h"
+#include "test-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -80,32 +81,19 @@ drums_write_wav (const gchar * path, const gfloat * stereo, gsize n_frames,
     GError ** error)
 {
   guint32 data_size = n_frames * 2 * sizeof (gint16);
-  g_autoptr (GByteArray) wav = g_byte_array_sized_new (44 + data_size);
-  guint32 u32;
-  guint16 u16;
+  g_autoptr (GByteArray) wav =
+      g_byte_array_sized_new (WAV_HEADER_SIZE + data_size);
+  guint8 header[WAV_HEADER_SIZE];
   gsize i;
 
-#define PUT(s) g_byte_array_append (wav, (const guint8 *) (s), 4)
-#define PUT32(v) (u32 = GUINT32_TO_LE (v), g_byte_array_append (wav, (guint8 *) &u32, 4))
-#define PUT16(v) (u16 = GUINT16_TO_LE (v), g_byte_array_append (wav, (guint8 *) &u16, 2))
-  PUT ("RIFF");
-  PUT32 (36 + data_size);
-  PUT ("WAVE");
-  PUT ("fmt ");
-  PUT32 (16);
-  PUT16 (1);                    /* PCM */
-  PUT16 (2);
-  PUT32 (RATE);
-  PUT32 (RATE * 2 * 2);
-  PUT16 (4);
-  PUT16 (16);
-  PUT ("data");
-  PUT32 (data_size);
-  for (i = 0; i < 2 * n_frames; i++)
-    PUT16 ((guint16) (gint16) lrintf (CLAMP (stereo[i], -1.0f, 1.0f) * 32767));
-#undef PUT
-#undef PUT32
-#undef PUT16
+  wav_header (header, RATE, 2, data_size);
+  g_byte_array_append (wav, header, sizeof (header));
+  for (i = 0; i < 2 * n_frames; i++) {
+    guint16 sample = GUINT16_TO_LE ((guint16) (gint16)
+        lrintf (CLAMP (stereo[i], -1.0f, 1.0f) * 32767));
+
+    g_byte_array_append (wav, (const guint8 *) &sample, 2);
+  }
   return g_file_set_contents (path, (const gchar *) wav->data, wav->len,
       error);
 }

@@ -1,0 +1,52 @@
+/* Test helpers shared by the suites: the generated test media, temporary
+ * folders, decoding a file's frames, comparing pictures, WAV headers and
+ * the process's peak memory. */
+#ifndef NEMO_TEST_UTIL_H
+#define NEMO_TEST_UTIL_H
+
+#include <glib.h>
+#include <libavcodec/avcodec.h>
+#include <libavutil/frame.h>
+#include <nemo/media.h>
+
+G_BEGIN_DECLS
+
+/* @name in the folder of generated test media (NEMO_TEST_DATA). */
+gchar *data_path (const gchar * name);
+
+/* A fresh temporary folder, removed with its files by remove_dir(). */
+gchar *make_dir (void);
+void remove_dir (gchar * dir);
+
+typedef void (*DecodedFrameFunc) (const AVFrame * frame, gpointer user_data);
+
+/* Decode every frame of @path's best stream of @type, flushing the decoder
+ * at the end, and hand each one to @func. */
+void decode_stream (const gchar * path, enum AVMediaType type,
+    DecodedFrameFunc func, gpointer user_data);
+
+/* The same format, size and picture bytes. */
+gboolean frames_equal (const AVFrame * a, const AVFrame * b);
+
+/* A copy of the frame @path shows at @t_us, read by a reader of its own. */
+AVFrame *frame_of (const gchar * path, gint64 t_us);
+
+/* How many sample frames the media layer's audio reader gets from @name
+ * in the test media, read to the end. */
+gint64 input_samples (const gchar * name);
+
+/* @path's H.264 (its first stream) to @spool as Annex B access units with
+ * their pts, as h264parse would deliver them to an H.264 pad. */
+void feed_h264 (NemoSpool * spool, const gchar * path);
+
+/* The 44-byte header of a 16-bit PCM WAV with @data_bytes of samples. */
+#define WAV_HEADER_SIZE 44
+void wav_header (guint8 header[WAV_HEADER_SIZE], guint32 rate,
+    guint16 channels, guint32 data_bytes);
+
+/* The process's peak resident memory so far (VmHWM), in KiB. */
+guint64 peak_rss_kib (void);
+
+G_END_DECLS
+
+#endif
