@@ -11,13 +11,18 @@ export GST_PLUGIN_PATH="$root/build/plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
 ff() { ffmpeg -hide_banner -loglevel error -nostdin -y "$@"; }
 
 echo "Making a 20-second song and an album cover in $out ..."
-# A little four-chord progression (C G Am F) of soft sine pads over a kick.
+# A little four-chord progression (C G Am F) of soft pads over a kick,
+# with a bright arpeggio and hi-hats so every band of a visualizer moves.
+chord() { # $1..$3: the chord's notes for each 5-second bar, as "C G Am F"
+  echo "if(lt(mod(t,20),5),$1,if(lt(mod(t,20),10),$2,if(lt(mod(t,20),15),$3,$4)))"
+}
+note=$(chord 261.6 196.0 220.0 174.6)
 ff -f lavfi -i "aevalsrc=exprs='
-  0.18*sin(2*PI*t*(if(lt(mod(t,20),5),261.6,if(lt(mod(t,20),10),196.0,if(lt(mod(t,20),15),220.0,174.6)))))
-+ 0.12*sin(2*PI*t*(if(lt(mod(t,20),5),329.6,if(lt(mod(t,20),10),246.9,if(lt(mod(t,20),15),261.6,220.0)))))
-+ 0.10*sin(2*PI*t*(if(lt(mod(t,20),5),392.0,if(lt(mod(t,20),10),293.7,if(lt(mod(t,20),15),329.6,261.6)))))
-+ 0.45*sin(2*PI*55*t)*exp(-12*mod(t,0.5))':s=48000:d=20" \
-   -af "aformat=channel_layouts=stereo,afade=t=in:d=0.5,afade=t=out:st=18.5:d=1.5" \
+  0.16*sin(2*PI*t*$note) + 0.10*sin(2*PI*t*$note*1.26) + 0.08*sin(2*PI*t*$note*1.5)
++ 0.10*sin(2*PI*t*$note*4*pow(2,floor(mod(t*8,4))*3/12))*exp(-10*mod(t,0.125))
++ 0.45*sin(2*PI*(50+100*exp(-30*mod(t,0.5)))*t)*exp(-12*mod(t,0.5))':s=48000:d=20" \
+   -f lavfi -i "anoisesrc=d=20:c=white:a=0.25:r=48000" \
+   -filter_complex "[1]highpass=f=7000,volume='exp(-40*mod(t+0.25,0.5))':eval=frame[hat];[0][hat]amix=inputs=2:normalize=0,aformat=channel_layouts=stereo,afade=t=in:d=0.5,afade=t=out:st=18.5:d=1.5" \
    -c:a libmp3lame -b:a 192k -metadata title="Demo Song" -metadata artist="nemorender" \
    "$out/song.mp3"
 # A square cover: a warm gradient with a sun and a horizon line.
