@@ -1,55 +1,60 @@
 #!/bin/sh
-# Benchmark: a 3-minute song + album art → 1080p30 YouTube video, three ways,
-# in one run on one machine:
+# Benchmark: a 3-minute song + album art → 1080p30 YouTube video, four ways,
+# in one run on one machine, rounds interleaved:
 #   nemorender      gst-launch-1.0 nemorender audio-uri=… visual-uri=…
-#   ffmpeg CLI      the recipe users copy: -loop 1 … -tune stillimage -shortest
+#   ffmpeg          the recipe users copy: -loop 1 … -tune stillimage -shortest
+#                   (black bars instead of a blurred fill, x264's default
+#                   keyframe interval of 250 frames)
+#   ffmpeg-gop15    the same with nemorender's x264 settings: closed GOPs of
+#                   15 frames, 2 B-frames, no scene cuts, no tune
 #   gst-launch      imagefreeze ! x264enc ! mp4mux, the plain GStreamer way
-# Prints wall time, CPU time, peak RSS, and the output's duration error, then
-# the ratios against nemorender.  Not part of the test suite (it takes
+#                   (x264enc from gstreamer1.0-plugins-ugly; skipped without)
+# All four: 1920x1080, 30 fps, H.264 x264 "veryfast" at CRF 18 (x264enc:
+# pass=qual quantizer=18), AAC 320 kb/s 48 kHz.  Prints the median wall
+# time, CPU time and peak RSS over the rounds with their range, the ratios
+# against nemorender, and what each output is (keyframe interval, size,
+# length against the song's).  Not part of the test suite (it takes
 # minutes); run it from the project root after .ci/setup:
 #   sh tests/bench/bench-still.sh [seconds]
+# (NEMO_BUILD_DIR, BENCH_RUNS, BENCH_MAX_LOAD: see bench-lib.sh)
 set -eu
-root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(cd "$(dirname "$0")" && pwd)/bench-lib.sh"
 secs=${1:-180}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export GST_PLUGIN_PATH="$root/build/plugin"
+bench_init
 
-ff() { ffmpeg -hide_banner -loglevel error -nostdin -y "$@"; }
 ff -f lavfi -i "sine=frequency=220:duration=$secs:sample_rate=44100" -ac 2 -c:a libmp3lame -b:a 320k "$work/song.mp3"
 ff -f lavfi -i "testsrc2=s=1400x1400:d=1" -frames:v 1 -q:v 2 "$work/cover.jpg"
+reference_s=$(decoded_seconds "$work/song.mp3")
+frames=$(echo "($reference_s * 30 + 0.999) / 1" | bc)
+has_x264enc=0
+bench_need x264enc gstreamer1.0-plugins-ugly && has_x264enc=1
 
-audio_s=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$work/song.mp3")
+fit="scale=1920:1080:force_original_aspect_ratio=decrease,pad=1920:1080:(ow-iw)/2:(oh-ih)/2,format=yuv420p"
+round=1
+while [ $round -le "$runs" ]; do
+  bench_round_start $round
+  bench_measure nemorender "$work/nemorender.mp4" \
+    gst-launch-1.0 -q nemorender audio-uri="$work/song.mp3" visual-uri="$work/cover.jpg" \
+    ! filesink location="$work/nemorender.mp4"
+  bench_measure ffmpeg "$work/ffmpeg.mp4" \
+    ffmpeg -nostdin -y -loop 1 -framerate 30 -i "$work/cover.jpg" -i "$work/song.mp3" -vf "$fit" \
+    -c:v libx264 -tune stillimage -preset veryfast -crf 18 -c:a aac -b:a 320k -ar 48000 \
+    -shortest -movflags +faststart "$work/ffmpeg.mp4"
+  bench_measure ffmpeg-gop15 "$work/ffmpeg-gop15.mp4" \
+    ffmpeg -nostdin -y -loop 1 -framerate 30 -i "$work/cover.jpg" -i "$work/song.mp3" -vf "$fit" \
+    -c:v libx264 -preset veryfast -crf 18 -profile:v high -g 15 -keyint_min 15 -bf 2 \
+    -sc_threshold 0 -flags +cgop -c:a aac -b:a 320k -ar 48000 \
+    -shortest -movflags +faststart "$work/ffmpeg-gop15.mp4"
+  if [ $has_x264enc -eq 1 ]; then
+    bench_measure gst-launch "$work/gst-launch.mp4" \
+      gst-launch-1.0 -q -e mp4mux faststart=true name=m ! filesink location="$work/gst-launch.mp4" \
+      filesrc location="$work/cover.jpg" ! jpegdec ! videoconvert ! videoscale add-borders=true ! \
+      video/x-raw,width=1920,height=1080,pixel-aspect-ratio=1/1 ! imagefreeze num-buffers="$frames" ! \
+      video/x-raw,framerate=30/1 ! x264enc speed-preset=veryfast tune=stillimage pass=qual quantizer=18 ! m. \
+      filesrc location="$work/song.mp3" ! decodebin ! audioconvert ! audioresample ! \
+      audio/x-raw,rate=48000,channels=2 ! avenc_aac bitrate=320000 ! m.
+  fi
+  round=$((round + 1))
+done
 
-# run NAME COMMAND...: time it, then report "name wall cpu rss_mb duration_error_s"
-run() {
-  name=$1; shift
-  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" > /dev/null 2>&1
-  read -r wall user sys rss < "$work/time"
-  dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$work/$name.mp4")
-  printf '%s %s %s %s %s\n' "$name" "$wall" "$(echo "$user + $sys" | bc)" \
-    "$(echo "scale=1; $rss / 1024" | bc)" "$(echo "$dur - $audio_s" | bc)" >> "$work/results"
-}
-
-run nemorender gst-launch-1.0 -q nemorender audio-uri="$work/song.mp3" \
-  visual-uri="$work/cover.jpg" ! filesink location="$work/nemorender.mp4"
-run ffmpeg ffmpeg -nostdin -y -loop 1 -framerate 30 -i "$work/cover.jpg" -i "$work/song.mp3" \
-  -vf "scale=1920:1080:force_original_aspect_ratio=decrease,pad=1920:1080:(ow-iw)/2:(oh-ih)/2,format=yuv420p" \
-  -c:v libx264 -tune stillimage -preset veryfast -crf 18 -c:a aac -b:a 320k -ar 48000 \
-  -shortest -movflags +faststart "$work/ffmpeg.mp4"
-run gst-launch gst-launch-1.0 -q -e mp4mux faststart=true name=m ! filesink location="$work/gst-launch.mp4" \
-  filesrc location="$work/cover.jpg" ! jpegdec ! videoconvert ! videoscale add-borders=true ! \
-  video/x-raw,width=1920,height=1080,pixel-aspect-ratio=1/1 ! imagefreeze num-buffers=$(echo "$audio_s * 30 / 1 + 1" | bc) ! \
-  video/x-raw,framerate=30/1 ! x264enc speed-preset=veryfast tune=stillimage ! m. \
-  filesrc location="$work/song.mp3" ! decodebin ! audioconvert ! audioresample ! \
-  avenc_aac bitrate=320000 ! m.
-
-echo "A ${secs}-second song + a 1400x1400 JPEG → 1080p30 H.264/AAC MP4 ($(nproc) cores)"
-echo
-echo "| tool | wall s | CPU s | peak RSS MB | duration − song s | wall vs nemorender |"
-echo "|---|---|---|---|---|---|"
-base=$(awk '$1=="nemorender"{print $2}' "$work/results")
-while read -r name wall cpu rss err; do
-  printf '| %s | %s | %s | %s | %s | %sx |\n' "$name" "$wall" "$cpu" "$rss" "$err" \
-    "$(echo "scale=1; $wall / $base" | bc)"
-done < "$work/results"
+bench_report "A ${secs}-second song (MP3) + a 1400x1400 JPEG → 1080p30 H.264/AAC MP4"
