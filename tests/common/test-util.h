@@ -49,4 +49,10 @@ guint64 peak_rss_kib (void);
 
 G_END_DECLS
 
+/* All of @path as 48 kHz stereo float (g_free); the frame count in
+ * @n_frames.  Asserts it decodes to its end with no error. */
+gfloat *read_all (const gchar * path, gsize * n_frames);
+/* Sign changes of one channel over @n frames from @start. */
+gint zero_crossings (const gfloat * s, gsize start, gsize n, gint channel);
+
 #endif

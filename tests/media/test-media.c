@@ -319,42 +319,6 @@ test_huge_headers (void)
 
 /* ---- audio ---- */
 
-/* All of @path as 48 kHz stereo float; the frame count in @n_frames. */
-static gfloat *
-read_all (const gchar * path, gsize * n_frames)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (NemoAudioReader) reader = nemo_audio_reader_open (path, &error);
-  GArray *samples = g_array_new (FALSE, FALSE, sizeof (gfloat));
-  gfloat chunk[1000 * NEMO_AUDIO_CHANNELS];
-  gint n;
-
-  g_assert_no_error (error);
-  /* an odd chunk size so reads straddle decoded frames */
-  while ((n = nemo_audio_reader_read (reader, chunk, 1000, &error)) > 0)
-    g_array_append_vals (samples, chunk, n * NEMO_AUDIO_CHANNELS);
-  g_assert_no_error (error);
-  g_assert_cmpint (n, ==, 0);
-  g_assert_cmpint (nemo_audio_reader_read (reader, chunk, 1000, &error), ==,
-      0);
-
-  *n_frames = samples->len / NEMO_AUDIO_CHANNELS;
-  return (gfloat *) g_array_free (samples, FALSE);
-}
-
-/* Sign changes of one channel over @n frames from @start. */
-static gint
-zero_crossings (const gfloat * s, gsize start, gsize n, gint channel)
-{
-  gint crossings = 0;
-  gsize i;
-
-  for (i = start + 1; i < start + n; i++)
-    if ((s[(i - 1) * 2 + channel] < 0) != (s[i * 2 + channel] < 0))
-      crossings++;
-  return crossings;
-}
-
 static void
 test_audio_reader_tones (void)
 {

@@ -137,38 +137,6 @@ moov_before_mdat (const gchar * path)
 
 /* ---- sound ---- */
 
-/* All of @path as 48 kHz stereo float; the frame count in @n_frames. */
-static gfloat *
-read_all (const gchar * path, gsize * n_frames)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (NemoAudioReader) reader = nemo_audio_reader_open (path, &error);
-  GArray *samples = g_array_new (FALSE, FALSE, sizeof (gfloat));
-  gfloat chunk[4096 * NEMO_AUDIO_CHANNELS];
-  gint n;
-
-  g_assert_no_error (error);
-  while ((n = nemo_audio_reader_read (reader, chunk, 4096, &error)) > 0)
-    g_array_append_vals (samples, chunk, n * NEMO_AUDIO_CHANNELS);
-  g_assert_no_error (error);
-  g_assert_cmpint (n, ==, 0);
-  *n_frames = samples->len / NEMO_AUDIO_CHANNELS;
-  return (gfloat *) g_array_free (samples, FALSE);
-}
-
-/* Sign changes of one channel over @n frames from @start. */
-static gint
-zero_crossings (const gfloat * s, gsize start, gsize n, gint channel)
-{
-  gint crossings = 0;
-  gsize i;
-
-  for (i = start + 1; i < start + n; i++)
-    if ((s[(i - 1) * 2 + channel] < 0) != (s[i * 2 + channel] < 0))
-      crossings++;
-  return crossings;
-}
-
 /* @path decodes to @seconds (± @tolerance_us) of the test tone: 440 Hz on
  * the left, 660 Hz on the right. */
 static void
