@@ -617,24 +617,36 @@ GST_START_TEST (test_cloud_plain_http_refused)
 }
 GST_END_TEST;
 
+/* Written from every thread that logs: the element's task, the sim's
+ * server thread, streaming threads. */
 static GString *debug_log;
+G_LOCK_DEFINE_STATIC (debug_log);
+
+static void
+append_log_line (const gchar * line)
+{
+  G_LOCK (debug_log);
+  if (debug_log != NULL) {
+    g_string_append (debug_log, line);
+    g_string_append_c (debug_log, '\n');
+  }
+  G_UNLOCK (debug_log);
+}
 
 static void
 capture_debug (GstDebugCategory * category, GstDebugLevel level,
     const gchar * file, const gchar * function, gint line, GObject * object,
     GstDebugMessage * message, gpointer data)
 {
-  g_string_append (debug_log, gst_debug_message_get (message));
-  g_string_append_c (debug_log, '\n');
+  append_log_line (gst_debug_message_get (message));
 }
 
 static GLogWriterOutput
 capture_glog (GLogLevelFlags level, const GLogField * fields, gsize n_fields,
     gpointer data)
 {
-  g_string_append (debug_log, g_log_writer_format_fields (level, fields,
-          n_fields, FALSE));
-  g_string_append_c (debug_log, '\n');
+  append_log_line (g_log_writer_format_fields (level, fields, n_fields,
+          FALSE));
   return G_LOG_WRITER_HANDLED;
 }
 
@@ -671,9 +683,11 @@ GST_START_TEST (test_cloud_token_never_logged)
   /* the sim accepted our token: no anonymous one was fetched */
   fail_unless_equals_int (nemo_sim_get_request_count (s.sim,
           "/api/auth/anonymous-token"), 0);
-
+  /* every thread that could still log is gone after these */
+  sim_stop (&s);
   gst_debug_remove_log_function (capture_debug);
   gst_debug_set_threshold_from_string ("*:2", TRUE);
+
   fail_unless (debug_log->len > 100000, "the debug log was not captured");
   fail_unless (strstr (debug_log->str, token) == NULL,
       "the token is in the debug log");
@@ -683,9 +697,10 @@ GST_START_TEST (test_cloud_token_never_logged)
 
     fail_unless (strstr (text, "S3CR3T") == NULL);
   }
-  g_string_free (debug_log, TRUE);
+  G_LOCK (debug_log);
+  g_string_free (g_steal_pointer (&debug_log), TRUE);
+  G_UNLOCK (debug_log);
   run_result_clear (&r);
-  sim_stop (&s);
 }
 GST_END_TEST;
 
