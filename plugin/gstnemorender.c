@@ -60,14 +60,11 @@
  * ]| The hosted service renders it; `-m` shows its replies and the job ids.
  */
 
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
-
 #include "gstnemorender.h"
 #include "gstnemorenderpad.h"
 
 #include <glib/gstdio.h>
+#include <gst/video/video.h>
 #include <nemo/error.h>
 #include <nemo/media.h>
 
@@ -109,32 +106,50 @@ enum
 #define DEFAULT_SKILL_VERSION "1.0.0"
 #define DEFAULT_SKILL_PLATFORM "unknown"
 
+typedef enum
+{
+  JOB_COLLECTING,               /* the inputs are arriving */
+  JOB_RUNNING,
+  JOB_DONE,                     /* EOS or an error went out; the task waits */
+} JobState;
+
+/* How long the song is, which tells the video pads when they have enough. */
+typedef enum
+{
+  SONG_LENGTH_PENDING,          /* the audio pad's EOS or the probe will say */
+  SONG_LENGTH_KNOWN,
+  SONG_LENGTH_UNKNOWABLE,       /* a web address that only the cloud reads */
+  SONG_LENGTH_UNREADABLE,       /* the probe failed: the job will say why */
+} SongLength;
+
 struct _GstNemoRender
 {
   GstElement parent;
 
   GstPad *srcpad;
-  GstNemoRenderPad *audio_pad;
+  GstNemoRenderPad *audio_pad;  /* under the object lock */
   guint next_video_index;
 
-  /* protects the pads' eos flags (eos_pads), flushing, playing, the input
-   * target and the tags; cond is signalled when any of them changes */
+  /* lock protects what the sink pads' streaming threads, the src task and
+   * queries share; cond is signalled when any of it changes.  Lock order:
+   * lock, then the object lock. */
   GMutex lock;
   GCond cond;
-  gboolean flushing;
-  gboolean playing;
+  gboolean flushing;            /* the src pad is being deactivated */
+  JobState job;
+  gboolean restart;             /* a sink pad flushed once the job began */
   GHashTable *eos_pads;         /* GstNemoRenderPad* that have seen EOS */
-  gint64 target_us;             /* how much video input is enough, -1 unknown */
-  gboolean target_probed;
-  gchar *tag_title, *tag_artist, *tag_album;
-
-  /* the src task's own */
-  GCancellable *cancellable;
-  gchar *work_dir;
+  SongLength song_length;
+  gint64 song_us;
   const gchar *stage;           /* interned name of the stage in progress */
   gdouble stage_percent;
-  gboolean pushed_header;       /* caps and segment went downstream */
   guint64 offset;               /* MP4 bytes pushed */
+
+  /* the src task's own */
+  GCancellable *cancellable;    /* cancelled under lock, reset by the task */
+  gchar *work_dir;
+  const gchar *progress_stage;  /* its GST_MESSAGE_PROGRESS is open */
+  gboolean output_started;      /* stream-start, caps and segment went out */
   GstFlowReturn flow;           /* downstream's last answer */
   gchar *last_timeline;
 
@@ -236,49 +251,73 @@ pad_is_eos (GstNemoRender * self, GstNemoRenderPad * pad)
   return eos;
 }
 
-/* How much input is enough: max-duration, else the song's length once it is
- * known (the audio pad's EOS, or a probe of audio-uri); -1 while unknown. */
 static gint64
-input_target_us (GstNemoRender * self)
+max_duration_us (GstNemoRender * self)
 {
-  gint64 target, max_us;
-  gchar *audio_uri = NULL;
+  gint64 max_us;
 
   GST_OBJECT_LOCK (self);
-  max_us = self->settings.max_duration_us > 0 ?
-      self->settings.max_duration_us : -1;
-  if (self->audio_pad == NULL)
-    audio_uri = g_strdup (self->settings.audio);
+  max_us = self->settings.max_duration_us;
   GST_OBJECT_UNLOCK (self);
-
-  g_mutex_lock (&self->lock);
-  if (audio_uri != NULL && !self->target_probed) {
-    NemoMediaInfo *info = nemo_media_probe (audio_uri, NULL);
-
-    /* a bad file is reported by the job; here it only means "unknown" */
-    if (info != NULL && info->duration_us > 0)
-      self->target_us = info->duration_us;
-    g_clear_pointer (&info, nemo_media_info_free);
-    self->target_probed = TRUE;
-  }
-  target = self->target_us;
-  g_mutex_unlock (&self->lock);
-  g_free (audio_uri);
-
-  if (max_us >= 0)
-    target = target < 0 ? max_us : MIN (target, max_us);
-  return target;
+  return max_us;
 }
 
+/* The video lasts as long as the song, or max-duration if that is shorter;
+ * -1 while that is not known.  Called with self->lock. */
+static gint64
+video_length_us (GstNemoRender * self)
+{
+  gint64 max_us = max_duration_us (self);
+
+  if (self->song_length != SONG_LENGTH_KNOWN)
+    return -1;
+  return max_us > 0 ? MIN (self->song_us, max_us) : self->song_us;
+}
+
+/* A pad has enough once it covers the video: images at once, streams at
+ * max-duration or the song's length (or at once when the song cannot be
+ * read: the job will say why). */
 static gboolean
 pad_has_enough (GstNemoRender * self, GstNemoRenderPad * pad)
 {
-  gint64 target;
+  gint64 covered = gst_nemo_render_pad_get_duration (pad);
+  gint64 max_us = max_duration_us (self);
+  gboolean enough;
 
-  if (gst_nemo_render_pad_is_image (pad))
-    return TRUE;                /* an image pad carries one still */
-  target = input_target_us (self);
-  return target >= 0 && gst_nemo_render_pad_get_duration (pad) >= target;
+  if (gst_nemo_render_pad_is_image (pad) || (max_us > 0 && covered >= max_us))
+    return TRUE;
+  if (pad_is_audio (self, pad))
+    return FALSE;
+
+  g_mutex_lock (&self->lock);
+  enough = self->song_length == SONG_LENGTH_UNREADABLE
+      || (self->song_length == SONG_LENGTH_KNOWN && covered >= self->song_us);
+  g_mutex_unlock (&self->lock);
+  return enough;
+}
+
+/* A moving video pad can only be cut when the song's length is known. */
+static gboolean
+check_video_can_end (GstNemoRender * self, GstNemoRenderPad * pad)
+{
+  gboolean unknowable;
+
+  if (pad_is_audio (self, pad) || !gst_nemo_render_pad_is_moving (pad)
+      || max_duration_us (self) > 0)
+    return TRUE;
+  g_mutex_lock (&self->lock);
+  unknowable = self->song_length == SONG_LENGTH_UNKNOWABLE;
+  g_mutex_unlock (&self->lock);
+  if (!unknowable)
+    return TRUE;
+
+  GST_ELEMENT_ERROR (self, STREAM, FAILED,
+      ("%s brings moving video, and the song's length is not known here: "
+          "audio-uri is a web address that only the service reads. Set "
+          "max-duration (in nanoseconds) to the song's length, give the "
+          "song as a local file, or give the clip as visual-uri.",
+          GST_PAD_NAME (pad)), (NULL));
+  return FALSE;
 }
 
 /* The pad's input is complete: close its file and wake the task. */
@@ -297,42 +336,66 @@ finish_pad (GstNemoRender * self, GstNemoRenderPad * pad)
 
   g_mutex_lock (&self->lock);
   g_hash_table_add (self->eos_pads, pad);
-  /* the song's length tells the video pads when they have enough */
-  if (pad_is_audio (self, pad) && self->target_us < 0)
-    self->target_us = gst_nemo_render_pad_get_duration (pad);
+  if (pad_is_audio (self, pad)) {
+    self->song_us = gst_nemo_render_pad_get_duration (pad);
+    self->song_length = SONG_LENGTH_KNOWN;
+  }
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
 
+/* FLUSH_START: the pad's input starts over.  A job already begun is
+ * cancelled (it reads that input) and runs again on the new input; the MP4
+ * it had begun to push is flushed downstream. */
 static void
-take_tags (GstNemoRender * self, GstNemoRenderPad * pad, GstTagList * tags)
+flush_start (GstNemoRender * self, GstNemoRenderPad * pad)
 {
-  static const struct
-  {
-    const gchar *tag;
-    gsize offset;
-  } wanted[] = {
-    {GST_TAG_TITLE, G_STRUCT_OFFSET (GstNemoRender, tag_title)},
-    {GST_TAG_ARTIST, G_STRUCT_OFFSET (GstNemoRender, tag_artist)},
-    {GST_TAG_ALBUM, G_STRUCT_OFFSET (GstNemoRender, tag_album)},
-  };
-  guint i;
+  gboolean flush_downstream = FALSE;
 
   g_mutex_lock (&self->lock);
-  for (i = 0; i < G_N_ELEMENTS (wanted); i++) {
-    gchar **field = G_STRUCT_MEMBER_P (self, wanted[i].offset);
-    gchar *value = NULL;
-
-    /* the song's own tags win over a clip's */
-    if (*field != NULL && !pad_is_audio (self, pad))
-      continue;
-    if (gst_tag_list_get_string (tags, wanted[i].tag, &value)) {
-      g_free (*field);
-      *field = value;
-    }
+  g_hash_table_remove (self->eos_pads, pad);
+  if (self->job != JOB_COLLECTING) {
+    GST_DEBUG_OBJECT (pad, "flushed after the job began: it starts over");
+    self->restart = TRUE;
+    g_cancellable_cancel (self->cancellable);
+    flush_downstream = self->offset > 0 || self->job == JOB_DONE;
   }
   g_mutex_unlock (&self->lock);
+  if (flush_downstream)
+    gst_pad_push_event (self->srcpad, gst_event_new_flush_start ());
+}
+
+static gboolean gst_nemo_render_loop_start (GstNemoRender * self);
+
+/* FLUSH_STOP: once a cancelled job has let go of the spools, start this
+ * pad's over; a finished job's task is started again. */
+static gboolean
+flush_stop (GstNemoRender * self, GstNemoRenderPad * pad)
+{
+  GError *error = NULL;
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  while (self->job == JOB_RUNNING && !self->flushing)
+    g_cond_wait (&self->cond, &self->lock);
+  g_mutex_unlock (&self->lock);
+
+  ok = gst_nemo_render_pad_flush (pad, self->work_dir, &error);
+  if (!ok) {
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
+    g_error_free (error);
+  }
+
+  g_mutex_lock (&self->lock);
+  if (pad_is_audio (self, pad))
+    self->song_length = SONG_LENGTH_PENDING;
+  if (ok && self->job == JOB_DONE && !self->flushing) {
+    self->job = JOB_COLLECTING;
+    ok = gst_nemo_render_loop_start (self);
+  }
+  g_mutex_unlock (&self->lock);
+  return ok;
 }
 
 static gboolean
@@ -370,9 +433,15 @@ gst_nemo_render_sink_event (GstPad * gpad, GstObject * parent,
       GstTagList *tags;
 
       gst_event_parse_tag (event, &tags);
-      take_tags (self, pad, tags);
+      gst_nemo_render_pad_merge_tags (pad, tags);
       break;
     }
+    case GST_EVENT_FLUSH_START:
+      flush_start (self, pad);
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      ret = flush_stop (self, pad);
+      break;
     case GST_EVENT_EOS:
       ret = finish_pad (self, pad);
       break;
@@ -382,6 +451,28 @@ gst_nemo_render_sink_event (GstPad * gpad, GstObject * parent,
   }
   gst_event_unref (event);
   return ret;
+}
+
+static gboolean
+gst_nemo_render_sink_query (GstPad * pad, GstObject * parent,
+    GstQuery * query)
+{
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_CAPS:
+    case GST_QUERY_ACCEPT_CAPS:
+      /* the template's caps; not proxied to the src pad */
+      return gst_pad_query_default (pad, parent, query);
+    case GST_QUERY_ALLOCATION:
+      /* frames are mapped with their own strides and offsets */
+      gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+      return TRUE;
+    case GST_QUERY_DRAIN:
+      /* every buffer is in the spool as soon as the chain returns */
+      return TRUE;
+    default:
+      /* nothing downstream of a sink pad knows about its input */
+      return FALSE;
+  }
 }
 
 static GstFlowReturn
@@ -408,6 +499,8 @@ gst_nemo_render_chain (GstPad * gpad, GstObject * parent, GstBuffer * buffer)
     g_error_free (error);
     return GST_FLOW_ERROR;
   }
+  if (!check_video_can_end (self, pad))
+    return GST_FLOW_ERROR;
 
   /* enough of an endless source (or of a song past max-duration): tell
    * upstream to stop */
@@ -452,28 +545,38 @@ gst_nemo_render_request_new_pad (GstElement * element, GstPadTemplate * templ,
   gst_pad_set_chain_function (pad, GST_DEBUG_FUNCPTR (gst_nemo_render_chain));
   gst_pad_set_event_function (pad,
       GST_DEBUG_FUNCPTR (gst_nemo_render_sink_event));
+  gst_pad_set_query_function (pad,
+      GST_DEBUG_FUNCPTR (gst_nemo_render_sink_query));
+  GST_OBJECT_LOCK (self);
   if (audio)
     self->audio_pad = GST_NEMO_RENDER_PAD (pad);
+  GST_OBJECT_UNLOCK (self);
   gst_element_add_pad (element, pad);
   return pad;
 }
 
+/* A pad released before the job begins takes its input with it; the job
+ * goes on with the other pads. */
 static void
 gst_nemo_render_release_pad (GstElement * element, GstPad * pad)
 {
   GstNemoRender *self = GST_NEMO_RENDER (element);
 
+  g_mutex_lock (&self->lock);
   GST_OBJECT_LOCK (self);
   if (pad == GST_PAD (self->audio_pad))
     self->audio_pad = NULL;
   GST_OBJECT_UNLOCK (self);
-
-  g_mutex_lock (&self->lock);
   g_hash_table_remove (self->eos_pads, pad);
+  g_mutex_unlock (&self->lock);
+
+  /* deactivates the pad, so its streaming thread has left the chain */
+  gst_element_remove_pad (element, pad);
+
   /* the task may have been waiting for this pad */
+  g_mutex_lock (&self->lock);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
-  gst_element_remove_pad (element, pad);
 }
 
 /* ------------------------------------------------ the job's callbacks -- */
@@ -513,28 +616,50 @@ post_progress (GstNemoRender * self, GstProgressType type, const gchar * stage)
       gst_message_new_progress (GST_OBJECT (self), type, stage, full));
 }
 
+/* gst-launch-1.0 goes to PLAYING only once every GST_MESSAGE_PROGRESS has
+ * completed, and a sync sink takes the first MP4 bytes only in PLAYING: so
+ * the stage's PROGRESS completes before any byte goes out, and no stage
+ * opens one after that (nemorender-progress goes on). */
+static void
+close_progress (GstNemoRender * self, GstProgressType type)
+{
+  if (self->progress_stage != NULL)
+    post_progress (self, type, self->progress_stage);
+  self->progress_stage = NULL;
+}
+
 static void
 on_progress (const gchar * stage, gdouble percent, gpointer user_data)
 {
   GstNemoRender *self = user_data;
   const gchar *interned = g_intern_string (stage);
+  gboolean post;
 
   if (interned != self->stage) {
-    if (self->stage != NULL)
-      post_progress (self, GST_PROGRESS_TYPE_COMPLETE, self->stage);
-    self->stage = interned;
-    self->stage_percent = -1.0;
-    post_progress (self, GST_PROGRESS_TYPE_START, interned);
+    close_progress (self, GST_PROGRESS_TYPE_COMPLETE);
+    if (!self->output_started) {
+      self->progress_stage = interned;
+      post_progress (self, GST_PROGRESS_TYPE_START, interned);
+    }
   }
+
   /* one message per whole percent is plenty for a progress bar */
   percent = CLAMP (percent, 0.0, 100.0);
-  if (percent <= self->stage_percent
-      || (percent < self->stage_percent + 1.0 && percent < 100.0))
-    return;
-  self->stage_percent = percent;
-  post_element_message (self, gst_structure_new ("nemorender-progress",
-          "stage", G_TYPE_STRING, stage, "percent", G_TYPE_DOUBLE, percent,
-          NULL));
+  g_mutex_lock (&self->lock);
+  if (interned != self->stage) {
+    self->stage = interned;
+    self->stage_percent = -1.0;
+  }
+  post = percent > self->stage_percent
+      && (percent >= self->stage_percent + 1.0 || percent == 100.0);
+  if (post)
+    self->stage_percent = percent;
+  g_mutex_unlock (&self->lock);
+
+  if (post)
+    post_element_message (self, gst_structure_new ("nemorender-progress",
+            "stage", G_TYPE_STRING, stage, "percent", G_TYPE_DOUBLE, percent,
+            NULL));
 }
 
 static void
@@ -605,6 +730,25 @@ on_still_working (guint64 elapsed_ns, gpointer user_data)
           "elapsed", G_TYPE_UINT64, elapsed_ns, NULL));
 }
 
+/* Stream-start, caps and a BYTES segment, before the first byte. */
+static void
+start_output (GstNemoRender * self)
+{
+  g_autofree gchar *stream_id = NULL;
+  GstSegment segment;
+
+  close_progress (self, GST_PROGRESS_TYPE_COMPLETE);
+  /* several sink pads: no single upstream id to derive ours from */
+  stream_id = g_strdup_printf ("%08x%08x%08x%08x", g_random_int (),
+      g_random_int (), g_random_int (), g_random_int ());
+  gst_pad_push_event (self->srcpad, gst_event_new_stream_start (stream_id));
+  gst_pad_push_event (self->srcpad,
+      gst_event_new_caps (gst_static_pad_template_get_caps (&src_template)));
+  gst_segment_init (&segment, GST_FORMAT_BYTES);
+  gst_pad_push_event (self->srcpad, gst_event_new_segment (&segment));
+  self->output_started = TRUE;
+}
+
 /* MP4 bytes, in order: they go downstream as they come. */
 static gboolean
 on_data (const guint8 * data, gsize size, gpointer user_data, GError ** error)
@@ -612,19 +756,14 @@ on_data (const guint8 * data, gsize size, gpointer user_data, GError ** error)
   GstNemoRender *self = user_data;
   GstBuffer *buffer;
 
-  if (!self->pushed_header) {
-    GstSegment segment;
-
-    gst_segment_init (&segment, GST_FORMAT_BYTES);
-    gst_pad_push_event (self->srcpad,
-        gst_event_new_caps (gst_static_pad_template_get_caps (&src_template)));
-    gst_pad_push_event (self->srcpad, gst_event_new_segment (&segment));
-    self->pushed_header = TRUE;
-  }
+  if (!self->output_started)
+    start_output (self);
   buffer = gst_buffer_new_memdup (data, size);
+  g_mutex_lock (&self->lock);
   GST_BUFFER_OFFSET (buffer) = self->offset;
   GST_BUFFER_OFFSET_END (buffer) = self->offset + size;
   self->offset += size;
+  g_mutex_unlock (&self->lock);
 
   self->flow = gst_pad_push (self->srcpad, buffer);
   if (self->flow == GST_FLOW_OK)
@@ -664,12 +803,29 @@ choose_backend (GstNemoRender * self)
   }
 }
 
-/* The job's settings: the properties, the spooled pads, upstream tags.
- * FALSE with @error when a linked pad delivered nothing. */
+/* @tag from the song's own tags, else from the first clip that has it.
+ * Called with the object lock. */
+static gchar *
+upstream_tag (GstNemoRender * self, const gchar * tag)
+{
+  gchar *value = NULL;
+  GList *l;
+
+  if (self->audio_pad != NULL)
+    value = gst_nemo_render_pad_get_tag (self->audio_pad, tag);
+  for (l = GST_ELEMENT (self)->sinkpads; value == NULL && l; l = l->next)
+    value = gst_nemo_render_pad_get_tag (l->data, tag);
+  return value;
+}
+
+/* The job's settings: the properties, the spooled pads, upstream tags
+ * (properties win).  FALSE with @error when a linked pad delivered
+ * nothing. */
 static gboolean
 collect_job_config (GstNemoRender * self, NemoJobConfig * config,
     GError ** error)
 {
+  gboolean ok = TRUE;
   GList *l;
 
   GST_OBJECT_LOCK (self);
@@ -678,8 +834,14 @@ collect_job_config (GstNemoRender * self, NemoJobConfig * config,
   config->work_dir = g_strdup (self->work_dir);
   if (self->visual_uri != NULL)
     g_ptr_array_add (config->visuals, g_strdup (self->visual_uri));
+  if (config->title == NULL)
+    config->title = upstream_tag (self, GST_TAG_TITLE);
+  if (config->artist == NULL)
+    config->artist = upstream_tag (self, GST_TAG_ARTIST);
+  if (config->album == NULL)
+    config->album = upstream_tag (self, GST_TAG_ALBUM);
 
-  for (l = GST_ELEMENT (self)->sinkpads; l != NULL; l = l->next) {
+  for (l = GST_ELEMENT (self)->sinkpads; ok && l != NULL; l = l->next) {
     GstNemoRenderPad *pad = l->data;
     const gchar *path = gst_nemo_render_pad_get_path (pad);
 
@@ -689,10 +851,8 @@ collect_job_config (GstNemoRender * self, NemoJobConfig * config,
       g_set_error (error, NEMO_ERROR, NEMO_ERROR_NO_AUDIO,
           "Nothing arrived on %s before it ended. Check the branch that "
           "feeds it (does its file exist and decode?).", GST_PAD_NAME (pad));
-      GST_OBJECT_UNLOCK (self);
-      return FALSE;
-    }
-    if (pad_is_audio (self, pad)) {
+      ok = FALSE;
+    } else if (pad_is_audio (self, pad)) {
       /* the audio pad wins over audio-uri */
       g_free (config->audio);
       config->audio = g_strdup (path);
@@ -701,16 +861,7 @@ collect_job_config (GstNemoRender * self, NemoJobConfig * config,
     }
   }
   GST_OBJECT_UNLOCK (self);
-
-  g_mutex_lock (&self->lock);
-  if (config->title == NULL)
-    config->title = g_strdup (self->tag_title);
-  if (config->artist == NULL)
-    config->artist = g_strdup (self->tag_artist);
-  if (config->album == NULL)
-    config->album = g_strdup (self->tag_album);
-  g_mutex_unlock (&self->lock);
-  return TRUE;
+  return ok;
 }
 
 static void
@@ -784,44 +935,108 @@ run_job (GstNemoRender * self, guint * http_status, GError ** error)
   ok = nemo_job_run (&config, &job_callbacks, self, http_status,
       self->cancellable, error);
   nemo_job_config_clear (&config);
-
-  if (self->stage != NULL)
-    post_progress (self, ok ? GST_PROGRESS_TYPE_COMPLETE :
-        GST_PROGRESS_TYPE_ERROR, self->stage);
+  close_progress (self, ok ? GST_PROGRESS_TYPE_COMPLETE :
+      GST_PROGRESS_TYPE_ERROR);
   return ok;
 }
 
+/* Whether the job can know when the song ends without reading it here: a
+ * web address goes to the service as it is. */
 static gboolean
-wait_for_inputs (GstNemoRender * self)
+song_is_remote (GstNemoRender * self, const gchar * audio_uri)
+{
+  return choose_backend (self) == NEMO_BACKEND_CLOUD
+      && (g_str_has_prefix (audio_uri, "http://")
+      || g_str_has_prefix (audio_uri, "https://"));
+}
+
+/* Without an audio pad the song is audio-uri: probe its length once, in
+ * the task and outside any lock, so the video pads know when to stop. */
+static void
+work_out_song_length (GstNemoRender * self)
+{
+  g_autofree gchar *audio_uri = NULL;
+  g_autoptr (NemoMediaInfo) info = NULL;
+  SongLength length = SONG_LENGTH_UNREADABLE;
+  gboolean remote = FALSE;
+
+  g_mutex_lock (&self->lock);
+  GST_OBJECT_LOCK (self);
+  if (self->song_length == SONG_LENGTH_PENDING && (self->audio_pad == NULL
+          || !gst_pad_is_linked (GST_PAD (self->audio_pad)))) {
+    audio_uri = g_strdup (self->settings.audio);
+    remote = audio_uri != NULL && song_is_remote (self, audio_uri);
+  }
+  GST_OBJECT_UNLOCK (self);
+  g_mutex_unlock (&self->lock);
+
+  if (audio_uri == NULL)
+    return;
+  if (remote) {
+    length = SONG_LENGTH_UNKNOWABLE;
+  } else {
+    /* a bad file is the job's to report; here it only ends the video pads */
+    info = nemo_media_probe (audio_uri, NULL);
+    if (info != NULL && info->duration_us > 0)
+      length = SONG_LENGTH_KNOWN;
+  }
+
+  g_mutex_lock (&self->lock);
+  if (self->song_length == SONG_LENGTH_PENDING) {
+    self->song_length = length;
+    self->song_us = length == SONG_LENGTH_KNOWN ? info->duration_us : 0;
+    g_cond_broadcast (&self->cond);
+  }
+  g_mutex_unlock (&self->lock);
+}
+
+/* Wait until every linked sink pad has seen EOS, then mark the job as
+ * running.  FALSE when the element is stopping instead. */
+static gboolean
+begin_job (GstNemoRender * self)
 {
   gboolean go;
 
   g_mutex_lock (&self->lock);
-  while (!self->flushing && !(self->playing && inputs_complete (self)))
+  while (!self->flushing && !inputs_complete (self))
     g_cond_wait (&self->cond, &self->lock);
   go = !self->flushing;
+  if (go) {
+    self->job = JOB_RUNNING;
+    g_cancellable_reset (self->cancellable);
+  }
   g_mutex_unlock (&self->lock);
   return go;
 }
 
-/* The src pad's task: wait for every input, run the job (its data callback
- * pushes the MP4), EOS.  It runs once per start. */
+/* A job that ran again after a flush starts a new stream downstream: the
+ * old one was flushed when its input was. */
 static void
-gst_nemo_render_loop (GstNemoRender * self)
+reset_output (GstNemoRender * self)
 {
-  g_autofree gchar *stream_id = NULL;
-  GError *error = NULL;
-  guint http_status = 0;
+  gboolean flushed;
 
-  if (!wait_for_inputs (self))
-    goto pause;
+  g_mutex_lock (&self->lock);
+  flushed = self->restart && (self->offset > 0 || self->output_started);
+  self->restart = FALSE;
+  self->offset = 0;
+  self->stage = NULL;
+  g_mutex_unlock (&self->lock);
 
-  /* several sink pads: no single upstream id to derive ours from */
-  stream_id = g_strdup_printf ("%08x%08x%08x%08x", g_random_int (),
-      g_random_int (), g_random_int (), g_random_int ());
-  gst_pad_push_event (self->srcpad, gst_event_new_stream_start (stream_id));
+  if (flushed)
+    gst_pad_push_event (self->srcpad, gst_event_new_flush_stop (TRUE));
+  self->output_started = FALSE;
+  self->progress_stage = NULL;
+  self->flow = GST_FLOW_OK;
+  g_clear_pointer (&self->last_timeline, g_free);
+}
 
-  if (run_job (self, &http_status, &error)) {
+/* EOS for a whole MP4; an error, and no EOS, for anything else. */
+static void
+report_result (GstNemoRender * self, gboolean ok, const GError * error,
+    guint http_status)
+{
+  if (ok) {
     gst_pad_push_event (self->srcpad, gst_event_new_eos ());
   } else if (self->flow != GST_FLOW_OK) {
     /* downstream stopped the job */
@@ -833,13 +1048,162 @@ gst_nemo_render_loop (GstNemoRender * self)
     /* no EOS: the bytes so far (cloud downloads) are not a whole MP4 */
     post_job_error (self, error, http_status);
   }
-  g_clear_error (&error);
-
-pause:
-  gst_pad_pause_task (self->srcpad);
 }
 
-/* ---------------------------------------------------- element plumbing -- */
+/* The src pad's task: work out the song's length, wait for every input,
+ * run the job (its data callback pushes the MP4), then EOS or an error.
+ * It runs once per start, and again when a sink pad flushes. */
+static void
+gst_nemo_render_loop (GstNemoRender * self)
+{
+  GError *error = NULL;
+  guint http_status = 0;
+  gboolean ok, restart;
+
+  work_out_song_length (self);
+  if (!begin_job (self)) {
+    gst_pad_pause_task (self->srcpad);
+    return;
+  }
+  reset_output (self);
+  ok = run_job (self, &http_status, &error);
+
+  g_mutex_lock (&self->lock);
+  restart = self->restart;
+  self->job = restart ? JOB_COLLECTING : JOB_DONE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  if (!restart)
+    report_result (self, ok, error, http_status);
+  g_clear_error (&error);
+
+  /* paused under the lock, so that a flush_stop () restarting it cannot
+   * come in between */
+  g_mutex_lock (&self->lock);
+  if (self->job == JOB_DONE)
+    gst_pad_pause_task (self->srcpad);
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+gst_nemo_render_loop_start (GstNemoRender * self)
+{
+  return gst_pad_start_task (self->srcpad,
+      (GstTaskFunction) gst_nemo_render_loop, self, NULL);
+}
+
+/* ---------------------------------------------------- src pad -- */
+
+/* The video's length, once the song's is known. */
+static gboolean
+answer_duration (GstNemoRender * self, GstQuery * query)
+{
+  GstFormat format;
+  gint64 length_us;
+
+  gst_query_parse_duration (query, &format, NULL);
+  if (format != GST_FORMAT_TIME)
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  length_us = video_length_us (self);
+  g_mutex_unlock (&self->lock);
+  if (length_us < 0)
+    return FALSE;
+  gst_query_set_duration (query, format, length_us * GST_USECOND);
+  return TRUE;
+}
+
+/* How far the job has got: in TIME, how much of the video is rendered (the
+ * frames encoded here, or the service's render progress); in BYTES, how
+ * much of the MP4 has been pushed. */
+static gboolean
+answer_position (GstNemoRender * self, GstQuery * query)
+{
+  GstFormat format;
+  gint64 length_us, position = -1;
+  gdouble done = 0.0;
+
+  gst_query_parse_position (query, &format, NULL);
+  g_mutex_lock (&self->lock);
+  length_us = video_length_us (self);
+  if (self->offset > 0 || self->stage == g_intern_static_string ("download"))
+    done = 1.0;
+  else if (self->stage == g_intern_static_string ("encode")
+      || self->stage == g_intern_static_string ("render"))
+    done = MAX (self->stage_percent, 0.0) / 100.0;
+  if (format == GST_FORMAT_BYTES)
+    position = self->offset;
+  else if (format == GST_FORMAT_TIME && length_us >= 0)
+    position = done * length_us * GST_USECOND;
+  g_mutex_unlock (&self->lock);
+
+  if (position < 0)
+    return FALSE;
+  gst_query_set_position (query, format, position);
+  return TRUE;
+}
+
+/* Queries are about the MP4 being made, never forwarded to the inputs. */
+static gboolean
+gst_nemo_render_src_query (GstPad * pad, GstObject * parent,
+    GstQuery * query)
+{
+  GstNemoRender *self = GST_NEMO_RENDER (parent);
+
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_SEEKING:{
+      GstFormat format;
+
+      gst_query_parse_seeking (query, &format, NULL, NULL, NULL);
+      gst_query_set_seeking (query, format, FALSE, 0, -1);
+      return TRUE;
+    }
+    case GST_QUERY_DURATION:
+      return answer_duration (self, query);
+    case GST_QUERY_POSITION:
+      return answer_position (self, query);
+    case GST_QUERY_LATENCY:
+      /* not live: the MP4 follows the whole input, whenever that ends */
+      gst_query_set_latency (query, FALSE, 0, GST_CLOCK_TIME_NONE);
+      return TRUE;
+    case GST_QUERY_SCHEDULING:
+      gst_query_set_scheduling (query, GST_SCHEDULING_FLAG_SEQUENTIAL, 1, -1,
+          0);
+      gst_query_add_scheduling_mode (query, GST_PAD_MODE_PUSH);
+      return TRUE;
+    case GST_QUERY_CAPS:
+    case GST_QUERY_ACCEPT_CAPS:
+      return gst_pad_query_default (pad, parent, query);
+    default:
+      return FALSE;
+  }
+}
+
+static gboolean
+gst_nemo_render_src_event (GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  gboolean ret;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_SEEK:
+      /* the MP4 is made once, front to back */
+      GST_DEBUG_OBJECT (pad, "refusing a seek: the output is not seekable");
+      ret = FALSE;
+      break;
+    case GST_EVENT_QOS:
+    case GST_EVENT_LATENCY:
+    case GST_EVENT_RECONFIGURE:
+      /* nothing upstream of the MP4 would act on them */
+      ret = TRUE;
+      break;
+    default:
+      ret = FALSE;
+      break;
+  }
+  gst_event_unref (event);
+  return ret;
+}
 
 static gboolean
 gst_nemo_render_src_activate_mode (GstPad * pad, GstObject * parent,
@@ -852,19 +1216,18 @@ gst_nemo_render_src_activate_mode (GstPad * pad, GstObject * parent,
 
   g_mutex_lock (&self->lock);
   self->flushing = !active;
-  if (active) {
-    g_cancellable_reset (self->cancellable);
-  } else {
+  if (!active) {
     g_cancellable_cancel (self->cancellable);
     g_cond_broadcast (&self->cond);
   }
   g_mutex_unlock (&self->lock);
 
   if (active)
-    return gst_pad_start_task (pad, (GstTaskFunction) gst_nemo_render_loop,
-        self, NULL);
+    return gst_nemo_render_loop_start (self);
   return gst_pad_stop_task (pad);
 }
+
+/* ---------------------------------------------------- element plumbing -- */
 
 static void
 remove_tree (const gchar * dir)
@@ -894,11 +1257,16 @@ start (GstNemoRender * self)
     g_error_free (error);
     return FALSE;
   }
-  self->target_us = -1;
-  self->target_probed = FALSE;
+  g_mutex_lock (&self->lock);
+  self->job = JOB_COLLECTING;
+  self->restart = FALSE;
+  self->song_length = SONG_LENGTH_PENDING;
+  self->song_us = 0;
   self->stage = NULL;
-  self->pushed_header = FALSE;
   self->offset = 0;
+  g_mutex_unlock (&self->lock);
+  self->output_started = FALSE;
+  self->progress_stage = NULL;
   self->flow = GST_FLOW_OK;
   GST_OBJECT_LOCK (self);
   g_clear_pointer (&self->current_session_id, g_free);
@@ -919,9 +1287,6 @@ stop (GstNemoRender * self)
 
   g_mutex_lock (&self->lock);
   g_hash_table_remove_all (self->eos_pads);
-  g_clear_pointer (&self->tag_title, g_free);
-  g_clear_pointer (&self->tag_artist, g_free);
-  g_clear_pointer (&self->tag_album, g_free);
   g_mutex_unlock (&self->lock);
 
   g_clear_pointer (&self->last_timeline, g_free);
@@ -930,20 +1295,9 @@ stop (GstNemoRender * self)
   g_clear_pointer (&self->work_dir, g_free);
 }
 
-static void
-set_playing (GstNemoRender * self, gboolean playing)
-{
-  g_mutex_lock (&self->lock);
-  self->playing = playing;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-}
-
-/* Like a live source, the element does not preroll: a render takes
- * minutes, and a pipeline waiting for it in PAUSED would block its
- * application's state change (and gst-launch-1.0, which waits for every
- * GST_MESSAGE_PROGRESS to complete before PLAYING, for good).  The job
- * starts in PLAYING; EOS says the MP4 is whole. */
+/* Like any non-live element, nemorender prerolls: the job runs in PAUSED
+ * and the sinks preroll on the first MP4 bytes, so the clock starts only
+ * when the video can play. */
 static GstStateChangeReturn
 gst_nemo_render_change_state (GstElement * element, GstStateChange transition)
 {
@@ -952,27 +1306,12 @@ gst_nemo_render_change_state (GstElement * element, GstStateChange transition)
 
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && !start (self))
     return GST_STATE_CHANGE_FAILURE;
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING)
-    set_playing (self, TRUE);
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-  if (ret == GST_STATE_CHANGE_FAILURE)
-    return ret;
-
-  switch (transition) {
-    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
-      set_playing (self, FALSE);
-      ret = GST_STATE_CHANGE_NO_PREROLL;
-      break;
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
-      ret = GST_STATE_CHANGE_NO_PREROLL;
-      break;
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      stop (self);
-      break;
-    default:
-      break;
-  }
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY
+      || (transition == GST_STATE_CHANGE_READY_TO_PAUSED
+          && ret == GST_STATE_CHANGE_FAILURE))
+    stop (self);
   return ret;
 }
 
@@ -1336,6 +1675,10 @@ gst_nemo_render_init (GstNemoRender * self)
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
   gst_pad_set_activatemode_function (self->srcpad,
       GST_DEBUG_FUNCPTR (gst_nemo_render_src_activate_mode));
+  gst_pad_set_query_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_nemo_render_src_query));
+  gst_pad_set_event_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_nemo_render_src_event));
   gst_pad_use_fixed_caps (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
@@ -1343,7 +1686,6 @@ gst_nemo_render_init (GstNemoRender * self)
   g_cond_init (&self->cond);
   self->eos_pads = g_hash_table_new (NULL, NULL);
   self->cancellable = g_cancellable_new ();
-  self->target_us = -1;
   self->backend = DEFAULT_BACKEND;
 
   nemo_job_config_init (settings);

@@ -1,8 +1,4 @@
 /* nemorender's sink pads: GStreamer caps and buffers → a NemoSpool file. */
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
-
 #include "gstnemorenderpad.h"
 
 #include <gst/audio/audio.h>
@@ -30,6 +26,10 @@ struct _GstNemoRenderPad
   PadInput input;
   GstVideoInfo vinfo;
   GstSegment segment;
+  guint64 n_buffers;            /* since the stream (re)started */
+  /* the pad's tags, newest first (GST_TAG_MERGE_PREPEND); kept across
+   * flushes like the TAG events they come from */
+  GstTagList *tags;
 };
 
 G_DEFINE_TYPE (GstNemoRenderPad, gst_nemo_render_pad, GST_TYPE_PAD);
@@ -37,7 +37,10 @@ G_DEFINE_TYPE (GstNemoRenderPad, gst_nemo_render_pad, GST_TYPE_PAD);
 static void
 gst_nemo_render_pad_finalize (GObject * object)
 {
-  gst_nemo_render_pad_reset (GST_NEMO_RENDER_PAD (object));
+  GstNemoRenderPad *pad = GST_NEMO_RENDER_PAD (object);
+
+  gst_nemo_render_pad_reset (pad);
+  gst_tag_list_unref (pad->tags);
   G_OBJECT_CLASS (gst_nemo_render_pad_parent_class)->finalize (object);
 }
 
@@ -51,14 +54,26 @@ static void
 gst_nemo_render_pad_init (GstNemoRenderPad * pad)
 {
   gst_segment_init (&pad->segment, GST_FORMAT_TIME);
+  pad->tags = gst_tag_list_new_empty ();
+}
+
+static void
+forget_stream (GstNemoRenderPad * pad)
+{
+  g_clear_pointer (&pad->spool, nemo_spool_free);
+  pad->input = INPUT_NONE;
+  pad->n_buffers = 0;
+  gst_segment_init (&pad->segment, GST_FORMAT_TIME);
 }
 
 void
 gst_nemo_render_pad_reset (GstNemoRenderPad * pad)
 {
-  g_clear_pointer (&pad->spool, nemo_spool_free);
-  pad->input = INPUT_NONE;
-  gst_segment_init (&pad->segment, GST_FORMAT_TIME);
+  forget_stream (pad);
+  GST_OBJECT_LOCK (pad);
+  gst_tag_list_unref (pad->tags);
+  pad->tags = gst_tag_list_new_empty ();
+  GST_OBJECT_UNLOCK (pad);
 }
 
 static gboolean
@@ -181,13 +196,26 @@ not_supported:
   return NULL;
 }
 
+static gboolean
+open_spool (GstNemoRenderPad * pad, GstCaps * caps, const gchar * dir,
+    GError ** error)
+{
+  g_autofree gchar *base = g_build_filename (dir, GST_PAD_NAME (pad), NULL);
+
+  pad->spool = spool_for_caps (pad, caps, base, error);
+  if (pad->spool == NULL)
+    return FALSE;
+  GST_DEBUG_OBJECT (pad, "spooling %" GST_PTR_FORMAT " to %s", caps,
+      nemo_spool_get_path (pad->spool));
+  return TRUE;
+}
+
 gboolean
 gst_nemo_render_pad_set_caps (GstNemoRenderPad * pad, GstCaps * caps,
     const gchar * dir, GError ** error)
 {
   GstCaps *current = gst_pad_get_current_caps (GST_PAD (pad));
   gboolean same = current != NULL && gst_caps_is_equal (current, caps);
-  g_autofree gchar *base = NULL;
 
   g_clear_pointer (&current, gst_caps_unref);
   if (same)
@@ -200,13 +228,18 @@ gst_nemo_render_pad_set_caps (GstNemoRenderPad * pad, GstCaps * caps,
     return FALSE;
   }
 
-  base = g_build_filename (dir, GST_PAD_NAME (pad), NULL);
-  pad->spool = spool_for_caps (pad, caps, base, error);
-  if (pad->spool == NULL)
-    return FALSE;
-  GST_DEBUG_OBJECT (pad, "spooling %" GST_PTR_FORMAT " to %s", caps,
-      nemo_spool_get_path (pad->spool));
-  return TRUE;
+  return open_spool (pad, caps, dir, error);
+}
+
+gboolean
+gst_nemo_render_pad_flush (GstNemoRenderPad * pad, const gchar * dir,
+    GError ** error)
+{
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (GST_PAD (pad));
+
+  forget_stream (pad);
+  /* caps are sticky: the stream goes on in them without a new CAPS event */
+  return caps == NULL || open_spool (pad, caps, dir, error);
 }
 
 void
@@ -257,6 +290,7 @@ gst_nemo_render_pad_write (GstNemoRenderPad * pad, GstBuffer * buffer,
   GstMapInfo map;
   gboolean ok;
 
+  pad->n_buffers++;
   if (pad->input == INPUT_VIDEO_RAW)
     return write_video_frame (pad, buffer, pts_us, error);
 
@@ -276,6 +310,32 @@ gboolean
 gst_nemo_render_pad_is_image (GstNemoRenderPad * pad)
 {
   return pad->input == INPUT_VIDEO_IMAGE;
+}
+
+gboolean
+gst_nemo_render_pad_is_moving (GstNemoRenderPad * pad)
+{
+  return pad->input != INPUT_VIDEO_IMAGE && pad->n_buffers > 1;
+}
+
+void
+gst_nemo_render_pad_merge_tags (GstNemoRenderPad * pad,
+    const GstTagList * tags)
+{
+  GST_OBJECT_LOCK (pad);
+  gst_tag_list_insert (pad->tags, tags, GST_TAG_MERGE_PREPEND);
+  GST_OBJECT_UNLOCK (pad);
+}
+
+gchar *
+gst_nemo_render_pad_get_tag (GstNemoRenderPad * pad, const gchar * tag)
+{
+  gchar *value = NULL;
+
+  GST_OBJECT_LOCK (pad);
+  gst_tag_list_get_string_index (pad->tags, tag, 0, &value);
+  GST_OBJECT_UNLOCK (pad);
+  return value;
 }
 
 gint64

@@ -22,11 +22,24 @@ gboolean gst_nemo_render_pad_write (GstNemoRenderPad * pad,
     GstBuffer * buffer, GError ** error);
 /* Close the file: the pad's input is complete. */
 gboolean gst_nemo_render_pad_finish (GstNemoRenderPad * pad, GError ** error);
-/* Forget the stream (back to READY). */
+/* Forget the stream and its tags (back to READY). */
 void gst_nemo_render_pad_reset (GstNemoRenderPad * pad);
+/* FLUSH_STOP: start the spool over, in the current caps; tags stay. */
+gboolean gst_nemo_render_pad_flush (GstNemoRenderPad * pad,
+    const gchar * dir, GError ** error);
+
+/* A TAG event's tags, merged as GST_TAG_MERGE_PREPEND: the newest win. */
+void gst_nemo_render_pad_merge_tags (GstNemoRenderPad * pad,
+    const GstTagList * tags);
+/* The newest value of the string @tag, or NULL. */
+gchar *gst_nemo_render_pad_get_tag (GstNemoRenderPad * pad,
+    const gchar * tag);
 
 /* A parsed JPEG/PNG: one picture is all the pad carries. */
 gboolean gst_nemo_render_pad_is_image (GstNemoRenderPad * pad);
+/* More than one buffer of a clip or raw video: not a still, so perhaps an
+ * endless source. */
+gboolean gst_nemo_render_pad_is_moving (GstNemoRenderPad * pad);
 /* Stream time covered so far, in µs (0 before any data). */
 gint64 gst_nemo_render_pad_get_duration (GstNemoRenderPad * pad);
 /* The spooled file, or NULL when nothing arrived. */
