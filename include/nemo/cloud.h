@@ -1,6 +1,6 @@
 /* nemorender cloud client: the hosted service's whole cycle, as described in
- * PROTOCOL.md — token, session, upload, chat over Server-Sent Events, state,
- * credits, export, polling, download.
+ * docs/protocol.md — token, session, upload, chat over Server-Sent Events,
+ * state, credits, export, polling, download.
  *
  * libsoup 3 (sync API, one SoupSession per NemoCloud, used from one thread)
  * and json-glib; no GStreamer, no FFmpeg.  Every wait (retry backoff, poll
@@ -63,11 +63,11 @@ NemoCloud *nemo_cloud_new (const NemoCloudConfig * config,
 void nemo_cloud_free (NemoCloud * cloud);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoCloud, nemo_cloud_free)
 
-/* Each call below gets a token first if it has none, retries per PROTOCOL.md
- * (1001 → new token once; 1002 → new session once, the caller's uploads are
- * replayed; 429 → Retry-After or 30 s, once; network/5xx → `retries` with
- * capped exponential backoff), and maps every other failure to a GError in
- * NEMO_ERROR whose message a user can act on. */
+/* Each call below gets a token first if it has none, retries per
+ * docs/protocol.md, Errors (1001 → new token once; 1002 → new session once,
+ * the caller's uploads are replayed; 429 → Retry-After or 30 s, once;
+ * network/5xx → `retries` with capped exponential backoff), and maps every
+ * other failure to a GError in NEMO_ERROR whose message a user can act on. */
 
 /* Start (or with @session_id, continue) a session; posts credits. */
 gboolean nemo_cloud_open_session (NemoCloud * cloud, const gchar * session_id,

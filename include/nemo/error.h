@@ -1,8 +1,8 @@
 /* nemorender: the library's error domain.
  *
- * Codes below 10000 mirror the service's table in PROTOCOL.md (its `code`
- * field, or the HTTP status where that carries the meaning); codes from
- * 10000 are the library's own media and render failures.
+ * Codes below 10000 mirror the service's table in docs/protocol.md, Errors
+ * (its `code` field, or the HTTP status where that carries the meaning);
+ * codes from 10000 are the library's own media and render failures.
  */
 #ifndef NEMO_ERROR_H
 #define NEMO_ERROR_H

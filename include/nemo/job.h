@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 typedef enum
 {
   NEMO_BACKEND_LOCAL,           /* FFmpeg on this machine; nothing leaves it */
-  NEMO_BACKEND_CLOUD,           /* the hosted service (PROTOCOL.md) */
+  NEMO_BACKEND_CLOUD,           /* the hosted service (docs/protocol.md) */
 } NemoBackend;
 
 typedef struct

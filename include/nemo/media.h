@@ -187,7 +187,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoSpool, nemo_spool_free)
 
 /* ---- upload preparation: make an input acceptable to the cloud service ----
  *
- * The service (PROTOCOL.md, "Media limits") takes mp4, mov, avi, webm, mkv,
+ * The service (docs/protocol.md, "Limits") takes mp4, mov, avi, webm, mkv,
  * jpg, png, gif, webp, mp3, wav, m4a and aac, up to a size limit.  A file
  * goes up as it is when its container and codecs, not just its name, are
  * one of these, with the matching extension:

@@ -1,9 +1,9 @@
 /* nemorender local renderer: a draft in, a finished MP4 file out.
  *
- * The output meets SPEC.md's contract: H.264 High, yuv420p, constant frame
- * rate, closed GOP of half the frame rate, 2 B-frames; AAC-LC 48 kHz stereo;
- * `moov` before `mdat`; duration equal to the soundtrack's (or
- * max_duration_us) within one frame.
+ * The output meets docs/interface.md's contract (The output MP4): H.264
+ * High, yuv420p, constant frame rate, closed GOP of half the frame rate, 2
+ * B-frames; AAC-LC 48 kHz stereo; `moov` before `mdat`; duration equal to
+ * the soundtrack's (or max_duration_us) within one frame.
  *
  * No GStreamer, no HTTP in here.
  */

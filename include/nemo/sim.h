@@ -1,8 +1,10 @@
-/* nemo-sim: the cloud render service of PROTOCOL.md, simulated on 127.0.0.1.
+/* nemo-sim: the cloud render service of docs/protocol.md, simulated on
+ * 127.0.0.1.
  *
  * Two HTTP listeners, both on 127.0.0.1 only: the API (every call of
- * PROTOCOL.md) and "the CDN" (a second port that serves uploads and finished
- * renders without asking for a token, like the service's download host).
+ * docs/protocol.md) and "the CDN" (a second port that serves uploads and
+ * finished renders without asking for a token, like the service's download
+ * host).
  * The agent behind /run_sse builds the session's draft from the uploads with
  * nemo_job_build_draft() and answers in the service's GUI wording; exports
  * are real MP4s rendered with nemo_render_draft() on a worker thread.
@@ -11,7 +13,8 @@
  * with blocking HTTP calls from its own thread.  Every behaviour a client must
  * cope with can be turned on with an option; all of them are deterministic.
  *
- * Protocol choices where PROTOCOL.md leaves room (a client must accept them):
+ * Protocol choices where docs/protocol.md leaves room (a client must accept
+ * them):
  * - `{"code":…}` envelopes answer coded errors (1001, 1002, 2001, 4001,
  *   4002) with HTTP 200; 400, 402, 429 and 503 are HTTP statuses with the
  *   same number in `code`.  A missing Authorization header is HTTP 401 with

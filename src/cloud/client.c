@@ -3,11 +3,12 @@
  *
  * Every request goes through cloud_call(): it adds the headers (only to the
  * API's own origin), follows redirects itself so that no header leaves that
- * origin, reads either envelope shape and applies PROTOCOL.md's error table:
- * 1001 → new anonymous token, retry once; 1002 → new session, uploads
- * replayed, retry once; 429 → Retry-After or 30 s, retry once; 400 → add
- * X-Client-Id, retry once; network errors and 5xx → `retries` retries with
- * capped exponential backoff.  Waits are interruptible (cloud_wait). */
+ * origin, reads either envelope shape and applies the error table of
+ * docs/protocol.md, Errors: 1001 → new anonymous token, retry once; 1002 →
+ * new session, uploads replayed, retry once; 429 → Retry-After or 30 s,
+ * retry once; 400 → add X-Client-Id, retry once; network errors and 5xx →
+ * `retries` retries with capped exponential backoff.  Waits are
+ * interruptible (cloud_wait). */
 #include "cloud-private.h"
 
 #include <string.h>
@@ -944,8 +945,8 @@ call_with_recovery (NemoCloud * cloud, const CloudCall * call,
   }
 }
 
-/* Send @call, applying PROTOCOL.md's error table; on failure @response is
- * left empty. */
+/* Send @call, applying the error table of docs/protocol.md, Errors; on
+ * failure @response is left empty. */
 gboolean
 cloud_call (NemoCloud * cloud, const CloudCall * call,
     CloudResponse * response, GCancellable * cancellable, GError ** error)

@@ -3,9 +3,10 @@
  * The agent writes as if the user had the service's editor in front of
  * them ("Click Export to download", "点击导出").  A pipeline user has none:
  * each sentence that tells them to use the GUI is replaced, whole, by what
- * the element does instead (PROTOCOL.md's table, English and Chinese).  The
- * first rule that matches a sentence wins, so "click Export" is an export,
- * not a generic click; a replacement already said is not said twice. */
+ * the element does instead (the table in docs/protocol.md, The chat stream;
+ * English and Chinese).  The first rule that matches a sentence wins, so
+ * "click Export" is an export, not a generic click; a replacement already
+ * said is not said twice. */
 #include "cloud-private.h"
 
 #include <string.h>

@@ -1,4 +1,5 @@
-/* nemorender draft: the one-line timeline summary of PROTOCOL.md.
+/* nemorender draft: the one-line timeline summary of docs/protocol.md,
+ * State and the draft.
  *
  *   Timeline (3 tracks): 1. Video: city timelapse (0-10s) 2. BGM: Lo-fi
  *   (0-10s, 35%) 3. Title: "Urban Dreams" (0-3s)

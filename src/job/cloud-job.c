@@ -1,4 +1,4 @@
-/* nemorender job, cloud backend: the service's whole cycle (PROTOCOL.md).
+/* nemorender job, cloud backend: the service's whole cycle (docs/protocol.md).
  *
  *   token → session → upload (prepared with FFmpeg to the service's formats
  *   and limits) → chat → state (the timeline) → export → poll → download

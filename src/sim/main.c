@@ -257,8 +257,8 @@ main (int argc, char **argv)
     context = g_option_context_new ("- the nemorender cloud service, "
         "simulated on 127.0.0.1");
     g_option_context_set_summary (context,
-        "Serves every call of PROTOCOL.md on 127.0.0.1 and renders real MP4s "
-        "with the local renderer.\nPrints \"nemo-sim listening on "
+        "Serves every call of docs/protocol.md on 127.0.0.1 and renders real "
+        "MP4s with the local renderer.\nPrints \"nemo-sim listening on "
         "http://127.0.0.1:<port>\" once it serves; the CDN's address goes to "
         "stderr.\nPoint the element at it with "
         "api-url=http://127.0.0.1:<port>.");

@@ -1,7 +1,7 @@
 /* The cloud client against in-process SoupServers on 127.0.0.1:0, each
  * in its own thread with its own GMainContext.  Handlers answer with the
- * exact shapes PROTOCOL.md documents; every request is recorded so that a
- * test can count retries and check headers server-side.  A second server
+ * exact shapes docs/protocol.md documents; every request is recorded so
+ * that a test can count retries and check headers server-side.  A second server
  * (same host, another port: another origin) plays the CDN. */
 #include <string.h>
 
@@ -157,7 +157,7 @@ body_member (SoupServerMessage * msg, const gchar * key)
   return cloud_json_id (json_parser_get_root (parser), key);
 }
 
-/* The service as PROTOCOL.md describes it, every call succeeding. */
+/* The service as docs/protocol.md describes it, every call succeeding. */
 static void
 serve_default (Server * server, SoupServerMessage * msg, const gchar * path,
     guint count)

@@ -1,5 +1,6 @@
-/* Test helper: read an output MP4 back and assert SPEC.md's output contract.
- * Shared by the render and element suites. */
+/* Test helper: read an output MP4 back and assert the output contract of
+ * docs/interface.md, The output MP4.  Shared by the render and element
+ * suites. */
 #include "output-check.h"
 
 #include <nemo/media.h>

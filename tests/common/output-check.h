@@ -1,6 +1,6 @@
 /* Test helper: read an output MP4 back with libavformat/libavcodec and
- * assert every point of SPEC.md's output contract, plus what a viewer sees
- * in the pictures. */
+ * assert every point of the output contract in docs/interface.md (The
+ * output MP4), plus what a viewer sees in the pictures. */
 #ifndef NEMO_TEST_OUTPUT_CHECK_H
 #define NEMO_TEST_OUTPUT_CHECK_H
 
@@ -44,8 +44,9 @@ void output_clear (Output * out);
 /* The container's @key tag ("title", "artist", "album"...), or NULL. */
 const gchar *output_tag (const Output * out, const gchar * key);
 
-/* Everything SPEC.md promises of an output of @width x @height at @fps_n
- * fps whose sound lasts exactly @samples at 48 kHz. */
+/* Everything docs/interface.md (The output MP4) promises of an output of
+ * @width x @height at @fps_n fps whose sound lasts exactly @samples at
+ * 48 kHz. */
 void output_assert_contract (const gchar * path, const Output * out,
     gint width, gint height, gint fps_n, gint64 samples);
 

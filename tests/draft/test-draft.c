@@ -625,7 +625,8 @@ test_summary_table (void)
   }
 }
 
-/* PROTOCOL.md's example line, from a draft built through the API. */
+/* The service's example line (docs/protocol.md, State and the draft), from
+ * a draft built through the API. */
 static void
 test_summary_protocol_example (void)
 {

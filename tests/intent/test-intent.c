@@ -72,7 +72,7 @@ typedef struct
 } PromptCase;
 
 static const PromptCase english_prompts[] = {
-  /* issue 4 and PROTOCOL.md's skills */
+  /* issue 4 and the skills' requests (docs/protocol.md, What users ask for) */
   {"create a looping music video with visualizer and track info overlay",
       "vis=spectrum info=on loop=on"},
   {"vertical 9:16 for Shorts, spectrum bars, title at the top",

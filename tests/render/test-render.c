@@ -1,6 +1,7 @@
 /* Tests for the local renderer: drafts built by hand, rendered to MP4, and
- * every point of SPEC.md's output contract checked by reading the file back
- * with libavformat/libavcodec, plus what a viewer sees in the pictures. */
+ * every point of the output contract in docs/interface.md (The output MP4)
+ * checked by reading the file back with libavformat/libavcodec, plus what a
+ * viewer sees in the pictures. */
 #include <nemo/render.h>
 #include <nemo/media.h>
 #include <nemo/error.h>
