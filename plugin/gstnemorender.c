@@ -898,7 +898,8 @@ error_to_gst (const GError * error, GQuark * domain, gint * code)
   }
 }
 
-/* Post @error as the element's error, with SPEC.md's details structure. */
+/* Post @error as the element's error, with the details structure of
+ * docs/interface.md, Errors. */
 static void
 post_job_error (GstNemoRender * self, const GError * error, guint http_status)
 {

@@ -1,5 +1,6 @@
 /* nemorender element tests: pads, caps and properties with GstHarness, and
- * whole pipelines whose MP4 is read back against SPEC.md's contract. */
+ * whole pipelines whose MP4 is read back against the output contract of
+ * docs/interface.md. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
