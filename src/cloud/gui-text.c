@@ -5,7 +5,10 @@
  * each sentence that tells them to use the GUI is replaced, whole, by what
  * the element does instead (PROTOCOL.md's table, English and Chinese).  The
  * first rule that matches a sentence wins, so "click Export" is an export,
- * not a generic click; a replacement already said is not said twice. */
+ * not a generic click; a replacement already said is not said twice.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "cloud-private.h"
 
 #include <string.h>

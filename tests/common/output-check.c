@@ -1,5 +1,8 @@
 /* Test helper: read an output MP4 back and assert SPEC.md's output contract.
- * Shared by the render and element suites. */
+ * Shared by the render and element suites.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "output-check.h"
 
 #include <nemo/media.h>

@@ -1,6 +1,9 @@
 /* Tests for the local renderer: drafts built by hand, rendered to MP4, and
  * every point of SPEC.md's output contract checked by reading the file back
- * with libavformat/libavcodec, plus what a viewer sees in the pictures. */
+ * with libavformat/libavcodec, plus what a viewer sees in the pictures.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include <nemo/render.h>
 #include <nemo/media.h>
 #include <nemo/error.h>
