@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Two clips cut on the beat of the song, from decoders' pads.
 #   examples/beat-montage.sh montage.mp4 song.mp3 a.mp4 b.mov
 # With only the output named, it first makes a 12 s drum loop at 120 BPM

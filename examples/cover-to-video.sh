@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Album art + song → a 1080p30 YouTube-ready MP4, inputs given as files.
 #   examples/cover-to-video.sh song.mp3 cover.jpg video.mp4
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The README's first command: make a short song and an album cover with
 # FFmpeg, then turn them into a 1080p YouTube-ready music video with
 # nemorender, on this machine, offline.

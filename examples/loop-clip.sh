@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A short clip looped for the whole song, from a decoder's endless pad.
 #   examples/loop-clip.sh song.mp3 loop.mp4 video.mp4
 set -eu

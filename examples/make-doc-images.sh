@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Make the still frames of docs/visuals.md (docs/images/*.png) with the real
 # renderer: a generated song and cover, rendered by nemorender with a
 # prompt, one frame taken with ffmpeg and scaled to 480 px wide.

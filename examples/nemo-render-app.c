@@ -4,6 +4,8 @@
  *   nemo-render-app [--prompt=TEXT] [--api-url=URL] SONG PICTURE OUTPUT.mp4
  *
  * With --api-url (e.g. a nemo-sim on 127.0.0.1) it runs the cloud backend.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gst/gst.h>
 #include <stdio.h>

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A vertical 1080x1920 video for YouTube Shorts: the title in the free area
 # above the cover, spectrum bars in the free area below it.
 #   examples/shorts-visualizer.sh song.mp3 cover.jpg short.mp4

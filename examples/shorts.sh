@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A vertical 1080x1920 cut of the first 60 seconds, for YouTube Shorts.
 #   examples/shorts.sh song.mp3 cover.jpg short.mp4
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A clip with its own sound, with the song under it at 35 %, mixed to
 # -14 LUFS with a fade at the end.
 #   examples/travel-bgm.sh travel-bgm.mp4 lofi.mp3 travel.mp4

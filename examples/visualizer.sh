@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A 1080p music video: the cover over its blurred fill, spectrum bars moving
 # with the music along the bottom and "Title — Artist" (from the song's
 # tags) at the top left.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Run every example launch line on the test media and check that each wrote
 # an MP4 with an H.264 and an AAC stream as long as the song.
 set -eu

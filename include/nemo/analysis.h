@@ -8,6 +8,8 @@
  *   (FFmpeg's av_tx), for visualizers.
  *
  * No GStreamer in here.  Failures are GErrors in NEMO_ERROR.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #ifndef NEMO_ANALYSIS_H
 #define NEMO_ANALYSIS_H

@@ -6,6 +6,8 @@
  * and json-glib; no GStreamer, no FFmpeg.  Every wait (retry backoff, poll
  * delay) is interruptible through the GCancellable passed to each call.  The
  * token is never logged: not in messages, not at any debug level.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #ifndef NEMO_CLOUD_H
 #define NEMO_CLOUD_H

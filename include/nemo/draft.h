@@ -9,6 +9,8 @@
  * round trip through us.
  *
  * No FFmpeg, no HTTP in here: json-glib only.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #ifndef NEMO_DRAFT_H
 #define NEMO_DRAFT_H

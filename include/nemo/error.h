@@ -3,6 +3,8 @@
  * Codes below 10000 mirror the service's table in docs/protocol.md, Errors
  * (its `code` field, or the HTTP status where that carries the meaning);
  * codes from 10000 are the library's own media and render failures.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #ifndef NEMO_ERROR_H
 #define NEMO_ERROR_H

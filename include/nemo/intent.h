@@ -10,6 +10,8 @@
  * matching field to unset before nemo_intent_apply(): the property wins.
  *
  * No FFmpeg, no HTTP in here: the draft module only.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #ifndef NEMO_INTENT_H
 #define NEMO_INTENT_H

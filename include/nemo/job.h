@@ -6,6 +6,8 @@
  * over in order through the data callback.  It knows nothing of pads: inputs
  * are files (the element spools pad data to files first) or, for the cloud,
  * http(s) URLs.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #ifndef NEMO_JOB_H
 #define NEMO_JOB_H

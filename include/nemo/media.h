@@ -5,6 +5,8 @@
  *
  * No GStreamer, no HTTP in here.  Every failure is a GError in NEMO_ERROR
  * whose message names the file and says what to do.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #ifndef NEMO_MEDIA_H
 #define NEMO_MEDIA_H

@@ -6,6 +6,8 @@
  * the soundtrack's (or max_duration_us) within one frame.
  *
  * No GStreamer, no HTTP in here.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #ifndef NEMO_RENDER_H
 #define NEMO_RENDER_H

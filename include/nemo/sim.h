@@ -29,6 +29,8 @@
  *   downloaded) make the render fail with a reason that says so.
  * - The ADK shape's heartbeats are empty `data:` lines; the typed shape's are
  *   `{"type":"heartbeat"}` events.  Both are sent only during think_ms.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #ifndef NEMO_SIM_H
 #define NEMO_SIM_H

@@ -1,5 +1,8 @@
 /* nemorender audio analysis: the beat tracker's settings, open to the
- * accuracy bench (tests/bench/beats-accuracy.c) so it can compare them. */
+ * accuracy bench (tests/bench/beats-accuracy.c) so it can compare them.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #ifndef NEMO_ANALYSIS_PRIVATE_H
 #define NEMO_ANALYSIS_PRIVATE_H
 

@@ -9,7 +9,10 @@
  * by a period and a phase found every 1.5 s, so within those 1.5 s they
  * drift by the period's error; moving each to the attack (onset) next to
  * it takes the drift out.  The settings were chosen by measurement, see
- * docs/beats.md. */
+ * docs/beats.md.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "analysis-private.h"
 
 #include <nemo/error.h>

@@ -6,7 +6,10 @@
  * min/max pairs.  With 64 bands that is 388 bytes a frame, 42 MB for an
  * hour at 30 fps, where floats throughout would be 130 MB; 8 bits is finer
  * than a waveform drawn a few hundred pixels high needs.  Only the samples
- * of the windows still to come are kept (one window, 4096 samples). */
+ * of the windows still to come are kept (one window, 4096 samples).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include <nemo/analysis.h>
 #include <nemo/media.h>
 

@@ -6,7 +6,10 @@
  * every still_working period without text says so.  Silence itself is
  * bounded by the session's I/O timeout (timeout_s).  A turn that ends with
  * no text, or whose text asks to look at the timeline, is followed by a
- * state read and the timeline callback. */
+ * state read and the timeline callback.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "cloud-private.h"
 
 #include <nemo/draft.h>

@@ -8,7 +8,10 @@
  * new session, uploads replayed, retry once; 429 → Retry-After or 30 s,
  * retry once; 400 → add X-Client-Id, retry once; network errors and 5xx →
  * `retries` retries with capped exponential backoff.  Waits are
- * interruptible (cloud_wait). */
+ * interruptible (cloud_wait).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "cloud-private.h"
 
 #include <string.h>

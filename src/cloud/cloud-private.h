@@ -2,7 +2,10 @@
  *
  * client.c owns the NemoCloud instance and the request engine every call
  * goes through (headers, retries, envelopes, error mapping); the other files
- * describe their requests as CloudCall and read the CloudResponse. */
+ * describe their requests as CloudCall and read the CloudResponse.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #ifndef NEMO_CLOUD_PRIVATE_H
 #define NEMO_CLOUD_PRIVATE_H
 

@@ -5,7 +5,10 @@
  * finish the reported progress predicts, never more than 30 s apart, and
  * waits as long as a 429 asks.  The video is streamed to the data callback
  * as it arrives; a body that ends before its Content-Length or breaks in a
- * chunk is an error, never a complete video. */
+ * chunk is an error, never a complete video.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "cloud-private.h"
 
 #include <math.h>

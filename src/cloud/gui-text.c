@@ -6,7 +6,10 @@
  * the element does instead (the table in docs/protocol.md, The chat stream;
  * English and Chinese).  The first rule that matches a sentence wins, so
  * "click Export" is an export, not a generic click; a replacement already
- * said is not said twice. */
+ * said is not said twice.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "cloud-private.h"
 
 #include <string.h>

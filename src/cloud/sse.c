@@ -9,7 +9,10 @@
  * nemo_chat_event_parse() classifies a payload of either documented shape:
  * ADK events (content.parts[].text / functionCall / functionResponse,
  * partial, errorCode/errorMessage) and typed events (type: text, tool_call,
- * tool_result, heartbeat), plus {"error": …}. */
+ * tool_result, heartbeat), plus {"error": …}.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "cloud-private.h"
 
 #include <string.h>

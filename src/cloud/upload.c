@@ -6,7 +6,10 @@
  * Content-Length.  Nothing but one read buffer is ever in memory (never
  * SoupMultipart, which copies the whole body).  A URL goes up as JSON and
  * is never downloaded here.  Each upload done is remembered, so that a new
- * session (after 1002) gets them again. */
+ * session (after 1002) gets them again.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "cloud-private.h"
 
 #include <string.h>

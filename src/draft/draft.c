@@ -5,6 +5,8 @@
  * differ from what was read, so a service draft we did not touch comes back
  * as it came, unknown keys and key order included.  The format is in
  * docs/draft.md.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <nemo/draft.h>
 #include <nemo/error.h>

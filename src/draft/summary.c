@@ -5,6 +5,8 @@
  *   (0-10s, 35%) 3. Title: "Urban Dreams" (0-3s)
  *
  * The grammar is in docs/draft.md.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <nemo/draft.h>
 

@@ -1,5 +1,8 @@
 /* nemorender intent: what the prompt asks for → edits of the draft.
- * docs/draft.md, "Feature segments and metadata", defines what is written. */
+ * docs/draft.md, "Feature segments and metadata", defines what is written.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "intent-private.h"
 
 #include <math.h>

@@ -1,4 +1,7 @@
-/* nemorender intent: the reply sentence, "Understood: …. Could not do: …." */
+/* nemorender intent: the reply sentence, "Understood: …. Could not do: …."
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "intent-private.h"
 
 #include <stdio.h>

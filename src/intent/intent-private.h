@@ -1,5 +1,8 @@
 /* nemorender intent: the parts shared by the lexer, the lexicon and the
- * reader of the prompt. */
+ * reader of the prompt.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #ifndef NEMO_INTENT_PRIVATE_H
 #define NEMO_INTENT_PRIVATE_H
 

@@ -9,6 +9,8 @@
  * - the shape: an explicit W:H beats a shape word beats a platform;
  * - a percentage belongs to the nearest music word, a place to the nearest
  *   feature of its clause, a length next to "fade" to the fade.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "intent-private.h"
 

@@ -1,5 +1,8 @@
 /* nemorender intent: prompt text → tokens → hits (words and numbers that
- * mean something). */
+ * mean something).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "intent-private.h"
 
 #include <math.h>

@@ -4,7 +4,10 @@
  * Chinese by character); "word*" matches any word it starts, "~" skips up
  * to three tokens of the clause.  Longer patterns match first and take
  * their tokens, so "youtube shorts" wins over "youtube" and "无缝循环"
- * (seamless loop) over "无" (no).  docs/prompts.md is the user's view. */
+ * (seamless loop) over "无" (no).  docs/prompts.md is the user's view.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "intent-private.h"
 
 #define W(concept, value, words) { concept, value, 0, NULL, NULL, words }

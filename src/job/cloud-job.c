@@ -5,6 +5,8 @@
  *
  * With a render id the job only resumes the download; with a session id it
  * continues that session's timeline.  Media leave the machine only here.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "job-private.h"
 

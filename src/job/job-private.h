@@ -1,4 +1,7 @@
-/* nemorender job: what the backends share. */
+/* nemorender job: what the backends share.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #ifndef NEMO_JOB_PRIVATE_H
 #define NEMO_JOB_PRIVATE_H
 

@@ -1,4 +1,7 @@
-/* nemorender job: inputs → draft → MP4 bytes, and the local backend. */
+/* nemorender job: inputs → draft → MP4 bytes, and the local backend.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "job-private.h"
 #include <nemo/error.h>
 #include <nemo/intent.h>

@@ -11,6 +11,8 @@
  * picture whose segment starts at or before k * 10^6 * fps_d / fps_n µs
  * (rounded down too), so the floor always falls in (frame k - 1, frame k]:
  * the new shot appears exactly on frame k, never one frame late.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "job-private.h"
 #include <nemo/analysis.h>

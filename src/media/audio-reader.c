@@ -1,5 +1,8 @@
 /* nemorender media layer: decode an audio stream and resample it to the
- * render format, NEMO_AUDIO_RATE stereo interleaved float. */
+ * render format, NEMO_AUDIO_RATE stereo interleaved float.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "media-private.h"
 
 #include <libswresample/swresample.h>

@@ -1,5 +1,8 @@
 /* nemorender media layer: open a file with libavformat and decode one of
- * its streams, with the errors every reader shares. */
+ * its streams, with the errors every reader shares.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "media-private.h"
 
 #include <errno.h>

@@ -1,6 +1,9 @@
 /* nemorender media layer: an image's size from its header, read before any
  * decoder sees the file, so a 20000×20000 PNG costs 45 bytes of reading
- * instead of 1.6 GB of pixels. */
+ * instead of 1.6 GB of pixels.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "media-private.h"
 
 #include <glib/gstdio.h>

@@ -1,4 +1,7 @@
-/* nemorender media layer: decode a still picture. */
+/* nemorender media layer: decode a still picture.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "media-private.h"
 
 AVFrame *

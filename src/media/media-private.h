@@ -1,4 +1,7 @@
-/* nemorender media layer: helpers shared by the files of src/media/. */
+/* nemorender media layer: helpers shared by the files of src/media/.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #ifndef NEMO_MEDIA_PRIVATE_H
 #define NEMO_MEDIA_PRIVATE_H
 

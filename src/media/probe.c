@@ -1,4 +1,7 @@
-/* nemorender media layer: what an input is, and whether we can use it. */
+/* nemorender media layer: what an input is, and whether we can use it.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "media-private.h"
 
 gchar *

@@ -6,7 +6,10 @@
  * up to REORDER_DEPTH units are held back so each one's dts is the
  * smallest pts still waiting.  When that first window shows reordering
  * (B-frames), every dts also moves back REORDER_DEPTH frames so it never
- * passes its pts; without B-frames dts equals pts. */
+ * passes its pts; without B-frames dts equals pts.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "media-private.h"
 
 #define REORDER_DEPTH 4

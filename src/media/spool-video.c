@@ -3,7 +3,10 @@
  * identical frames is stored once: each distinct frame is held back until
  * the next one differs (or the spool finishes), then encoded with the
  * duration of its whole run.  An endless imagefreeze thus costs one frame,
- * and a spool with one distinct frame is a one-frame file: a still. */
+ * and a spool with one distinct frame is a one-frame file: a still.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "media-private.h"
 
 #include <libavutil/imgutils.h>

@@ -2,7 +2,10 @@
  * written to a file here so the rest of the library reads it like any
  * other input.  This file holds the common part, raw audio (WAV) and the
  * encoded formats kept byte for byte; raw video is in spool-video.c and
- * H.264 in spool-ts.c. */
+ * H.264 in spool-ts.c.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "media-private.h"
 
 static NemoSpool *

@@ -2,7 +2,10 @@
  * before it is uploaded.  Files the service takes go up as they are;
  * others become MP3, PNG/JPEG or H.264 MP4, cut to a maximum duration and
  * re-encoded at the bitrate that fits a maximum size.  The rules are in
- * include/nemo/media.h and docs/upload.md. */
+ * include/nemo/media.h and docs/upload.md.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "media-private.h"
 
 #include <errno.h>

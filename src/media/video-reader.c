@@ -1,5 +1,8 @@
 /* nemorender media layer: the frame of a clip shown at a given time, read
- * forward, looping by seeking back to the start. */
+ * forward, looping by seeking back to the start.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "media-private.h"
 
 /* a decoded frame and where it sits on the clip's timeline (from its

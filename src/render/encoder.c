@@ -7,6 +7,8 @@
  * machines (the benchmark compares presets).  Scene-cut detection is
  * off so keyframes fall every GOP exactly: the still-image fast path in
  * render.c relies on that.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "render-private.h"
 

@@ -10,6 +10,8 @@
  * The fill is blurred at an eighth of the output size: cheap, and the
  * upscale softens it further.  A picture with the output's aspect covers the
  * frame by itself and skips the fill.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "render-private.h"
 

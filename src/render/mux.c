@@ -1,6 +1,8 @@
 /* The MP4: the video packets as they are encoded, with the soundtrack's
  * packets (encoded in pass 1) interleaved by time, and the index moved in
  * front of the media (movflags=+faststart) so players can start at once.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "render-private.h"
 

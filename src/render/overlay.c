@@ -18,6 +18,8 @@
  *   title           sty.place; by default top-left in landscape, top
  *                   (centred in the free area above the cover) otherwise
  * docs/visuals.md has the pictures.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "render-private.h"
 

@@ -9,6 +9,8 @@
  *   encoder.c     H.264 with the contract's settings
  *   mux.c         MP4 with audio and video interleaved, moov first
  *   render.c      options, the two passes, the still-image fast path
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #ifndef NEMO_RENDER_PRIVATE_H
 #define NEMO_RENDER_PRIVATE_H

@@ -18,6 +18,8 @@
  * Drawn layers (overlay.c) go over the timeline's frames.  A visualizer or
  * a fading title changes the frames, so they take the plain path; a title
  * shown throughout without a fade is drawn into the still once.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "render-private.h"
 

@@ -16,6 +16,8 @@
  * look-ahead limiter while it is encoded.  Fades (m.fade_in_ms,
  * m.fade_out_ms; 1.5 s out under BGM) come last.  A song alone is left as
  * it was mastered.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "render-private.h"
 

@@ -10,6 +10,8 @@
  *   down by SHADOW of it; at most the frame's width less two margins.
  * The panel and its text are drawn once into a surface: a frame only pays
  * for painting it (at an opacity while it fades).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "render-private.h"
 

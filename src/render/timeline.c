@@ -16,6 +16,8 @@
  * file: a montage's shots take up each clip where its last shot stopped,
  * and decoding on from there beats decoding the file again up to the new
  * in-point for every shot.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "render-private.h"
 

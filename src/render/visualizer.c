@@ -12,6 +12,8 @@
  * Colours come from the cover (NemoPalette): the primary at the base, the
  * light accent at the tips.  Zero levels (silence) draw flat dots and a
  * flat line, the same in every frame.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "render-private.h"
 

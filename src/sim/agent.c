@@ -5,7 +5,10 @@
  * if the prompt names one) and answers the way the service does: a tool call
  * and its result, then the reply as partial chunks and the full text (ADK
  * shape) or as typed text events, worded for a GUI the client does not have.
- * Some edits answer with no text at all; the faults cut the stream. */
+ * Some edits answer with no text at all; the faults cut the stream.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "sim-private.h"
 
 #include <nemo/job.h>

@@ -3,7 +3,10 @@
  * An export renders the draft it was given to a real MP4 with the local
  * renderer, on a thread of its own: pending, then processing with the
  * render's progress, then completed with a URL on the CDN listener, or
- * failed with the reason.  The status is served in either shape. */
+ * failed with the reason.  The status is served in either shape.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "sim-private.h"
 
 #include <nemo/render.h>

@@ -3,7 +3,10 @@
  *   nemo-sim [--port=N] [--size=320x180] [--silent-edit-rate=0] …
  *
  * Prints `nemo-sim listening on http://127.0.0.1:<port>` (one line, flushed)
- * once it serves, and serves until SIGINT or SIGTERM. */
+ * once it serves, and serves until SIGINT or SIGTERM.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include <nemo/sim.h>
 #include <nemo/error.h>
 

@@ -2,7 +2,10 @@
  *
  * Threads: everything here is touched only on the server thread (the sim's
  * GMainContext), except what is marked "under lock": the request records
- * (read by tests) and the render jobs (written by their render threads). */
+ * (read by tests) and the render jobs (written by their render threads).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #ifndef NEMO_SIM_PRIVATE_H
 #define NEMO_SIM_PRIVATE_H
 

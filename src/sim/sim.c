@@ -1,5 +1,8 @@
 /* nemo-sim: lifecycle, routing, authentication, the transport faults, and
- * the small calls (token, session, credits, state, the CDN). */
+ * the small calls (token, session, credits, state, the CDN).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "sim-private.h"
 
 #include <nemo/error.h>

@@ -5,7 +5,10 @@
  * and each append unpauses it).  Files go out with a Content-Length, one
  * block read from disk each time the previous one is on the wire.  Either
  * can be cut: the connection is stolen from the server and closed once what
- * was appended before has been written. */
+ * was appended before has been written.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "sim-private.h"
 
 #include <string.h>

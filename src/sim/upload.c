@@ -5,7 +5,10 @@
  * its chunks arrive (keeping at most one delimiter's length of bytes back),
  * hashing it on the way.  When the body is complete the handler checks and
  * probes the files and hands them to the session.  The JSON URL form is
- * recorded without downloading anything. */
+ * recorded without downloading anything.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #define _GNU_SOURCE             /* memmem */
 #include "sim-private.h"
 

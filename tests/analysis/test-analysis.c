@@ -1,5 +1,8 @@
 /* Tests of the audio analysis: beats of generated drum tracks with known
- * beat times, and the per-frame spectrum of generated signals. */
+ * beat times, and the per-frame spectrum of generated signals.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include <nemo/analysis.h>
 #include <nemo/error.h>
 #include <nemo/media.h>

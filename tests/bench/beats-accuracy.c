@@ -6,7 +6,10 @@
  * For each track and each tracker setting: tempo error, beat time error of
  * the beats matched (within 70 ms), the share of beats within 33 ms (one
  * frame at 30 fps), missed and extra beats.  The first 2 s of music are
- * the tracker's warm-up and are not counted. */
+ * the tracker's warm-up and are not counted.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "drums.h"
 #include "../../src/analysis/analysis-private.h"
 

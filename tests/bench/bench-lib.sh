@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Shared by the tests/bench/bench-*.sh scripts (sourced, not run).
 #
 # Environment:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Benchmark: a 3-minute song + album art → 1080p30 YouTube video, four ways,
 # in one run on one machine, rounds interleaved:
 #   nemorender      gst-launch-1.0 nemorender audio-uri=… visual-uri=…

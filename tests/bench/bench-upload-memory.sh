@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Benchmark: the memory of the cloud path when the input is a 300 MB video,
 # against curl uploading the same file, in one run on one machine, rounds
 # interleaved, all against a local nemo-sim (src/sim):

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Benchmark: a 60-second song + album art → 1080p30 video with an audio
 # visualizer, in one run on one machine, rounds interleaved:
 #   nemorender          prompt="spectrum bars visualizer": 56 rounded bars

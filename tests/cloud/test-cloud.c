@@ -2,7 +2,10 @@
  * in its own thread with its own GMainContext.  Handlers answer with the
  * exact shapes docs/protocol.md documents; every request is recorded so
  * that a test can count retries and check headers server-side.  A second server
- * (same host, another port: another origin) plays the CDN. */
+ * (same host, another port: another origin) plays the CDN.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include <string.h>
 
 #include <glib/gstdio.h>

@@ -1,6 +1,9 @@
 /* Unit tests of the chat stream pieces: NemoSseReader over a stream that
  * hands out 1-3 bytes per read, nemo_chat_event_parse() on both event
- * shapes, and the merging of partial texts. */
+ * shapes, and the merging of partial texts.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include <string.h>
 
 #include "cloud-private.h"

@@ -1,5 +1,8 @@
 /* Drum tracks with known beats: synthesised sample by sample, so the beat
- * times are exact. */
+ * times are exact.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "drums.h"
 #include "test-util.h"
 

@@ -1,4 +1,7 @@
-/* Drum tracks with known beats, for the beat tracker's tests and bench. */
+/* Drum tracks with known beats, for the beat tracker's tests and bench.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #ifndef NEMO_TEST_DRUMS_H
 #define NEMO_TEST_DRUMS_H
 

@@ -1,6 +1,9 @@
 /* Test helper: read an output MP4 back and assert the output contract of
  * docs/interface.md, The output MP4.  Shared by the render and element
- * suites. */
+ * suites.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "output-check.h"
 
 #include <nemo/media.h>

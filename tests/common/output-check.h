@@ -1,6 +1,9 @@
 /* Test helper: read an output MP4 back with libavformat/libavcodec and
  * assert every point of the output contract in docs/interface.md (The
- * output MP4), plus what a viewer sees in the pictures. */
+ * output MP4), plus what a viewer sees in the pictures.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #ifndef NEMO_TEST_OUTPUT_CHECK_H
 #define NEMO_TEST_OUTPUT_CHECK_H
 

@@ -1,4 +1,7 @@
-/* Test helpers shared by the suites: see test-util.h. */
+/* Test helpers shared by the suites: see test-util.h.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "test-util.h"
 
 #include <glib/gstdio.h>

@@ -1,6 +1,9 @@
 /* Test helpers shared by the suites: the generated test media, temporary
  * folders, decoding a file's frames, comparing pictures, WAV headers and
- * the process's peak memory. */
+ * the process's peak memory.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #ifndef NEMO_TEST_UTIL_H
 #define NEMO_TEST_UTIL_H
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Generate the test media into $1 with the ffmpeg CLI: short tones in every
 # audio format we read, covers with a known centre colour in every image
 # format, short clips in every container, and broken inputs.  Everything is

@@ -1,5 +1,8 @@
 /* Tests for the draft module: parsing, the round trip of service drafts,
- * edits, errors, the summary, and hostile input. */
+ * edits, errors, the summary, and hostile input.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include <nemo/draft.h>
 #include <nemo/error.h>
 

@@ -1,5 +1,8 @@
 /* Tests for the intent module: prompts in English and Chinese → the fields
- * understood, the reply sentence, and the edits of a draft. */
+ * understood, the reply sentence, and the edits of a draft.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include <nemo/intent.h>
 
 #include <string.h>

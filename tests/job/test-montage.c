@@ -1,6 +1,9 @@
 /* Tests for the beat-synced montage: a drum track with known beats and the
  * test clips go through nemo_job_build_draft() and the renderer, and the
- * cuts are found again in the decoded pictures. */
+ * cuts are found again in the decoded pictures.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include <nemo/job.h>
 #include <nemo/render.h>
 #include <nemo/error.h>

@@ -1,6 +1,9 @@
 /* nemorender media layer tests: probe, audio, pictures, clips and spools,
  * checked on what a user would check: decoded samples and pixels, file
- * bytes, error codes and messages. */
+ * bytes, error codes and messages.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include <nemo/media.h>
 #include <nemo/error.h>
 

@@ -1,7 +1,10 @@
 /* nemorender media layer tests: preparing inputs for upload.  Checked on
  * what the service and a user would see: the path handed back, the files
  * left in the work folder, the container and codecs of the result, its
- * decoded samples and pixels, its size, and the error text. */
+ * decoded samples and pixels, its size, and the error text.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include <nemo/media.h>
 #include <nemo/error.h>
 

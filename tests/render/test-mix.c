@@ -1,7 +1,10 @@
 /* Tests for the background-music mix: a clip with its own sound (880 Hz)
  * under music (440 Hz left, 660 Hz right) at 35 %, rendered to MP4 and
  * measured in the decoded sound: levels by frequency, ducking, peaks,
- * loudness (FFmpeg's own EBU R128 meter) and the fade at the end. */
+ * loudness (FFmpeg's own EBU R128 meter) and the fade at the end.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include <nemo/render.h>
 #include <nemo/media.h>
 #include <nemo/error.h>

@@ -3,7 +3,10 @@
  * the visualizer moves while music plays and not in silence, the cover's
  * centre stays visible, the title reads as the same text drawn with Pango
  * onto the same background (docs/visuals.md's look), in every script, and
- * every shape keeps its size and its overlays inside the frame. */
+ * every shape keeps its size and its overlays inside the frame.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include <nemo/render.h>
 #include <nemo/media.h>
 #include <nemo/intent.h>

@@ -1,7 +1,10 @@
 /* Tests for the local renderer: drafts built by hand, rendered to MP4, and
  * every point of the output contract in docs/interface.md (The output MP4)
  * checked by reading the file back with libavformat/libavcodec, plus what a
- * viewer sees in the pictures. */
+ * viewer sees in the pictures.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include <nemo/render.h>
 #include <nemo/media.h>
 #include <nemo/error.h>

@@ -1,7 +1,10 @@
 /* Tests for nemo-sim: the sim runs in-process and a plain SoupSession plays
  * the client, through the whole cycle (token, session, upload, chat, state,
  * export, status, download) in both event and status shapes, then each fault
- * flag, asserting what a client would see on the wire. */
+ * flag, asserting what a client would see on the wire.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include <nemo/sim.h>
 #include <nemo/draft.h>
 #include <nemo/media.h>
