@@ -610,17 +610,18 @@ test_api_url (void)
   {
     const gchar *url;
     gboolean ok;
+    const gchar *says;          /* the URL is echoed: what only this refusal says */
   } cases[] = {
-    {"https://mega-api-prod.nemovideo.ai", TRUE},
-    {"https://example.com:8443/", TRUE},
-    {"http://127.0.0.1:8080", TRUE},
-    {"http://127.1.2.3", TRUE},
-    {"http://localhost:9000", TRUE},
-    {"http://[::1]:9000", TRUE},
-    {"http://example.com", FALSE},
-    {"http://10.0.0.1", FALSE},
-    {"ftp://127.0.0.1", FALSE},
-    {"not a url", FALSE},
+    {"https://mega-api-prod.nemovideo.ai", TRUE, NULL},
+    {"https://example.com:8443/", TRUE, NULL},
+    {"http://127.0.0.1:8080", TRUE, NULL},
+    {"http://127.1.2.3", TRUE, NULL},
+    {"http://localhost:9000", TRUE, NULL},
+    {"http://[::1]:9000", TRUE, NULL},
+    {"http://example.com", FALSE, "only for loopback hosts"},
+    {"http://10.0.0.1", FALSE, "only for loopback hosts"},
+    {"ftp://127.0.0.1", FALSE, "must start with https://"},
+    {"not a url", FALSE, "Use the form https://host[:port]"},
   };
   guint i;
 
@@ -641,6 +642,7 @@ test_api_url (void)
       g_assert_null (cloud);
       g_assert_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT);
       g_assert_nonnull (strstr (error->message, cases[i].url));
+      g_assert_nonnull (strstr (error->message, cases[i].says));
     }
   }
 }
@@ -716,12 +718,16 @@ test_error_messages (void)
         {"“/x/a.xyz”", CLOUD_ACCEPTED_FORMATS, "Convert"}, NULL},
     {4002, 200, NEMO_ERROR_FILE_TOO_LARGE,
         {"“/x/a.xyz” is too large", "max-upload-size", "max-duration"}, NULL},
-    {1001, 200, NEMO_ERROR_TOKEN_EXPIRED, {"NEMO_TOKEN"}, "secret-token"},
-    {1002, 200, NEMO_ERROR_SESSION_NOT_FOUND, {"session-id"}, NULL},
-    {429, 429, NEMO_ERROR_RATE_LIMITED, {"HTTP 429", "try again"}, NULL},
-    {400, 400, NEMO_ERROR_MISSING_CLIENT_ID, {"X-Client-Id"}, NULL},
-    {404, 404, NEMO_ERROR_FAILED, {"HTTP 404", "api-url"}, NULL},
-    {7777, 200, NEMO_ERROR_FAILED, {"code 7777"}, NULL},
+    {1001, 200, NEMO_ERROR_TOKEN_EXPIRED,
+        {"rejected the access token", "NEMO_TOKEN"}, "secret-token"},
+    {1002, 200, NEMO_ERROR_SESSION_NOT_FOUND,
+        {"does not know session", "Start again without session-id"}, NULL},
+    {429, 429, NEMO_ERROR_RATE_LIMITED,
+        {"rate limiting this client (HTTP 429)", "Wait a few minutes"}, NULL},
+    {400, 400, NEMO_ERROR_MISSING_CLIENT_ID,
+        {"refused the request (HTTP 400)", "Check client-id"}, NULL},
+    {404, 404, NEMO_ERROR_FAILED, {"HTTP 404", "Check api-url"}, NULL},
+    {7777, 200, NEMO_ERROR_FAILED, {"error code 7777", "Try again"}, NULL},
   };
   NemoCloudConfig config;
   g_autoptr (NemoCloud) cloud = NULL;
@@ -925,6 +931,8 @@ test_error_1001 (void)
   failures = 100;
   g_assert_false (nemo_cloud_open_session (cloud, NULL, NULL, &error));
   g_assert_error (error, NEMO_ERROR, NEMO_ERROR_TOKEN_EXPIRED);
+  g_assert_nonnull (strstr (error->message, "rejected the access token"));
+  g_assert_nonnull (strstr (error->message, "NEMO_TOKEN"));
   g_assert_cmpuint (count_requests (server, "/api/tasks/"), ==, 4);
   g_assert_cmpuint (count_requests (server, "/api/auth/anonymous-token"), ==,
       2);
@@ -986,6 +994,8 @@ test_error_1002 (void)
   failures = 100;
   g_assert_false (nemo_cloud_chat (cloud, "again", NULL, &error));
   g_assert_error (error, NEMO_ERROR, NEMO_ERROR_SESSION_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "does not know session"));
+  g_assert_nonnull (strstr (error->message, "Start again without session-id"));
   g_assert_cmpuint (count_requests (server, "/run_sse"), ==, 4);
   g_assert_cmpuint (count_requests (server, "/api/tasks/"), ==, 3);
   remove_temp_file (path);
@@ -1022,6 +1032,7 @@ test_error_429 (void)
   g_assert_false (nemo_cloud_refresh_credits (cloud, NULL, &error));
   g_assert_error (error, NEMO_ERROR, NEMO_ERROR_RATE_LIMITED);
   g_assert_nonnull (strstr (error->message, "too many requests"));
+  g_assert_nonnull (strstr (error->message, "Wait a few minutes"));
   g_assert_cmpuint (count_requests (server, "/api/credits/"), ==, 4);
   g_assert_cmpuint (nemo_cloud_get_http_status (cloud), ==, 429);
 }
@@ -1118,6 +1129,27 @@ test_upload_too_large_locally (void)
   g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FILE_TOO_LARGE);
   g_assert_nonnull (strstr (error->message, path));
   g_assert_nonnull (strstr (error->message, "max-duration"));
+  g_assert_cmpuint (count_requests (server, "/api/upload-video/"), ==, 0);
+  remove_temp_file (path);
+}
+
+/* Stopped as the upload begins: a cancel, never a missing file (the file
+ * query fails with G_IO_ERROR_CANCELLED first), and nothing is sent. */
+static void
+test_upload_cancelled (void)
+{
+  g_autoptr (Server) server = server_new (NULL, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = write_temp_file ("song.mp3", "ID3", 3);
+
+  open_session (cloud);
+  g_cancellable_cancel (cancellable);
+  g_assert_false (nemo_cloud_upload_file (cloud, path, cancellable, &error));
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_CANCELLED);
+  g_assert_nonnull (strstr (error->message, "Cancelled"));
   g_assert_cmpuint (count_requests (server, "/api/upload-video/"), ==, 0);
   remove_temp_file (path);
 }
@@ -1588,6 +1620,7 @@ test_upload_url (void)
   g_assert_false (nemo_cloud_upload_url (cloud, "file:///etc/passwd", NULL,
           &error));
   g_assert_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "not an http(s) URL"));
 }
 
 static guint64
@@ -2123,6 +2156,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cloud/errors/too-large-locally",
       test_upload_too_large_locally);
   g_test_add_func ("/cloud/errors/400", test_error_400);
+  g_test_add_func ("/cloud/upload/cancelled", test_upload_cancelled);
   g_test_add_func ("/cloud/errors/5xx", test_error_5xx);
   g_test_add_func ("/cloud/errors/network", test_error_network);
   g_test_add_func ("/cloud/chat/adk", test_chat_adk);
