@@ -319,6 +319,20 @@ server_thread (gpointer data)
   return NULL;
 }
 
+/* Every wait on the server is bounded: a hang fails instead of running
+ * until someone kills the test.  Called with server->lock held. */
+#define SERVER_WAIT_LIMIT_S 60
+
+static void
+wait_bounded (Server * server, const gchar * what)
+{
+  gint64 deadline = g_get_monotonic_time () +
+      SERVER_WAIT_LIMIT_S * G_TIME_SPAN_SECOND;
+
+  if (!g_cond_wait_until (&server->cond, &server->lock, deadline))
+    g_error ("waited %d s for %s", SERVER_WAIT_LIMIT_S, what);
+}
+
 static Server *
 server_new (Handler handler, gpointer data)
 {
@@ -337,7 +351,7 @@ server_new (Handler handler, gpointer data)
   server->thread = g_thread_new ("test-server", server_thread, server);
   g_mutex_lock (&server->lock);
   while (!server->ready)
-    g_cond_wait (&server->cond, &server->lock);
+    wait_bounded (server, "the test server to listen");
   g_mutex_unlock (&server->lock);
   server->video_url = g_strdup_printf ("%s/video.mp4", server->url);
   return server;
@@ -407,7 +421,7 @@ wait_sent (Server * server, guint target)
 {
   g_mutex_lock (&server->lock);
   while (server->marked_sent < target)
-    g_cond_wait (&server->cond, &server->lock);
+    wait_bounded (server, "a reply to go out");
   g_mutex_unlock (&server->lock);
 }
 
