@@ -96,6 +96,10 @@ typedef struct
   gboolean drop_download;       /* --drop-download: downloads are cut after half the body */
   gboolean short_body;          /* --short-body: downloads announce a Content-Length
                                  * larger than the file, send the file, then close */
+  guint slow_upload_ms;         /* --slow-upload-ms: an upload's reply comes N ms
+                                 * after its body arrived */
+  guint slow_download_ms;       /* --slow-download-ms: a render download sends its
+                                 * headers at once and its body N ms later */
   const gchar *server_error;    /* --server-error=PREFIX:N: requests under this prefix */
   guint server_error_count;     /*   get HTTP 503 N times, then pass */
   const gchar *stream_error;    /* --stream-error: `data: {"error":MSG}` mid-stream, then the end */

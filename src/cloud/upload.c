@@ -362,6 +362,11 @@ nemo_cloud_upload_file (NemoCloud * cloud, const gchar * path,
   info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_TYPE ","
       G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE, cancellable,
       &local_error);
+  /* a stop is not a missing file: the caller must see it as a cancel */
+  if (info == NULL && cloud_is_cancelled (local_error)) {
+    cloud_set_cancelled (error, "upload a file");
+    return FALSE;
+  }
   if (info == NULL || g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR) {
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_NOT_FOUND, "“%s” cannot be "
         "uploaded: %s. Check the path.", path, local_error != NULL ?

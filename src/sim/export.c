@@ -479,9 +479,16 @@ sim_export_download (NemoSim * sim, SoupServerMessage * msg, const gchar * id)
     sim_reply_failure (msg, SOUP_STATUS_CONFLICT, 409, text);
     return;
   }
-  sim_stream_file (sim, msg, job->output, "video/mp4",
+  sim_stream_render (sim, msg, job->output);
+}
+
+void
+sim_stream_render (NemoSim * sim, SoupServerMessage * msg, const gchar * path)
+{
+  sim_stream_file (sim, msg, path, "video/mp4",
       sim->options.drop_download ? SIM_CUT_HALF :
-      sim->options.short_body ? SIM_CUT_SHORT : SIM_CUT_NONE);
+      sim->options.short_body ? SIM_CUT_SHORT : SIM_CUT_NONE,
+      sim->options.slow_download_ms);
 }
 
 JsonNode *

@@ -26,7 +26,8 @@ typedef struct
   gint seed;
   gchar *event_shape;
   gchar *status_shape;
-  gint think_ms, heartbeat_ms, slow_render_ms;
+  gint think_ms, heartbeat_ms, slow_render_ms, slow_upload_ms,
+      slow_download_ms;
   gint expire_token_after, lose_session_after;
   gchar *server_error;
 } SimArgs;
@@ -113,6 +114,8 @@ finish_args (SimArgs * args, GError ** error)
       || !non_negative ("--think-ms", args->think_ms, error)
       || !non_negative ("--heartbeat-ms", args->heartbeat_ms, error)
       || !non_negative ("--slow-render-ms", args->slow_render_ms, error)
+      || !non_negative ("--slow-upload-ms", args->slow_upload_ms, error)
+      || !non_negative ("--slow-download-ms", args->slow_download_ms, error)
       || !non_negative ("--expire-token-after", args->expire_token_after,
           error)
       || !non_negative ("--lose-session-after", args->lose_session_after,
@@ -128,6 +131,8 @@ finish_args (SimArgs * args, GError ** error)
   options->think_ms = args->think_ms;
   options->heartbeat_ms = args->heartbeat_ms;
   options->slow_render_ms = args->slow_render_ms;
+  options->slow_upload_ms = args->slow_upload_ms;
+  options->slow_download_ms = args->slow_download_ms;
   options->expire_token_after = args->expire_token_after;
   options->lose_session_after = args->lose_session_after;
   options->seed = (guint32) args->seed;
@@ -245,6 +250,11 @@ main (int argc, char **argv)
       {"short-body", 0, 0, G_OPTION_ARG_NONE, &options->short_body,
             "Render downloads announce a Content-Length larger than the "
             "file, send the file, then close", NULL},
+      {"slow-upload-ms", 0, 0, G_OPTION_ARG_INT, &args.slow_upload_ms,
+          "An upload's reply comes N ms after its body arrived", "N"},
+      {"slow-download-ms", 0, 0, G_OPTION_ARG_INT, &args.slow_download_ms,
+            "Render downloads send their headers at once and their body N "
+            "ms later", "N"},
       {"server-error", 0, 0, G_OPTION_ARG_STRING, &args.server_error,
             "Requests under PATH_PREFIX get HTTP 503 N times, then pass",
           "PATH_PREFIX:N"},

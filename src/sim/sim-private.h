@@ -122,6 +122,7 @@ struct _NemoSim
   gboolean rate_limited_once;
   guint server_errors_left;
   GList *streams;               /* SimStream* in flight */
+  GList *held_uploads;          /* SimHeldUpload* (--slow-upload-ms) */
 };
 
 /* ---- sim.c: envelopes and helpers ---- */
@@ -169,9 +170,14 @@ typedef enum
   SIM_CUT_SHORT,                /* announce more than the file, send it, close */
 } SimCut;
 
-/* Serve @path with a Content-Length, streamed from disk. */
+/* Serve @path with a Content-Length, streamed from disk; the body starts
+ * @hold_ms after the headers. */
 void sim_stream_file (NemoSim * sim, SoupServerMessage * msg,
-    const gchar * path, const gchar * content_type, SimCut cut);
+    const gchar * path, const gchar * content_type, SimCut cut,
+    guint hold_ms);
+/* A render's MP4, with the download faults the options ask for. */
+void sim_stream_render (NemoSim * sim, SoupServerMessage * msg,
+    const gchar * path);
 void sim_stream_free_all (NemoSim * sim);
 
 /* ---- upload.c ---- */

@@ -723,6 +723,78 @@ body_session_id (SimRoute route, JsonNode * body)
   return NULL;
 }
 
+/* ---- --slow-upload-ms: the reply to an upload waits ---- */
+
+typedef struct
+{
+  NemoSim *sim;
+  SoupServerMessage *msg;       /* paused while held */
+  gchar *session_id;
+  GSource *timer;
+} SimHeldUpload;
+
+static void
+held_upload_free (SimHeldUpload * held)
+{
+  held->sim->held_uploads = g_list_remove (held->sim->held_uploads, held);
+  g_source_destroy (held->timer);
+  g_source_unref (held->timer);
+  g_signal_handlers_disconnect_by_data (held->msg, held);
+  g_object_unref (held->msg);
+  g_free (held->session_id);
+  g_free (held);
+}
+
+static void
+free_held_uploads (NemoSim * sim)
+{
+  while (sim->held_uploads)
+    held_upload_free (sim->held_uploads->data);
+}
+
+/* The client went away while the reply waited. */
+static void
+held_upload_finished (SoupServerMessage * msg, SimHeldUpload * held)
+{
+  held_upload_free (held);
+}
+
+static gboolean
+held_upload_reply (gpointer data)
+{
+  SimHeldUpload *held = data;
+  NemoSim *sim = held->sim;
+  /* looked up again: it may have been lost while the reply waited */
+  SimSession *session = sim_find_session (sim, held->session_id);
+
+  if (session)
+    sim_upload_handle (sim, held->msg, session);
+  else {
+    g_autofree gchar *text = g_strdup_printf ("Session %s not found: create "
+        "a new session.", held->session_id);
+    sim_reply_code (sim, held->msg, SOUP_STATUS_OK, 1002, text);
+  }
+  soup_server_message_unpause (held->msg);
+  held_upload_free (held);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hold_upload (NemoSim * sim, SoupServerMessage * msg, SimSession * session)
+{
+  SimHeldUpload *held = g_new0 (SimHeldUpload, 1);
+
+  held->sim = sim;
+  held->msg = g_object_ref (msg);
+  held->session_id = g_strdup (session->id);
+  held->timer = g_timeout_source_new (sim->options.slow_upload_ms);
+  g_source_set_callback (held->timer, held_upload_reply, held, NULL);
+  g_source_attach (held->timer, sim->context);
+  g_signal_connect (msg, "finished", G_CALLBACK (held_upload_finished), held);
+  sim->held_uploads = g_list_prepend (sim->held_uploads, held);
+  soup_server_message_pause (msg);
+}
+
 static void
 api_handler (SoupServer * server, SoupServerMessage * msg, const char *path,
     GHashTable * query, gpointer user_data)
@@ -779,7 +851,10 @@ api_handler (SoupServer * server, SoupServerMessage * msg, const char *path,
       handle_chat (sim, msg, account, session, body);
       break;
     case ROUTE_UPLOAD:
-      sim_upload_handle (sim, msg, session);
+      if (sim->options.slow_upload_ms > 0)
+        hold_upload (sim, msg, session);
+      else
+        sim_upload_handle (sim, msg, session);
       break;
     case ROUTE_CREDITS:
       handle_credits (sim, msg, account);
@@ -844,9 +919,7 @@ cdn_handler (SoupServer * server, SoupServerMessage * msg, const char *path,
   if (render_id)
     render_path = sim_export_dup_path (sim, render_id);
   if (render_path) {
-    sim_stream_file (sim, msg, render_path, "video/mp4",
-        sim->options.drop_download ? SIM_CUT_HALF :
-        sim->options.short_body ? SIM_CUT_SHORT : SIM_CUT_NONE);
+    sim_stream_render (sim, msg, render_path);
     return;
   }
   local = g_hash_table_lookup (sim->cdn_files, path);
@@ -855,7 +928,7 @@ cdn_handler (SoupServer * server, SoupServerMessage * msg, const char *path,
     return;
   }
   content_type = g_content_type_guess (local, NULL, 0, NULL);
-  sim_stream_file (sim, msg, local, content_type, SIM_CUT_NONE);
+  sim_stream_file (sim, msg, local, content_type, SIM_CUT_NONE, 0);
 }
 
 /* ---- lifecycle ---- */
@@ -938,6 +1011,7 @@ static void
 stop_servers (NemoSim * sim)
 {
   sim_stream_free_all (sim);
+  free_held_uploads (sim);
   if (sim->api)
     soup_server_disconnect (sim->api);
   if (sim->cdn)

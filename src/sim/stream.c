@@ -44,6 +44,7 @@ struct _SimStream
   GInputStream *file;
   guint64 to_send;              /* bytes still to append */
   SimCut cut;
+  guint hold_ms;                /* before the first block (--slow-download-ms) */
 };
 
 static void
@@ -263,6 +264,21 @@ file_cut (gpointer data)
 
 /* After the headers and after each block: append the next block, or cut
  * the connection (from a timer: never steal it inside a signal of its I/O). */
+static void file_write_next (SoupServerMessage * msg, SimStream * stream);
+
+/* The hold is over: the first block, and wake the message, which paused
+ * itself when it found no body to write. */
+static gboolean
+file_hold_over (gpointer data)
+{
+  SimStream *stream = data;
+
+  g_clear_pointer (&stream->timer, g_source_unref);
+  file_write_next (stream->msg, stream);
+  soup_server_message_unpause (stream->msg);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 file_write_next (SoupServerMessage * msg, SimStream * stream)
 {
@@ -271,6 +287,11 @@ file_write_next (SoupServerMessage * msg, SimStream * stream)
   guint8 *block;
   gssize n;
 
+  if (stream->hold_ms > 0) {
+    stream_schedule (stream, stream->hold_ms, file_hold_over);
+    stream->hold_ms = 0;
+    return;
+  }
   if (want == 0) {
     if (stream->cut != SIM_CUT_NONE && stream->timer == NULL)
       stream_schedule (stream, 0, file_cut);
@@ -292,7 +313,7 @@ file_write_next (SoupServerMessage * msg, SimStream * stream)
 
 void
 sim_stream_file (NemoSim * sim, SoupServerMessage * msg, const gchar * path,
-    const gchar * content_type, SimCut cut)
+    const gchar * content_type, SimCut cut, guint hold_ms)
 {
   g_autoptr (GFile) file = g_file_new_for_path (path);
   g_autoptr (GFileInputStream) input = g_file_read (file, NULL, NULL);
@@ -321,6 +342,7 @@ sim_stream_file (NemoSim * sim, SoupServerMessage * msg, const gchar * path,
   stream = stream_new (sim, msg);
   stream->file = G_INPUT_STREAM (g_steal_pointer (&input));
   stream->cut = cut;
+  stream->hold_ms = hold_ms;
   stream->to_send = cut == SIM_CUT_HALF ? size / 2 : size;
   g_signal_connect (msg, "wrote-headers", G_CALLBACK (file_write_next),
       stream);

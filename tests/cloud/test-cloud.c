@@ -322,6 +322,20 @@ server_thread (gpointer data)
   return NULL;
 }
 
+/* Every wait on the server is bounded: a hang fails instead of running
+ * until someone kills the test.  Called with server->lock held. */
+#define SERVER_WAIT_LIMIT_S 60
+
+static void
+wait_bounded (Server * server, const gchar * what)
+{
+  gint64 deadline = g_get_monotonic_time () +
+      SERVER_WAIT_LIMIT_S * G_TIME_SPAN_SECOND;
+
+  if (!g_cond_wait_until (&server->cond, &server->lock, deadline))
+    g_error ("waited %d s for %s", SERVER_WAIT_LIMIT_S, what);
+}
+
 static Server *
 server_new (Handler handler, gpointer data)
 {
@@ -340,7 +354,7 @@ server_new (Handler handler, gpointer data)
   server->thread = g_thread_new ("test-server", server_thread, server);
   g_mutex_lock (&server->lock);
   while (!server->ready)
-    g_cond_wait (&server->cond, &server->lock);
+    wait_bounded (server, "the test server to listen");
   g_mutex_unlock (&server->lock);
   server->video_url = g_strdup_printf ("%s/video.mp4", server->url);
   return server;
@@ -410,7 +424,7 @@ wait_sent (Server * server, guint target)
 {
   g_mutex_lock (&server->lock);
   while (server->marked_sent < target)
-    g_cond_wait (&server->cond, &server->lock);
+    wait_bounded (server, "a reply to go out");
   g_mutex_unlock (&server->lock);
 }
 
@@ -613,17 +627,18 @@ test_api_url (void)
   {
     const gchar *url;
     gboolean ok;
+    const gchar *says;          /* the URL is echoed: what only this refusal says */
   } cases[] = {
-    {"https://mega-api-prod.nemovideo.ai", TRUE},
-    {"https://example.com:8443/", TRUE},
-    {"http://127.0.0.1:8080", TRUE},
-    {"http://127.1.2.3", TRUE},
-    {"http://localhost:9000", TRUE},
-    {"http://[::1]:9000", TRUE},
-    {"http://example.com", FALSE},
-    {"http://10.0.0.1", FALSE},
-    {"ftp://127.0.0.1", FALSE},
-    {"not a url", FALSE},
+    {"https://mega-api-prod.nemovideo.ai", TRUE, NULL},
+    {"https://example.com:8443/", TRUE, NULL},
+    {"http://127.0.0.1:8080", TRUE, NULL},
+    {"http://127.1.2.3", TRUE, NULL},
+    {"http://localhost:9000", TRUE, NULL},
+    {"http://[::1]:9000", TRUE, NULL},
+    {"http://example.com", FALSE, "only for loopback hosts"},
+    {"http://10.0.0.1", FALSE, "only for loopback hosts"},
+    {"ftp://127.0.0.1", FALSE, "must start with https://"},
+    {"not a url", FALSE, "Use the form https://host[:port]"},
   };
   guint i;
 
@@ -644,6 +659,7 @@ test_api_url (void)
       g_assert_null (cloud);
       g_assert_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT);
       g_assert_nonnull (strstr (error->message, cases[i].url));
+      g_assert_nonnull (strstr (error->message, cases[i].says));
     }
   }
 }
@@ -719,12 +735,16 @@ test_error_messages (void)
         {"“/x/a.xyz”", CLOUD_ACCEPTED_FORMATS, "Convert"}, NULL},
     {4002, 200, NEMO_ERROR_FILE_TOO_LARGE,
         {"“/x/a.xyz” is too large", "max-upload-size", "max-duration"}, NULL},
-    {1001, 200, NEMO_ERROR_TOKEN_EXPIRED, {"NEMO_TOKEN"}, "secret-token"},
-    {1002, 200, NEMO_ERROR_SESSION_NOT_FOUND, {"session-id"}, NULL},
-    {429, 429, NEMO_ERROR_RATE_LIMITED, {"HTTP 429", "try again"}, NULL},
-    {400, 400, NEMO_ERROR_MISSING_CLIENT_ID, {"X-Client-Id"}, NULL},
-    {404, 404, NEMO_ERROR_FAILED, {"HTTP 404", "api-url"}, NULL},
-    {7777, 200, NEMO_ERROR_FAILED, {"code 7777"}, NULL},
+    {1001, 200, NEMO_ERROR_TOKEN_EXPIRED,
+        {"rejected the access token", "NEMO_TOKEN"}, "secret-token"},
+    {1002, 200, NEMO_ERROR_SESSION_NOT_FOUND,
+        {"does not know session", "Start again without session-id"}, NULL},
+    {429, 429, NEMO_ERROR_RATE_LIMITED,
+        {"rate limiting this client (HTTP 429)", "Wait a few minutes"}, NULL},
+    {400, 400, NEMO_ERROR_MISSING_CLIENT_ID,
+        {"refused the request (HTTP 400)", "Check client-id"}, NULL},
+    {404, 404, NEMO_ERROR_FAILED, {"HTTP 404", "Check api-url"}, NULL},
+    {7777, 200, NEMO_ERROR_FAILED, {"error code 7777", "Try again"}, NULL},
   };
   NemoCloudConfig config;
   g_autoptr (NemoCloud) cloud = NULL;
@@ -928,6 +948,8 @@ test_error_1001 (void)
   failures = 100;
   g_assert_false (nemo_cloud_open_session (cloud, NULL, NULL, &error));
   g_assert_error (error, NEMO_ERROR, NEMO_ERROR_TOKEN_EXPIRED);
+  g_assert_nonnull (strstr (error->message, "rejected the access token"));
+  g_assert_nonnull (strstr (error->message, "NEMO_TOKEN"));
   g_assert_cmpuint (count_requests (server, "/api/tasks/"), ==, 4);
   g_assert_cmpuint (count_requests (server, "/api/auth/anonymous-token"), ==,
       2);
@@ -989,6 +1011,8 @@ test_error_1002 (void)
   failures = 100;
   g_assert_false (nemo_cloud_chat (cloud, "again", NULL, &error));
   g_assert_error (error, NEMO_ERROR, NEMO_ERROR_SESSION_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "does not know session"));
+  g_assert_nonnull (strstr (error->message, "Start again without session-id"));
   g_assert_cmpuint (count_requests (server, "/run_sse"), ==, 4);
   g_assert_cmpuint (count_requests (server, "/api/tasks/"), ==, 3);
   remove_temp_file (path);
@@ -1025,6 +1049,7 @@ test_error_429 (void)
   g_assert_false (nemo_cloud_refresh_credits (cloud, NULL, &error));
   g_assert_error (error, NEMO_ERROR, NEMO_ERROR_RATE_LIMITED);
   g_assert_nonnull (strstr (error->message, "too many requests"));
+  g_assert_nonnull (strstr (error->message, "Wait a few minutes"));
   g_assert_cmpuint (count_requests (server, "/api/credits/"), ==, 4);
   g_assert_cmpuint (nemo_cloud_get_http_status (cloud), ==, 429);
 }
@@ -1121,6 +1146,27 @@ test_upload_too_large_locally (void)
   g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FILE_TOO_LARGE);
   g_assert_nonnull (strstr (error->message, path));
   g_assert_nonnull (strstr (error->message, "max-duration"));
+  g_assert_cmpuint (count_requests (server, "/api/upload-video/"), ==, 0);
+  remove_temp_file (path);
+}
+
+/* Stopped as the upload begins: a cancel, never a missing file (the file
+ * query fails with G_IO_ERROR_CANCELLED first), and nothing is sent. */
+static void
+test_upload_cancelled (void)
+{
+  g_autoptr (Server) server = server_new (NULL, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = write_temp_file ("song.mp3", "ID3", 3);
+
+  open_session (cloud);
+  g_cancellable_cancel (cancellable);
+  g_assert_false (nemo_cloud_upload_file (cloud, path, cancellable, &error));
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_CANCELLED);
+  g_assert_nonnull (strstr (error->message, "Cancelled"));
   g_assert_cmpuint (count_requests (server, "/api/upload-video/"), ==, 0);
   remove_temp_file (path);
 }
@@ -1591,6 +1637,7 @@ test_upload_url (void)
   g_assert_false (nemo_cloud_upload_url (cloud, "file:///etc/passwd", NULL,
           &error));
   g_assert_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "not an http(s) URL"));
 }
 
 static guint64
@@ -2126,6 +2173,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cloud/errors/too-large-locally",
       test_upload_too_large_locally);
   g_test_add_func ("/cloud/errors/400", test_error_400);
+  g_test_add_func ("/cloud/upload/cancelled", test_upload_cancelled);
   g_test_add_func ("/cloud/errors/5xx", test_error_5xx);
   g_test_add_func ("/cloud/errors/network", test_error_network);
   g_test_add_func ("/cloud/chat/adk", test_chat_adk);

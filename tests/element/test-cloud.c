@@ -100,23 +100,43 @@ assert_bytes_served (Sim * s, const RunResult * r)
   fail_unless_equals_int (nemo_sim_get_cdn_authorization_count (s->sim), 0);
 }
 
-static void
-assert_cloud_error (const RunResult * r, gint nemo_code, guint http_status,
-    const gchar * const *phrases)
+/* What a failed job must tell its application: the GStreamer domain and
+ * code it maps to, the details (nemo-code is the service's own code or 0,
+ * http-status the service's last HTTP status or 0 when none was asked), and
+ * the phrases that say what went wrong and what to do. */
+typedef struct
 {
-  gint code = -1;
-  guint status = G_MAXUINT;
+  GQuark domain;
+  gint code;
+  gint nemo_code;
+  guint http_status;
+  const gchar *phrases[4];
+} ExpectedError;
+
+static void
+assert_cloud_error (const RunResult * r, const ExpectedError * expected)
+{
+  gint nemo_code = -1;
+  guint http_status = G_MAXUINT;
+  guint i;
 
   fail_unless (r->error != NULL, "the job did not fail");
-  for (; *phrases; phrases++)
-    fail_unless (strstr (r->error->message, *phrases) != NULL,
-        "“%s” is not in “%s”", *phrases, r->error->message);
-  fail_unless (gst_structure_get_int (r->error_details, "nemo-code", &code));
+  fail_unless (r->error->domain == expected->domain
+      && r->error->code == expected->code, "got %s %d, expected %s %d: %s",
+      g_quark_to_string (r->error->domain), r->error->code,
+      g_quark_to_string (expected->domain), expected->code,
+      r->error->message);
+  for (i = 0; i < G_N_ELEMENTS (expected->phrases) && expected->phrases[i];
+      i++)
+    fail_unless (strstr (r->error->message, expected->phrases[i]) != NULL,
+        "“%s” is not in “%s”", expected->phrases[i], r->error->message);
+  fail_unless (r->error_details != NULL, "the error has no details");
+  fail_unless (gst_structure_get_int (r->error_details, "nemo-code",
+          &nemo_code));
   fail_unless (gst_structure_get_uint (r->error_details, "http-status",
-          &status));
-  fail_unless_equals_int (code, nemo_code);
-  if (http_status > 0)
-    fail_unless_equals_int (status, http_status);
+          &http_status));
+  fail_unless_equals_int (nemo_code, expected->nemo_code);
+  fail_unless_equals_int (http_status, expected->http_status);
   /* no partial MP4 ends as if it were whole */
   fail_if (r->eos_pushed);
 }
@@ -293,7 +313,10 @@ GST_START_TEST (test_cloud_server_errors)
 {
   Sim s;
   RunResult r = { 0, };
-  const gchar *phrases[] = { "503", NULL };
+  const ExpectedError unavailable = { GST_RESOURCE_ERROR,
+    GST_RESOURCE_ERROR_READ, 0, 503,
+    {"HTTP 503", "after 2 attempts", "try again later"}
+  };
 
   sim_init (&s);
   s.options.server_error = "/api/upload-video";
@@ -313,7 +336,7 @@ GST_START_TEST (test_cloud_server_errors)
   sim_start (&s);
   memset (&r, 0, sizeof (r));
   run_cloud (&s, "retries=1 " INPUTS, &r);
-  assert_cloud_error (&r, 0, 503, phrases);
+  assert_cloud_error (&r, &unavailable);
   fail_unless_equals_int (nemo_sim_get_request_count (s.sim,
           "/api/upload-video"), 2);
   run_result_clear (&r);
@@ -325,13 +348,17 @@ GST_START_TEST (test_cloud_no_credits)
 {
   Sim s;
   RunResult r = { 0, };
-  const gchar *phrases[] = { "?bind=test-client-42", NULL };
+  /* the sim answers 2001 in an HTTP 200 envelope */
+  const ExpectedError out_of_credits = { GST_RESOURCE_ERROR,
+    GST_RESOURCE_ERROR_NOT_AUTHORIZED, 2001, 200,
+    {"Out of credits", "register?bind=test-client-42", "top up"}
+  };
 
   sim_init (&s);
   s.options.no_credits = TRUE;
   sim_start (&s);
   run_cloud (&s, "client-id=test-client-42 " INPUTS, &r);
-  assert_cloud_error (&r, 2001, 0, phrases);
+  assert_cloud_error (&r, &out_of_credits);
   fail_unless_equals_uint64 (r.bytes_pushed, 0);
   run_result_clear (&r);
   sim_stop (&s);
@@ -342,15 +369,17 @@ GST_START_TEST (test_cloud_export_402)
 {
   Sim s;
   RunResult r = { 0, };
-  const gchar *phrases[] = { "Register or upgrade your plan to unlock export",
-    NULL
+  /* 402 is an HTTP status, not one of the service's codes: nemo-code 0 */
+  const ExpectedError export_blocked = { GST_RESOURCE_ERROR,
+    GST_RESOURCE_ERROR_NOT_AUTHORIZED, 0, 402,
+    {"Register or upgrade your plan to unlock export", "about the plan"}
   };
 
   sim_init (&s);
   s.options.export_402 = TRUE;
   sim_start (&s);
   run_cloud (&s, INPUTS, &r);
-  assert_cloud_error (&r, 0, 402, phrases);
+  assert_cloud_error (&r, &export_blocked);
   fail_unless (strstr (r.error->message, "credit") == NULL);
   run_result_clear (&r);
   sim_stop (&s);
@@ -393,13 +422,17 @@ GST_START_TEST (test_cloud_failed_render)
 {
   Sim s;
   RunResult r = { 0, };
-  const gchar *phrases[] = { "GPU node lost", NULL };
+  /* the service's reason, and what to do about it */
+  const ExpectedError render_failed = { GST_RESOURCE_ERROR,
+    GST_RESOURCE_ERROR_READ, 0, 200,
+    {"could not render the video", ": GPU node lost.", "Export again"}
+  };
 
   sim_init (&s);
   s.options.fail_render = "GPU node lost";
   sim_start (&s);
   run_cloud (&s, INPUTS, &r);
-  assert_cloud_error (&r, 0, 0, phrases);
+  assert_cloud_error (&r, &render_failed);
   run_result_clear (&r);
   sim_stop (&s);
 }
@@ -410,14 +443,20 @@ GST_START_TEST (test_cloud_broken_chat)
 {
   Sim s;
   RunResult r = { 0, };
-  const gchar *no_phrase[] = { NULL };
-  const gchar *phrases[] = { "the agent fell over", NULL };
+  const ExpectedError broke_off = { GST_RESOURCE_ERROR,
+    GST_RESOURCE_ERROR_READ, 0, 200,
+    {"broke off during the chat", "check the timeline, then try again"}
+  };
+  const ExpectedError agent_failed = { GST_RESOURCE_ERROR,
+    GST_RESOURCE_ERROR_READ, 0, 200,
+    {"The agent failed", ": the agent fell over.", "Try again"}
+  };
 
   sim_init (&s);
   s.options.drop_chat = TRUE;
   sim_start (&s);
   run_cloud (&s, INPUTS, &r);
-  assert_cloud_error (&r, 0, 0, no_phrase);
+  assert_cloud_error (&r, &broke_off);
   run_result_clear (&r);
   sim_stop (&s);
 
@@ -426,11 +465,28 @@ GST_START_TEST (test_cloud_broken_chat)
   sim_start (&s);
   memset (&r, 0, sizeof (r));
   run_cloud (&s, INPUTS, &r);
-  assert_cloud_error (&r, 0, 0, phrases);
+  assert_cloud_error (&r, &agent_failed);
   run_result_clear (&r);
   sim_stop (&s);
 }
 GST_END_TEST;
+
+/* The download of @r broke off: the error says so and names the render to
+ * resume (the one the job announced, not any render-id=). */
+static void
+assert_download_broke_off (const RunResult * r)
+{
+  g_autofree gchar *resume = NULL;
+  ExpectedError broke_off = { GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+    0, 200, {"download of the rendered video broke off", NULL}
+  };
+
+  fail_unless (job_render_id (r) != NULL);
+  resume = g_strdup_printf ("Resume with render-id=%s to download it again",
+      job_render_id (r));
+  broke_off.phrases[1] = resume;
+  assert_cloud_error (r, &broke_off);
+}
 
 /* A download that breaks off, or a body shorter than its Content-Length:
  * an error that says so, never a clean EOS. */
@@ -438,13 +494,12 @@ GST_START_TEST (test_cloud_broken_download)
 {
   Sim s;
   RunResult r = { 0, };
-  const gchar *phrases[] = { "broke off", "render-id=", NULL };
 
   sim_init (&s);
   s.options.drop_download = TRUE;
   sim_start (&s);
   run_cloud (&s, INPUTS, &r);
-  assert_cloud_error (&r, 0, 0, phrases);
+  assert_download_broke_off (&r);
   run_result_clear (&r);
   sim_stop (&s);
 
@@ -453,7 +508,7 @@ GST_START_TEST (test_cloud_broken_download)
   sim_start (&s);
   memset (&r, 0, sizeof (r));
   run_cloud (&s, INPUTS, &r);
-  assert_cloud_error (&r, 0, 0, phrases);
+  assert_download_broke_off (&r);
   run_result_clear (&r);
   sim_stop (&s);
 }
@@ -605,15 +660,257 @@ GST_START_TEST (test_cloud_url_upload)
 }
 GST_END_TEST;
 
+/* The URL is echoed in the message, so "http" would match any error about
+ * it: check the words of the refusal itself.  No request was made. */
 GST_START_TEST (test_cloud_plain_http_refused)
 {
   RunResult r = { 0, };
-  const gchar *phrases[] = { "http", NULL };
+  const ExpectedError refused = { GST_RESOURCE_ERROR,
+    GST_RESOURCE_ERROR_SETTINGS, 0, 0,
+    {"must start with https://", "only for loopback hosts",
+        "never crosses a network unencrypted"}
+  };
 
   run_pipeline ("nemorender name=r backend=cloud "
       "api-url=http://render.example.com " INPUTS, &r);
-  assert_cloud_error (&r, 0, 0, phrases);
+  assert_cloud_error (&r, &refused);
   run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* ---- stopping during each stage ---------------------------------------- */
+
+/* A stage made to last this long on purpose: stopping must not wait for it
+ * (a tenth of it is far more than a stop needs; this checks behaviour, it is
+ * not a performance limit). */
+#define LONG_STAGE_MS (120 * 1000)
+/* Bounds the wait for the stage to begin (inputs, a real render first). */
+#define STAGE_START_TIMEOUT (90 * GST_SECOND)
+
+/* The process's threads (/proc/self/task), less GLib's shared pool
+ * workers ("pool-…"): GLib starts another when async work (a file query, a
+ * lookup) overlaps, and keeps idle ones, so their number depends on timing.
+ * The job's own threads (the element's task, the sim's, the renders) are
+ * named otherwise and are counted. */
+static guint
+count_threads (void)
+{
+  GDir *dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const gchar *task;
+  guint n = 0;
+
+  fail_unless (dir != NULL);
+  while ((task = g_dir_read_name (dir)) != NULL) {
+    g_autofree gchar *comm_path = g_strdup_printf ("/proc/self/task/%s/comm",
+        task);
+    g_autofree gchar *comm = NULL;
+
+    /* a thread that ended since the listing has no comm any more */
+    if (g_file_get_contents (comm_path, &comm, NULL, NULL)
+        && !g_str_has_prefix (comm, "pool-"))
+      n++;
+  }
+  g_dir_close (dir);
+  return n;
+}
+
+typedef struct
+{
+  gint buffers;                 /* reached the sink */
+  gint errors;                  /* posted on the bus */
+  gchar *first_error;
+} StopWatch;
+
+static void
+count_buffer (GstElement * sink, GstBuffer * buffer, GstPad * pad,
+    gpointer data)
+{
+  StopWatch *watch = data;
+
+  g_atomic_int_inc (&watch->buffers);
+}
+
+/* Sees every error as it is posted, from the posting thread: a pipeline
+ * going to NULL flushes its bus, so popping afterwards would miss one. */
+static GstBusSyncReply
+count_errors (GstBus * bus, GstMessage * msg, gpointer data)
+{
+  StopWatch *watch = data;
+
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR
+      && g_atomic_int_add (&watch->errors, 1) == 0) {
+    GError *error = NULL;
+
+    gst_message_parse_error (msg, &error, NULL);
+    watch->first_error = g_strdup (error->message);
+    g_error_free (error);
+  }
+  return GST_BUS_PASS;
+}
+
+/* Pop until nemorender's progress names @stage; an error, an EOS or
+ * @timeout going by first fails the test. */
+static void
+wait_for_stage (GstBus * bus, const gchar * stage, GstClockTime timeout)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout / GST_USECOND;
+
+  for (;;) {
+    gint64 left_us = MAX (deadline - g_get_monotonic_time (), 0);
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, left_us * GST_USECOND,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+    const GstStructure *s;
+    gboolean reached;
+
+    fail_unless (msg != NULL, "no “%s” progress after %" GST_TIME_FORMAT,
+        stage, GST_TIME_ARGS (timeout));
+    fail_if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT,
+        "%s before the %s stage", GST_MESSAGE_TYPE_NAME (msg), stage);
+    s = gst_message_get_structure (msg);
+    reached = gst_structure_has_name (s, "nemorender-progress")
+        && g_strcmp0 (gst_structure_get_string (s, "stage"), stage) == 0;
+    gst_message_unref (msg);
+    if (reached)
+      return;
+  }
+}
+
+/* Poll (bounded) until the sim has seen a request under @path_prefix. */
+static void
+wait_for_request (Sim * s, const gchar * path_prefix, GstClockTime timeout)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout / GST_USECOND;
+
+  while (nemo_sim_get_request_count (s->sim, path_prefix) == 0) {
+    fail_unless (g_get_monotonic_time () < deadline, "no request under %s "
+        "after %" GST_TIME_FORMAT, path_prefix, GST_TIME_ARGS (timeout));
+    g_usleep (10 * 1000);
+  }
+}
+
+/* Start a cloud job, wait until it is in @stage and the sim has the
+ * request that makes the stage last (under @slow_request), stop the
+ * pipeline there: NULL succeeds at once, nothing reached the sink, nothing
+ * was posted as an error, and the src pad's task is gone. */
+static void
+stop_in_stage (Sim * s, const gchar * stage, const gchar * slow_request)
+{
+  g_autofree gchar *description = g_strdup_printf ("nemorender name=r "
+      "backend=cloud api-url=%s poll-interval=50 " INPUTS
+      " ! fakesink name=sink signal-handoffs=true", nemo_sim_get_url (s->sim));
+  g_autofree gchar *expanded = expand_paths (description);
+  StopWatch watch = { 0, };
+  GstElement *pipeline, *render, *sink;
+  GstPad *src;
+  GstBus *bus;
+  GstStateChangeReturn ret;
+  gint64 stop_started, stop_ms;
+
+  pipeline = gst_parse_launch (expanded, NULL);
+  fail_unless (pipeline != NULL);
+  render = gst_bin_get_by_name (GST_BIN (pipeline), "r");
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  src = gst_element_get_static_pad (render, "src");
+  g_signal_connect (sink, "handoff", G_CALLBACK (count_buffer), &watch);
+  bus = gst_element_get_bus (pipeline);
+  gst_bus_set_sync_handler (bus, count_errors, &watch, NULL);
+
+  /* ASYNC, NO_PREROLL or SUCCESS: the job may start in PAUSED or in
+   * PLAYING; the bus says when it is in the stage */
+  ret = gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  fail_if (ret == GST_STATE_CHANGE_FAILURE);
+  wait_for_stage (bus, stage, STAGE_START_TIMEOUT);
+  /* the stage's message comes just before its request: stop in the
+   * request, where the wait is */
+  wait_for_request (s, slow_request, STAGE_START_TIMEOUT);
+
+  stop_started = g_get_monotonic_time ();
+  ret = gst_element_set_state (pipeline, GST_STATE_NULL);
+  stop_ms = (g_get_monotonic_time () - stop_started) / 1000;
+  fail_unless_equals_int (ret, GST_STATE_CHANGE_SUCCESS);
+  fail_unless (stop_ms < LONG_STAGE_MS / 10, "stopping in the %s stage "
+      "took %" G_GINT64_FORMAT " ms", stage, stop_ms);
+  fail_unless (GST_PAD_TASK (src) == NULL, "the src task outlived NULL");
+  fail_unless_equals_int (g_atomic_int_get (&watch.buffers), 0);
+  fail_unless (g_atomic_int_get (&watch.errors) == 0, "an error was posted: "
+      "%s", watch.first_error);
+
+  gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (render);
+  gst_object_unref (pipeline);
+  g_free (watch.first_error);
+}
+
+/* Two stop cycles, each with its own sim (a stopped sim has joined all its
+ * threads): the first may leave idle pool threads behind (GStreamer's task
+ * pool, GIO's), the second must not add any. */
+static void
+assert_stops_in_stage (Sim * s, const gchar * stage,
+    const gchar * slow_request)
+{
+  guint after_first = 0, cycle;
+
+  for (cycle = 0; cycle < 2; cycle++) {
+    guint threads;
+
+    sim_start (s);
+    stop_in_stage (s, stage, slow_request);
+    sim_stop (s);
+    threads = count_threads ();
+    if (cycle == 0)
+      after_first = threads;
+    else
+      fail_unless (threads <= after_first, "%u threads after the first stop "
+          "in the %s stage, %u after the second", after_first, stage,
+          threads);
+  }
+}
+
+/* The reply to the first upload is held for minutes. */
+GST_START_TEST (test_cloud_stop_while_uploading)
+{
+  Sim s;
+
+  sim_init (&s);
+  s.options.slow_upload_ms = LONG_STAGE_MS;
+  assert_stops_in_stage (&s, "upload", "/api/upload-video/");
+}
+GST_END_TEST;
+
+/* The agent thinks for minutes, sending only heartbeats. */
+GST_START_TEST (test_cloud_stop_while_chatting)
+{
+  Sim s;
+
+  sim_init (&s);
+  s.options.think_ms = LONG_STAGE_MS;
+  s.options.heartbeat_ms = 1000;
+  assert_stops_in_stage (&s, "chat", "/run_sse");
+}
+GST_END_TEST;
+
+/* The render takes minutes: the element is polling its status. */
+GST_START_TEST (test_cloud_stop_while_rendering)
+{
+  Sim s;
+
+  sim_init (&s);
+  s.options.slow_render_ms = LONG_STAGE_MS;
+  assert_stops_in_stage (&s, "render", "/api/render/proxy/lambda/");
+}
+GST_END_TEST;
+
+/* The download's headers arrive, its body only minutes later. */
+GST_START_TEST (test_cloud_stop_while_downloading)
+{
+  Sim s;
+
+  sim_init (&s);
+  s.options.slow_download_ms = LONG_STAGE_MS;
+  assert_stops_in_stage (&s, "download", "/cdn/renders/");
 }
 GST_END_TEST;
 
@@ -714,6 +1011,9 @@ cloud_suite (void)
   g_setenv ("NEMO_CLOUD_BACKOFF_MS", "10", TRUE);
   g_unsetenv ("NEMO_TOKEN");
 
+  /* bounds the waits of run_pipeline(), which has none of its own: a hang
+   * fails instead of running forever (meson sets no default timeout) */
+  tcase_set_timeout (tc, 600);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_cloud_whole_cycle);
   tcase_add_test (tc, test_cloud_typed_events_data_status);
@@ -735,6 +1035,10 @@ cloud_suite (void)
   tcase_add_test (tc, test_cloud_url_upload);
   tcase_add_test (tc, test_cloud_plain_http_refused);
   tcase_add_test (tc, test_cloud_token_never_logged);
+  tcase_add_test (tc, test_cloud_stop_while_uploading);
+  tcase_add_test (tc, test_cloud_stop_while_chatting);
+  tcase_add_test (tc, test_cloud_stop_while_rendering);
+  tcase_add_test (tc, test_cloud_stop_while_downloading);
   return s;
 }
 
