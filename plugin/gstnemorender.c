@@ -1,6 +1,6 @@
 /* nemorender: music + pictures in, a finished music-video MP4 out.
  *
- * SPDX-License-Identifier: LGPL-2.1-or-later
+ * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
 /**
@@ -66,6 +66,7 @@
 #include <glib/gstdio.h>
 #include <gst/video/video.h>
 #include <nemo/error.h>
+#include <nemo/log.h>
 #include <nemo/media.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_nemo_render_debug);
@@ -1618,6 +1619,56 @@ install_properties (GObjectClass * klass)
       DEFAULT_SKILL_PLATFORM);
 }
 
+/* ---------------------------------------------------------------- log -- */
+
+static GstDebugLevel
+gst_level_from_nemo (NemoLogLevel level)
+{
+  switch (level) {
+    case NEMO_LOG_ERROR:
+      return GST_LEVEL_ERROR;
+    case NEMO_LOG_WARNING:
+      return GST_LEVEL_WARNING;
+    case NEMO_LOG_INFO:
+      return GST_LEVEL_INFO;
+    case NEMO_LOG_DEBUG:
+      return GST_LEVEL_DEBUG;
+    default:
+      return GST_LEVEL_TRACE;
+  }
+}
+
+static gboolean
+log_enabled (NemoLogLevel level, gpointer user_data)
+{
+  return gst_debug_category_get_threshold (GST_CAT_DEFAULT)
+      >= gst_level_from_nemo (level);
+}
+
+static void
+log_to_gst (NemoLogLevel level, const gchar * file, const gchar * function,
+    gint line, const gchar * message, gpointer user_data)
+{
+  gst_debug_log (GST_CAT_DEFAULT, gst_level_from_nemo (level), file, function,
+      line, NULL, "%s", message);
+}
+
+/* The library's messages go to the nemorender category.  FFmpeg's go there
+ * too unless gst-libav is loaded: FFmpeg has one log callback per process,
+ * which gst-libav sets to its own "libav" category, and there is no getter
+ * to chain to, so it is never taken from gst-libav (when gst-libav loads
+ * after us, it takes it). */
+static void
+route_logs (void)
+{
+  GstDebugCategory *libav = NULL;
+
+  nemo_log_set_func (log_to_gst, log_enabled, NULL);
+  GST_DEBUG_CATEGORY_GET (libav, "libav");
+  if (libav == NULL)
+    nemo_media_log_ffmpeg ();
+}
+
 static void
 gst_nemo_render_class_init (GstNemoRenderClass * klass)
 {
@@ -1626,6 +1677,7 @@ gst_nemo_render_class_init (GstNemoRenderClass * klass)
 
   GST_DEBUG_CATEGORY_INIT (gst_nemo_render_debug, "nemorender", 0,
       "music video renderer");
+  route_logs ();
 
   gobject_class->set_property = gst_nemo_render_set_property;
   gobject_class->get_property = gst_nemo_render_get_property;

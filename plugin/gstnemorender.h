@@ -1,4 +1,7 @@
-/* nemorender: music + pictures in, a finished music-video MP4 out. */
+/* nemorender: music + pictures in, a finished music-video MP4 out.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #ifndef __GST_NEMO_RENDER_H__
 #define __GST_NEMO_RENDER_H__
 

@@ -1,4 +1,7 @@
-/* nemorender's sink pads: GStreamer caps and buffers → a NemoSpool file. */
+/* nemorender's sink pads: GStreamer caps and buffers → a NemoSpool file.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "gstnemorenderpad.h"
 
 #include <gst/audio/audio.h>

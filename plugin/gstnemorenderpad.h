@@ -1,5 +1,8 @@
 /* nemorender's sink pads: each spools its stream to a file in the element's
- * work folder, so that a pad's input becomes a file like any URI input. */
+ * work folder, so that a pad's input becomes a file like any URI input.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #ifndef __GST_NEMO_RENDER_PAD_H__
 #define __GST_NEMO_RENDER_PAD_H__
 

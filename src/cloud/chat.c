@@ -11,6 +11,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "cloud-private.h"
+#include <nemo/log.h>
 
 #include <nemo/draft.h>
 
@@ -90,7 +91,7 @@ note_event (ChatTurn * turn, NemoChatEventType type)
   if (now - turn->quiet_since < period * (turn->notices + 1))
     return;
   turn->notices = (now - turn->quiet_since) / MAX (period, 1);
-  g_debug ("agent still working after %" G_GINT64_FORMAT " ms",
+  NEMO_DEBUG ("agent still working after %" G_GINT64_FORMAT " ms",
       (now - turn->started) / G_TIME_SPAN_MILLISECOND);
   if (cloud->callbacks.still_working != NULL)
     cloud->callbacks.still_working ((now - turn->started) * 1000,
@@ -177,7 +178,7 @@ post_timeline (NemoCloud * cloud, GCancellable * cancellable, GError ** error)
     return FALSE;
   draft_node = cloud_json_member (state, "draft");
   if (draft_node == NULL || JSON_NODE_HOLDS_NULL (draft_node)) {
-    g_debug ("the session state has no draft yet");
+    NEMO_DEBUG ("the session state has no draft yet");
     return TRUE;
   }
   draft = nemo_draft_from_node (draft_node, error);

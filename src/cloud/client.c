@@ -13,6 +13,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "cloud-private.h"
+#include <nemo/log.h>
 
 #include <string.h>
 
@@ -615,10 +616,10 @@ log_exchange (NemoCloud * cloud, SoupMessage * msg)
   /* method, path and status only: no query (a CDN URL may carry a
    * signature there), no header */
   if (cloud_same_origin (uri, cloud->api_uri))
-    g_debug ("%s %s → %u", soup_message_get_method (msg), g_uri_get_path (uri),
+    NEMO_DEBUG ("%s %s → %u", soup_message_get_method (msg), g_uri_get_path (uri),
         soup_message_get_status (msg));
   else
-    g_debug ("%s %s:%d%s → %u", soup_message_get_method (msg),
+    NEMO_DEBUG ("%s %s:%d%s → %u", soup_message_get_method (msg),
         g_uri_get_host (uri), default_port (uri), g_uri_get_path (uri),
         soup_message_get_status (msg));
 }
@@ -813,7 +814,7 @@ recover_session (NemoCloud * cloud, GCancellable * cancellable,
   gboolean ret = FALSE;
   guint i;
 
-  g_debug ("session lost: starting a new one and replaying %u upload(s)",
+  NEMO_DEBUG ("session lost: starting a new one and replaying %u upload(s)",
       cloud->uploads->len);
   cloud->recovering = TRUE;
   if (!cloud_new_session (cloud, cancellable, error))
@@ -851,7 +852,7 @@ retry_after_failure (NemoCloud * cloud, const CloudCall * call,
     guint64 delay = backoff_ms (cloud, *failures);
 
     (*failures)++;
-    g_debug ("attempt %u failed, retrying in %" G_GUINT64_FORMAT " ms",
+    NEMO_DEBUG ("attempt %u failed, retrying in %" G_GUINT64_FORMAT " ms",
         *failures, delay);
     return cloud_wait (cloud, delay, call->what, cancellable, error);
   }
@@ -906,7 +907,7 @@ call_with_recovery (NemoCloud * cloud, const CloudCall * call,
       case NEMO_ERROR_TOKEN_EXPIRED:
         if ((call->flags & CLOUD_CALL_TOKEN) || token_renewed)
           break;
-        g_debug ("token rejected: getting a new anonymous token");
+        NEMO_DEBUG ("token rejected: getting a new anonymous token");
         token_renewed = TRUE;
         g_clear_pointer (&cloud->token, g_free);
         continue;
@@ -927,7 +928,7 @@ call_with_recovery (NemoCloud * cloud, const CloudCall * call,
         if (rate_waited)
           break;
         rate_waited = TRUE;
-        g_debug ("rate limited: waiting %u s", response->retry_after_s);
+        NEMO_DEBUG ("rate limited: waiting %u s", response->retry_after_s);
         if (!cloud_wait (cloud, response->retry_after_s * (guint64) 1000,
                 call->what, cancellable, error))
           return FALSE;
@@ -936,7 +937,7 @@ call_with_recovery (NemoCloud * cloud, const CloudCall * call,
         if (client_id_added || cloud->send_client_id
             || (call->flags & CLOUD_CALL_TOKEN))
           break;
-        g_debug ("the service wants X-Client-Id: adding it");
+        NEMO_DEBUG ("the service wants X-Client-Id: adding it");
         client_id_added = cloud->send_client_id = TRUE;
         continue;
       default:
@@ -1002,7 +1003,7 @@ ensure_token (NemoCloud * cloud, GCancellable * cancellable, GError ** error)
     goto end;
   }
   cloud->token = g_strdup (token);
-  g_debug ("got an anonymous token");
+  NEMO_DEBUG ("got an anonymous token");
   ret = TRUE;
 
 end:
@@ -1056,7 +1057,7 @@ cloud_new_session (NemoCloud * cloud, GCancellable * cancellable,
   }
   g_free (cloud->session_id);
   cloud->session_id = session_id;
-  g_debug ("session %s", session_id);
+  NEMO_DEBUG ("session %s", session_id);
   post_job (cloud, NULL);
   return TRUE;
 }

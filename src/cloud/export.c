@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "cloud-private.h"
+#include <nemo/log.h>
 
 #include <math.h>
 #include <string.h>
@@ -87,7 +88,7 @@ nemo_cloud_export (NemoCloud * cloud, JsonNode * draft,
     render_id = g_steal_pointer (&our_id);
   cloud_response_clear (&response);
 
-  g_debug ("render %s", render_id);
+  NEMO_DEBUG ("render %s", render_id);
   if (cloud->callbacks.job != NULL)
     cloud->callbacks.job (cloud->session_id, render_id, cloud->user_data);
   cloud_progress (cloud, "render", 0.0);
@@ -351,7 +352,7 @@ stream_video (NemoCloud * cloud, CloudResponse * response,
       cloud_progress (cloud, "download", last_percent);
     }
   }
-  g_debug ("downloaded %" G_GUINT64_FORMAT " bytes", received);
+  NEMO_DEBUG ("downloaded %" G_GUINT64_FORMAT " bytes", received);
   cloud_progress (cloud, "download", 100.0);
   return TRUE;
 }

@@ -11,6 +11,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "cloud-private.h"
+#include <nemo/log.h>
 
 #include <string.h>
 
@@ -299,7 +300,7 @@ log_uploaded (JsonNode * data)
   for (i = 0; i < json_array_get_length (array); i++) {
     JsonNode *file = json_array_get_element (array, i);
 
-    g_debug ("uploaded %s (%s)", cloud_json_string (file, "filename"),
+    NEMO_DEBUG ("uploaded %s (%s)", cloud_json_string (file, "filename"),
         cloud_json_string (file, "file_type"));
   }
 }

@@ -22,6 +22,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "render-private.h"
+#include <nemo/log.h>
 
 #include <nemo/error.h>
 #include <nemo/media.h>
@@ -260,8 +261,14 @@ encode_video (Render * render, gint64 duration_us, GError ** error)
 {
   if (render->gop >= 2 && render->n_frames >= 3 * render->gop
       && nemo_timeline_is_static (render->timeline, duration_us)
-      && (render->overlay == NULL || nemo_overlay_is_static (render->overlay)))
+      && (render->overlay == NULL || nemo_overlay_is_static (render->overlay))) {
+    NEMO_DEBUG ("still picture: encoding two GOPs of %" G_GINT64_FORMAT
+        " frames and "
+        "repeating the second", render->gop);
     return encode_one_still (render, error);
+  }
+  NEMO_DEBUG ("encoding every frame%s", render->overlay ?
+      " (the overlay moves)" : "");
   return encode_every_frame (render, error);
 }
 
@@ -318,6 +325,9 @@ nemo_render_draft (const NemoDraft * draft,
 
   if (render.overlay)
     nemo_overlay_set_duration (render.overlay, duration_us);
+  NEMO_INFO ("rendering %dx%d at %d/%d fps: %" G_GINT64_FORMAT " frames, "
+      "%.3f s of sound", options->width, options->height, options->fps_n,
+      options->fps_d, render.n_frames, duration_us / 1e6);
 
   render.timeline = nemo_timeline_new (draft, options->width,
       options->height, error);

@@ -20,6 +20,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "render-private.h"
+#include <nemo/log.h>
 
 #include <nemo/error.h>
 #include <nemo/media.h>
@@ -970,7 +971,7 @@ normalising_gain (const MixPlan * plan, gdouble loudness)
   if (!plan->normalise || !isfinite (loudness))
     return 1;
   db = MIN (plan->target_lufs - loudness, MAX_GAIN_DB);
-  g_debug ("soundtrack: %.2f LUFS, %+.2f dB to %.1f LUFS", loudness, db,
+  NEMO_DEBUG ("soundtrack: %.2f LUFS, %+.2f dB to %.1f LUFS", loudness, db,
       plan->target_lufs);
   return (gfloat) pow (10, db / 20);
 }

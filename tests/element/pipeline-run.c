@@ -1,10 +1,17 @@
 /* Element tests: run a pipeline around nemorender and keep what a user
- * would see. */
+ * would see.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "pipeline-run.h"
 
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
+
+/* The longest a job may stay silent on the bus before the run fails; the
+ * meson timeout bounds the whole test. */
+#define RUN_MESSAGE_TIMEOUT (300 * GST_SECOND)
 
 gchar *
 data_path (const gchar * name)
@@ -135,7 +142,10 @@ run_pipeline_with (const gchar * description, RunSetupFunc setup,
   fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING)
       != GST_STATE_CHANGE_FAILURE);
   while (!done) {
-    GstMessage *msg = gst_bus_timed_pop (bus, GST_CLOCK_TIME_NONE);
+    GstMessage *msg = gst_bus_timed_pop (bus, RUN_MESSAGE_TIMEOUT);
+
+    fail_unless (msg != NULL, "nothing on the bus for %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (RUN_MESSAGE_TIMEOUT));
 
     collect_message (r, msg);
     if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR && r->error == NULL) {

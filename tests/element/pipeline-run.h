@@ -1,5 +1,8 @@
 /* Element tests: run a gst-launch style pipeline around nemorender to the
- * end and keep what a user would see (bytes, messages, the error). */
+ * end and keep what a user would see (bytes, messages, the error).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #ifndef NEMO_TEST_PIPELINE_RUN_H
 #define NEMO_TEST_PIPELINE_RUN_H
 

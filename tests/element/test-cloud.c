@@ -1,7 +1,10 @@
 /* nemorender's cloud backend end to end: real pipelines against nemo-sim on
  * 127.0.0.1 (in this process, so the test can read its counters), one test
  * per documented behaviour, each asserting what the user sees: the MP4's
- * bytes, the messages, the error text, the number of requests. */
+ * bytes, the messages, the error text, the number of requests.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 #include <nemo/sim.h>

@@ -1,6 +1,9 @@
 /* nemorender element tests: pads, caps and properties with GstHarness, and
  * whole pipelines whose MP4 is read back against the output contract of
- * docs/interface.md. */
+ * docs/interface.md.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
