@@ -68,9 +68,10 @@ gboolean nemo_job_output_size (gint width, gint height,
  * soundtrack, the visuals one after another on the video track, then what
  * the prompt asks for (settings given explicitly win over the prompt).
  * @understood (may be NULL) gets the one sentence saying what of the prompt
- * was understood and what could not be done, or NULL without a prompt. */
+ * was understood and what could not be done, or NULL without a prompt.
+ * The beat analysis checks @cancellable (NEMO_ERROR_CANCELLED). */
 NemoDraft *nemo_job_build_draft (const NemoJobConfig * config,
-    gchar ** understood, GError ** error);
+    gchar ** understood, GCancellable * cancellable, GError ** error);
 
 /* Run the job with @config->backend.  On success every byte of the MP4 has
  * gone through callbacks->data; on failure @error says what to do, with the

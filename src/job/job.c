@@ -234,7 +234,7 @@ apply_prompt (const NemoJobConfig * config, NemoDraft * draft)
 
 NemoDraft *
 nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
-    GError ** error)
+    GCancellable * cancellable, GError ** error)
 {
   g_autoptr (NemoMediaInfo) song = NULL;
   g_autoptr (GPtrArray) visuals =
@@ -301,7 +301,7 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
     else
       g_free (sentence);
   }
-  if (!nemo_job_cut_to_beats (draft, visuals, error))
+  if (!nemo_job_cut_to_beats (draft, visuals, cancellable, error))
     return NULL;
   return g_steal_pointer (&draft);
 }
@@ -358,7 +358,7 @@ run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
 
   if (callbacks->progress)
     callbacks->progress ("prepare", 0.0, user_data);
-  draft = nemo_job_build_draft (config, &understood, error);
+  draft = nemo_job_build_draft (config, &understood, cancellable, error);
   if (draft == NULL)
     return FALSE;
   if (understood != NULL && callbacks->reply != NULL)

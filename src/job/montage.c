@@ -248,7 +248,7 @@ fill_track (NemoTrack * track, GArray * cuts, GPtrArray * visuals,
 
 gboolean
 nemo_job_cut_to_beats (NemoDraft * draft, GPtrArray * visuals,
-    GError ** error)
+    GCancellable * cancellable, GError ** error)
 {
   g_autoptr (NemoBeats) beats = NULL;
   g_autoptr (GArray) cuts = NULL;
@@ -282,7 +282,7 @@ nemo_job_cut_to_beats (NemoDraft * draft, GPtrArray * visuals,
   if (path == NULL)
     return FALSE;
   beats = nemo_analysis_beats (path, end_us > 0 ? end_us + offset_us : 0,
-      NULL, error);
+      cancellable, error);
   if (beats == NULL)
     return FALSE;
   if (end_us <= 0)

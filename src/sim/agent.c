@@ -188,7 +188,7 @@ agent_edit (SimTurn * turn)
     set_result (turn, "error", "no audio");
     goto end;
   }
-  draft = nemo_job_build_draft (&config, NULL, &error);
+  draft = nemo_job_build_draft (&config, NULL, NULL, &error);
   if (draft == NULL) {
     turn->reply = g_strdup_printf (turn->chinese ? "无法生成时间线：%s" :
         "I couldn't build the timeline: %s", error->message);

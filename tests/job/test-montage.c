@@ -87,7 +87,7 @@ build_draft (const Fixture * fixture, const gchar * const *clips,
   config.fps_n = fps->n;
   config.fps_d = fps->d;
   config.work_dir = g_strdup (fixture->dir);
-  draft = nemo_job_build_draft (&config, NULL, &error);
+  draft = nemo_job_build_draft (&config, NULL, NULL, &error);
   g_assert_no_error (error);
   nemo_job_config_clear (&config);
   return draft;
