@@ -19,8 +19,14 @@
  * pads (raw video, parsed JPEG/PNG, parsed H.264).  A video pad that gives
  * one frame and then EOS is a still image; an endless one (imagefreeze,
  * videotestsrc) is read only as far as the song lasts; a shorter clip loops.
- * The render starts when every linked sink pad has seen EOS (with no sink
- * pads: as soon as the element is started), and the MP4 follows, then EOS.
+ * The render starts in PAUSED when every linked sink pad has seen EOS (with
+ * no sink pads: as soon as the element is started), and the MP4 follows,
+ * then EOS.  Like any non-live element it prerolls: the sinks preroll on the
+ * first MP4 bytes, so a pipeline can play what it renders (qtdemux ! …
+ * ! autovideosink) with its clock starting once the video exists.  The src
+ * pad answers DURATION (the video's length, once the song's is known),
+ * POSITION (how much is rendered; bytes pushed) and SEEKING (not seekable)
+ * itself.
  *
  * Two backends render the same jobs.  `local` (the default) renders on this
  * machine with FFmpeg: nothing leaves it.  `cloud` drives the hosted
@@ -360,7 +366,7 @@ flush_start (GstNemoRender * self, GstNemoRenderPad * pad)
     GST_DEBUG_OBJECT (pad, "flushed after the job began: it starts over");
     self->restart = TRUE;
     g_cancellable_cancel (self->cancellable);
-    flush_downstream = self->offset > 0 || self->job == JOB_DONE;
+    flush_downstream = self->offset > 0;
   }
   g_mutex_unlock (&self->lock);
   if (flush_downstream)
@@ -1019,7 +1025,8 @@ reset_output (GstNemoRender * self)
   gboolean flushed;
 
   g_mutex_lock (&self->lock);
-  flushed = self->restart && (self->offset > 0 || self->output_started);
+  /* flush_start () flushed downstream what had been pushed */
+  flushed = self->restart && self->offset > 0;
   self->restart = FALSE;
   self->offset = 0;
   self->stage = NULL;
