@@ -34,6 +34,23 @@ assert_shows_cover (const AVFrame * rgb)
   assert_no_black_edges (rgb);
 }
 
+/* The first error on @bus, for a failure's message. */
+static const gchar *
+describe_bus_error (GstBus * bus)
+{
+  static gchar text[512];
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  GError *error = NULL;
+
+  if (msg == NULL)
+    return "and no error was posted";
+  gst_message_parse_error (msg, &error, NULL);
+  g_snprintf (text, sizeof (text), "error %s", error->message);
+  g_error_free (error);
+  gst_message_unref (msg);
+  return text;
+}
+
 /* ------------------------------------------------------ pads and props -- */
 
 GST_START_TEST (test_pads_and_templates)
@@ -156,6 +173,7 @@ GST_START_TEST (test_harness_still_frame)
   GstBuffer *buf;
   GstMapInfo map;
   GByteArray *mp4 = g_byte_array_new ();
+  GstBus *bus = gst_bus_new ();
   g_autofree gchar *path = NULL;
   /* the last frame: the still lasts to the end */
   const gdouble at[] = { 29.0 / 30, -1 };
@@ -163,6 +181,8 @@ GST_START_TEST (test_harness_still_frame)
   gint i, fd;
 
   g_object_set (render, "width", 320, "height", 240, NULL);
+  /* a harness gives the element no bus: keep its errors for the report */
+  gst_element_set_bus (render, bus);
   hsrc = gst_harness_new_with_element (render, NULL, "src");
   ha = gst_harness_new_with_element (render, "audio", NULL);
   hv = gst_harness_new_with_element (render, "video_%u", NULL);
@@ -211,6 +231,8 @@ GST_START_TEST (test_harness_still_frame)
       gst_buffer_unref (buf);
     }
     ev = gst_harness_pull_event (hsrc);
+    fail_unless (ev != NULL, "no EOS from nemorender: %s",
+        describe_bus_error (bus));
     if (GST_EVENT_TYPE (ev) == GST_EVENT_CAPS) {
       GstCaps *caps;
 
@@ -246,6 +268,7 @@ GST_START_TEST (test_harness_still_frame)
   gst_harness_teardown (hv);
   gst_harness_teardown (hsrc);
   gst_object_unref (render);
+  gst_object_unref (bus);
 }
 GST_END_TEST;
 
