@@ -183,9 +183,12 @@ GST_START_TEST (test_harness_still_frame)
   g_object_set (render, "width", 320, "height", 240, NULL);
   /* a harness gives the element no bus: keep its errors for the report */
   gst_element_set_bus (render, bus);
-  hsrc = gst_harness_new_with_element (render, NULL, "src");
+  /* the first harness already sets the element to PLAYING, and with no
+   * sink pad linked yet its job would start from the (unset) URIs: link
+   * the inputs first */
   ha = gst_harness_new_with_element (render, "audio", NULL);
   hv = gst_harness_new_with_element (render, "video_%u", NULL);
+  hsrc = gst_harness_new_with_element (render, NULL, "src");
   gst_harness_set_src_caps_str (ha,
       "audio/x-raw, format=S16LE, layout=interleaved, rate=44100, channels=2");
   gst_harness_set_src_caps_str (hv,
