@@ -156,6 +156,7 @@ struct _GstNemoRender
   GCancellable *cancellable;    /* cancelled under lock, reset by the task */
   gchar *work_dir;
   const gchar *progress_stage;  /* its GST_MESSAGE_PROGRESS is open */
+  gint64 stage_started_us;      /* monotonic time the stage began */
   gboolean output_started;      /* stream-start, caps and segment went out */
   GstFlowReturn flow;           /* downstream's last answer */
   gchar *last_timeline;
@@ -635,6 +636,22 @@ close_progress (GstNemoRender * self, GstProgressType type)
   self->progress_stage = NULL;
 }
 
+/* nemorender-progress, with the seconds left in the stage once they can be
+ * told from its pace so far (after 1 % and half a second). */
+static GstStructure *
+progress_structure (GstNemoRender * self, const gchar * stage,
+    gdouble percent)
+{
+  gdouble elapsed_s = (g_get_monotonic_time () - self->stage_started_us) / 1e6;
+  GstStructure *s = gst_structure_new ("nemorender-progress",
+      "stage", G_TYPE_STRING, stage, "percent", G_TYPE_DOUBLE, percent, NULL);
+
+  if (percent >= 1.0 && elapsed_s >= 0.5)
+    gst_structure_set (s, "eta", G_TYPE_DOUBLE,
+        elapsed_s * (100.0 - percent) / percent, NULL);
+  return s;
+}
+
 static void
 on_progress (const gchar * stage, gdouble percent, gpointer user_data)
 {
@@ -656,6 +673,7 @@ on_progress (const gchar * stage, gdouble percent, gpointer user_data)
   if (interned != self->stage) {
     self->stage = interned;
     self->stage_percent = -1.0;
+    self->stage_started_us = g_get_monotonic_time ();
   }
   post = percent > self->stage_percent
       && (percent >= self->stage_percent + 1.0 || percent == 100.0);
@@ -664,9 +682,7 @@ on_progress (const gchar * stage, gdouble percent, gpointer user_data)
   g_mutex_unlock (&self->lock);
 
   if (post)
-    post_element_message (self, gst_structure_new ("nemorender-progress",
-            "stage", G_TYPE_STRING, stage, "percent", G_TYPE_DOUBLE, percent,
-            NULL));
+    post_element_message (self, progress_structure (self, stage, percent));
 }
 
 static void
