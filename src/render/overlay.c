@@ -508,6 +508,17 @@ find_cover (const NemoOverlay * overlay, cairo_rectangle_int_t * cover,
   return TRUE;
 }
 
+/* A title's lines line up with the frame's side it sits at. */
+static NemoTitleAlign
+title_align (Place place)
+{
+  if (place == PLACE_TOP_LEFT || place == PLACE_BOTTOM_LEFT)
+    return NEMO_TITLE_ALIGN_LEFT;
+  if (place == PLACE_TOP_RIGHT || place == PLACE_BOTTOM_RIGHT)
+    return NEMO_TITLE_ALIGN_RIGHT;
+  return NEMO_TITLE_ALIGN_CENTER;
+}
+
 static void
 place_scope (NemoOverlay * overlay, const cairo_rectangle_int_t * cover,
     gboolean title_at_bottom)
@@ -686,7 +697,8 @@ prepare (NemoOverlay * overlay, const AVFrame * picture, GError ** error)
     gint tw, th;
 
     layer->title = nemo_title_new (layer->text, overlay->width,
-        overlay->height, error);
+        overlay->height, title_align (resolve_place (overlay, layer->place)),
+        error);
     if (layer->title == NULL)
       return FALSE;
     place_title (overlay, layer, &cover);

@@ -149,11 +149,20 @@ void nemo_scope_draw (const NemoScope * scope, cairo_t * cr,
 
 typedef struct _NemoTitle NemoTitle;
 
-/* @text laid out for a @width x @height frame: the font size follows the
- * short side; too long a line is ellipsized.  The title is drawn on a
- * translucent panel with a shadow, cached once. */
+/* How a title's lines sit across its panel. */
+typedef enum
+{
+  NEMO_TITLE_ALIGN_LEFT,
+  NEMO_TITLE_ALIGN_CENTER,
+  NEMO_TITLE_ALIGN_RIGHT,
+} NemoTitleAlign;
+
+/* @text (`Title — Artist`) laid out for a @width x @height frame: the font
+ * size follows the short side; too wide a text goes on two lines (title,
+ * then artist), is shrunk, and only then ellipsized (text.c).  The title is
+ * drawn on a translucent panel with a shadow, cached once. */
 NemoTitle *nemo_title_new (const gchar * text, gint width, gint height,
-    GError ** error);
+    NemoTitleAlign align, GError ** error);
 /* The panel's size. */
 void nemo_title_get_size (const NemoTitle * title, gint * width,
     gint * height);
