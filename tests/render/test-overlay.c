@@ -4,7 +4,8 @@
  * centre stays visible, the title reads as the same text drawn with Pango
  * onto the same background (docs/visuals.md's look), in every script, a
  * long title keeps its artist on a second line without a glyph clipped,
- * and every shape keeps its size and its overlays inside the frame.
+ * a fade from and to black darkens the pictures and the layers, and every
+ * shape keeps its size and its overlays inside the frame.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -697,6 +698,79 @@ test_title_on_still (void)
   temp_clear (&temp);
 }
 
+/* The mean luma of @rgb, 0..255. */
+static gdouble
+mean_luma (const AVFrame * rgb)
+{
+  gdouble sum = 0;
+  gint x, y;
+
+  for (y = 0; y < rgb->height; y++)
+    for (x = 0; x < rgb->width; x++)
+      sum += rgb_luma (rgb_pixel (rgb, x, y));
+  return sum / (rgb->width * rgb->height);
+}
+
+/* A fade from and to black (m.fade_in_ms, m.fade_out_ms) darkens the
+ * pictures and the layers over them: the first and the last frame black,
+ * half-way through a fade half as bright as the middle of the video (the
+ * fade is linear in the coded values).  Without a fade the first frame is
+ * as bright as the middle. */
+static void
+test_picture_fade (void)
+{
+  g_autofree gchar *tone = data_path ("tone.wav");
+  g_autoptr (NemoDraft) faded = make_draft (tone, NEMO_SEGMENT_SPECTRUM,
+      "Fading To Black", NULL);
+  g_autoptr (NemoDraft) plain = make_draft (tone, NULL, NULL, NULL);
+  /* the last of the 240 frames, 239 */
+  const gdouble ends[] = { 0.0, 0.5, 4.0, 239.0 / FPS, -1 };
+  /* frame 225, whose end at 226/30 s is 0.47 s before the sound's */
+  const gdouble late[] = { 1.5, 225.0 / FPS, -1 };
+  const gdouble start[] = { 0.0, 4.0, -1 };
+  gdouble normal;
+  Temp temp;
+  Output out;
+
+  nemo_draft_set_meta_int (faded, "fade_in_ms", 1000);
+  nemo_draft_set_meta_int (faded, "fade_out_ms", 1000);
+  temp_init (&temp);
+  render_ok (faded, 640, 360, temp.output);
+  output_read (temp.output, ends, &out);
+  output_assert_contract (temp.output, &out, 640, 360, FPS,
+      input_samples ("tone.wav"));
+  normal = mean_luma (out.snapshot[2]);
+  g_test_message ("mean luma %.1f, %.1f, %.1f, %.1f at frames 0, 15, 120, "
+      "239",
+      mean_luma (out.snapshot[0]), mean_luma (out.snapshot[1]), normal,
+      mean_luma (out.snapshot[3]));
+  g_assert_cmpfloat (normal, >, 40);
+  /* black, the title and the bars too */
+  g_assert_cmpint (count_bright (out.snapshot[0], 0, 0, 640, 360, 16, FALSE),
+      ==, 0);
+  g_assert_cmpint (count_bright (out.snapshot[3], 0, 0, 640, 360, 16, FALSE),
+      ==, 0);
+  g_assert_cmpfloat (fabs (mean_luma (out.snapshot[1]) / normal - 0.5), <,
+      0.05);
+  g_assert_cmpint (count_bright (out.snapshot[2], 0, 0, 640, 360, 200,
+          FALSE), >, 100);
+  output_clear (&out);
+
+  output_read (temp.output, late, &out);
+  g_assert_cmpfloat (fabs (mean_luma (out.snapshot[0]) / normal - 1), <,
+      0.02);
+  g_assert_cmpfloat (fabs (mean_luma (out.snapshot[1]) / normal
+          - (8.0 - 226.0 / FPS)), <, 0.05);
+  output_clear (&out);
+
+  render_ok (plain, 640, 360, temp.output);
+  output_read (temp.output, start, &out);
+  g_assert_cmpfloat (fabs (mean_luma (out.snapshot[0])
+          / mean_luma (out.snapshot[1]) - 1), <, 0.02);
+  output_clear (&out);
+  temp_clear (&temp);
+}
+
 /* Each shape, made with the prompt: the right size, no black borders, the
  * cover's centre visible, the title in the top part and the bars in the
  * bottom part of the frame. */
@@ -784,6 +858,7 @@ main (int argc, char **argv)
   g_test_add_func ("/overlay/title/long/portrait", test_long_titles_portrait);
   g_test_add_func ("/overlay/title/fade", test_title_fade);
   g_test_add_func ("/overlay/title/still", test_title_on_still);
+  g_test_add_func ("/overlay/fade", test_picture_fade);
   g_test_add_func ("/overlay/shape/landscape", test_shape_landscape);
   g_test_add_func ("/overlay/shape/vertical", test_shape_vertical);
   g_test_add_func ("/overlay/shape/square", test_shape_square);
