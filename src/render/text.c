@@ -151,6 +151,7 @@ lines_fit (Lines * lines, const gchar * text, gint font_px, gint max_width)
 {
   const gchar *separator = g_strrstr (text, ARTIST_SEPARATOR);
   gdouble size = font_px * PANGO_SCALE;
+  gdouble smallest = MAX (MIN_FONT_PX, font_px * MIN_SHRINK) * PANGO_SCALE;
   gint natural;
 
   lines_add (lines, text, PANGO_WEIGHT_BOLD);
@@ -164,11 +165,11 @@ lines_fit (Lines * lines, const gchar * text, gint font_px, gint max_width)
     lines_add (lines, separator + strlen (ARTIST_SEPARATOR),
         PANGO_WEIGHT_NORMAL);
   }
-  natural = lines_natural_width (lines, size);
-  if (natural > max_width)
-    /* floor: the shrunk text must not come out a pixel too wide */
-    size = MAX (floor (size * max_width / natural),
-        MAX (MIN_FONT_PX, font_px * MIN_SHRINK) * PANGO_SCALE);
+  /* Pango rounds each glyph's advance to whole pixels, so the width is
+   * only nearly proportional to the size: shrink again until it fits. */
+  while ((natural = lines_natural_width (lines, size)) > max_width
+      && size > smallest)
+    size = MAX (floor (size * max_width / natural), smallest);
   lines_set_size (lines, size, max_width);
 }
 
