@@ -1,12 +1,17 @@
 /* The drawn layers over the pictures: a visualizer (a "spectrum",
  * "waveform" or "circle" segment on a video track) and track-info titles
- * ("title" segments on text tracks), in that order, the titles on top.
+ * ("title" segments on text tracks), in that order, the titles on top;
+ * over everything, the draft's fade from black at the start and to black at
+ * the end (m.fade_in_ms, m.fade_out_ms), so the layers fade with the
+ * pictures.
  *
  * Compositing: for each layer, the part of the frame it can paint (a
  * patch) is converted from yuv420p to BGRA in a cairo image surface
  * (BT.709 TV range in, full range RGB), the layer is drawn with cairo and
  * the patch is converted back to yuv420p BT.709 TV range.  Only patches are
  * converted: a bar band and a title panel are a fraction of the frame.
+ * A fade darkens the whole frame, in yuv420p: black over it at 1 - gain is
+ * luma towards 16 and chroma towards 128 (TV range), as ffmpeg's fade.
  *
  * Placement follows the frame's shape and the cover fitted in it (where
  * nemo_layout_draw() puts the picture shown first), so nothing hides the
@@ -92,6 +97,7 @@ struct _NemoOverlay
 {
   gint width, height, fps_n, fps_d;
   gint64 duration_us;
+  gint64 fade_in_us, fade_out_us;       /* from black, to black; 0: none */
 
   /* the visualizer */
   gboolean has_scope;
@@ -253,13 +259,20 @@ nemo_overlay_new (const NemoDraft * draft, gint width, gint height,
   overlay->duration_us = G_MAXINT64;
   overlay->titles =
       g_ptr_array_new_with_free_func ((GDestroyNotify) title_layer_free);
+  /* Only the fades the draft asks for: the fade out the soundtrack gives
+   * background music by default is the sound's alone. */
+  overlay->fade_in_us = MAX (nemo_draft_get_meta_int (draft, "fade_in_ms",
+          0), 0) * 1000;
+  overlay->fade_out_us = MAX (nemo_draft_get_meta_int (draft, "fade_out_ms",
+          0), 0) * 1000;
   for (t = 0; t < draft->tracks->len; t++) {
     const NemoTrack *track = g_ptr_array_index (draft->tracks, t);
 
     for (s = 0; s < track->segments->len; s++)
       read_segment (overlay, track, g_ptr_array_index (track->segments, s));
   }
-  if (!overlay->has_scope && overlay->titles->len == 0) {
+  if (!overlay->has_scope && overlay->titles->len == 0
+      && overlay->fade_in_us == 0 && overlay->fade_out_us == 0) {
     nemo_overlay_free (overlay);
     return NULL;
   }
@@ -297,6 +310,8 @@ nemo_overlay_is_static (NemoOverlay * overlay)
 {
   guint i;
 
+  if (overlay->fade_in_us > 0 || overlay->fade_out_us > 0)
+    return FALSE;
   if (overlay->has_scope && overlay->scope_start_us < overlay->duration_us
       && overlay->scope_end_us > 0)
     return FALSE;
@@ -508,6 +523,17 @@ find_cover (const NemoOverlay * overlay, cairo_rectangle_int_t * cover,
   return TRUE;
 }
 
+/* A title's lines line up with the frame's side it sits at. */
+static NemoTitleAlign
+title_align (Place place)
+{
+  if (place == PLACE_TOP_LEFT || place == PLACE_BOTTOM_LEFT)
+    return NEMO_TITLE_ALIGN_LEFT;
+  if (place == PLACE_TOP_RIGHT || place == PLACE_BOTTOM_RIGHT)
+    return NEMO_TITLE_ALIGN_RIGHT;
+  return NEMO_TITLE_ALIGN_CENTER;
+}
+
 static void
 place_scope (NemoOverlay * overlay, const cairo_rectangle_int_t * cover,
     gboolean title_at_bottom)
@@ -686,7 +712,8 @@ prepare (NemoOverlay * overlay, const AVFrame * picture, GError ** error)
     gint tw, th;
 
     layer->title = nemo_title_new (layer->text, overlay->width,
-        overlay->height, error);
+        overlay->height, title_align (resolve_place (overlay, layer->place)),
+        error);
     if (layer->title == NULL)
       return FALSE;
     place_title (overlay, layer, &cover);
@@ -738,12 +765,71 @@ title_opacity (const NemoOverlay * overlay, const TitleLayer * layer,
   return opacity;
 }
 
+/* ---- the fades ---- */
+
+/* When frame @index is shown, as render.c times it. */
+static gint64
+frame_time_us (const NemoOverlay * overlay, gint64 index)
+{
+  return av_rescale (index, (gint64) G_USEC_PER_SEC * overlay->fps_d,
+      overlay->fps_n);
+}
+
+/* How much of the picture frame @index shows, 0 (black) to 1: the first
+ * frame is black, and the last, which ends with the sound. */
+static gdouble
+fade_gain (const NemoOverlay * overlay, gint64 index)
+{
+  gint64 since_start_us = frame_time_us (overlay, index);
+  gint64 after_end_us = overlay->duration_us - frame_time_us (overlay,
+      index + 1);
+  gdouble gain = 1;
+
+  if (overlay->fade_in_us > 0)
+    gain = MIN (gain, (gdouble) since_start_us / overlay->fade_in_us);
+  if (overlay->fade_out_us > 0)
+    gain = MIN (gain, (gdouble) after_end_us / overlay->fade_out_us);
+  return CLAMP (gain, 0, 1);
+}
+
+/* Each byte of @plane's @width x @height pixels towards @black by @gain. */
+static void
+fade_plane (guint8 * plane, gint linesize, gint width, gint height,
+    guint8 black, gdouble gain)
+{
+  guint8 table[256];
+  gint v, x, y;
+
+  for (v = 0; v < 256; v++)
+    table[v] = (guint8) CLAMP (lround (black + (v - black) * gain), 0, 255);
+  for (y = 0; y < height; y++) {
+    guint8 *row = plane + (gsize) y * linesize;
+
+    for (x = 0; x < width; x++)
+      row[x] = table[row[x]];
+  }
+}
+
+static void
+fade_frame (AVFrame * frame, gdouble gain)
+{
+  gint chroma_width = (frame->width + 1) / 2;
+  gint chroma_height = (frame->height + 1) / 2;
+
+  fade_plane (frame->data[0], frame->linesize[0], frame->width,
+      frame->height, 16, gain);
+  fade_plane (frame->data[1], frame->linesize[1], chroma_width,
+      chroma_height, 128, gain);
+  fade_plane (frame->data[2], frame->linesize[2], chroma_width,
+      chroma_height, 128, gain);
+}
+
 AVFrame *
 nemo_overlay_draw (NemoOverlay * overlay, const AVFrame * picture,
     gint64 index, GError ** error)
 {
-  gint64 t_us = av_rescale (index, (gint64) G_USEC_PER_SEC * overlay->fps_d,
-      overlay->fps_n);
+  gint64 t_us = frame_time_us (overlay, index);
+  gdouble gain = fade_gain (overlay, index);
   AVFrame *frame;
   cairo_t *cr;
   guint i;
@@ -774,5 +860,7 @@ nemo_overlay_draw (NemoOverlay * overlay, const AVFrame * picture,
     nemo_title_draw (layer->title, cr, layer->x, layer->y, opacity);
     patch_end (&layer->patch, cr, frame);
   }
+  if (gain < 1)
+    fade_frame (frame, gain);
   return frame;
 }

@@ -86,8 +86,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoTimeline, nemo_timeline_free)
 typedef struct _NemoOverlay NemoOverlay;
 
 /* The draft's drawn layers (a visualizer, track-info titles) over the
- * pictures, or NULL when it has none: the frames then go to the encoder
- * untouched. */
+ * pictures, and its fades from and to black over them all, or NULL when it
+ * has none of these: the frames then go to the encoder untouched. */
 NemoOverlay *nemo_overlay_new (const NemoDraft * draft, gint width,
     gint height, gint fps_n, gint fps_d);
 /* What the soundtrack feeds for the visualizer, or NULL without one.  It
@@ -97,7 +97,8 @@ NemoSpectrum *nemo_overlay_get_spectrum (NemoOverlay * overlay);
  * run to the end stop. */
 void nemo_overlay_set_duration (NemoOverlay * overlay, gint64 duration_us);
 /* TRUE when every frame gets the same drawing (no visualizer, titles shown
- * throughout without a fade): a still stays a still. */
+ * throughout without a fade, no fade of the picture): a still stays a
+ * still. */
 gboolean nemo_overlay_is_static (NemoOverlay * overlay);
 /* @picture (the timeline's frame @index) with the layers drawn over it.
  * The frame belongs to @overlay, valid until the next call; the caller may
@@ -149,11 +150,20 @@ void nemo_scope_draw (const NemoScope * scope, cairo_t * cr,
 
 typedef struct _NemoTitle NemoTitle;
 
-/* @text laid out for a @width x @height frame: the font size follows the
- * short side; too long a line is ellipsized.  The title is drawn on a
- * translucent panel with a shadow, cached once. */
+/* How a title's lines sit across its panel. */
+typedef enum
+{
+  NEMO_TITLE_ALIGN_LEFT,
+  NEMO_TITLE_ALIGN_CENTER,
+  NEMO_TITLE_ALIGN_RIGHT,
+} NemoTitleAlign;
+
+/* @text (`Title — Artist`) laid out for a @width x @height frame: the font
+ * size follows the short side; too wide a text goes on two lines (title,
+ * then artist), is shrunk, and only then ellipsized (text.c).  The title is
+ * drawn on a translucent panel with a shadow, cached once. */
 NemoTitle *nemo_title_new (const gchar * text, gint width, gint height,
-    GError ** error);
+    NemoTitleAlign align, GError ** error);
 /* The panel's size. */
 void nemo_title_get_size (const NemoTitle * title, gint * width,
     gint * height);

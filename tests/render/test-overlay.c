@@ -2,8 +2,10 @@
  * from the outside in the decoded output, as a viewer would see them:
  * the visualizer moves while music plays and not in silence, the cover's
  * centre stays visible, the title reads as the same text drawn with Pango
- * onto the same background (docs/visuals.md's look), in every script, and
- * every shape keeps its size and its overlays inside the frame.
+ * onto the same background (docs/visuals.md's look), in every script, a
+ * long title keeps its artist on a second line without a glyph clipped,
+ * a fade from and to black darkens the pictures and the layers, and every
+ * shape keeps its size and its overlays inside the frame.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,6 +20,7 @@
 
 #include "output-check.h"
 #include "test-util.h"
+#include "../../src/render/render-private.h"
 
 #define FPS 30
 /* The generated song: silence, then music. */
@@ -451,12 +454,188 @@ test_title_emoji (void)
   check_title ("Sunny Day 💚 — Nemo Lab", TRUE);
 }
 
-/* Too long for the frame: cut with an ellipsis inside the margins. */
-static void
-test_title_ellipsized (void)
+/* ---- long titles: two lines, shrunk, never clipped ---- */
+
+/* Each too long for one line in any shape; the title alone fits. */
+static const gchar *const long_titles[] = {
+  "The Dangerous Symphony — Gianluca Rossi & The Night Orchestra of Milano",
+  "君の名は。〜 夜明けのメロディー（Acoustic） — RADWIMPS feat. 東京フィルハーモニー交響楽団",
+  "أغنية الليل الطويل في مدينة الأحلام البعيدة — فرقة النجوم العربية للموسيقى الحديثة",
+  "Sunny Day Forever and Ever 💚🌞 — The Very Long Band Name 🎸 feat. Someone Else",
+};
+
+static const gint shapes[][2] = {
+  {1920, 1080}, {1080, 1920}, {1080, 1080}, {1080, 1350}
+};
+
+/* Where @text's panel for a @width x @height frame has ink, drawn alone
+ * on black: the bounding box of every pixel lighter than black, and the
+ * inked pixels of each row. */
+typedef struct
 {
-  check_title ("A Very Long Song Title That Goes On And On — "
-      "The Band With The Longest Name In The World", FALSE);
+  gint width, height;           /* the panel */
+  gint x0, y0, x1, y1;          /* the ink, x1/y1 past it */
+  gint *row;                    /* inked pixels, per row */
+} PanelInk;
+
+static void
+measure_panel (const gchar * text, gint width, gint height, PanelInk * ink)
+{
+  GError *error = NULL;
+  g_autoptr (NemoTitle) title = nemo_title_new (text, width, height,
+      NEMO_TITLE_ALIGN_CENTER, &error);
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  gint x, y, stride;
+  const guint8 *pixels;
+
+  g_assert_no_error (error);
+  nemo_title_get_size (title, &ink->width, &ink->height);
+  surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, ink->width,
+      ink->height);
+  cr = cairo_create (surface);
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  cairo_paint (cr);
+  nemo_title_draw (title, cr, 0, 0, 1);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+
+  pixels = cairo_image_surface_get_data (surface);
+  stride = cairo_image_surface_get_stride (surface);
+  ink->x0 = ink->width;
+  ink->y0 = ink->height;
+  ink->x1 = ink->y1 = 0;
+  ink->row = g_new0 (gint, ink->height);
+  for (y = 0; y < ink->height; y++)
+    for (x = 0; x < ink->width; x++) {
+      const guint8 *p = pixels + y * stride + 4 * x;
+
+      if (MAX (p[0], MAX (p[1], p[2])) < 40)
+        continue;
+      ink->x0 = MIN (ink->x0, x);
+      ink->y0 = MIN (ink->y0, y);
+      ink->x1 = MAX (ink->x1, x + 1);
+      ink->y1 = MAX (ink->y1, y + 1);
+      ink->row[y]++;
+    }
+  cairo_surface_destroy (surface);
+}
+
+/* Two lines of ink: rows with next to none between two inked bands (one
+ * line has its letters' bodies there), and ink below them. */
+static gboolean
+has_two_lines (const PanelInk * ink)
+{
+  gint span = ink->y1 - ink->y0, densest = 0, y, gap = -1;
+
+  for (y = ink->y0; y < ink->y1; y++)
+    densest = MAX (densest, ink->row[y]);
+  for (y = ink->y0 + span / 4; y < ink->y1 - span / 4 && gap < 0; y++)
+    if (ink->row[y] <= densest / 10)
+      gap = y;
+  if (gap < 0)
+    return FALSE;
+  for (y = gap; y < ink->y1; y++)
+    if (ink->row[y] > densest / 3)
+      return TRUE;              /* the second line's body */
+  return FALSE;
+}
+
+/* Every long title in every shape: a panel inside the frame, on two lines
+ * (the artist kept), no ink at its edges; a short one on one line. */
+static void
+test_long_title_panels (void)
+{
+  guint i, j;
+
+  for (j = 0; j < G_N_ELEMENTS (shapes); j++) {
+    gint width = shapes[j][0], height = shapes[j][1];
+    PanelInk short_title;
+
+    measure_panel ("Sunny Day — Nemo Lab", width, height, &short_title);
+    g_assert_false (has_two_lines (&short_title));
+    g_free (short_title.row);
+    for (i = 0; i < G_N_ELEMENTS (long_titles); i++) {
+      PanelInk ink;
+      gint edge;
+
+      measure_panel (long_titles[i], width, height, &ink);
+      edge = MAX (2, ink.height / 20);
+      g_test_message ("%dx%d “%s”: %dx%d panel, ink %d,%d-%d,%d", width,
+          height, long_titles[i], ink.width, ink.height, ink.x0, ink.y0,
+          ink.x1, ink.y1);
+      g_assert_cmpint (ink.width, <, width);
+      g_assert_true (has_two_lines (&ink));
+      /* no glyph reaches the panel's edge */
+      g_assert_cmpint (ink.x0, >=, edge);
+      g_assert_cmpint (ink.y0, >=, edge);
+      g_assert_cmpint (ink.x1, <=, ink.width - edge);
+      g_assert_cmpint (ink.y1, <=, ink.height - edge);
+      g_free (ink.row);
+    }
+  }
+}
+
+/* Every long title rendered in a shape, one after the other: white text
+ * in the frame, none near its edges. */
+static void
+check_long_titles_in_frame (gint width, gint height)
+{
+  g_autofree gchar *tone = data_path ("tone.wav");
+  g_autoptr (NemoDraft) draft = make_draft (tone, NULL, NULL, NULL);
+  NemoTrack *text = nemo_draft_add_track (draft, NEMO_TRACK_TEXT);
+  const gdouble at[] = { 1, 3, 5, 7, -1 };
+  gint edge = MIN (width, height) / 40;
+  Temp temp;
+  Output out;
+  guint i;
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (long_titles) == G_N_ELEMENTS (at) - 1);
+  for (i = 0; i < G_N_ELEMENTS (long_titles); i++) {
+    NemoSegment *segment = nemo_track_add_segment (text, NEMO_SEGMENT_TITLE);
+
+    segment->text = g_strdup (long_titles[i]);
+    segment->start_ms = 2000 * i;
+    segment->duration_ms = 2000;
+  }
+  temp_init (&temp);
+  render_ok (draft, width, height, temp.output);
+  output_read (temp.output, at, &out);
+  output_assert_contract (temp.output, &out, width, height, FPS,
+      input_samples ("tone.wav"));
+  for (i = 0; i < out.n_snapshots; i++) {
+    g_assert_cmpint (count_bright (out.snapshot[i], 0, 0, width, height, 200,
+            FALSE), >, 100);
+    g_assert_cmpint (count_bright (out.snapshot[i], edge, edge, width - edge,
+            height - edge, 200, TRUE), ==, 0);
+    assert_cover_centre (out.snapshot[i]);
+  }
+  output_clear (&out);
+  temp_clear (&temp);
+}
+
+static void
+test_long_titles_landscape (void)
+{
+  check_long_titles_in_frame (640, 360);
+}
+
+static void
+test_long_titles_vertical (void)
+{
+  check_long_titles_in_frame (360, 640);
+}
+
+static void
+test_long_titles_square (void)
+{
+  check_long_titles_in_frame (360, 360);
+}
+
+static void
+test_long_titles_portrait (void)
+{
+  check_long_titles_in_frame (360, 450);
 }
 
 /* A fading title: faint in its first frames, solid after the fade; the
@@ -515,6 +694,79 @@ test_title_on_still (void)
       >, 100);
   g_assert_cmpfloat (rgb_psnr (out.snapshot[0], out.snapshot[1]), >, 40);
   assert_cover_centre (out.snapshot[1]);
+  output_clear (&out);
+  temp_clear (&temp);
+}
+
+/* The mean luma of @rgb, 0..255. */
+static gdouble
+mean_luma (const AVFrame * rgb)
+{
+  gdouble sum = 0;
+  gint x, y;
+
+  for (y = 0; y < rgb->height; y++)
+    for (x = 0; x < rgb->width; x++)
+      sum += rgb_luma (rgb_pixel (rgb, x, y));
+  return sum / (rgb->width * rgb->height);
+}
+
+/* A fade from and to black (m.fade_in_ms, m.fade_out_ms) darkens the
+ * pictures and the layers over them: the first and the last frame black,
+ * half-way through a fade half as bright as the middle of the video (the
+ * fade is linear in the coded values).  Without a fade the first frame is
+ * as bright as the middle. */
+static void
+test_picture_fade (void)
+{
+  g_autofree gchar *tone = data_path ("tone.wav");
+  g_autoptr (NemoDraft) faded = make_draft (tone, NEMO_SEGMENT_SPECTRUM,
+      "Fading To Black", NULL);
+  g_autoptr (NemoDraft) plain = make_draft (tone, NULL, NULL, NULL);
+  /* the last of the 240 frames, 239 */
+  const gdouble ends[] = { 0.0, 0.5, 4.0, 239.0 / FPS, -1 };
+  /* frame 225, whose end at 226/30 s is 0.47 s before the sound's */
+  const gdouble late[] = { 1.5, 225.0 / FPS, -1 };
+  const gdouble start[] = { 0.0, 4.0, -1 };
+  gdouble normal;
+  Temp temp;
+  Output out;
+
+  nemo_draft_set_meta_int (faded, "fade_in_ms", 1000);
+  nemo_draft_set_meta_int (faded, "fade_out_ms", 1000);
+  temp_init (&temp);
+  render_ok (faded, 640, 360, temp.output);
+  output_read (temp.output, ends, &out);
+  output_assert_contract (temp.output, &out, 640, 360, FPS,
+      input_samples ("tone.wav"));
+  normal = mean_luma (out.snapshot[2]);
+  g_test_message ("mean luma %.1f, %.1f, %.1f, %.1f at frames 0, 15, 120, "
+      "239",
+      mean_luma (out.snapshot[0]), mean_luma (out.snapshot[1]), normal,
+      mean_luma (out.snapshot[3]));
+  g_assert_cmpfloat (normal, >, 40);
+  /* black, the title and the bars too */
+  g_assert_cmpint (count_bright (out.snapshot[0], 0, 0, 640, 360, 16, FALSE),
+      ==, 0);
+  g_assert_cmpint (count_bright (out.snapshot[3], 0, 0, 640, 360, 16, FALSE),
+      ==, 0);
+  g_assert_cmpfloat (fabs (mean_luma (out.snapshot[1]) / normal - 0.5), <,
+      0.05);
+  g_assert_cmpint (count_bright (out.snapshot[2], 0, 0, 640, 360, 200,
+          FALSE), >, 100);
+  output_clear (&out);
+
+  output_read (temp.output, late, &out);
+  g_assert_cmpfloat (fabs (mean_luma (out.snapshot[0]) / normal - 1), <,
+      0.02);
+  g_assert_cmpfloat (fabs (mean_luma (out.snapshot[1]) / normal
+          - (8.0 - 226.0 / FPS)), <, 0.05);
+  output_clear (&out);
+
+  render_ok (plain, 640, 360, temp.output);
+  output_read (temp.output, start, &out);
+  g_assert_cmpfloat (fabs (mean_luma (out.snapshot[0])
+          / mean_luma (out.snapshot[1]) - 1), <, 0.02);
   output_clear (&out);
   temp_clear (&temp);
 }
@@ -599,9 +851,14 @@ main (int argc, char **argv)
   g_test_add_func ("/overlay/title/latin", test_title_latin);
   g_test_add_func ("/overlay/title/cjk", test_title_cjk);
   g_test_add_func ("/overlay/title/emoji", test_title_emoji);
-  g_test_add_func ("/overlay/title/ellipsized", test_title_ellipsized);
+  g_test_add_func ("/overlay/title/long/panel", test_long_title_panels);
+  g_test_add_func ("/overlay/title/long/landscape", test_long_titles_landscape);
+  g_test_add_func ("/overlay/title/long/vertical", test_long_titles_vertical);
+  g_test_add_func ("/overlay/title/long/square", test_long_titles_square);
+  g_test_add_func ("/overlay/title/long/portrait", test_long_titles_portrait);
   g_test_add_func ("/overlay/title/fade", test_title_fade);
   g_test_add_func ("/overlay/title/still", test_title_on_still);
+  g_test_add_func ("/overlay/fade", test_picture_fade);
   g_test_add_func ("/overlay/shape/landscape", test_shape_landscape);
   g_test_add_func ("/overlay/shape/vertical", test_shape_vertical);
   g_test_add_func ("/overlay/shape/square", test_shape_square);
