@@ -30,6 +30,10 @@ typedef struct
   gchar *prompt;                /* what the user asked for, or NULL */
   gchar *audio;                 /* path or URI of the soundtrack */
   GPtrArray *visuals;           /* paths or URIs of stills/clips, in order */
+  gchar *cover;                 /* the picture the song carries, as a file
+                                 * (e.g. from the audio pad's image tag), or
+                                 * NULL: then the one embedded in @audio.
+                                 * Shown only when @visuals is empty */
   gchar *title, *artist, *album; /* track info; NULL = from the audio's tags */
   gint width, height;           /* requested size (before aspect_ratio) */
   gboolean size_set;            /* width/height were given explicitly: they
@@ -65,10 +69,13 @@ gboolean nemo_job_output_size (gint width, gint height,
     GError ** error);
 
 /* Check the inputs and build the local draft for @config: the song as the
- * soundtrack, the visuals one after another on the video track, then what
- * the prompt asks for (settings given explicitly win over the prompt).
- * @understood (may be NULL) gets the one sentence saying what of the prompt
- * was understood and what could not be done, or NULL without a prompt.
+ * soundtrack, the visuals one after another on the video track (with no
+ * visual, the song's own picture: @config->cover, else the one embedded in
+ * the song, written to @config->work_dir), then what the prompt asks for
+ * (settings given explicitly win over the prompt).  @understood (may be
+ * NULL) gets the reply: what of the prompt was understood and what could
+ * not be done, and that the cover came from the song; NULL when there is
+ * neither a prompt nor a cover from the song.
  * The beat analysis checks @cancellable (NEMO_ERROR_CANCELLED). */
 NemoDraft *nemo_job_build_draft (const NemoJobConfig * config,
     gchar ** understood, GCancellable * cancellable, GError ** error);

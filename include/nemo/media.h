@@ -74,6 +74,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoAudioReader, nemo_audio_reader_free)
  * NEMO_MAX_IMAGE_SIDE before decoding them.  Free with av_frame_free(). */
 AVFrame *nemo_media_decode_image (const gchar * path, GError ** error);
 
+/* Write the picture embedded in @song (a path or file:// URI: an MP3's
+ * APIC, a FLAC PICTURE, an M4A covr) to a file in @dir and return its
+ * path.  NULL with @error unset when the song carries no picture we can
+ * show; NULL with @error set when @song cannot be read or the file cannot
+ * be written (NEMO_ERROR_IO). */
+gchar *nemo_media_extract_cover (const gchar * song, const gchar * dir,
+    GError ** error);
+
 typedef struct _NemoVideoReader NemoVideoReader;
 
 NemoVideoReader *nemo_video_reader_open (const gchar * path, GError ** error);

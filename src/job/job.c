@@ -5,6 +5,7 @@
 #include "job-private.h"
 #include <nemo/error.h>
 #include <nemo/intent.h>
+#include <nemo/log.h>
 #include <nemo/media.h>
 #include <nemo/render.h>
 
@@ -34,6 +35,7 @@ nemo_job_config_clear (NemoJobConfig * config)
   g_free (config->prompt);
   g_free (config->audio);
   g_clear_pointer (&config->visuals, g_ptr_array_unref);
+  g_free (config->cover);
   g_free (config->title);
   g_free (config->artist);
   g_free (config->album);
@@ -56,6 +58,7 @@ nemo_job_config_copy (NemoJobConfig * dest, const NemoJobConfig * src)
   dest->visuals = g_ptr_array_new_with_free_func (g_free);
   for (i = 0; i < src->visuals->len; i++)
     g_ptr_array_add (dest->visuals, g_strdup (src->visuals->pdata[i]));
+  dest->cover = g_strdup (src->cover);
   dest->title = g_strdup (src->title);
   dest->artist = g_strdup (src->artist);
   dest->album = g_strdup (src->album);
@@ -173,6 +176,54 @@ add_visual_segment (NemoTrack * track, const NemoMediaInfo * visual,
   return seg;
 }
 
+/* The picture the song carries, probed, or NULL when it has none: the
+ * one from the audio pad's tags, else the one embedded in the file.  A
+ * cover that cannot be used leaves the video without one; it does not stop
+ * the job. */
+static NemoMediaInfo *
+probe_song_cover (const NemoJobConfig * config, const NemoMediaInfo * song)
+{
+  g_autofree gchar *extracted = NULL;
+  const gchar *cover = config->cover;
+  NemoMediaInfo *info = NULL;
+  GError *error = NULL;
+
+  if (cover == NULL && config->work_dir != NULL)
+    cover = extracted = nemo_media_extract_cover (song->path,
+        config->work_dir, &error);
+  if (cover != NULL)
+    info = probe_visual (cover, &error);
+  if (error != NULL) {
+    NEMO_WARNING ("the song's own picture is not used: %s", error->message);
+    g_error_free (error);
+  }
+  return info;
+}
+
+/* The reply's sentence saying where the cover came from. */
+static const gchar *
+cover_from_song_note (const gchar * language)
+{
+  return language && g_ascii_strncasecmp (language, "zh", 2) == 0 ?
+      "封面使用歌曲内嵌的图片。" :
+      "The cover is the picture embedded in the song.";
+}
+
+/* @reply (may be NULL; taken) followed by @sentence. */
+static gchar *
+append_sentence (gchar * reply, const gchar * sentence)
+{
+  gchar *joined;
+
+  if (reply == NULL)
+    return g_strdup (sentence);
+  /* Chinese sentences follow each other without a space */
+  joined = g_strconcat (reply, (guchar) sentence[0] < 0x80 ? " " : "",
+      sentence, NULL);
+  g_free (reply);
+  return joined;
+}
+
 /* Stills alone share the song equally; with clips among them, the visuals
  * play in order at their own length (a still for STILL_IN_SEQUENCE_MS) and
  * the sequence repeats until the song ends.  One visual simply fills it,
@@ -241,6 +292,8 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
       g_ptr_array_new_with_free_func ((GDestroyNotify) nemo_media_info_free);
   g_autoptr (NemoDraft) draft = NULL;
   g_autofree gchar *music_name = NULL;
+  g_autofree gchar *reply = NULL;
+  gboolean cover_from_song = FALSE;
   const gchar *title, *artist, *album;
   gint64 total_ms;
   gint width, height;
@@ -265,6 +318,13 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
     if (visual == NULL)
       return NULL;
     g_ptr_array_add (visuals, visual);
+  }
+  if (visuals->len == 0) {
+    NemoMediaInfo *cover = probe_song_cover (config, song);
+
+    cover_from_song = cover != NULL;
+    if (cover_from_song)
+      g_ptr_array_add (visuals, cover);
   }
 
   title = config->title ? config->title : song->title;
@@ -293,16 +353,15 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   nemo_draft_set_meta_int (draft, "fps_n", config->fps_n);
   nemo_draft_set_meta_int (draft, "fps_d", config->fps_d);
 
-  if (config->prompt != NULL) {
-    gchar *sentence = apply_prompt (config, draft);
-
-    if (understood != NULL)
-      *understood = sentence;
-    else
-      g_free (sentence);
-  }
+  if (config->prompt != NULL)
+    reply = apply_prompt (config, draft);
+  if (cover_from_song)
+    reply = append_sentence (reply,
+        cover_from_song_note (config->cloud.language));
   if (!nemo_job_cut_to_beats (draft, visuals, cancellable, error))
     return NULL;
+  if (understood != NULL)
+    *understood = g_steal_pointer (&reply);
   return g_steal_pointer (&draft);
 }
 

@@ -31,6 +31,12 @@ ff -f lavfi -i "color=c=0x203040:s=800x800:d=1" \
 ff -i cover.png -q:v 2 cover.jpg
 ff -i cover.png cover.gif
 ff -i cover.png -c:v libwebp -lossless 1 cover.webp
+# Songs that carry the cover as an embedded picture (MP3 APIC, FLAC
+# PICTURE, M4A covr): FFmpeg shows it as an attached-picture stream.
+for ext in mp3 flac m4a; do
+  ff -i tone.$ext -i cover.jpg -map 0 -map 1 -c copy -disposition:v attached_pic \
+     tone-cover.$ext
+done
 # A wide and a tall cover: the fill must cover the frame in both directions.
 ff -f lavfi -i "color=c=0x00A0FF:s=1200x300:d=1" -frames:v 1 wide.png
 ff -f lavfi -i "color=c=0x00A0FF:s=300x1200:d=1" -frames:v 1 tall.png

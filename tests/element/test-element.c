@@ -422,6 +422,79 @@ GST_START_TEST (test_max_duration_and_aspect)
 }
 GST_END_TEST;
 
+/* A song that carries its cover, and no visual: the cover is that
+ * picture, and the reply says where it came from. */
+static void
+assert_cover_from_song (const gchar * description)
+{
+  RunResult r = { 0, };
+  const gdouble at[] = { 0.5, -1 };
+  const GstStructure *reply;
+  Output out;
+
+  run_pipeline (description, &r);
+  assert_success (&r);
+  output_read (r.output, at, &out);
+  output_assert_contract_near (r.output, &out, 320, 180, 30, 1.0,
+      GST_DECODED);
+  assert_shows_cover (out.snapshot[0]);
+  output_clear (&out);
+  reply = find_message (&r, "nemorender-reply");
+  fail_unless (reply != NULL, "%s: no reply", description);
+  fail_unless (strstr (gst_structure_get_string (reply, "text"),
+          "embedded in the song") != NULL, "%s",
+      gst_structure_get_string (reply, "text"));
+  run_result_clear (&r);
+}
+
+GST_START_TEST (test_cover_from_song_uri)
+{
+  assert_cover_from_song ("nemorender name=r " SMALL
+      " max-duration=1000000000 audio-uri={tone-cover.mp3}");
+  assert_cover_from_song ("nemorender name=r " SMALL
+      " max-duration=1000000000 audio-uri={tone-cover.flac}");
+  assert_cover_from_song ("nemorender name=r " SMALL
+      " max-duration=1000000000 audio-uri={tone-cover.m4a}");
+}
+GST_END_TEST;
+
+/* Through the audio pad the picture comes as an image tag (id3demux,
+ * flacparse, qtdemux). */
+GST_START_TEST (test_cover_from_song_pad)
+{
+  assert_cover_from_song ("nemorender name=r " SMALL
+      " max-duration=1000000000 filesrc location={tone-cover.mp3} ! "
+      "decodebin ! audioconvert ! r.audio r.");
+  assert_cover_from_song ("nemorender name=r " SMALL
+      " max-duration=1000000000 filesrc location={tone-cover.flac} ! "
+      "decodebin ! audioconvert ! r.audio r.");
+  assert_cover_from_song ("nemorender name=r " SMALL
+      " max-duration=1000000000 filesrc location={tone-cover.m4a} ! "
+      "decodebin ! audioconvert ! r.audio r.");
+}
+GST_END_TEST;
+
+/* An image given explicitly wins over the song's own. */
+GST_START_TEST (test_given_visual_wins_over_song_cover)
+{
+  RunResult r = { 0, };
+  const gdouble at[] = { 0.5, -1 };
+  Output out;
+
+  run_pipeline ("nemorender name=r " SMALL " max-duration=1000000000 "
+      "visual-uri={wide.png} filesrc location={tone-cover.mp3} ! decodebin ! "
+      "audioconvert ! r.audio r.", &r);
+  assert_success (&r);
+  output_read (r.output, at, &out);
+  /* wide.png is all 0x00A0FF */
+  assert_rgb_near (rgb_pixel (out.snapshot[0], 160, 90), 0x00, 0xA0, 0xFF,
+      40);
+  output_clear (&out);
+  fail_unless (find_message (&r, "nemorender-reply") == NULL);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
 /* Upstream tags fill title/artist unless the properties are set. */
 GST_START_TEST (test_tags_and_title_property)
 {
@@ -611,6 +684,9 @@ nemorender_suite (void)
   tcase_add_test (tc, test_endless_videotestsrc);
   tcase_add_test (tc, test_short_clip_loops);
   tcase_add_test (tc, test_max_duration_and_aspect);
+  tcase_add_test (tc, test_cover_from_song_uri);
+  tcase_add_test (tc, test_cover_from_song_pad);
+  tcase_add_test (tc, test_given_visual_wins_over_song_cover);
   tcase_add_test (tc, test_tags_and_title_property);
   tcase_add_test (tc, test_prompt);
   tcase_add_test (tc, test_error_missing_file);
