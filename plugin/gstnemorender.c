@@ -1448,6 +1448,8 @@ gst_nemo_render_set_property (GObject * object, guint prop_id,
     *field = g_value_dup_string (value);
     if (prop_id == PROP_API_URL)
       self->api_url_set = *field != NULL;
+    if (prop_id == PROP_LANGUAGE)
+      settings->language_set = *field != NULL;
     GST_OBJECT_UNLOCK (self);
     return;
   }
@@ -1614,8 +1616,8 @@ install_properties (GObjectClass * klass)
       "X-Client-Id sent for an anonymous token (cloud); a random UUID by "
       "default", NULL);
   install_string (klass, PROP_LANGUAGE, "language", "Language",
-      "The session's language, e.g. en or zh (cloud); from the locale by "
-      "default", NULL);
+      "The language of the replies and of the cloud session, e.g. en or "
+      "zh; by default the prompt's, else the locale's", NULL);
   install_string (klass, PROP_SESSION_ID, "session-id", "Session id",
       "Read: the cloud session in use.  Write: continue that session, e.g. "
       "to edit the same timeline again", NULL);
@@ -1643,8 +1645,9 @@ install_properties (GObjectClass * klass)
       g_param_spec_int ("height", "Height", "Output height in pixels (even)",
           16, 8192, 1080, PARAM_FLAGS));
   install_string (klass, PROP_ASPECT_RATIO, "aspect-ratio", "Aspect ratio",
-      "Output shape: 16:9, 9:16, 1:1 or 4:5; the longer side keeps its "
-      "length (1920x1080 with 9:16 gives 1080x1920)", NULL);
+      "Output shape: 16:9, 9:16, 1:1 or 4:5; the short side keeps its "
+      "length (1920x1080 with 9:16 gives 1080x1920, with 1:1 1080x1080)",
+      NULL);
   g_object_class_install_property (klass, PROP_FRAMERATE,
       gst_param_spec_fraction ("framerate", "Frame rate",
           "Output frame rate (constant)", 1, 1, 120, 1, 30, 1, PARAM_FLAGS));

@@ -44,8 +44,13 @@ typedef struct
   gchar *work_dir;              /* the job's scratch folder; inputs inside it
                                  * came from pads */
 
-  /* cloud backend only */
+  /* cloud.language is also the language of the local reply; with
+   * language_set FALSE (a default, not the user's choice) the prompt's own
+   * language wins over it */
   NemoCloudConfig cloud;
+  gboolean language_set;
+
+  /* cloud backend only */
   gchar *session_id;            /* continue this session's timeline */
   gchar *render_id;             /* resume: poll and download this export only */
 } NemoJobConfig;
@@ -61,8 +66,9 @@ void nemo_job_config_copy (NemoJobConfig * dest, const NemoJobConfig * src);
  * credits, job ids and still-working.  Called on the job's thread. */
 typedef NemoCloudCallbacks NemoJobCallbacks;
 
-/* The output size for @width x @height reshaped to @aspect_ratio: the longer
- * side keeps its length and both sides are even.  NULL or "" keeps the size.
+/* The output size for @width x @height reshaped to @aspect_ratio: the short
+ * side keeps its length, as with shapes in the prompt (1920x1080 with 1:1
+ * is 1080x1080, with 9:16 1080x1920), and both sides are even.  NULL or "" keeps the size.
  * FALSE with NEMO_ERROR_INVALID_ARGUMENT for a ratio we do not know. */
 gboolean nemo_job_output_size (gint width, gint height,
     const gchar * aspect_ratio, gint * out_width, gint * out_height,

@@ -74,7 +74,7 @@ nemo_job_output_size (gint width, gint height, const gchar * aspect_ratio,
     gint * out_width, gint * out_height, GError ** error)
 {
   guint a, b;
-  gint longer;
+  gint shorter;
   gchar tail;
 
   if (aspect_ratio == NULL || *aspect_ratio == '\0') {
@@ -90,15 +90,25 @@ nemo_job_output_size (gint width, gint height, const gchar * aspect_ratio,
         "1:1 or 4:5 (any W:H up to 4:1 works).", aspect_ratio);
     return FALSE;
   }
-  longer = MAX (width, height);
+  shorter = MIN (width, height);
   if (a >= b) {
-    *out_width = longer;
-    *out_height = (gint) lround ((gdouble) longer * b / a / 2) * 2;
+    *out_height = shorter;
+    *out_width = (gint) lround ((gdouble) shorter * a / b / 2) * 2;
   } else {
-    *out_height = longer;
-    *out_width = (gint) lround ((gdouble) longer * a / b / 2) * 2;
+    *out_width = shorter;
+    *out_height = (gint) lround ((gdouble) shorter * b / a / 2) * 2;
   }
   return TRUE;
+}
+
+const gchar *
+nemo_job_reply_language (const NemoJobConfig * config)
+{
+  const gchar *prompt_language = nemo_intent_language (config->prompt);
+
+  if (config->language_set || prompt_language == NULL)
+    return config->cloud.language;
+  return prompt_language;
 }
 
 gchar *
@@ -280,7 +290,7 @@ apply_prompt (const NemoJobConfig * config, NemoDraft * draft)
   if (config->max_duration_us > 0)
     intent->duration_ms = 0;
   nemo_intent_apply (intent, draft);
-  return nemo_intent_describe (intent, config->cloud.language);
+  return nemo_intent_describe (intent, nemo_job_reply_language (config));
 }
 
 NemoDraft *
@@ -357,7 +367,7 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
     reply = apply_prompt (config, draft);
   if (cover_from_song)
     reply = append_sentence (reply,
-        cover_from_song_note (config->cloud.language));
+        cover_from_song_note (nemo_job_reply_language (config)));
   if (!nemo_job_cut_to_beats (draft, visuals, cancellable, error))
     return NULL;
   if (understood != NULL)

@@ -495,6 +495,22 @@ GST_START_TEST (test_given_visual_wins_over_song_cover)
 }
 GST_END_TEST;
 
+/* aspect-ratio keeps the short side: 1920x1080 with 4:5 is 1080x1350. */
+GST_START_TEST (test_aspect_keeps_short_side)
+{
+  RunResult r = { 0, };
+  Output out;
+
+  run_pipeline ("nemorender name=r aspect-ratio=4:5 max-duration=500000000 "
+      "audio-uri={tone.m4a} visual-uri={cover.png}", &r);
+  assert_success (&r);
+  output_read (r.output, NULL, &out);
+  output_assert_contract_near (r.output, &out, 1080, 1350, 30, 0.5, EXACT);
+  output_clear (&out);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
 /* Upstream tags fill title/artist unless the properties are set. */
 GST_START_TEST (test_tags_and_title_property)
 {
@@ -626,6 +642,26 @@ GST_START_TEST (test_error_picture_as_song)
 }
 GST_END_TEST;
 
+/* The service renders up to 1080x1920: a larger size, by the properties or
+ * by the prompt, fails before anything is uploaded (nothing listens on
+ * port 9). */
+GST_START_TEST (test_error_cloud_size_limit)
+{
+  const gchar *phrases[] = { "1080×1920", "3840×2160", "backend=local",
+    NULL
+  };
+
+  assert_fails_with ("nemorender name=r backend=cloud "
+      "api-url=http://127.0.0.1:9 width=3840 height=2160 "
+      "audio-uri={tone.mp3} visual-uri={cover.jpg}", GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_SETTINGS, phrases);
+  assert_fails_with ("nemorender name=r backend=cloud "
+      "api-url=http://127.0.0.1:9 prompt=\"a 4K video\" "
+      "audio-uri={tone.mp3} visual-uri={cover.jpg}", GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_SETTINGS, phrases);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_error_bad_aspect_ratio)
 {
   const gchar *phrases[] = { "aspect-ratio", "16:9", NULL };
@@ -687,6 +723,7 @@ nemorender_suite (void)
   tcase_add_test (tc, test_cover_from_song_uri);
   tcase_add_test (tc, test_cover_from_song_pad);
   tcase_add_test (tc, test_given_visual_wins_over_song_cover);
+  tcase_add_test (tc, test_aspect_keeps_short_side);
   tcase_add_test (tc, test_tags_and_title_property);
   tcase_add_test (tc, test_prompt);
   tcase_add_test (tc, test_error_missing_file);
@@ -696,6 +733,7 @@ nemorender_suite (void)
   tcase_add_test (tc, test_error_no_audio);
   tcase_add_test (tc, test_error_picture_as_song);
   tcase_add_test (tc, test_error_bad_aspect_ratio);
+  tcase_add_test (tc, test_error_cloud_size_limit);
   tcase_add_test (tc, test_stop_while_rendering);
   return s;
 }
