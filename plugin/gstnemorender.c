@@ -98,6 +98,7 @@ enum
   PROP_ASPECT_RATIO,
   PROP_FRAMERATE,
   PROP_MAX_DURATION,
+  PROP_START_TIME,
   PROP_MAX_UPLOAD_SIZE,
   PROP_POLL_INTERVAL,
   PROP_TIMEOUT,
@@ -165,6 +166,7 @@ struct _GstNemoRender
   NemoJobConfig settings;
   GstNemoRenderBackend backend;
   gboolean api_url_set;
+  GstClockTime max_duration;    /* as set; settings has it in whole µs */
   gchar *visual_uri;
   gchar *current_session_id, *current_render_id;
 };
@@ -269,36 +271,53 @@ max_duration_us (GstNemoRender * self)
   return max_us;
 }
 
-/* The video lasts as long as the song, or max-duration if that is shorter;
- * -1 while that is not known.  Called with self->lock. */
+static gint64
+start_time_us (GstNemoRender * self)
+{
+  gint64 start_us;
+
+  GST_OBJECT_LOCK (self);
+  start_us = self->settings.start_us;
+  GST_OBJECT_UNLOCK (self);
+  return start_us;
+}
+
+/* The video lasts from start-time to the song's end, or max-duration if
+ * that is shorter; -1 while that is not known.  Called with self->lock. */
 static gint64
 video_length_us (GstNemoRender * self)
 {
   gint64 max_us = max_duration_us (self);
+  gint64 length_us;
 
   if (self->song_length != SONG_LENGTH_KNOWN)
     return -1;
-  return max_us > 0 ? MIN (self->song_us, max_us) : self->song_us;
+  length_us = MAX (self->song_us - start_time_us (self), 0);
+  return max_us > 0 ? MIN (length_us, max_us) : length_us;
 }
 
-/* A pad has enough once it covers the video: images at once, streams at
- * max-duration or the song's length (or at once when the song cannot be
- * read: the job will say why). */
+/* A pad has enough once it covers the video: images at once, the song up
+ * to start-time + max-duration, pictures up to max-duration or the video's
+ * length (or at once when the song cannot be read: the job will say why). */
 static gboolean
 pad_has_enough (GstNemoRender * self, GstNemoRenderPad * pad)
 {
   gint64 covered = gst_nemo_render_pad_get_duration (pad);
   gint64 max_us = max_duration_us (self);
+  gboolean audio = pad_is_audio (self, pad);
   gboolean enough;
 
-  if (gst_nemo_render_pad_is_image (pad) || (max_us > 0 && covered >= max_us))
+  if (gst_nemo_render_pad_is_image (pad))
     return TRUE;
-  if (pad_is_audio (self, pad))
+  if (max_us > 0 && covered >= max_us + (audio ? start_time_us (self) : 0))
+    return TRUE;
+  if (audio)
     return FALSE;
 
   g_mutex_lock (&self->lock);
   enough = self->song_length == SONG_LENGTH_UNREADABLE
-      || (self->song_length == SONG_LENGTH_KNOWN && covered >= self->song_us);
+      || (self->song_length == SONG_LENGTH_KNOWN
+      && covered >= video_length_us (self));
   g_mutex_unlock (&self->lock);
   return enough;
 }
@@ -781,7 +800,15 @@ on_data (const guint8 * data, gsize size, gpointer user_data, GError ** error)
   return FALSE;
 }
 
+static void
+on_warning (const gchar * text, gpointer user_data)
+{
+  GST_ELEMENT_WARNING (GST_NEMO_RENDER (user_data), STREAM, FAILED,
+      ("%s", text), (NULL));
+}
+
 static const NemoJobCallbacks job_callbacks = {
+  .warning = on_warning,
   .reply = on_reply,
   .timeline = on_timeline,
   .credits = on_credits,
@@ -979,12 +1006,31 @@ post_job_error (GstNemoRender * self, const GError * error, guint http_status)
           "http-status", G_TYPE_UINT, http_status, NULL));
 }
 
+/* max-duration is in nanoseconds; a value under a second was most likely
+ * meant in seconds.  It is rendered as asked, with a warning. */
+static void
+warn_if_max_duration_tiny (GstNemoRender * self)
+{
+  GstClockTime max;
+
+  GST_OBJECT_LOCK (self);
+  max = self->max_duration;
+  GST_OBJECT_UNLOCK (self);
+  if (!GST_CLOCK_TIME_IS_VALID (max) || max >= GST_SECOND)
+    return;
+  GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+      ("max-duration is %" G_GUINT64_FORMAT " ns: it is in nanoseconds; %"
+          G_GUINT64_FORMAT " s is %" G_GUINT64_FORMAT, max, max,
+          max * GST_SECOND), (NULL));
+}
+
 static gboolean
 run_job (GstNemoRender * self, guint * http_status, GError ** error)
 {
   NemoJobConfig config;
   gboolean ok;
 
+  warn_if_max_duration_tiny (self);
   if (!collect_job_config (self, &config, error)) {
     nemo_job_config_clear (&config);
     return FALSE;
@@ -1472,13 +1518,16 @@ gst_nemo_render_set_property (GObject * object, guint prop_id,
       settings->fps_n = gst_value_get_fraction_numerator (value);
       settings->fps_d = gst_value_get_fraction_denominator (value);
       break;
-    case PROP_MAX_DURATION:{
-      GstClockTime max = g_value_get_uint64 (value);
-
-      settings->max_duration_us = GST_CLOCK_TIME_IS_VALID (max) ?
-          (gint64) (max / GST_USECOND) : 0;
+    case PROP_MAX_DURATION:
+      self->max_duration = g_value_get_uint64 (value);
+      /* whole µs, rounded up: a tiny length is rendered as asked */
+      settings->max_duration_us = GST_CLOCK_TIME_IS_VALID (self->max_duration)
+          ? (gint64) ((self->max_duration + GST_USECOND - 1) / GST_USECOND)
+          : 0;
       break;
-    }
+    case PROP_START_TIME:
+      settings->start_us = g_value_get_uint64 (value) / GST_USECOND;
+      break;
     case PROP_MAX_UPLOAD_SIZE:
       settings->cloud.max_upload_size = g_value_get_uint64 (value);
       break;
@@ -1530,9 +1579,10 @@ gst_nemo_render_get_property (GObject * object, guint prop_id,
       gst_value_set_fraction (value, settings->fps_n, settings->fps_d);
       break;
     case PROP_MAX_DURATION:
-      g_value_set_uint64 (value, settings->max_duration_us > 0 ?
-          (guint64) settings->max_duration_us * GST_USECOND :
-          GST_CLOCK_TIME_NONE);
+      g_value_set_uint64 (value, self->max_duration);
+      break;
+    case PROP_START_TIME:
+      g_value_set_uint64 (value, (guint64) settings->start_us * GST_USECOND);
       break;
     case PROP_MAX_UPLOAD_SIZE:
       g_value_set_uint64 (value, settings->cloud.max_upload_size);
@@ -1656,6 +1706,10 @@ install_properties (GObjectClass * klass)
           "Trim the song (and so the video) to this many nanoseconds "
           "(-1 = the whole song)", 0, G_MAXUINT64, DEFAULT_MAX_DURATION,
           PARAM_FLAGS));
+  g_object_class_install_property (klass, PROP_START_TIME,
+      g_param_spec_uint64 ("start-time", "Start time",
+          "Where in the song the video starts, in nanoseconds, for an "
+          "excerpt (1:05 is 65000000000)", 0, G_MAXUINT64, 0, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_MAX_UPLOAD_SIZE,
       g_param_spec_uint64 ("max-upload-size", "Maximum upload size",
           "Largest file sent to the service, in bytes (cloud); larger inputs "
@@ -1801,6 +1855,7 @@ gst_nemo_render_init (GstNemoRender * self)
   self->eos_pads = g_hash_table_new (NULL, NULL);
   self->cancellable = g_cancellable_new ();
   self->backend = DEFAULT_BACKEND;
+  self->max_duration = DEFAULT_MAX_DURATION;
 
   nemo_job_config_init (settings);
   settings->cloud.api_url = g_strdup (NEMO_CLOUD_DEFAULT_API_URL);

@@ -41,6 +41,8 @@ typedef struct
   gchar *aspect_ratio;          /* "16:9", "9:16", "1:1", "4:5" or NULL */
   gint fps_n, fps_d;
   gint64 max_duration_us;       /* 0 = the whole soundtrack */
+  gint64 start_us;              /* the song's in-point: the video starts
+                                 * there (0 = its beginning) */
   gchar *work_dir;              /* the job's scratch folder; inputs inside it
                                  * came from pads */
 

@@ -65,6 +65,11 @@ NemoAudioReader *nemo_audio_reader_open (const gchar * path, GError ** error);
 gint nemo_audio_reader_read (NemoAudioReader * reader, gfloat * out,
     gint n_frames, GError ** error);
 void nemo_audio_reader_free (NemoAudioReader * reader);
+/* Whether every sample of @path's sound is digitally zero (decoded until
+ * the first one that is not).  FALSE with @error when it cannot be read,
+ * or with a GIO cancelled error. */
+gboolean nemo_media_audio_is_silent (const gchar * path, gboolean * silent,
+    GCancellable * cancellable, GError ** error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoAudioReader, nemo_audio_reader_free)
 
 /* ---- pictures ---- */

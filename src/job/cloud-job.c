@@ -47,7 +47,10 @@ upload_input (NemoCloud * cloud, const NemoJobConfig * config,
   if (path == NULL)
     return FALSE;
   limits.max_size = config->cloud.max_upload_size;
-  limits.max_duration_us = config->max_duration_us;
+  /* the song is trimmed after the excerpt's end; the service is told
+   * where it starts */
+  limits.max_duration_us = config->max_duration_us > 0 ?
+      config->start_us + config->max_duration_us : 0;
   limits.from_pad = config->work_dir != NULL
       && g_str_has_prefix (path, config->work_dir);
   upload = nemo_media_prepare_upload (path, config->work_dir, &limits,
@@ -102,6 +105,9 @@ chat_message (const NemoJobConfig * config)
           config->aspect_ratio, &width, &height, NULL)
       && (width != 1920 || height != 1080))
     g_string_append_printf (message, "\nOutput size: %dx%d.", width, height);
+  if (config->start_us > 0)
+    g_string_append_printf (message, "\nStart the song at %.1f seconds.",
+        config->start_us / 1e6);
   if (config->max_duration_us > 0)
     g_string_append_printf (message, "\nKeep it to %.0f seconds.",
         config->max_duration_us / 1e6);

@@ -161,14 +161,51 @@ probe_visual (const gchar * uri, GError ** error)
 
 static void
 add_music_track (NemoDraft * draft, const NemoMediaInfo * song,
-    const gchar * name)
+    const gchar * name, gint64 in_ms)
 {
   NemoTrack *track = nemo_draft_add_track (draft, NEMO_TRACK_AUDIO);
   NemoSegment *seg = nemo_track_add_segment (track, NEMO_SEGMENT_MUSIC);
 
   seg->source = g_strdup (song->path);
   seg->name = g_strdup (name);
+  seg->in_ms = in_ms;
   seg->duration_ms = -1;
+}
+
+/* "1:05", "1:02:03", "0:04.5". */
+static gchar *
+format_clock (gint64 ms)
+{
+  gint64 s = ms / 1000;
+
+  if (ms % 1000 != 0)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
+        ".%03" G_GINT64_FORMAT, s / 60, s % 60, ms % 1000);
+  if (s >= 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
+        ":%02" G_GINT64_FORMAT, s / 3600, s / 60 % 60, s % 60);
+  return g_strdup_printf ("%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT,
+      s / 60, s % 60);
+}
+
+/* The video runs from @start_ms of the song to its end: an in-point past
+ * the end leaves nothing to show. */
+static gboolean
+check_start (gint64 start_ms, gint64 song_ms, const gchar * path,
+    GError ** error)
+{
+  g_autofree gchar *start = NULL;
+  g_autofree gchar *length = NULL;
+
+  if (start_ms < song_ms)
+    return TRUE;
+  start = format_clock (start_ms);
+  length = format_clock (song_ms);
+  g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
+      "start-time is %s, but “%s” lasts %s. Set a start-time within the "
+      "song (it is in nanoseconds: 1:05 is 65000000000).", start, path,
+      length);
+  return FALSE;
 }
 
 static NemoSegment *
@@ -305,7 +342,7 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   g_autofree gchar *reply = NULL;
   gboolean cover_from_song = FALSE;
   const gchar *title, *artist, *album;
-  gint64 total_ms;
+  gint64 song_ms, start_ms, total_ms;
   gint width, height;
   guint i;
 
@@ -340,7 +377,11 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   title = config->title ? config->title : song->title;
   artist = config->artist ? config->artist : song->artist;
   album = config->album ? config->album : song->album;
-  total_ms = (song->duration_us + 999) / 1000;
+  song_ms = (song->duration_us + 999) / 1000;
+  start_ms = config->start_us / 1000;
+  if (!check_start (start_ms, song_ms, song->path, error))
+    return NULL;
+  total_ms = song_ms - start_ms;
   if (config->max_duration_us > 0)
     total_ms = MIN (total_ms, (config->max_duration_us + 999) / 1000);
 
@@ -348,7 +389,7 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   draft->duration_ms = total_ms;
   music_name = title ? g_strdup (title) : nemo_job_display_name (song->path);
   add_video_track (draft, visuals, total_ms);
-  add_music_track (draft, song, music_name);
+  add_music_track (draft, song, music_name, start_ms);
 
   if (title)
     nemo_draft_set_meta_string (draft, "title", title);
@@ -414,6 +455,31 @@ send_file (const gchar * path, const NemoJobCallbacks * callbacks,
   }
 }
 
+/* A song whose every sample is zero still makes its video, with a warning:
+ * it is most often a wrong export or a muted track. */
+static gboolean
+warn_if_silent (const NemoDraft * draft, const NemoJobCallbacks * callbacks,
+    gpointer user_data, GCancellable * cancellable, GError ** error)
+{
+  const NemoTrack *track = nemo_draft_find_track (draft, NEMO_TRACK_AUDIO);
+  const NemoSegment *song;
+  g_autofree gchar *text = NULL;
+  gboolean silent = FALSE;
+
+  if (callbacks->warning == NULL || track == NULL || track->segments->len == 0)
+    return TRUE;
+  song = g_ptr_array_index (track->segments, 0);
+  if (!nemo_media_audio_is_silent (song->source, &silent, cancellable, error))
+    return nemo_job_take_io_error (error, song->source);
+  if (!silent)
+    return TRUE;
+  text = g_strdup_printf ("The song “%s” is silent: every sample is zero. "
+      "The video is made, but check that the right file or track was "
+      "given (a muted or unexported track?).", song->source);
+  callbacks->warning (text, user_data);
+  return TRUE;
+}
+
 static gboolean
 run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
     gpointer user_data, GCancellable * cancellable, GError ** error)
@@ -432,6 +498,8 @@ run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
     return FALSE;
   if (understood != NULL && callbacks->reply != NULL)
     callbacks->reply (understood, user_data);
+  if (!warn_if_silent (draft, callbacks, user_data, cancellable, error))
+    return FALSE;
   nemo_job_report_timeline (draft, callbacks, user_data);
 
   nemo_render_options_init (&options);
@@ -442,6 +510,10 @@ run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
   options.max_duration_us = config->max_duration_us > 0 ?
       config->max_duration_us :
       nemo_draft_get_meta_int (draft, "max_duration_ms", 0) * 1000;
+  /* the shortest video is one frame */
+  if (options.max_duration_us > 0)
+    options.max_duration_us = MAX (options.max_duration_us,
+        (G_USEC_PER_SEC * options.fps_d + options.fps_n - 1) / options.fps_n);
   options.cancellable = cancellable;
   if (callbacks->progress) {
     options.progress = relay_render_progress;

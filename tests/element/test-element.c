@@ -8,6 +8,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <nemo/media.h>
 
 #include "output-check.h"
@@ -511,6 +512,111 @@ GST_START_TEST (test_aspect_keeps_short_side)
 }
 GST_END_TEST;
 
+/* steps.wav gets louder every second: amplitude 0.1 × (second + 1), so
+ * the mean square of second k of the song is (0.1 (k + 1))² / 2. */
+static gdouble
+steps_power (gint second)
+{
+  gdouble amplitude = 0.1 * (second + 1);
+
+  return amplitude * amplitude / 2;
+}
+
+/* start-time: the video's sound is the song's from that point on. */
+static void
+assert_excerpt (const gchar * description)
+{
+  RunResult r = { 0, };
+  Output out;
+  gint k;
+
+  run_pipeline (description, &r);
+  assert_success (&r);
+  output_read (r.output, NULL, &out);
+  output_assert_contract_near (r.output, &out, 320, 180, 30, 2.0, EXACT);
+  for (k = 0; k < 2; k++)
+    fail_unless (fabs (out.audio_power[k] - steps_power (3 + k))
+        < 0.1 * steps_power (3 + k), "%s: second %d has power %f, not %f",
+        description, k, out.audio_power[k], steps_power (3 + k));
+  output_clear (&out);
+  run_result_clear (&r);
+}
+
+GST_START_TEST (test_start_time)
+{
+  assert_excerpt ("nemorender name=r " SMALL " start-time=3000000000 "
+      "max-duration=2000000000 audio-uri={steps.wav} visual-uri={cover.png}");
+  assert_excerpt ("nemorender name=r " SMALL " start-time=3000000000 "
+      "max-duration=2000000000 filesrc location={steps.wav} ! decodebin ! "
+      "audioconvert ! r.audio filesrc location={cover.png} ! decodebin ! "
+      "imagefreeze ! videoconvert ! r.video_0 r.");
+}
+GST_END_TEST;
+
+/* The warnings posted on the bus, as they are posted. */
+static void
+keep_warning (GstBus * bus, GstMessage * message, GPtrArray * warnings)
+{
+  GError *error = NULL;
+
+  gst_message_parse_warning (message, &error, NULL);
+  g_ptr_array_add (warnings, error);
+}
+
+static void
+watch_warnings (GstElement * render, gpointer warnings)
+{
+  GstObject *pipeline = GST_OBJECT (render);
+  GstBus *bus;
+
+  /* the pipeline's bus: a bin's children post on a bus of its own */
+  while (GST_OBJECT_PARENT (pipeline) != NULL)
+    pipeline = GST_OBJECT_PARENT (pipeline);
+  bus = gst_element_get_bus (GST_ELEMENT (pipeline));
+
+  gst_bus_enable_sync_message_emission (bus);
+  g_signal_connect (bus, "sync-message::warning", G_CALLBACK (keep_warning),
+      warnings);
+  gst_object_unref (bus);
+}
+
+/* The video is made, and one warning in @domain says @phrase. */
+static void
+assert_warns (const gchar * description, GQuark domain, const gchar * phrase)
+{
+  GPtrArray *warnings = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) g_error_free);
+  RunResult r = { 0, };
+  const GError *warning;
+
+  run_pipeline_with (description, watch_warnings, warnings, &r);
+  assert_success (&r);
+  fail_unless_equals_int (warnings->len, 1);
+  warning = warnings->pdata[0];
+  fail_unless (warning->domain == domain, "%s", warning->message);
+  fail_unless (strstr (warning->message, phrase) != NULL, "%s",
+      warning->message);
+  run_result_clear (&r);
+  g_ptr_array_unref (warnings);
+}
+
+/* max-duration=30 was meant as seconds: it is rendered, with a warning
+ * that says the unit. */
+GST_START_TEST (test_warning_tiny_max_duration)
+{
+  assert_warns ("nemorender name=r " SMALL " max-duration=30 "
+      "audio-uri={tone.wav} visual-uri={cover.png}", GST_RESOURCE_ERROR,
+      "max-duration is 30 ns: it is in nanoseconds; 30 s is 30000000000");
+}
+GST_END_TEST;
+
+GST_START_TEST (test_warning_silent_song)
+{
+  assert_warns ("nemorender name=r " SMALL " audio-uri={silent.wav} "
+      "visual-uri={cover.png}", GST_STREAM_ERROR, "is silent");
+}
+GST_END_TEST;
+
 /* Upstream tags fill title/artist unless the properties are set. */
 GST_START_TEST (test_tags_and_title_property)
 {
@@ -724,6 +830,9 @@ nemorender_suite (void)
   tcase_add_test (tc, test_cover_from_song_pad);
   tcase_add_test (tc, test_given_visual_wins_over_song_cover);
   tcase_add_test (tc, test_aspect_keeps_short_side);
+  tcase_add_test (tc, test_start_time);
+  tcase_add_test (tc, test_warning_tiny_max_duration);
+  tcase_add_test (tc, test_warning_silent_song);
   tcase_add_test (tc, test_tags_and_title_property);
   tcase_add_test (tc, test_prompt);
   tcase_add_test (tc, test_error_missing_file);
