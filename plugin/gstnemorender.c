@@ -98,6 +98,7 @@ enum
   PROP_ASPECT_RATIO,
   PROP_FRAMERATE,
   PROP_MAX_DURATION,
+  PROP_START_TIME,
   PROP_MAX_UPLOAD_SIZE,
   PROP_POLL_INTERVAL,
   PROP_TIMEOUT,
@@ -166,6 +167,7 @@ struct _GstNemoRender
   NemoJobConfig settings;
   GstNemoRenderBackend backend;
   gboolean api_url_set;
+  GstClockTime max_duration;    /* as set; settings has it in whole µs */
   gchar *visual_uri;
   gchar *current_session_id, *current_render_id;
 };
@@ -270,36 +272,53 @@ max_duration_us (GstNemoRender * self)
   return max_us;
 }
 
-/* The video lasts as long as the song, or max-duration if that is shorter;
- * -1 while that is not known.  Called with self->lock. */
+static gint64
+start_time_us (GstNemoRender * self)
+{
+  gint64 start_us;
+
+  GST_OBJECT_LOCK (self);
+  start_us = self->settings.start_us;
+  GST_OBJECT_UNLOCK (self);
+  return start_us;
+}
+
+/* The video lasts from start-time to the song's end, or max-duration if
+ * that is shorter; -1 while that is not known.  Called with self->lock. */
 static gint64
 video_length_us (GstNemoRender * self)
 {
   gint64 max_us = max_duration_us (self);
+  gint64 length_us;
 
   if (self->song_length != SONG_LENGTH_KNOWN)
     return -1;
-  return max_us > 0 ? MIN (self->song_us, max_us) : self->song_us;
+  length_us = MAX (self->song_us - start_time_us (self), 0);
+  return max_us > 0 ? MIN (length_us, max_us) : length_us;
 }
 
-/* A pad has enough once it covers the video: images at once, streams at
- * max-duration or the song's length (or at once when the song cannot be
- * read: the job will say why). */
+/* A pad has enough once it covers the video: images at once, the song up
+ * to start-time + max-duration, pictures up to max-duration or the video's
+ * length (or at once when the song cannot be read: the job will say why). */
 static gboolean
 pad_has_enough (GstNemoRender * self, GstNemoRenderPad * pad)
 {
   gint64 covered = gst_nemo_render_pad_get_duration (pad);
   gint64 max_us = max_duration_us (self);
+  gboolean audio = pad_is_audio (self, pad);
   gboolean enough;
 
-  if (gst_nemo_render_pad_is_image (pad) || (max_us > 0 && covered >= max_us))
+  if (gst_nemo_render_pad_is_image (pad))
     return TRUE;
-  if (pad_is_audio (self, pad))
+  if (max_us > 0 && covered >= max_us + (audio ? start_time_us (self) : 0))
+    return TRUE;
+  if (audio)
     return FALSE;
 
   g_mutex_lock (&self->lock);
   enough = self->song_length == SONG_LENGTH_UNREADABLE
-      || (self->song_length == SONG_LENGTH_KNOWN && covered >= self->song_us);
+      || (self->song_length == SONG_LENGTH_KNOWN
+      && covered >= video_length_us (self));
   g_mutex_unlock (&self->lock);
   return enough;
 }
@@ -797,7 +816,15 @@ on_data (const guint8 * data, gsize size, gpointer user_data, GError ** error)
   return FALSE;
 }
 
+static void
+on_warning (const gchar * text, gpointer user_data)
+{
+  GST_ELEMENT_WARNING (GST_NEMO_RENDER (user_data), STREAM, FAILED,
+      ("%s", text), (NULL));
+}
+
 static const NemoJobCallbacks job_callbacks = {
+  .warning = on_warning,
   .reply = on_reply,
   .timeline = on_timeline,
   .credits = on_credits,
@@ -841,13 +868,50 @@ upstream_tag (GstNemoRender * self, const gchar * tag)
   return value;
 }
 
+/* Write @picture (an image tag's sample) to the work folder for the job
+ * to show as the cover: its path, or NULL when it is not an image (an ID3
+ * picture can be a link) or with @error when it cannot be written. */
+static gchar *
+save_song_picture (GstNemoRender * self, GstSample * picture, GError ** error)
+{
+  GstCaps *caps = gst_sample_get_caps (picture);
+  GstBuffer *buffer = gst_sample_get_buffer (picture);
+  const gchar *type = caps != NULL && !gst_caps_is_empty (caps) ?
+      gst_structure_get_name (gst_caps_get_structure (caps, 0)) : "";
+  g_autofree gchar *name = NULL;
+  g_autofree gchar *path = NULL;
+  GError *write_error = NULL;
+  GstMapInfo map;
+  gboolean ok;
+
+  if (buffer == NULL || !g_str_has_prefix (type, "image/")
+      || !gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return NULL;
+  name = g_strdup_printf ("song-picture.%s", type + strlen ("image/"));
+  path = g_build_filename (self->work_dir, name, NULL);
+  ok = g_file_set_contents (path, (const gchar *) map.data, map.size,
+      &write_error);
+  gst_buffer_unmap (buffer, &map);
+  if (!ok) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_IO,
+        "Could not write the song's picture to “%s”: %s. Set TMPDIR to a "
+        "writable folder with space for the video.", path,
+        write_error->message);
+    g_error_free (write_error);
+    return NULL;
+  }
+  return g_steal_pointer (&path);
+}
+
 /* The job's settings: the properties, the spooled pads, upstream tags
- * (properties win).  FALSE with @error when a linked pad delivered
+ * (properties win), and with no visual the picture in the audio pad's
+ * tags as the cover.  FALSE with @error when a linked pad delivered
  * nothing. */
 static gboolean
 collect_job_config (GstNemoRender * self, NemoJobConfig * config,
     GError ** error)
 {
+  GstSample *song_picture = NULL;
   gboolean ok = TRUE;
   GList *l;
 
@@ -883,7 +947,21 @@ collect_job_config (GstNemoRender * self, NemoJobConfig * config,
       g_ptr_array_add (config->visuals, g_strdup (path));
     }
   }
+  if (ok && config->visuals->len == 0 && self->audio_pad != NULL
+      && gst_pad_is_linked (GST_PAD (self->audio_pad)))
+    song_picture = gst_nemo_render_pad_get_image (self->audio_pad);
   GST_OBJECT_UNLOCK (self);
+
+  if (song_picture != NULL) {
+    GError *save_error = NULL;
+
+    config->cover = save_song_picture (self, song_picture, &save_error);
+    gst_sample_unref (song_picture);
+    if (save_error != NULL) {
+      g_propagate_error (error, save_error);
+      ok = FALSE;
+    }
+  }
   return ok;
 }
 
@@ -944,12 +1022,31 @@ post_job_error (GstNemoRender * self, const GError * error, guint http_status)
           "http-status", G_TYPE_UINT, http_status, NULL));
 }
 
+/* max-duration is in nanoseconds; a value under a second was most likely
+ * meant in seconds.  It is rendered as asked, with a warning. */
+static void
+warn_if_max_duration_tiny (GstNemoRender * self)
+{
+  GstClockTime max;
+
+  GST_OBJECT_LOCK (self);
+  max = self->max_duration;
+  GST_OBJECT_UNLOCK (self);
+  if (!GST_CLOCK_TIME_IS_VALID (max) || max >= GST_SECOND)
+    return;
+  GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+      ("max-duration is %" G_GUINT64_FORMAT " ns: it is in nanoseconds; %"
+          G_GUINT64_FORMAT " s is %" G_GUINT64_FORMAT, max, max,
+          max * GST_SECOND), (NULL));
+}
+
 static gboolean
 run_job (GstNemoRender * self, guint * http_status, GError ** error)
 {
   NemoJobConfig config;
   gboolean ok;
 
+  warn_if_max_duration_tiny (self);
   if (!collect_job_config (self, &config, error)) {
     nemo_job_config_clear (&config);
     return FALSE;
@@ -1413,6 +1510,8 @@ gst_nemo_render_set_property (GObject * object, guint prop_id,
     *field = g_value_dup_string (value);
     if (prop_id == PROP_API_URL)
       self->api_url_set = *field != NULL;
+    if (prop_id == PROP_LANGUAGE)
+      settings->language_set = *field != NULL;
     GST_OBJECT_UNLOCK (self);
     return;
   }
@@ -1435,13 +1534,16 @@ gst_nemo_render_set_property (GObject * object, guint prop_id,
       settings->fps_n = gst_value_get_fraction_numerator (value);
       settings->fps_d = gst_value_get_fraction_denominator (value);
       break;
-    case PROP_MAX_DURATION:{
-      GstClockTime max = g_value_get_uint64 (value);
-
-      settings->max_duration_us = GST_CLOCK_TIME_IS_VALID (max) ?
-          (gint64) (max / GST_USECOND) : 0;
+    case PROP_MAX_DURATION:
+      self->max_duration = g_value_get_uint64 (value);
+      /* whole µs, rounded up: a tiny length is rendered as asked */
+      settings->max_duration_us = GST_CLOCK_TIME_IS_VALID (self->max_duration)
+          ? (gint64) ((self->max_duration + GST_USECOND - 1) / GST_USECOND)
+          : 0;
       break;
-    }
+    case PROP_START_TIME:
+      settings->start_us = g_value_get_uint64 (value) / GST_USECOND;
+      break;
     case PROP_MAX_UPLOAD_SIZE:
       settings->cloud.max_upload_size = g_value_get_uint64 (value);
       break;
@@ -1493,9 +1595,10 @@ gst_nemo_render_get_property (GObject * object, guint prop_id,
       gst_value_set_fraction (value, settings->fps_n, settings->fps_d);
       break;
     case PROP_MAX_DURATION:
-      g_value_set_uint64 (value, settings->max_duration_us > 0 ?
-          (guint64) settings->max_duration_us * GST_USECOND :
-          GST_CLOCK_TIME_NONE);
+      g_value_set_uint64 (value, self->max_duration);
+      break;
+    case PROP_START_TIME:
+      g_value_set_uint64 (value, (guint64) settings->start_us * GST_USECOND);
       break;
     case PROP_MAX_UPLOAD_SIZE:
       g_value_set_uint64 (value, settings->cloud.max_upload_size);
@@ -1579,8 +1682,8 @@ install_properties (GObjectClass * klass)
       "X-Client-Id sent for an anonymous token (cloud); a random UUID by "
       "default", NULL);
   install_string (klass, PROP_LANGUAGE, "language", "Language",
-      "The session's language, e.g. en or zh (cloud); from the locale by "
-      "default", NULL);
+      "The language of the replies and of the cloud session, e.g. en or "
+      "zh; by default the prompt's, else the locale's", NULL);
   install_string (klass, PROP_SESSION_ID, "session-id", "Session id",
       "Read: the cloud session in use.  Write: continue that session, e.g. "
       "to edit the same timeline again", NULL);
@@ -1608,8 +1711,9 @@ install_properties (GObjectClass * klass)
       g_param_spec_int ("height", "Height", "Output height in pixels (even)",
           16, 8192, 1080, PARAM_FLAGS));
   install_string (klass, PROP_ASPECT_RATIO, "aspect-ratio", "Aspect ratio",
-      "Output shape: 16:9, 9:16, 1:1 or 4:5; the longer side keeps its "
-      "length (1920x1080 with 9:16 gives 1080x1920)", NULL);
+      "Output shape: 16:9, 9:16, 1:1 or 4:5; the short side keeps its "
+      "length (1920x1080 with 9:16 gives 1080x1920, with 1:1 1080x1080)",
+      NULL);
   g_object_class_install_property (klass, PROP_FRAMERATE,
       gst_param_spec_fraction ("framerate", "Frame rate",
           "Output frame rate (constant)", 1, 1, 120, 1, 30, 1, PARAM_FLAGS));
@@ -1618,6 +1722,10 @@ install_properties (GObjectClass * klass)
           "Trim the song (and so the video) to this many nanoseconds "
           "(-1 = the whole song)", 0, G_MAXUINT64, DEFAULT_MAX_DURATION,
           PARAM_FLAGS));
+  g_object_class_install_property (klass, PROP_START_TIME,
+      g_param_spec_uint64 ("start-time", "Start time",
+          "Where in the song the video starts, in nanoseconds, for an "
+          "excerpt (1:05 is 65000000000)", 0, G_MAXUINT64, 0, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_MAX_UPLOAD_SIZE,
       g_param_spec_uint64 ("max-upload-size", "Maximum upload size",
           "Largest file sent to the service, in bytes (cloud); larger inputs "
@@ -1763,6 +1871,7 @@ gst_nemo_render_init (GstNemoRender * self)
   self->eos_pads = g_hash_table_new (NULL, NULL);
   self->cancellable = g_cancellable_new ();
   self->backend = DEFAULT_BACKEND;
+  self->max_duration = DEFAULT_MAX_DURATION;
 
   nemo_job_config_init (settings);
   settings->cloud.api_url = g_strdup (NEMO_CLOUD_DEFAULT_API_URL);

@@ -341,6 +341,19 @@ gst_nemo_render_pad_get_tag (GstNemoRenderPad * pad, const gchar * tag)
   return value;
 }
 
+GstSample *
+gst_nemo_render_pad_get_image (GstNemoRenderPad * pad)
+{
+  GstSample *image = NULL;
+
+  GST_OBJECT_LOCK (pad);
+  if (!gst_tag_list_get_sample_index (pad->tags, GST_TAG_IMAGE, 0, &image))
+    gst_tag_list_get_sample_index (pad->tags, GST_TAG_PREVIEW_IMAGE, 0,
+        &image);
+  GST_OBJECT_UNLOCK (pad);
+  return image;
+}
+
 gint64
 gst_nemo_render_pad_get_duration (GstNemoRenderPad * pad)
 {

@@ -37,6 +37,9 @@ void gst_nemo_render_pad_merge_tags (GstNemoRenderPad * pad,
 /* The newest value of the string @tag, or NULL. */
 gchar *gst_nemo_render_pad_get_tag (GstNemoRenderPad * pad,
     const gchar * tag);
+/* The newest picture in the tags (GST_TAG_IMAGE, else
+ * GST_TAG_PREVIEW_IMAGE), or NULL; free with gst_sample_unref(). */
+GstSample *gst_nemo_render_pad_get_image (GstNemoRenderPad * pad);
 
 /* A parsed JPEG/PNG: one picture is all the pad carries. */
 gboolean gst_nemo_render_pad_is_image (GstNemoRenderPad * pad);

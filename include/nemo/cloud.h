@@ -54,6 +54,9 @@ typedef struct
   void (*progress) (const gchar * stage, gdouble percent, gpointer user_data);
   /* downloaded MP4 bytes, in order, as they arrive; FALSE + error aborts */
   gboolean (*data) (const guint8 * data, gsize size, gpointer user_data, GError ** error);
+  /* local job: something the user should know that does not stop the job
+   * (a silent song) */
+  void (*warning) (const gchar * text, gpointer user_data);
 } NemoCloudCallbacks;
 
 typedef struct _NemoCloud NemoCloud;

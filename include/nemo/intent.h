@@ -65,12 +65,13 @@ typedef enum
   NEMO_CUT_ENERGY,
 } NemoCut;
 
+/* The largest short side a prompt may ask for: 2160 ("4K", "2160p"). */
+#define NEMO_INTENT_MAX_RESOLUTION 2160
+
 /* Requests we recognise and cannot do. */
 typedef enum
 {
-  NEMO_LIMIT_1440P,             /* 1440p / 2K output */
-  NEMO_LIMIT_4K,
-  NEMO_LIMIT_8K,
+  NEMO_LIMIT_ABOVE_2160P,       /* 5K, 8K, 4320p...: over what we render */
   NEMO_LIMIT_3D,
   NEMO_LIMIT_LYRICS,
   NEMO_LIMIT_AI,                /* AI-generated pictures or video */
@@ -95,7 +96,9 @@ typedef struct
   NemoIntentSwitch ducking;
   gchar *aspect_ratio;          /* "W:H" (9:16, 1:1...), or NULL */
   gchar *platform;              /* "Shorts", "TikTok"... that asked for it, or NULL */
-  gint resolution;              /* short side in pixels (720, 1080), 0 unset */
+  gint resolution;              /* short side in pixels (720, 1080, 2160 for
+                                 * "4K"), at most NEMO_INTENT_MAX_RESOLUTION;
+                                 * 0 unset */
   gint64 duration_ms;           /* 0 unset */
   gint fade_in_ms, fade_out_ms; /* of the video; -1 unset, 0 no fade */
   GArray *could_not;            /* NemoLimit, in the order asked, each once */
@@ -105,6 +108,10 @@ typedef struct
 NemoIntent *nemo_intent_parse (const gchar * prompt);
 void nemo_intent_free (NemoIntent * intent);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoIntent, nemo_intent_free)
+
+/* The language @prompt is written in: "zh" when it is mostly Chinese, else
+ * "en"; NULL when it has no words (quoted titles do not count). */
+const gchar *nemo_intent_language (const gchar * prompt);
 
 /* What was understood and what could not be done, in English, or in
  * Chinese when @language starts with "zh".  Free with g_free(). */

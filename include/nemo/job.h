@@ -30,6 +30,10 @@ typedef struct
   gchar *prompt;                /* what the user asked for, or NULL */
   gchar *audio;                 /* path or URI of the soundtrack */
   GPtrArray *visuals;           /* paths or URIs of stills/clips, in order */
+  gchar *cover;                 /* the picture the song carries, as a file
+                                 * (e.g. from the audio pad's image tag), or
+                                 * NULL: then the one embedded in @audio.
+                                 * Shown only when @visuals is empty */
   gchar *title, *artist, *album; /* track info; NULL = from the audio's tags */
   gint width, height;           /* requested size (before aspect_ratio) */
   gboolean size_set;            /* width/height were given explicitly: they
@@ -37,11 +41,18 @@ typedef struct
   gchar *aspect_ratio;          /* "16:9", "9:16", "1:1", "4:5" or NULL */
   gint fps_n, fps_d;
   gint64 max_duration_us;       /* 0 = the whole soundtrack */
+  gint64 start_us;              /* the song's in-point: the video starts
+                                 * there (0 = its beginning) */
   gchar *work_dir;              /* the job's scratch folder; inputs inside it
                                  * came from pads */
 
-  /* cloud backend only */
+  /* cloud.language is also the language of the local reply; with
+   * language_set FALSE (a default, not the user's choice) the prompt's own
+   * language wins over it */
   NemoCloudConfig cloud;
+  gboolean language_set;
+
+  /* cloud backend only */
   gchar *session_id;            /* continue this session's timeline */
   gchar *render_id;             /* resume: poll and download this export only */
 } NemoJobConfig;
@@ -57,18 +68,22 @@ void nemo_job_config_copy (NemoJobConfig * dest, const NemoJobConfig * src);
  * credits, job ids and still-working.  Called on the job's thread. */
 typedef NemoCloudCallbacks NemoJobCallbacks;
 
-/* The output size for @width x @height reshaped to @aspect_ratio: the longer
- * side keeps its length and both sides are even.  NULL or "" keeps the size.
+/* The output size for @width x @height reshaped to @aspect_ratio: the short
+ * side keeps its length, as with shapes in the prompt (1920x1080 with 1:1
+ * is 1080x1080, with 9:16 1080x1920), and both sides are even.  NULL or "" keeps the size.
  * FALSE with NEMO_ERROR_INVALID_ARGUMENT for a ratio we do not know. */
 gboolean nemo_job_output_size (gint width, gint height,
     const gchar * aspect_ratio, gint * out_width, gint * out_height,
     GError ** error);
 
 /* Check the inputs and build the local draft for @config: the song as the
- * soundtrack, the visuals one after another on the video track, then what
- * the prompt asks for (settings given explicitly win over the prompt).
- * @understood (may be NULL) gets the one sentence saying what of the prompt
- * was understood and what could not be done, or NULL without a prompt.
+ * soundtrack, the visuals one after another on the video track (with no
+ * visual, the song's own picture: @config->cover, else the one embedded in
+ * the song, written to @config->work_dir), then what the prompt asks for
+ * (settings given explicitly win over the prompt).  @understood (may be
+ * NULL) gets the reply: what of the prompt was understood and what could
+ * not be done, and that the cover came from the song; NULL when there is
+ * neither a prompt nor a cover from the song.
  * The beat analysis checks @cancellable (NEMO_ERROR_CANCELLED). */
 NemoDraft *nemo_job_build_draft (const NemoJobConfig * config,
     gchar ** understood, GCancellable * cancellable, GError ** error);

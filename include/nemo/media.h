@@ -65,6 +65,11 @@ NemoAudioReader *nemo_audio_reader_open (const gchar * path, GError ** error);
 gint nemo_audio_reader_read (NemoAudioReader * reader, gfloat * out,
     gint n_frames, GError ** error);
 void nemo_audio_reader_free (NemoAudioReader * reader);
+/* Whether every sample of @path's sound is digitally zero (decoded until
+ * the first one that is not).  FALSE with @error when it cannot be read,
+ * or with a GIO cancelled error. */
+gboolean nemo_media_audio_is_silent (const gchar * path, gboolean * silent,
+    GCancellable * cancellable, GError ** error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoAudioReader, nemo_audio_reader_free)
 
 /* ---- pictures ---- */
@@ -73,6 +78,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoAudioReader, nemo_audio_reader_free)
  * an AVFrame in its own pixel format.  Refuses images over
  * NEMO_MAX_IMAGE_SIDE before decoding them.  Free with av_frame_free(). */
 AVFrame *nemo_media_decode_image (const gchar * path, GError ** error);
+
+/* Write the picture embedded in @song (a path or file:// URI: an MP3's
+ * APIC, a FLAC PICTURE, an M4A covr) to a file in @dir and return its
+ * path.  NULL with @error unset when the song carries no picture we can
+ * show; NULL with @error set when @song cannot be read or the file cannot
+ * be written (NEMO_ERROR_IO). */
+gchar *nemo_media_extract_cover (const gchar * song, const gchar * dir,
+    GError ** error);
 
 typedef struct _NemoVideoReader NemoVideoReader;
 

@@ -27,7 +27,7 @@ typedef struct
   const gchar *length;          /* {}: the length */
   const gchar *fade_in, *fade_out, *fade_both;  /* {}: the length */
   const gchar *no_fade_in, *no_fade_out, *no_fades;
-  const gchar *limit[10];       /* by NemoLimit */
+  const gchar *limit[8];        /* by NemoLimit */
   const gchar *const *platforms;        /* pairs: name, name in this language */
 } Language;
 
@@ -59,8 +59,7 @@ static const Language english = {
   "{} long",
   "a {} fade in", "a {} fade out", "a {} fade in and out",
   "no fade in", "no fade out", "no fades",
-  {"1440p output (1080p is the maximum)", "4K output (1080p is the maximum)",
-        "8K output (1080p is the maximum)", "3D animation",
+  {"output over 4K (2160p is the maximum)", "3D animation",
         "lyrics (the words of the song are not known)",
         "AI-generated pictures or video (only your cover and clips are used)",
         "changing or removing the singer's voice", "captions of speech",
@@ -89,8 +88,7 @@ static const Language chinese = {
   "时长 {}",
   "淡入 {}", "淡出 {}", "淡入淡出 {}",
   "不淡入", "不淡出", "不淡入淡出",
-  {"1440p 输出（最高 1080p）", "4K 输出（最高 1080p）",
-        "8K 输出（最高 1080p）", "3D 动画", "歌词（没有这首歌的歌词）",
+  {"超过 4K 的输出（最高 2160p）", "3D 动画", "歌词（没有这首歌的歌词）",
         "AI 生成画面（只使用你的封面和视频）", "更改或去除歌手的声音",
         "语音字幕", "上传或发布（生成的 MP4 请自行发布）",
       "音乐音量超过 100%"},

@@ -478,6 +478,29 @@ nemo_intent_parse (const gchar * prompt)
   return intent;
 }
 
+const gchar *
+nemo_intent_language (const gchar * prompt)
+{
+  TokenList tokens;
+  guint chinese = 0, english = 0, i;
+
+  if (prompt == NULL)
+    return NULL;
+  nemo_intent_tokens_init (&tokens);
+  nemo_intent_tokens_read (&tokens, prompt, FALSE);
+  for (i = 0; i < tokens.tokens->len; i++) {
+    TokenType type = token_at (&tokens, i)->type;
+
+    chinese += type == TOKEN_CJK;
+    english += type == TOKEN_WORD;
+  }
+  nemo_intent_tokens_clear (&tokens);
+  if (chinese == 0 && english == 0)
+    return NULL;
+  /* a Chinese word is about two characters */
+  return chinese > 2 * english ? "zh" : "en";
+}
+
 void
 nemo_intent_free (NemoIntent * intent)
 {

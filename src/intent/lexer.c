@@ -483,14 +483,14 @@ static void
 add_resolution_hit (GArray * hits, gint short_side, guint first, guint last,
     TokenList * list)
 {
-  if (short_side <= 1080)
+  if (short_side <= NEMO_INTENT_MAX_RESOLUTION)
     add_hit (hits, CONCEPT_RESOLUTION, short_side, first, last, list);
   else
-    add_hit (hits, CONCEPT_LIMIT, short_side <= 1440 ? NEMO_LIMIT_1440P :
-        short_side <= 2160 ? NEMO_LIMIT_4K : NEMO_LIMIT_8K, first, last, list);
+    add_hit (hits, CONCEPT_LIMIT, NEMO_LIMIT_ABOVE_2160P, first, last, list);
 }
 
-/* "720p", "1080p"; above 1080p, "1440p", "4K" and the like are limits. */
+/* "720p", "1080p", "2160p"; "2K" is 1440p and "4K" 2160p; above that, a
+ * limit. */
 static gboolean
 scan_resolution (TokenList * list, guint i, GArray * hits)
 {
@@ -505,8 +505,8 @@ scan_resolution (TokenList * list, guint i, GArray * hits)
     return TRUE;
   }
   if (token_is (list, i + 1, "k") && value >= 2 && value <= 16) {
-    add_hit (hits, CONCEPT_LIMIT, value == 2 ? NEMO_LIMIT_1440P :
-        value <= 6 ? NEMO_LIMIT_4K : NEMO_LIMIT_8K, i, i + 1, list);
+    add_resolution_hit (hits, value == 2 ? 1440 : value == 4 ? 2160 :
+        value * 540, i, i + 1, list);
     return TRUE;
   }
   return FALSE;

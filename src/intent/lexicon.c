@@ -332,6 +332,9 @@ static const Word lexicon[] = {
   W (CONCEPT_RESOLUTION, 1080, "fhd"), W (CONCEPT_RESOLUTION, 1080, "fullhd"),
   W (CONCEPT_RESOLUTION, 720, "高清"), W (CONCEPT_RESOLUTION, 1080, "超清"),
   W (CONCEPT_RESOLUTION, 1080, "全高清"), W (CONCEPT_RESOLUTION, 1080, "蓝光"),
+  W (CONCEPT_RESOLUTION, 1440, "qhd"), W (CONCEPT_RESOLUTION, 2160, "uhd"),
+  W (CONCEPT_RESOLUTION, 2160, "ultra hd"),
+  W (CONCEPT_RESOLUTION, 2160, "超高清"),
 
   /* fades */
   W (CONCEPT_FADE, FADE_BOTH, "fade"), W (CONCEPT_FADE, FADE_BOTH, "fades"),
@@ -353,10 +356,6 @@ static const Word lexicon[] = {
   W (CONCEPT_FADE, FADE_BOTH, "淡入淡出"), W (CONCEPT_FADE, FADE_BOTH, "渐入渐出"),
 
   /* what we cannot do */
-  W (CONCEPT_LIMIT, NEMO_LIMIT_4K, "uhd"),
-  W (CONCEPT_LIMIT, NEMO_LIMIT_4K, "ultra hd"),
-  W (CONCEPT_LIMIT, NEMO_LIMIT_4K, "超高清"),
-  W (CONCEPT_LIMIT, NEMO_LIMIT_1440P, "qhd"),
   W (CONCEPT_LIMIT, NEMO_LIMIT_3D, "3d"),
   W (CONCEPT_LIMIT, NEMO_LIMIT_3D, "three dimensional"),
   W (CONCEPT_LIMIT, NEMO_LIMIT_3D, "立体"),

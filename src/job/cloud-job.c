@@ -11,8 +11,13 @@
 #include "job-private.h"
 
 #include <nemo/cloud.h>
+#include <nemo/intent.h>
 #include <nemo/media.h>
 #include <glib/gstdio.h>
+
+/* The largest video the service renders (docs/protocol.md, Limits). */
+#define SERVICE_SHORT_SIDE 1080
+#define SERVICE_LONG_SIDE 1920
 
 #define DEFAULT_PROMPT "Create a music video for YouTube from this song and " \
   "its album art."
@@ -42,7 +47,10 @@ upload_input (NemoCloud * cloud, const NemoJobConfig * config,
   if (path == NULL)
     return FALSE;
   limits.max_size = config->cloud.max_upload_size;
-  limits.max_duration_us = config->max_duration_us;
+  /* the song is trimmed after the excerpt's end; the service is told
+   * where it starts */
+  limits.max_duration_us = config->max_duration_us > 0 ?
+      config->start_us + config->max_duration_us : 0;
   limits.from_pad = config->work_dir != NULL
       && g_str_has_prefix (path, config->work_dir);
   upload = nemo_media_prepare_upload (path, config->work_dir, &limits,
@@ -97,6 +105,9 @@ chat_message (const NemoJobConfig * config)
           config->aspect_ratio, &width, &height, NULL)
       && (width != 1920 || height != 1080))
     g_string_append_printf (message, "\nOutput size: %dx%d.", width, height);
+  if (config->start_us > 0)
+    g_string_append_printf (message, "\nStart the song at %.1f seconds.",
+        config->start_us / 1e6);
   if (config->max_duration_us > 0)
     g_string_append_printf (message, "\nKeep it to %.0f seconds.",
         config->max_duration_us / 1e6);
@@ -162,15 +173,65 @@ create_video (NemoCloud * cloud, const NemoJobConfig * config,
       && nemo_cloud_wait_and_download (cloud, render_id, cancellable, error);
 }
 
+/* The size asked for, by the properties or else by the prompt ("4K"), must
+ * be one the service renders: a larger one fails before any upload. */
+static gboolean
+check_service_size (const NemoJobConfig * config, GError ** error)
+{
+  g_autoptr (NemoIntent) intent = nemo_intent_parse (config->prompt);
+  gint width, height, short_side, long_side;
+
+  if (!nemo_job_output_size (config->width, config->height,
+          config->aspect_ratio, &width, &height, error))
+    return FALSE;
+  short_side = MIN (width, height);
+  long_side = MAX (width, height);
+  /* as locally, a size or shape given as a property wins over the prompt */
+  if (intent->resolution > 0 && !config->size_set
+      && config->aspect_ratio == NULL) {
+    long_side = long_side * intent->resolution / short_side;
+    short_side = intent->resolution;
+  }
+  if (short_side <= SERVICE_SHORT_SIDE && long_side <= SERVICE_LONG_SIDE)
+    return TRUE;
+
+  g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
+      "The service renders videos up to %d×%d (or %d×%d); %d×%d was asked. "
+      "Ask for 1080p or less (width and height, or in the prompt), or "
+      "render on this machine with backend=local, which goes up to 2160p.",
+      SERVICE_SHORT_SIDE, SERVICE_LONG_SIDE, SERVICE_LONG_SIDE,
+      SERVICE_SHORT_SIDE, width >= height ? long_side : short_side,
+      width >= height ? short_side : long_side);
+  return FALSE;
+}
+
+/* The client, with the session in the replies' language. */
+static NemoCloud *
+open_cloud (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
+    gpointer user_data, GError ** error)
+{
+  NemoCloudConfig cloud_config;
+  NemoCloud *cloud;
+
+  nemo_cloud_config_copy (&cloud_config, &config->cloud);
+  g_free (cloud_config.language);
+  cloud_config.language = g_strdup (nemo_job_reply_language (config));
+  cloud = nemo_cloud_new (&cloud_config, callbacks, user_data, error);
+  nemo_cloud_config_clear (&cloud_config);
+  return cloud;
+}
+
 gboolean
 nemo_job_run_cloud (const NemoJobConfig * config,
     const NemoJobCallbacks * callbacks, gpointer user_data,
     guint * http_status, GCancellable * cancellable, GError ** error)
 {
-  g_autoptr (NemoCloud) cloud = nemo_cloud_new (&config->cloud, callbacks,
-      user_data, error);
+  g_autoptr (NemoCloud) cloud = NULL;
   gboolean ok;
 
+  if (config->render_id == NULL && !check_service_size (config, error))
+    return FALSE;
+  cloud = open_cloud (config, callbacks, user_data, error);
   if (cloud == NULL)
     return FALSE;
   if (config->render_id != NULL) {

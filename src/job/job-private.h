@@ -22,6 +22,11 @@ void nemo_job_report_timeline (const NemoDraft * draft,
  * already in NEMO_ERROR pass as they are.  Returns FALSE. */
 gboolean nemo_job_take_io_error (GError ** error, const gchar * path);
 
+/* The language of the replies and of the cloud session: cloud.language
+ * when it was set explicitly, else the prompt's (nemo_intent_language()),
+ * else cloud.language. */
+const gchar *nemo_job_reply_language (const NemoJobConfig * config);
+
 /* A visual's name for the summary: its file name without the extension. */
 gchar *nemo_job_display_name (const gchar * path);
 

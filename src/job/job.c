@@ -5,6 +5,7 @@
 #include "job-private.h"
 #include <nemo/error.h>
 #include <nemo/intent.h>
+#include <nemo/log.h>
 #include <nemo/media.h>
 #include <nemo/render.h>
 
@@ -34,6 +35,7 @@ nemo_job_config_clear (NemoJobConfig * config)
   g_free (config->prompt);
   g_free (config->audio);
   g_clear_pointer (&config->visuals, g_ptr_array_unref);
+  g_free (config->cover);
   g_free (config->title);
   g_free (config->artist);
   g_free (config->album);
@@ -56,6 +58,7 @@ nemo_job_config_copy (NemoJobConfig * dest, const NemoJobConfig * src)
   dest->visuals = g_ptr_array_new_with_free_func (g_free);
   for (i = 0; i < src->visuals->len; i++)
     g_ptr_array_add (dest->visuals, g_strdup (src->visuals->pdata[i]));
+  dest->cover = g_strdup (src->cover);
   dest->title = g_strdup (src->title);
   dest->artist = g_strdup (src->artist);
   dest->album = g_strdup (src->album);
@@ -71,7 +74,7 @@ nemo_job_output_size (gint width, gint height, const gchar * aspect_ratio,
     gint * out_width, gint * out_height, GError ** error)
 {
   guint a, b;
-  gint longer;
+  gint shorter;
   gchar tail;
 
   if (aspect_ratio == NULL || *aspect_ratio == '\0') {
@@ -87,15 +90,25 @@ nemo_job_output_size (gint width, gint height, const gchar * aspect_ratio,
         "1:1 or 4:5 (any W:H up to 4:1 works).", aspect_ratio);
     return FALSE;
   }
-  longer = MAX (width, height);
+  shorter = MIN (width, height);
   if (a >= b) {
-    *out_width = longer;
-    *out_height = (gint) lround ((gdouble) longer * b / a / 2) * 2;
+    *out_height = shorter;
+    *out_width = (gint) lround ((gdouble) shorter * a / b / 2) * 2;
   } else {
-    *out_height = longer;
-    *out_width = (gint) lround ((gdouble) longer * a / b / 2) * 2;
+    *out_width = shorter;
+    *out_height = (gint) lround ((gdouble) shorter * b / a / 2) * 2;
   }
   return TRUE;
+}
+
+const gchar *
+nemo_job_reply_language (const NemoJobConfig * config)
+{
+  const gchar *prompt_language = nemo_intent_language (config->prompt);
+
+  if (config->language_set || prompt_language == NULL)
+    return config->cloud.language;
+  return prompt_language;
 }
 
 gchar *
@@ -148,14 +161,51 @@ probe_visual (const gchar * uri, GError ** error)
 
 static void
 add_music_track (NemoDraft * draft, const NemoMediaInfo * song,
-    const gchar * name)
+    const gchar * name, gint64 in_ms)
 {
   NemoTrack *track = nemo_draft_add_track (draft, NEMO_TRACK_AUDIO);
   NemoSegment *seg = nemo_track_add_segment (track, NEMO_SEGMENT_MUSIC);
 
   seg->source = g_strdup (song->path);
   seg->name = g_strdup (name);
+  seg->in_ms = in_ms;
   seg->duration_ms = -1;
+}
+
+/* "1:05", "1:02:03", "0:04.5". */
+static gchar *
+format_clock (gint64 ms)
+{
+  gint64 s = ms / 1000;
+
+  if (ms % 1000 != 0)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
+        ".%03" G_GINT64_FORMAT, s / 60, s % 60, ms % 1000);
+  if (s >= 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
+        ":%02" G_GINT64_FORMAT, s / 3600, s / 60 % 60, s % 60);
+  return g_strdup_printf ("%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT,
+      s / 60, s % 60);
+}
+
+/* The video runs from @start_ms of the song to its end: an in-point past
+ * the end leaves nothing to show. */
+static gboolean
+check_start (gint64 start_ms, gint64 song_ms, const gchar * path,
+    GError ** error)
+{
+  g_autofree gchar *start = NULL;
+  g_autofree gchar *length = NULL;
+
+  if (start_ms < song_ms)
+    return TRUE;
+  start = format_clock (start_ms);
+  length = format_clock (song_ms);
+  g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
+      "start-time is %s, but “%s” lasts %s. Set a start-time within the "
+      "song (it is in nanoseconds: 1:05 is 65000000000).", start, path,
+      length);
+  return FALSE;
 }
 
 static NemoSegment *
@@ -171,6 +221,54 @@ add_visual_segment (NemoTrack * track, const NemoMediaInfo * visual,
   seg->start_ms = start_ms;
   seg->duration_ms = duration_ms;
   return seg;
+}
+
+/* The picture the song carries, probed, or NULL when it has none: the
+ * one from the audio pad's tags, else the one embedded in the file.  A
+ * cover that cannot be used leaves the video without one; it does not stop
+ * the job. */
+static NemoMediaInfo *
+probe_song_cover (const NemoJobConfig * config, const NemoMediaInfo * song)
+{
+  g_autofree gchar *extracted = NULL;
+  const gchar *cover = config->cover;
+  NemoMediaInfo *info = NULL;
+  GError *error = NULL;
+
+  if (cover == NULL && config->work_dir != NULL)
+    cover = extracted = nemo_media_extract_cover (song->path,
+        config->work_dir, &error);
+  if (cover != NULL)
+    info = probe_visual (cover, &error);
+  if (error != NULL) {
+    NEMO_WARNING ("the song's own picture is not used: %s", error->message);
+    g_error_free (error);
+  }
+  return info;
+}
+
+/* The reply's sentence saying where the cover came from. */
+static const gchar *
+cover_from_song_note (const gchar * language)
+{
+  return language && g_ascii_strncasecmp (language, "zh", 2) == 0 ?
+      "封面使用歌曲内嵌的图片。" :
+      "The cover is the picture embedded in the song.";
+}
+
+/* @reply (may be NULL; taken) followed by @sentence. */
+static gchar *
+append_sentence (gchar * reply, const gchar * sentence)
+{
+  gchar *joined;
+
+  if (reply == NULL)
+    return g_strdup (sentence);
+  /* Chinese sentences follow each other without a space */
+  joined = g_strconcat (reply, (guchar) sentence[0] < 0x80 ? " " : "",
+      sentence, NULL);
+  g_free (reply);
+  return joined;
 }
 
 /* Stills alone share the song equally; with clips among them, the visuals
@@ -229,7 +327,7 @@ apply_prompt (const NemoJobConfig * config, NemoDraft * draft)
   if (config->max_duration_us > 0)
     intent->duration_ms = 0;
   nemo_intent_apply (intent, draft);
-  return nemo_intent_describe (intent, config->cloud.language);
+  return nemo_intent_describe (intent, nemo_job_reply_language (config));
 }
 
 NemoDraft *
@@ -241,8 +339,10 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
       g_ptr_array_new_with_free_func ((GDestroyNotify) nemo_media_info_free);
   g_autoptr (NemoDraft) draft = NULL;
   g_autofree gchar *music_name = NULL;
+  g_autofree gchar *reply = NULL;
+  gboolean cover_from_song = FALSE;
   const gchar *title, *artist, *album;
-  gint64 total_ms;
+  gint64 song_ms, start_ms, total_ms;
   gint width, height;
   guint i;
 
@@ -266,11 +366,22 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
       return NULL;
     g_ptr_array_add (visuals, visual);
   }
+  if (visuals->len == 0) {
+    NemoMediaInfo *cover = probe_song_cover (config, song);
+
+    cover_from_song = cover != NULL;
+    if (cover_from_song)
+      g_ptr_array_add (visuals, cover);
+  }
 
   title = config->title ? config->title : song->title;
   artist = config->artist ? config->artist : song->artist;
   album = config->album ? config->album : song->album;
-  total_ms = (song->duration_us + 999) / 1000;
+  song_ms = (song->duration_us + 999) / 1000;
+  start_ms = config->start_us / 1000;
+  if (!check_start (start_ms, song_ms, song->path, error))
+    return NULL;
+  total_ms = song_ms - start_ms;
   if (config->max_duration_us > 0)
     total_ms = MIN (total_ms, (config->max_duration_us + 999) / 1000);
 
@@ -278,7 +389,7 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   draft->duration_ms = total_ms;
   music_name = title ? g_strdup (title) : nemo_job_display_name (song->path);
   add_video_track (draft, visuals, total_ms);
-  add_music_track (draft, song, music_name);
+  add_music_track (draft, song, music_name, start_ms);
 
   if (title)
     nemo_draft_set_meta_string (draft, "title", title);
@@ -293,16 +404,15 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   nemo_draft_set_meta_int (draft, "fps_n", config->fps_n);
   nemo_draft_set_meta_int (draft, "fps_d", config->fps_d);
 
-  if (config->prompt != NULL) {
-    gchar *sentence = apply_prompt (config, draft);
-
-    if (understood != NULL)
-      *understood = sentence;
-    else
-      g_free (sentence);
-  }
+  if (config->prompt != NULL)
+    reply = apply_prompt (config, draft);
+  if (cover_from_song)
+    reply = append_sentence (reply,
+        cover_from_song_note (nemo_job_reply_language (config)));
   if (!nemo_job_cut_to_beats (draft, visuals, cancellable, error))
     return NULL;
+  if (understood != NULL)
+    *understood = g_steal_pointer (&reply);
   return g_steal_pointer (&draft);
 }
 
@@ -345,6 +455,31 @@ send_file (const gchar * path, const NemoJobCallbacks * callbacks,
   }
 }
 
+/* A song whose every sample is zero still makes its video, with a warning:
+ * it is most often a wrong export or a muted track. */
+static gboolean
+warn_if_silent (const NemoDraft * draft, const NemoJobCallbacks * callbacks,
+    gpointer user_data, GCancellable * cancellable, GError ** error)
+{
+  const NemoTrack *track = nemo_draft_find_track (draft, NEMO_TRACK_AUDIO);
+  const NemoSegment *song;
+  g_autofree gchar *text = NULL;
+  gboolean silent = FALSE;
+
+  if (callbacks->warning == NULL || track == NULL || track->segments->len == 0)
+    return TRUE;
+  song = g_ptr_array_index (track->segments, 0);
+  if (!nemo_media_audio_is_silent (song->source, &silent, cancellable, error))
+    return nemo_job_take_io_error (error, song->source);
+  if (!silent)
+    return TRUE;
+  text = g_strdup_printf ("The song “%s” is silent: every sample is zero. "
+      "The video is made, but check that the right file or track was "
+      "given (a muted or unexported track?).", song->source);
+  callbacks->warning (text, user_data);
+  return TRUE;
+}
+
 static gboolean
 run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
     gpointer user_data, GCancellable * cancellable, GError ** error)
@@ -363,6 +498,8 @@ run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
     return FALSE;
   if (understood != NULL && callbacks->reply != NULL)
     callbacks->reply (understood, user_data);
+  if (!warn_if_silent (draft, callbacks, user_data, cancellable, error))
+    return FALSE;
   nemo_job_report_timeline (draft, callbacks, user_data);
 
   nemo_render_options_init (&options);
@@ -373,6 +510,10 @@ run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
   options.max_duration_us = config->max_duration_us > 0 ?
       config->max_duration_us :
       nemo_draft_get_meta_int (draft, "max_duration_ms", 0) * 1000;
+  /* the shortest video is one frame */
+  if (options.max_duration_us > 0)
+    options.max_duration_us = MAX (options.max_duration_us,
+        (G_USEC_PER_SEC * options.fps_d + options.fps_n - 1) / options.fps_n);
   options.cancellable = cancellable;
   if (callbacks->progress) {
     options.progress = relay_render_progress;

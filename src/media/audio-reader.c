@@ -195,3 +195,28 @@ nemo_audio_reader_free (NemoAudioReader * reader)
   g_free (reader->pending);
   g_free (reader);
 }
+
+gboolean
+nemo_media_audio_is_silent (const gchar * path, gboolean * silent,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (NemoAudioReader) reader = nemo_audio_reader_open (path, error);
+  gfloat block[4096 * NEMO_AUDIO_CHANNELS];
+  gint got, i;
+
+  if (reader == NULL)
+    return FALSE;
+  /* a song that is not silent is found out in its first samples */
+  while ((got = nemo_audio_reader_read (reader, block, 4096, error)) > 0) {
+    for (i = 0; i < got * NEMO_AUDIO_CHANNELS; i++) {
+      if (block[i] != 0.0f) {
+        *silent = FALSE;
+        return TRUE;
+      }
+    }
+    if (g_cancellable_set_error_if_cancelled (cancellable, error))
+      return FALSE;
+  }
+  *silent = got == 0;
+  return got == 0;
+}

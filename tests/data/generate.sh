@@ -21,6 +21,13 @@ ff -i tone.wav -c:a flac tone.flac
 ff -i tone.wav -c:a aac -b:a 192k tone.m4a
 ff -i tone.wav -c:a libopus -b:a 128k tone.opus
 ff -i tone.wav -c:a libvorbis tone.ogg
+# 8.0 s of a 440 Hz tone that gets louder every second (amplitude 0.1 in
+# the first, 0.2 in the second...): where the sound of a video starts in
+# the song shows in its loudness.
+ff -f lavfi -i "aevalsrc=0.1*(1+floor(t))*sin(2*PI*440*t)|0.1*(1+floor(t))*sin(2*PI*440*t):s=48000:d=8" \
+   -c:a pcm_s16le steps.wav
+# 3.0 s of digital silence.
+ff -f lavfi -i "anullsrc=r=48000:cl=stereo" -t 3 -c:a pcm_s16le silent.wav
 # A 5.0 s mono 22.05 kHz track: odd rates and layouts must be resampled.
 ff -f lavfi -i "sine=frequency=300:sample_rate=22050:duration=5" -ac 1 mono22k.wav
 
@@ -31,6 +38,12 @@ ff -f lavfi -i "color=c=0x203040:s=800x800:d=1" \
 ff -i cover.png -q:v 2 cover.jpg
 ff -i cover.png cover.gif
 ff -i cover.png -c:v libwebp -lossless 1 cover.webp
+# Songs that carry the cover as an embedded picture (MP3 APIC, FLAC
+# PICTURE, M4A covr): FFmpeg shows it as an attached-picture stream.
+for ext in mp3 flac m4a; do
+  ff -i tone.$ext -i cover.jpg -map 0 -map 1 -c copy -disposition:v attached_pic \
+     tone-cover.$ext
+done
 # A wide and a tall cover: the fill must cover the frame in both directions.
 ff -f lavfi -i "color=c=0x00A0FF:s=1200x300:d=1" -frames:v 1 wide.png
 ff -f lavfi -i "color=c=0x00A0FF:s=300x1200:d=1" -frames:v 1 tall.png

@@ -8,6 +8,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <nemo/media.h>
 
 #include "output-check.h"
@@ -425,6 +426,200 @@ GST_START_TEST (test_max_duration_and_aspect)
 }
 GST_END_TEST;
 
+/* A song that carries its cover, and no visual: the cover is that
+ * picture, and the reply says where it came from. */
+static void
+assert_cover_from_song (const gchar * description)
+{
+  RunResult r = { 0, };
+  const gdouble at[] = { 0.5, -1 };
+  const GstStructure *reply;
+  Output out;
+
+  run_pipeline (description, &r);
+  assert_success (&r);
+  output_read (r.output, at, &out);
+  output_assert_contract_near (r.output, &out, 320, 180, 30, 1.0,
+      GST_DECODED);
+  assert_shows_cover (out.snapshot[0]);
+  output_clear (&out);
+  reply = find_message (&r, "nemorender-reply");
+  fail_unless (reply != NULL, "%s: no reply", description);
+  fail_unless (strstr (gst_structure_get_string (reply, "text"),
+          "embedded in the song") != NULL, "%s",
+      gst_structure_get_string (reply, "text"));
+  run_result_clear (&r);
+}
+
+GST_START_TEST (test_cover_from_song_uri)
+{
+  assert_cover_from_song ("nemorender name=r " SMALL
+      " max-duration=1000000000 audio-uri={tone-cover.mp3}");
+  assert_cover_from_song ("nemorender name=r " SMALL
+      " max-duration=1000000000 audio-uri={tone-cover.flac}");
+  assert_cover_from_song ("nemorender name=r " SMALL
+      " max-duration=1000000000 audio-uri={tone-cover.m4a}");
+}
+GST_END_TEST;
+
+/* Through the audio pad the picture comes as an image tag (id3demux,
+ * flacparse, qtdemux). */
+GST_START_TEST (test_cover_from_song_pad)
+{
+  assert_cover_from_song ("nemorender name=r " SMALL
+      " max-duration=1000000000 filesrc location={tone-cover.mp3} ! "
+      "decodebin ! audioconvert ! r.audio r.");
+  assert_cover_from_song ("nemorender name=r " SMALL
+      " max-duration=1000000000 filesrc location={tone-cover.flac} ! "
+      "decodebin ! audioconvert ! r.audio r.");
+  assert_cover_from_song ("nemorender name=r " SMALL
+      " max-duration=1000000000 filesrc location={tone-cover.m4a} ! "
+      "decodebin ! audioconvert ! r.audio r.");
+}
+GST_END_TEST;
+
+/* An image given explicitly wins over the song's own. */
+GST_START_TEST (test_given_visual_wins_over_song_cover)
+{
+  RunResult r = { 0, };
+  const gdouble at[] = { 0.5, -1 };
+  Output out;
+
+  run_pipeline ("nemorender name=r " SMALL " max-duration=1000000000 "
+      "visual-uri={wide.png} filesrc location={tone-cover.mp3} ! decodebin ! "
+      "audioconvert ! r.audio r.", &r);
+  assert_success (&r);
+  output_read (r.output, at, &out);
+  /* wide.png is all 0x00A0FF */
+  assert_rgb_near (rgb_pixel (out.snapshot[0], 160, 90), 0x00, 0xA0, 0xFF,
+      40);
+  output_clear (&out);
+  fail_unless (find_message (&r, "nemorender-reply") == NULL);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* aspect-ratio keeps the short side: 1920x1080 with 4:5 is 1080x1350. */
+GST_START_TEST (test_aspect_keeps_short_side)
+{
+  RunResult r = { 0, };
+  Output out;
+
+  run_pipeline ("nemorender name=r aspect-ratio=4:5 max-duration=500000000 "
+      "audio-uri={tone.m4a} visual-uri={cover.png}", &r);
+  assert_success (&r);
+  output_read (r.output, NULL, &out);
+  output_assert_contract_near (r.output, &out, 1080, 1350, 30, 0.5, EXACT);
+  output_clear (&out);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* steps.wav gets louder every second: amplitude 0.1 × (second + 1), so
+ * the mean square of second k of the song is (0.1 (k + 1))² / 2. */
+static gdouble
+steps_power (gint second)
+{
+  gdouble amplitude = 0.1 * (second + 1);
+
+  return amplitude * amplitude / 2;
+}
+
+/* start-time: the video's sound is the song's from that point on. */
+static void
+assert_excerpt (const gchar * description)
+{
+  RunResult r = { 0, };
+  Output out;
+  gint k;
+
+  run_pipeline (description, &r);
+  assert_success (&r);
+  output_read (r.output, NULL, &out);
+  output_assert_contract_near (r.output, &out, 320, 180, 30, 2.0, EXACT);
+  for (k = 0; k < 2; k++)
+    fail_unless (fabs (out.audio_power[k] - steps_power (3 + k))
+        < 0.1 * steps_power (3 + k), "%s: second %d has power %f, not %f",
+        description, k, out.audio_power[k], steps_power (3 + k));
+  output_clear (&out);
+  run_result_clear (&r);
+}
+
+GST_START_TEST (test_start_time)
+{
+  assert_excerpt ("nemorender name=r " SMALL " start-time=3000000000 "
+      "max-duration=2000000000 audio-uri={steps.wav} visual-uri={cover.png}");
+  assert_excerpt ("nemorender name=r " SMALL " start-time=3000000000 "
+      "max-duration=2000000000 filesrc location={steps.wav} ! decodebin ! "
+      "audioconvert ! r.audio filesrc location={cover.png} ! decodebin ! "
+      "imagefreeze ! videoconvert ! r.video_0 r.");
+}
+GST_END_TEST;
+
+/* The warnings posted on the bus, as they are posted. */
+static void
+keep_warning (GstBus * bus, GstMessage * message, GPtrArray * warnings)
+{
+  GError *error = NULL;
+
+  gst_message_parse_warning (message, &error, NULL);
+  g_ptr_array_add (warnings, error);
+}
+
+static void
+watch_warnings (GstElement * render, gpointer warnings)
+{
+  GstObject *pipeline = GST_OBJECT (render);
+  GstBus *bus;
+
+  /* the pipeline's bus: a bin's children post on a bus of its own */
+  while (GST_OBJECT_PARENT (pipeline) != NULL)
+    pipeline = GST_OBJECT_PARENT (pipeline);
+  bus = gst_element_get_bus (GST_ELEMENT (pipeline));
+
+  gst_bus_enable_sync_message_emission (bus);
+  g_signal_connect (bus, "sync-message::warning", G_CALLBACK (keep_warning),
+      warnings);
+  gst_object_unref (bus);
+}
+
+/* The video is made, and one warning in @domain says @phrase. */
+static void
+assert_warns (const gchar * description, GQuark domain, const gchar * phrase)
+{
+  GPtrArray *warnings = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) g_error_free);
+  RunResult r = { 0, };
+  const GError *warning;
+
+  run_pipeline_with (description, watch_warnings, warnings, &r);
+  assert_success (&r);
+  fail_unless_equals_int (warnings->len, 1);
+  warning = warnings->pdata[0];
+  fail_unless (warning->domain == domain, "%s", warning->message);
+  fail_unless (strstr (warning->message, phrase) != NULL, "%s",
+      warning->message);
+  run_result_clear (&r);
+  g_ptr_array_unref (warnings);
+}
+
+/* max-duration=30 was meant as seconds: it is rendered, with a warning
+ * that says the unit. */
+GST_START_TEST (test_warning_tiny_max_duration)
+{
+  assert_warns ("nemorender name=r " SMALL " max-duration=30 "
+      "audio-uri={tone.wav} visual-uri={cover.png}", GST_RESOURCE_ERROR,
+      "max-duration is 30 ns: it is in nanoseconds; 30 s is 30000000000");
+}
+GST_END_TEST;
+
+GST_START_TEST (test_warning_silent_song)
+{
+  assert_warns ("nemorender name=r " SMALL " audio-uri={silent.wav} "
+      "visual-uri={cover.png}", GST_STREAM_ERROR, "is silent");
+}
+GST_END_TEST;
+
 /* Upstream tags fill title/artist unless the properties are set. */
 GST_START_TEST (test_tags_and_title_property)
 {
@@ -556,6 +751,26 @@ GST_START_TEST (test_error_picture_as_song)
 }
 GST_END_TEST;
 
+/* The service renders up to 1080x1920: a larger size, by the properties or
+ * by the prompt, fails before anything is uploaded (nothing listens on
+ * port 9). */
+GST_START_TEST (test_error_cloud_size_limit)
+{
+  const gchar *phrases[] = { "1080×1920", "3840×2160", "backend=local",
+    NULL
+  };
+
+  assert_fails_with ("nemorender name=r backend=cloud "
+      "api-url=http://127.0.0.1:9 width=3840 height=2160 "
+      "audio-uri={tone.mp3} visual-uri={cover.jpg}", GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_SETTINGS, phrases);
+  assert_fails_with ("nemorender name=r backend=cloud "
+      "api-url=http://127.0.0.1:9 prompt=\"a 4K video\" "
+      "audio-uri={tone.mp3} visual-uri={cover.jpg}", GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_SETTINGS, phrases);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_error_bad_aspect_ratio)
 {
   const gchar *phrases[] = { "aspect-ratio", "16:9", NULL };
@@ -614,6 +829,13 @@ nemorender_suite (void)
   tcase_add_test (tc, test_endless_videotestsrc);
   tcase_add_test (tc, test_short_clip_loops);
   tcase_add_test (tc, test_max_duration_and_aspect);
+  tcase_add_test (tc, test_cover_from_song_uri);
+  tcase_add_test (tc, test_cover_from_song_pad);
+  tcase_add_test (tc, test_given_visual_wins_over_song_cover);
+  tcase_add_test (tc, test_aspect_keeps_short_side);
+  tcase_add_test (tc, test_start_time);
+  tcase_add_test (tc, test_warning_tiny_max_duration);
+  tcase_add_test (tc, test_warning_silent_song);
   tcase_add_test (tc, test_tags_and_title_property);
   tcase_add_test (tc, test_prompt);
   tcase_add_test (tc, test_error_missing_file);
@@ -623,6 +845,7 @@ nemorender_suite (void)
   tcase_add_test (tc, test_error_no_audio);
   tcase_add_test (tc, test_error_picture_as_song);
   tcase_add_test (tc, test_error_bad_aspect_ratio);
+  tcase_add_test (tc, test_error_cloud_size_limit);
   tcase_add_test (tc, test_stop_while_rendering);
   return s;
 }

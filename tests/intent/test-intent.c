@@ -18,8 +18,8 @@ intent_fields (const NemoIntent * intent)
     "top-left", "top-right", "bottom-left", "bottom-right"
   };
   static const gchar *const cuts[] = { NULL, "beat", "2beats", "bar", "energy" };
-  static const gchar *const limits[] = { "1440p", "4k", "8k", "3d", "lyrics",
-    "ai", "voice", "captions", "publish", "loud"
+  static const gchar *const limits[] = { "above-4k", "3d", "lyrics", "ai",
+    "voice", "captions", "publish", "loud"
   };
   GString *out = g_string_new (NULL);
   guint i;
@@ -143,7 +143,8 @@ static const PromptCase english_prompts[] = {
   {"landscape 720p", "ar=16:9 res=720"},
   {"21:9 cinematic", "ar=21:9"},
   {"1080x1920", "ar=9:16 res=1080"},
-  {"3840 × 2160", "ar=16:9 no=4k"},
+  {"3840 × 2160", "ar=16:9 res=2160"},
+  {"7680x4320", "ar=16:9 no=above-4k"},
   {"ratio 1:30", ""},
   {"Full HD", "res=1080"},
   {"HD please", "res=720"},
@@ -159,10 +160,12 @@ static const PromptCase english_prompts[] = {
   {"a 2-second fade in, 45 second video", "dur=45000 fade_in=2000"},
   {"no fades", "fade_in=0 fade_out=0"},
   /* what we cannot do */
-  {"make it 4K", "no=4k"},
+  {"make it 4K", "res=2160"},
+  {"2K, no more", "res=1440"},
+  {"in 8K", "no=above-4k"},
   {"add subtitles of the lyrics", "no=lyrics"},
   {"add lyrics and change the singer's voice", "no=lyrics,voice"},
-  {"AI-generated 3D visuals in 2160p", "no=ai,3d,4k"},
+  {"AI-generated 3D visuals in 2160p", "res=2160 no=ai,3d"},
   {"not 4K, 1080p is fine", "res=1080"},
   {"upload it to YouTube when done", "ar=16:9 platform=YouTube no=publish"},
 };
@@ -198,7 +201,7 @@ static const PromptCase chinese_prompts[] = {
   {"淡入淡出", "fade_in=1000 fade_out=1000"},
   {"淡入2秒", "fade_in=2000"},
   {"这首歌十分好听", ""},
-  {"4K超高清", "no=4k"},
+  {"4K超高清", "res=2160"},
   {"加歌词", "no=lyrics"},
   {"AI生成画面", "no=ai"},
   {"背景音乐１５％", "bgm=15"},
@@ -301,11 +304,13 @@ static const DescribeCase sentences[] = {
         "Shorts."},
   {"vertical 9:16 for Shorts, spectrum bars, title at the top, in 4K", "en",
         "Understood: spectrum bars, track info at the top, vertical 9:16 for "
-        "Shorts. Could not do: 4K output (1080p is the maximum)."},
+        "Shorts, 2160p."},
   {"vertical 9:16 for Shorts, spectrum bars, title at the top, in 4K",
         "zh_CN",
-        "已理解：频谱条、歌曲信息在顶部、竖屏 9:16（适合Shorts）。"
-        "无法做到：4K 输出（最高 1080p）。"},
+        "已理解：频谱条、歌曲信息在顶部、竖屏 9:16（适合Shorts）、2160p。"},
+  {"vertical 9:16 for Shorts in 8K", "en",
+        "Understood: vertical 9:16 for Shorts. Could not do: output over 4K "
+        "(2160p is the maximum)."},
   {"create a looping music video with visualizer and track info overlay",
       "en", "Understood: spectrum bars, track info, a looping background."},
   {"add background music at 35% and keep the clip's own sound", "en",
@@ -510,6 +515,8 @@ test_apply_sizes (void)
     {"vertical", 1080, 1920}, {"9:16 720p", 720, 1280},
     {"square", 1080, 1080}, {"Instagram portrait", 1080, 1350},
     {"4:5 720p", 720, 900}, {"16:9", 1920, 1080}, {"21:9", 2520, 1080},
+    {"4K", 3840, 2160}, {"vertical 4K", 2160, 3840}, {"2160p square", 2160,
+        2160},
   };
   guint i;
 
@@ -558,7 +565,7 @@ test_apply_untouched (void)
   g_autofree gchar *before = nemo_draft_to_string (draft, FALSE);
   g_autofree gchar *after = NULL;
 
-  apply_prompt (draft, "please make something nice, in 4K with lyrics");
+  apply_prompt (draft, "please make something nice, in 8K with lyrics");
   after = nemo_draft_to_string (draft, FALSE);
   g_assert_cmpstr (after, ==, before);
 }
@@ -587,6 +594,20 @@ test_property_wins (void)
   g_assert_null (nemo_draft_get_meta_string (draft, "ar"));
 }
 
+/* The language a prompt is written in; quoted titles do not count. */
+static void
+test_language (void)
+{
+  g_assert_cmpstr (nemo_intent_language ("做一个方形视频，加频谱"), ==, "zh");
+  g_assert_cmpstr (nemo_intent_language ("做一个 Shorts 竖屏视频"), ==, "zh");
+  g_assert_cmpstr (nemo_intent_language ("a square video with bars"), ==,
+      "en");
+  g_assert_cmpstr (nemo_intent_language ("title “夜曲” at the top"), ==,
+      "en");
+  g_assert_null (nemo_intent_language ("9:16"));
+  g_assert_null (nemo_intent_language (NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -598,6 +619,7 @@ main (int argc, char **argv)
   g_test_add_func ("/intent/prompts/null", test_null_prompt);
   g_test_add_func ("/intent/prompts/unknown-words", test_unknown_words);
   g_test_add_func ("/intent/describe", test_describe);
+  g_test_add_func ("/intent/language", test_language);
   g_test_add_func ("/intent/apply/shorts", test_apply_shorts);
   g_test_add_func ("/intent/apply/bgm", test_apply_bgm);
   g_test_add_func ("/intent/apply/beat-sync", test_apply_beat_sync);

@@ -163,30 +163,10 @@ test_probe_videos (void)
   g_assert_cmpint (sound->fps_d, ==, 1);
 }
 
-/* ffmpeg's CLI makes an MP3 with the cover as an attached picture */
-static gchar *
-make_mp3_with_cover (const gchar * dir)
-{
-  g_autofree gchar *tone = data_path ("tone.mp3");
-  g_autofree gchar *cover = data_path ("cover.jpg");
-  gchar *out = g_build_filename (dir, "with-cover.mp3", NULL);
-  const gchar *argv[] = { "ffmpeg", "-hide_banner", "-loglevel", "error",
-    "-nostdin", "-y", "-i", tone, "-i", cover, "-map", "0", "-map", "1",
-    "-c", "copy", "-disposition:v", "attached_pic", out, NULL
-  };
-  gint status;
-
-  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL,
-          G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, NULL));
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
-  return out;
-}
-
 static void
 test_probe_mp3_with_cover (void)
 {
-  gchar *dir = make_dir ();
-  g_autofree gchar *path = make_mp3_with_cover (dir);
+  g_autofree gchar *path = data_path ("tone-cover.mp3");
   g_autoptr (GError) error = NULL;
   g_autoptr (NemoMediaInfo) info = nemo_media_probe (path, &error);
   AVFrame *cover;
@@ -201,6 +181,40 @@ test_probe_mp3_with_cover (void)
   g_assert_no_error (error);
   g_assert_cmpint (cover->width, ==, 800);
   av_frame_free (&cover);
+}
+
+/* The picture a song carries comes out as the image file it was. */
+static void
+test_extract_cover (void)
+{
+  static const gchar *const songs[] = { "tone-cover.mp3", "tone-cover.flac",
+    "tone-cover.m4a"
+  };
+  gchar *dir = make_dir ();
+  g_autofree gchar *plain = data_path ("tone.mp3");
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *none = NULL;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (songs); i++) {
+    g_autofree gchar *song = data_path (songs[i]);
+    g_autofree gchar *cover = nemo_media_extract_cover (song, dir, &error);
+    g_autoptr (NemoMediaInfo) info = NULL;
+
+    g_assert_no_error (error);
+    g_assert_nonnull (cover);
+    g_assert_true (g_str_has_prefix (cover, dir));
+    info = nemo_media_probe (cover, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (info->kind, ==, NEMO_MEDIA_IMAGE);
+    g_assert_cmpint (info->width, ==, 800);
+    g_assert_cmpint (info->height, ==, 800);
+  }
+
+  /* a song without a picture: none, and no error */
+  none = nemo_media_extract_cover (plain, dir, &error);
+  g_assert_no_error (error);
+  g_assert_null (none);
   remove_dir (dir);
 }
 
@@ -1105,6 +1119,7 @@ main (int argc, char **argv)
   g_test_add_func ("/media/probe/tags-and-uri", test_probe_tags_and_uri);
   g_test_add_func ("/media/probe/images", test_probe_images);
   g_test_add_func ("/media/probe/videos", test_probe_videos);
+  g_test_add_func ("/media/extract-cover", test_extract_cover);
   g_test_add_func ("/media/probe/mp3-with-cover", test_probe_mp3_with_cover);
   g_test_add_func ("/media/probe/errors", test_probe_errors);
   g_test_add_func ("/media/probe/huge-headers", test_huge_headers);
