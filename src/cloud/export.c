@@ -16,6 +16,8 @@
 #include <string.h>
 
 #define DOWNLOAD_CHUNK (64 * 1024)
+/* the size and type of an MP4's first box */
+#define MP4_HEAD 8
 #define POLL_MAX_RATE_LIMITS 10
 
 typedef enum
@@ -301,7 +303,91 @@ set_broken_off (GError ** error, guint64 received, goffset length,
       render_id);
 }
 
-/* Stream the body to the data callback as it arrives. */
+/* Content types a video may come as: the MP4 type, or the generic binary
+ * types storage services use.  A reply without one is judged by its bytes. */
+static gboolean
+is_video_type (const gchar * type)
+{
+  return type == NULL || g_ascii_strcasecmp (type, "video/mp4") == 0
+      || g_ascii_strcasecmp (type, "application/octet-stream") == 0
+      || g_ascii_strcasecmp (type, "binary/octet-stream") == 0;
+}
+
+/* What came instead of the video, for "the service sent … instead". */
+static gchar *
+describe_type (const gchar * type)
+{
+  if (g_ascii_strcasecmp (type, "text/html") == 0
+      || g_ascii_strcasecmp (type, "application/xhtml+xml") == 0)
+    return g_strdup ("an HTML page");
+  if (g_ascii_strncasecmp (type, "text/", 5) == 0)
+    return g_strdup_printf ("text (%s)", type);
+  return g_strdup_printf ("a file of type %s", type);
+}
+
+static gboolean
+check_video_type (SoupMessage * msg, const gchar * render_id, GError ** error)
+{
+  const gchar *type = soup_message_headers_get_content_type
+      (soup_message_get_response_headers (msg), NULL);
+  g_autofree gchar *scrubbed = NULL;
+  g_autofree gchar *what = NULL;
+
+  if (is_video_type (type))
+    return TRUE;
+  scrubbed = g_utf8_make_valid (type, MIN (strlen (type), 100));
+  what = describe_type (scrubbed);
+  g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA, "The "
+      "service sent %s instead of the video of render %s; nothing of it was "
+      "passed on. Export again; if it keeps happening, check api-url.",
+      what, render_id);
+  return FALSE;
+}
+
+/* An MP4 starts with its ftyp box: 4 bytes of size, then "ftyp". */
+static gboolean
+check_mp4_head (const guint8 * head, gsize size, const gchar * render_id,
+    GError ** error)
+{
+  GString *start;
+  gsize i;
+
+  if (size >= MP4_HEAD && memcmp (head + 4, "ftyp", 4) == 0)
+    return TRUE;
+  start = g_string_new (NULL);
+  for (i = 0; i < MIN (size, MP4_HEAD); i++)
+    g_string_append_printf (start, "%s%02x", i > 0 ? " " : "", head[i]);
+  g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA, "The "
+      "service sent something that is not an MP4 instead of the video of "
+      "render %s (it does not start with an ftyp box but with the bytes "
+      "%s); nothing of it was passed on. Export again; if it keeps "
+      "happening, check api-url.", render_id, start->str);
+  g_string_free (start, TRUE);
+  return FALSE;
+}
+
+/* Read until @chunk holds at least MP4_HEAD bytes or the body ends. */
+static gssize
+read_head (GInputStream * stream, guint8 * chunk, GCancellable * cancellable,
+    GError ** error)
+{
+  gsize filled = 0;
+
+  while (filled < MP4_HEAD) {
+    gssize n = g_input_stream_read (stream, chunk + filled,
+        DOWNLOAD_CHUNK - filled, cancellable, error);
+
+    if (n < 0)
+      return -1;
+    if (n == 0)
+      break;
+    filled += n;
+  }
+  return filled;
+}
+
+/* Stream the body to the data callback as it arrives; its first bytes
+ * only once they are known to start an MP4. */
 static gboolean
 stream_video (NemoCloud * cloud, CloudResponse * response,
     const gchar * render_id, GCancellable * cancellable, GError ** error)
@@ -313,6 +399,8 @@ stream_video (NemoCloud * cloud, CloudResponse * response,
   guint64 received = 0;
   gint last_percent = -1;
 
+  if (!check_video_type (response->msg, render_id, error))
+    return FALSE;
   if (soup_message_headers_get_encoding (headers) ==
       SOUP_ENCODING_CONTENT_LENGTH)
     length = soup_message_headers_get_content_length (headers);
@@ -320,7 +408,9 @@ stream_video (NemoCloud * cloud, CloudResponse * response,
 
   for (;;) {
     g_autoptr (GError) failure = NULL;
-    gssize n = g_input_stream_read (response->stream, chunk, DOWNLOAD_CHUNK,
+    gssize n = received == 0 ?
+        read_head (response->stream, chunk, cancellable, &failure) :
+        g_input_stream_read (response->stream, chunk, DOWNLOAD_CHUNK,
         cancellable, &failure);
 
     if (n < 0 && (g_cancellable_is_cancelled (cancellable)
@@ -332,14 +422,16 @@ stream_video (NemoCloud * cloud, CloudResponse * response,
       set_broken_off (error, received, length, render_id, failure->message);
       return FALSE;
     }
-    if (n == 0 && length >= 0 && received < (guint64) length) {
-      set_broken_off (error, received, length, render_id,
-          "the connection closed early");
-      return FALSE;
-    }
     if (n == 0 && received == 0) {
       g_set_error (error, NEMO_ERROR, NEMO_ERROR_IO, "The service sent an "
           "empty file for render %s. Export again.", render_id);
+      return FALSE;
+    }
+    if (received == 0 && !check_mp4_head (chunk, n, render_id, error))
+      return FALSE;
+    if (n == 0 && length >= 0 && received < (guint64) length) {
+      set_broken_off (error, received, length, render_id,
+          "the connection closed early");
       return FALSE;
     }
     if (n == 0)

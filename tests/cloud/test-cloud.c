@@ -91,6 +91,8 @@ make_video (void)
 
   for (i = 0; i < VIDEO_SIZE; i++)
     data[i] = (i * 31 + i / 251) % 256;
+  /* an MP4 starts with its ftyp box */
+  memcpy (data, "\0\0\0\x18" "ftypisom", 12);
   return g_bytes_new_take (data, VIDEO_SIZE);
 }
 
@@ -1925,18 +1927,22 @@ serve_broken_video (Server * server, SoupServerMessage * msg,
     const gchar * path, guint count)
 {
   const gchar *how = server->data;
+  const gchar *video = g_bytes_get_data (server->video, NULL);
   g_autoptr (GString) raw = g_string_new (NULL);
-  g_autofree gchar *part = g_strnfill (400, 'v');
 
   if (!g_str_equal (path, "/video.mp4"))
     return FALSE;
   if (g_str_equal (how, "short"))
-    g_string_append_printf (raw, "HTTP/1.1 200 OK\r\nContent-Type: video/mp4"
-        "\r\nContent-Length: 1000\r\n\r\n%s", part);
+    g_string_append (raw, "HTTP/1.1 200 OK\r\nContent-Type: video/mp4"
+        "\r\nContent-Length: 1000\r\n\r\n");
   else
-    g_string_append_printf (raw, "HTTP/1.1 200 OK\r\nContent-Type: video/mp4"
-        "\r\nTransfer-Encoding: chunked\r\n\r\n190\r\n%s\r\n3e8\r\n%.100s",
-        part, part);
+    g_string_append (raw, "HTTP/1.1 200 OK\r\nContent-Type: video/mp4"
+        "\r\nTransfer-Encoding: chunked\r\n\r\n190\r\n");
+  g_string_append_len (raw, video, 400);
+  if (!g_str_equal (how, "short")) {
+    g_string_append (raw, "\r\n3e8\r\n");
+    g_string_append_len (raw, video + 400, 100);
+  }
   reply_raw (server, msg, raw->str, raw->len, FALSE);
   return TRUE;
 }
@@ -1963,6 +1969,58 @@ test_download_broken (void)
     if (i == 0)
       g_assert_nonnull (strstr (error->message, "of 1000 bytes"));
     g_assert_cmpuint (seen->video->len, <, 1000);
+  }
+}
+
+/* The download URL answers 200 with something else than an MP4. */
+static gboolean
+serve_not_video (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  const gchar *how = server->data;
+  static const gchar page[] = "<html><body>Access denied</body></html>";
+
+  if (!g_str_equal (path, "/video.mp4"))
+    return FALSE;
+  soup_server_message_set_status (msg, 200, NULL);
+  if (g_str_equal (how, "html"))
+    soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC,
+        page, sizeof page - 1);
+  else if (g_str_equal (how, "page-as-mp4"))
+    soup_server_message_set_response (msg, "video/mp4", SOUP_MEMORY_STATIC,
+        page, sizeof page - 1);
+  else                          /* random bytes */
+    soup_server_message_set_response (msg, "application/octet-stream",
+        SOUP_MEMORY_COPY, (const gchar *) g_bytes_get_data (server->video,
+            NULL) + 1000, 5000);
+  return TRUE;
+}
+
+static void
+test_download_not_video (void)
+{
+  const gchar *hows[] = { "html", "page-as-mp4", "random" };
+  const gchar *says[] = { "sent an HTML page instead of the video",
+    "not an MP4", "not an MP4"
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (hows); i++) {
+    g_autoptr (Server) server = server_new (serve_not_video,
+        (gpointer) hows[i]);
+    g_autoptr (Seen) seen = seen_new ();
+    g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+    g_autoptr (GError) error = NULL;
+
+    g_assert_false (nemo_cloud_wait_and_download (cloud, "render_4", NULL,
+            &error));
+    g_test_message ("%s: %s", hows[i], error->message);
+    g_assert_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA);
+    g_assert_nonnull (strstr (error->message, says[i]));
+    g_assert_nonnull (strstr (error->message, "render render_4"));
+    g_assert_nonnull (strstr (error->message, "Export again"));
+    /* not one byte reached the receiver */
+    g_assert_cmpuint (seen->video->len, ==, 0);
   }
 }
 
@@ -2197,6 +2255,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cloud/export/failed", test_export_failed);
   g_test_add_func ("/cloud/download/cdn-no-token", test_download_cdn_no_token);
   g_test_add_func ("/cloud/download/broken", test_download_broken);
+  g_test_add_func ("/cloud/download/not-video", test_download_not_video);
   g_test_add_func ("/cloud/cancel/waits", test_cancel_waits);
   g_test_add_data_func ("/cloud/logging/no-token", &capture,
       test_token_never_logged);
