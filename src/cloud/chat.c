@@ -64,7 +64,8 @@ post_reply (ChatTurn * turn, const gchar * text)
 {
   NemoCloud *cloud = turn->cloud;
   CloudGuiActions actions;
-  g_autofree gchar *translated = cloud_gui_translate (text, &actions);
+  g_autofree gchar *scrubbed = cloud_scrub (cloud, text, CLOUD_SCRUB_LONG);
+  g_autofree gchar *translated = cloud_gui_translate (scrubbed, &actions);
 
   if (*g_strstrip (translated) == '\0')
     return;
@@ -143,9 +144,12 @@ read_turn (ChatTurn * turn, GInputStream * stream, GCancellable * cancellable,
     }
     type = nemo_chat_event_parse (payload, &text);
     if (type == NEMO_CHAT_EVENT_ERROR) {
+      g_autofree gchar *said = cloud_scrub (turn->cloud, text,
+          CLOUD_SCRUB_SHORT);
+
       g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "The agent failed "
           "while working on the request: %s. Try again, or put the request "
-          "differently.", text);
+          "differently.", said);
       return FALSE;
     }
     note_event (turn, type);

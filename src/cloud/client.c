@@ -154,10 +154,13 @@ nemo_cloud_new (const NemoCloudConfig * config,
     cloud->callbacks = *callbacks;
   cloud->user_data = user_data;
 
+  cloud->secrets = g_ptr_array_new_with_free_func (g_free);
   if (config->token != NULL && *config->token != '\0')
     cloud->token = g_strdup (config->token);
   else if (env_token != NULL && *env_token != '\0')
     cloud->token = g_strdup (env_token);
+  if (cloud->token != NULL)
+    cloud_remember_token (cloud, cloud->token);
   cloud->client_id = config->client_id != NULL && *config->client_id != '\0'
       ? g_strdup (config->client_id) : g_uuid_string_random ();
   cloud->uploads = g_ptr_array_new_with_free_func ((GDestroyNotify)
@@ -189,6 +192,7 @@ nemo_cloud_free (NemoCloud * cloud)
   g_free (cloud->client_id);
   g_free (cloud->session_id);
   g_ptr_array_unref (cloud->uploads);
+  g_ptr_array_unref (cloud->secrets);
   g_mutex_clear (&cloud->wait_lock);
   g_cond_clear (&cloud->wait_cond);
   g_free (cloud);
@@ -407,6 +411,86 @@ cloud_wait (NemoCloud * cloud, guint64 ms, const gchar * what,
   return TRUE;
 }
 
+/* ---- what the service says ------------------------------------------- */
+
+void
+cloud_remember_token (NemoCloud * cloud, const gchar * token)
+{
+  guint i;
+
+  for (i = 0; i < cloud->secrets->len; i++)
+    if (g_str_equal (cloud->secrets->pdata[i], token))
+      return;
+  g_ptr_array_add (cloud->secrets, g_strdup (token));
+}
+
+/* Every text that comes from the service passes here before it reaches an
+ * error, a callback or a log: valid UTF-8, control characters (line breaks
+ * but for @max_chars == CLOUD_SCRUB_LONG) as spaces, at most @max_chars
+ * characters, and every token this client has used replaced by
+ * "<token>" — a hostile or confused service may echo it anywhere. */
+gchar *
+cloud_scrub (NemoCloud * cloud, const gchar * text, gsize max_chars)
+{
+  g_autofree gchar *valid = g_utf8_make_valid (text, -1);
+  GString *out = g_string_new (NULL);
+  gsize chars = 0;
+  const gchar *p;
+  guint i;
+
+  for (i = 0; i < cloud->secrets->len; i++) {
+    gchar **pieces = g_strsplit (valid, cloud->secrets->pdata[i], -1);
+
+    g_free (valid);
+    valid = g_strjoinv ("<token>", pieces);
+    g_strfreev (pieces);
+  }
+  for (p = valid; *p != '\0' && chars < max_chars;
+      p = g_utf8_next_char (p), chars++) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (c < 0x20 && !(max_chars == CLOUD_SCRUB_LONG && c == '\n'))
+      g_string_append_c (out, ' ');
+    else
+      g_string_append_unichar (out, c);
+  }
+  if (*p != '\0')
+    g_string_append (out, "…");
+  return g_string_free (out, FALSE);
+}
+
+/* Every string in @node scrubbed, in place. */
+void
+cloud_scrub_json (NemoCloud * cloud, JsonNode * node)
+{
+  g_autoptr (GList) members = NULL;
+  GList *l;
+  guint i;
+
+  switch (json_node_get_node_type (node)) {
+    case JSON_NODE_OBJECT:
+      members = json_object_get_values (json_node_get_object (node));
+      for (l = members; l != NULL; l = l->next)
+        cloud_scrub_json (cloud, l->data);
+      break;
+    case JSON_NODE_ARRAY:
+      for (i = 0; i < json_array_get_length (json_node_get_array (node)); i++)
+        cloud_scrub_json (cloud, json_array_get_element
+            (json_node_get_array (node), i));
+      break;
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_STRING) {
+        g_autofree gchar *scrubbed = cloud_scrub (cloud,
+            json_node_get_string (node), CLOUD_SCRUB_LONG);
+
+        json_node_set_string (node, scrubbed);
+      }
+      break;
+    case JSON_NODE_NULL:
+      break;
+  }
+}
+
 /* ---- envelopes and errors --------------------------------------------- */
 
 static const gchar *
@@ -463,34 +547,16 @@ cloud_envelope_read (JsonNode * root, guint http_status,
     envelope->code = 0;
 }
 
-/* The service's own words, made safe to show: valid UTF-8, one line,
- * bounded, and never the token. */
+/* The service's own words, for the end of an error message. */
 static gchar *
 service_words (NemoCloud * cloud, const gchar * message)
 {
-  g_autofree gchar *valid = NULL;
-  GString *out;
-  const gchar *p;
+  g_autofree gchar *scrubbed = NULL;
 
   if (message == NULL)
     return g_strdup ("");
-  valid = g_utf8_make_valid (message, MIN (strlen (message), 300));
-  out = g_string_new (" (the service said: “");
-  for (p = valid; *p != '\0'; p = g_utf8_next_char (p))
-    if ((guchar) * p >= 0x20)
-      g_string_append_unichar (out, g_utf8_get_char (p));
-    else
-      g_string_append_c (out, ' ');
-  if (cloud->token != NULL && *cloud->token != '\0') {
-    g_autofree gchar *scrubbed = NULL;
-    gchar **pieces = g_strsplit (out->str, cloud->token, -1);
-
-    scrubbed = g_strjoinv ("<token>", pieces);
-    g_strfreev (pieces);
-    g_string_assign (out, scrubbed);
-  }
-  g_string_append (out, "”)");
-  return g_string_free (out, FALSE);
+  scrubbed = cloud_scrub (cloud, message, CLOUD_SCRUB_SHORT);
+  return g_strdup_printf (" (the service said: “%s”)", scrubbed);
 }
 
 static gchar *
@@ -507,7 +573,7 @@ register_link (NemoCloud * cloud, JsonNode * data)
 
     if (url != NULL && (g_str_has_prefix (url, "https://")
             || g_str_has_prefix (url, "http://")))
-      return g_strdup (url);
+      return cloud_scrub (cloud, url, CLOUD_SCRUB_SHORT);
   }
   bind = g_uri_escape_string (cloud->client_id, NULL, FALSE);
   return g_strdup_printf ("%s?bind=%s", CLOUD_REGISTER_URL, bind);
@@ -612,15 +678,17 @@ static void
 log_exchange (NemoCloud * cloud, SoupMessage * msg)
 {
   GUri *uri = soup_message_get_uri (msg);
+  g_autofree gchar *path = cloud_scrub (cloud, g_uri_get_path (uri),
+      CLOUD_SCRUB_SHORT);
 
   /* method, path and status only: no query (a CDN URL may carry a
    * signature there), no header */
   if (cloud_same_origin (uri, cloud->api_uri))
-    NEMO_DEBUG ("%s %s → %u", soup_message_get_method (msg), g_uri_get_path (uri),
+    NEMO_DEBUG ("%s %s → %u", soup_message_get_method (msg), path,
         soup_message_get_status (msg));
   else
     NEMO_DEBUG ("%s %s:%d%s → %u", soup_message_get_method (msg),
-        g_uri_get_host (uri), default_port (uri), g_uri_get_path (uri),
+        g_uri_get_host (uri), default_port (uri), path,
         soup_message_get_status (msg));
 }
 
@@ -1003,6 +1071,7 @@ ensure_token (NemoCloud * cloud, GCancellable * cancellable, GError ** error)
     goto end;
   }
   cloud->token = g_strdup (token);
+  cloud_remember_token (cloud, token);
   NEMO_DEBUG ("got an anonymous token");
   ret = TRUE;
 
@@ -1043,7 +1112,7 @@ cloud_new_session (NemoCloud * cloud, GCancellable * cancellable,
 {
   CloudCall call = { "start a session", NULL, 0, build_session_request, NULL };
   CloudResponse response;
-  gchar *session_id;
+  g_autofree gchar *session_id = NULL;
 
   if (!cloud_call (cloud, &call, &response, cancellable, error))
     return FALSE;
@@ -1056,8 +1125,9 @@ cloud_new_session (NemoCloud * cloud, GCancellable * cancellable,
     return FALSE;
   }
   g_free (cloud->session_id);
-  cloud->session_id = session_id;
-  NEMO_DEBUG ("session %s", session_id);
+  /* it is shown (job callback, messages, logs) like any text of theirs */
+  cloud->session_id = cloud_scrub (cloud, session_id, CLOUD_SCRUB_SHORT);
+  NEMO_DEBUG ("session %s", cloud->session_id);
   post_job (cloud, NULL);
   return TRUE;
 }
@@ -1129,8 +1199,10 @@ nemo_cloud_get_state (NemoCloud * cloud, GCancellable * cancellable,
   if (state == NULL || !JSON_NODE_HOLDS_OBJECT (state))
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "Could not %s: the "
         "service's reply has no state object. Check api-url.", call.what);
-  else
+  else {
     ret = json_node_copy (state);
+    cloud_scrub_json (cloud, ret);
+  }
   cloud_response_clear (&response);
   return ret;
 }

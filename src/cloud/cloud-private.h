@@ -50,6 +50,7 @@ struct _NemoCloud
   gchar *client_id;
   gboolean send_client_id;      /* the service asked for X-Client-Id (400) */
   gchar *session_id;
+  GPtrArray *secrets;           /* every token used: never shown */
   GPtrArray *uploads;           /* CloudUpload*, replayed into a new session */
   gboolean recovering;          /* replaying: no nested session recovery */
   guint last_http_status;
@@ -109,7 +110,14 @@ typedef enum
   CLOUD_GUI_READ_STATE = 1 << 0,        /* "open [panel]", "preview in timeline" */
 } CloudGuiActions;
 
+/* cloud_scrub() lengths: one line for a message, or a whole reply */
+#define CLOUD_SCRUB_SHORT 300
+#define CLOUD_SCRUB_LONG ((gsize) CLOUD_SSE_MAX_LINE)
+
 /* client.c */
+void cloud_remember_token (NemoCloud * cloud, const gchar * token);
+gchar *cloud_scrub (NemoCloud * cloud, const gchar * text, gsize max_chars);
+void cloud_scrub_json (NemoCloud * cloud, JsonNode * node);
 gboolean cloud_call (NemoCloud * cloud, const CloudCall * call,
     CloudResponse * response, GCancellable * cancellable, GError ** error);
 void cloud_response_clear (CloudResponse * response);

@@ -74,7 +74,8 @@ nemo_cloud_export (NemoCloud * cloud, JsonNode * draft,
     build_export_request, &request
   };
   CloudResponse response;
-  gchar *render_id;
+  g_autofree gchar *render_id = NULL;
+  gchar *shown_id;
 
   g_return_val_if_fail (draft != NULL, NULL);
   if (!cloud_require_session (cloud, call.what, error)
@@ -87,14 +88,16 @@ nemo_cloud_export (NemoCloud * cloud, JsonNode * draft,
   if (render_id == NULL)
     render_id = cloud_json_id (response.root, "id");
   if (render_id == NULL)
-    render_id = g_steal_pointer (&our_id);
+    render_id = g_strdup (our_id);
   cloud_response_clear (&response);
 
-  NEMO_DEBUG ("render %s", render_id);
+  /* shown (job callback, messages, logs) like any text of theirs */
+  shown_id = cloud_scrub (cloud, render_id, CLOUD_SCRUB_SHORT);
+  NEMO_DEBUG ("render %s", shown_id);
   if (cloud->callbacks.job != NULL)
-    cloud->callbacks.job (cloud->session_id, render_id, cloud->user_data);
+    cloud->callbacks.job (cloud->session_id, shown_id, cloud->user_data);
   cloud_progress (cloud, "render", 0.0);
-  return render_id;
+  return shown_id;
 }
 
 /* ---- status ----------------------------------------------------------- */
@@ -252,10 +255,14 @@ poll_render (NemoCloud * cloud, const gchar * render_id, gchar ** url,
       return TRUE;
     }
     if (status.state == RENDER_FAILED) {
+      g_autofree gchar *reason = status.reason != NULL ?
+          cloud_scrub (cloud, status.reason, CLOUD_SCRUB_SHORT) :
+          g_strdup ("it gave no reason");
+
       g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "The service could "
           "not render the video (render %s): %s. Export again; if it fails "
           "again, simplify the timeline or use shorter media.", render_id,
-          status.reason != NULL ? status.reason : "it gave no reason");
+          reason);
       cloud_response_clear (&response);
       return FALSE;
     }
@@ -463,8 +470,11 @@ download (NemoCloud * cloud, const gchar * render_id, const gchar * url,
   uri = g_uri_parse_relative (cloud->api_uri, url, SOUP_HTTP_URI_FLAGS, NULL);
   if (uri == NULL || (g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0
           && g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0)) {
+    g_autofree gchar *shown = cloud_scrub (cloud, url, CLOUD_SCRUB_SHORT);
+
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "Could not %s: the "
-        "service gave “%s”, which is not an http(s) URL.", call.what, url);
+        "service gave “%s”, which is not an http(s) URL. Export again.",
+        call.what, shown);
     return FALSE;
   }
   call.data = uri;

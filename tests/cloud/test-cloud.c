@@ -10,6 +10,7 @@
 
 #include <glib/gstdio.h>
 #include <nemo/draft.h>
+#include <nemo/log.h>
 
 #include "cloud-private.h"
 #include "test-util.h"
@@ -2202,6 +2203,131 @@ test_token_never_logged (gconstpointer data)
   remove_temp_file (path);
 }
 
+/* A service that echoes the token on every path a text of its can take. */
+#define ECHOED "tok-secret-4711"
+
+static gboolean
+serve_echo_token (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  const gchar *reply_event[] = { "{\"type\":\"text\",\"content\":\"Your "
+        "token is " ECHOED ", all set.\"}", NULL };
+  const gchar *error_event[] = { "{\"error\":\"bad token " ECHOED "\"}",
+    NULL
+  };
+  const gchar *model_event[] = { "{\"errorCode\":\"E1\",\"errorMessage\":"
+        "\"model saw " ECHOED "\"}", NULL };
+  const gchar *silent[] = { NULL };
+  const gchar *const *turns[] = { reply_event, error_event, model_event,
+    silent
+  };
+
+  if (g_str_equal (path, "/run_sse") && count <= G_N_ELEMENTS (turns))
+    reply_sse (msg, turns[count - 1]);
+  else if (g_str_has_prefix (path, "/api/state/"))
+    reply (msg, 200, "{\"code\":0,\"data\":{\"state\":{\"draft\":"
+        "{\"t\":[{\"tt\":0,\"sg\":[{\"k\":\"still\",\"src\":\"a.jpg\","
+        "\"n\":\"" ECHOED "\",\"st\":0,\"d\":1000}]}],\"d\":1000,"
+        "\"m\":{\"title\":\"" ECHOED "\"}}}}}");
+  else if (g_str_equal (path, "/api/credits/balance/simple"))
+    reply (msg, 200, "{\"code\":2001,\"msg\":\"no credits for " ECHOED
+        "\",\"data\":{\"register_url\":\"https://x.example/?t=" ECHOED
+        "\"}}");
+  else if (g_str_equal (path, "/api/render/proxy/lambda/failing"))
+    reply (msg, 200, "{\"status\":\"failed\",\"error\":\"node rejected "
+        ECHOED "\"}");
+  else if (g_str_equal (path, "/api/render/proxy/lambda/bad-url"))
+    reply (msg, 200, "{\"status\":\"completed\",\"output\":{\"url\":"
+        "\"ftp://cdn.example/" ECHOED ".mp4\"}}");
+  else if (g_str_equal (path, "/api/render/proxy/lambda/in-path"))
+    reply (msg, 200, "{\"status\":\"completed\",\"output\":{\"url\":"
+        "\"/" ECHOED "/video.mp4\"}}");
+  else if (g_str_equal (path, "/" ECHOED "/video.mp4"))
+    soup_server_message_set_redirect (msg, 302, "/video.mp4");
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static void
+capture_nemo_log (NemoLogLevel level, const gchar * file,
+    const gchar * function, gint line, const gchar * message, gpointer data)
+{
+  GString *log = data;
+
+  g_string_append_printf (log, "%s\n", message);
+}
+
+static gboolean
+log_everything (NemoLogLevel level, gpointer data)
+{
+  return TRUE;
+}
+
+static void
+assert_no_token (const gchar * text)
+{
+  g_assert_null (strstr (text, ECHOED));
+}
+
+static void
+test_token_echoed (void)
+{
+  g_autoptr (Server) server = server_new (serve_echo_token, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, ECHOED, seen);
+  g_autoptr (GString) log = g_string_new (NULL);
+  const gchar *renders[] = { "failing", "bad-url" };
+  guint i;
+
+  nemo_log_set_func (capture_nemo_log, log_everything, log);
+  g_assert_null (seen->draft_json);
+
+  /* the envelope's msg and the registration link in it */
+  {
+    g_autoptr (GError) error = NULL;
+
+    g_assert_false (nemo_cloud_open_session (cloud, NULL, NULL, &error));
+    g_assert_error (error, NEMO_ERROR, NEMO_ERROR_OUT_OF_CREDITS);
+    assert_no_token (error->message);
+    g_assert_nonnull (strstr (error->message, "https://x.example/?t=<token>"));
+  }
+  /* an agent reply, a chat {"error"}, a model error, a timeline */
+  g_assert_true (nemo_cloud_chat (cloud, "one", NULL, NULL));
+  g_assert_cmpuint (seen->replies->len, ==, 1);
+  g_assert_cmpstr (seen->replies->pdata[0], ==, "Your token is <token>, "
+      "all set.");
+  for (i = 0; i < 2; i++) {
+    g_autoptr (GError) error = NULL;
+
+    g_assert_false (nemo_cloud_chat (cloud, "two", NULL, &error));
+    g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FAILED);
+    g_assert_nonnull (strstr (error->message, "The agent failed"));
+    assert_no_token (error->message);
+  }
+  g_assert_true (nemo_cloud_chat (cloud, "silent", NULL, NULL));
+  g_assert_cmpuint (seen->summaries->len, ==, 1);
+  assert_no_token (seen->summaries->pdata[0]);
+  assert_no_token (seen->draft_json);
+  /* a render failure reason, a download URL that is no URL */
+  for (i = 0; i < G_N_ELEMENTS (renders); i++) {
+    g_autoptr (GError) error = NULL;
+
+    g_assert_false (nemo_cloud_wait_and_download (cloud, renders[i], NULL,
+            &error));
+    g_test_message ("%s: %s", renders[i], error->message);
+    g_assert_nonnull (strstr (error->message, "<token>"));
+    assert_no_token (error->message);
+  }
+  /* a download URL with the token in its path: the logs show the path */
+  g_assert_true (nemo_cloud_wait_and_download (cloud, "in-path", NULL, NULL));
+  g_assert_cmpuint (seen->video->len, ==, VIDEO_SIZE);
+
+  nemo_log_set_func (NULL, NULL, NULL);
+  g_assert_nonnull (strstr (log->str, "GET /<token>/video.mp4 → 302"));
+  assert_no_token (log->str);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -2259,6 +2385,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cloud/cancel/waits", test_cancel_waits);
   g_test_add_data_func ("/cloud/logging/no-token", &capture,
       test_token_never_logged);
+  g_test_add_func ("/cloud/logging/token-echoed", test_token_echoed);
   ret = g_test_run ();
   g_string_free (capture.text, TRUE);
   g_mutex_clear (&capture.lock);
