@@ -25,6 +25,7 @@ typedef enum
   RENDER_RUNNING,
   RENDER_COMPLETED,
   RENDER_FAILED,
+  RENDER_UNKNOWN,               /* a status we cannot read: an error */
 } RenderState;
 
 typedef struct
@@ -33,6 +34,7 @@ typedef struct
   gdouble progress;             /* 0-100, or -1 when not reported */
   const gchar *url;             /* borrowed from the reply, or NULL */
   const gchar *reason;          /* why it failed, borrowed, or NULL */
+  const gchar *name;            /* the status as sent, borrowed, or NULL */
 } RenderStatus;
 
 typedef struct
@@ -70,8 +72,11 @@ nemo_cloud_export (NemoCloud * cloud, JsonNode * draft,
   g_autofree gchar *our_id = g_strdup_printf ("render_%" G_GINT64_FORMAT,
       g_get_real_time () / 1000);
   ExportRequest request = { our_id, draft };
+  g_autofree gchar *if_lost = g_strdup_printf ("The export may have started "
+      "as render %s: resume with render-id=%s to pick it up, or export "
+      "again.", our_id, our_id);
   CloudCall call = { "start the export", NULL, CLOUD_CALL_SESSION,
-    build_export_request, &request
+    build_export_request, &request, if_lost
   };
   CloudResponse response;
   g_autofree gchar *render_id = NULL;
@@ -153,6 +158,25 @@ failure_reason (JsonNode * node)
   return NULL;
 }
 
+static const gchar *const completed_names[] = { "completed", "succeeded",
+  "done", NULL
+};
+static const gchar *const failed_names[] = { "failed", "error", "cancelled",
+  "canceled", NULL
+};
+static const gchar *const running_names[] = { "pending", "queued",
+  "processing", "running", "rendering", "in_progress", NULL
+};
+
+static gboolean
+state_is (const gchar * state, const gchar * const *names)
+{
+  for (; state != NULL && *names != NULL; names++)
+    if (g_ascii_strcasecmp (state, *names) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 /* Either shape: top-level status + output.url, or
  * {"success":true,"data":{"status","progress","outputUrl"}}. */
 static void
@@ -177,17 +201,15 @@ read_render_status (JsonNode * root, JsonNode * data, RenderStatus * status)
   if (status->reason == NULL)
     status->reason = failure_reason (root);
 
-  if (state != NULL && (g_ascii_strcasecmp (state, "completed") == 0
-          || g_ascii_strcasecmp (state, "succeeded") == 0
-          || g_ascii_strcasecmp (state, "done") == 0))
+  status->name = state;
+  if (state_is (state, completed_names))
     status->state = RENDER_COMPLETED;
-  else if (state != NULL && (g_ascii_strcasecmp (state, "failed") == 0
-          || g_ascii_strcasecmp (state, "error") == 0
-          || g_ascii_strcasecmp (state, "cancelled") == 0
-          || g_ascii_strcasecmp (state, "canceled") == 0))
+  else if (state_is (state, failed_names))
     status->state = RENDER_FAILED;
+  else if (state_is (state, running_names))
+    status->state = RENDER_RUNNING;
   else
-    status->state = RENDER_RUNNING;     /* pending, processing, unknown */
+    status->state = RENDER_UNKNOWN;
 }
 
 /* Aim the next poll at the finish the progress predicts; without progress,
@@ -210,10 +232,29 @@ next_poll_delay (NemoCloud * cloud, guint64 previous_ms, gint64 elapsed_ms,
   return CLAMP (delay, floor_ms, CLOUD_POLL_MAX_MS);
 }
 
+static void
+set_unknown_status (NemoCloud * cloud, const RenderStatus * status,
+    const gchar * render_id, GError ** error)
+{
+  g_autofree gchar *shown = status->name != NULL ?
+      cloud_scrub (cloud, status->name, 100) : NULL;
+
+  if (shown != NULL)
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "The service "
+        "reported the export status “%s”, which this client does not know, "
+        "for render %s. Resume later with render-id=%s; if it keeps "
+        "happening, the service may have changed its protocol.", shown,
+        render_id, render_id);
+  else
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "The service's "
+        "export status for render %s has no status text. Check api-url; "
+        "resume later with render-id=%s.", render_id, render_id);
+}
+
 /* Poll until completed; *url gets the video's URL, or NULL if the service
  * gave none. */
 static gboolean
-poll_render (NemoCloud * cloud, const gchar * render_id, gchar ** url,
+poll_until_done (NemoCloud * cloud, const gchar * render_id, gchar ** url,
     GCancellable * cancellable, GError ** error)
 {
   CloudCall call = { "read the export status", NULL,
@@ -266,6 +307,11 @@ poll_render (NemoCloud * cloud, const gchar * render_id, gchar ** url,
       cloud_response_clear (&response);
       return FALSE;
     }
+    if (status.state == RENDER_UNKNOWN) {
+      set_unknown_status (cloud, &status, render_id, error);
+      cloud_response_clear (&response);
+      return FALSE;
+    }
     cloud_response_clear (&response);
 
     wait_ms = delay;
@@ -275,6 +321,33 @@ poll_render (NemoCloud * cloud, const gchar * render_id, gchar ** url,
         (g_get_monotonic_time () - started) / G_TIME_SPAN_MILLISECOND,
         status.progress);
   }
+}
+
+/* Poll for render_limit_s at most. */
+static gboolean
+poll_render (NemoCloud * cloud, const gchar * render_id, gchar ** url,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (GError) poll_error = NULL;
+  CloudDeadline deadline;
+  gboolean ok;
+
+  cloud_deadline_start (&deadline, cloud->config.render_limit_s,
+      cancellable);
+  ok = poll_until_done (cloud, render_id, url, deadline.cancellable,
+      &poll_error);
+  if (cloud_deadline_stop (&deadline)) {
+    g_clear_error (&poll_error);
+    g_set_error (&poll_error, NEMO_ERROR, NEMO_ERROR_FAILED, "The service "
+        "was still rendering render %s after %u s (render-limit), so the "
+        "wait was given up. Resume later with render-id=%s to download it "
+        "once it is done, or raise render-limit.", render_id,
+        cloud->config.render_limit_s, render_id);
+    ok = FALSE;
+  }
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&poll_error));
+  return ok;
 }
 
 /* ---- download --------------------------------------------------------- */
@@ -320,30 +393,17 @@ is_video_type (const gchar * type)
       || g_ascii_strcasecmp (type, "binary/octet-stream") == 0;
 }
 
-/* What came instead of the video, for "the service sent … instead". */
-static gchar *
-describe_type (const gchar * type)
-{
-  if (g_ascii_strcasecmp (type, "text/html") == 0
-      || g_ascii_strcasecmp (type, "application/xhtml+xml") == 0)
-    return g_strdup ("an HTML page");
-  if (g_ascii_strncasecmp (type, "text/", 5) == 0)
-    return g_strdup_printf ("text (%s)", type);
-  return g_strdup_printf ("a file of type %s", type);
-}
-
 static gboolean
-check_video_type (SoupMessage * msg, const gchar * render_id, GError ** error)
+check_video_type (NemoCloud * cloud, SoupMessage * msg,
+    const gchar * render_id, GError ** error)
 {
   const gchar *type = soup_message_headers_get_content_type
       (soup_message_get_response_headers (msg), NULL);
-  g_autofree gchar *scrubbed = NULL;
   g_autofree gchar *what = NULL;
 
   if (is_video_type (type))
     return TRUE;
-  scrubbed = g_utf8_make_valid (type, MIN (strlen (type), 100));
-  what = describe_type (scrubbed);
+  what = cloud_describe_type (cloud, type);
   g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA, "The "
       "service sent %s instead of the video of render %s; nothing of it was "
       "passed on. Export again; if it keeps happening, check api-url.",
@@ -406,7 +466,7 @@ stream_video (NemoCloud * cloud, CloudResponse * response,
   guint64 received = 0;
   gint last_percent = -1;
 
-  if (!check_video_type (response->msg, render_id, error))
+  if (!check_video_type (cloud, response->msg, render_id, error))
     return FALSE;
   if (soup_message_headers_get_encoding (headers) ==
       SOUP_ENCODING_CONTENT_LENGTH)
@@ -461,8 +521,8 @@ download (NemoCloud * cloud, const gchar * render_id, const gchar * url,
     GCancellable * cancellable, GError ** error)
 {
   g_autoptr (GUri) uri = NULL;
-  CloudCall call = { "download the rendered video", NULL, CLOUD_CALL_STREAM,
-    build_download_request, NULL
+  CloudCall call = { "download the rendered video", NULL,
+    CLOUD_CALL_STREAM | CLOUD_CALL_DOWNLOAD, build_download_request, NULL
   };
   CloudResponse response;
   gboolean ret = FALSE;

@@ -2111,6 +2111,266 @@ test_cancel_waits (void)
   }
 }
 
+/* ---- every wait bounded ------------------------------------------------- */
+
+/* A client of @server with the given limits (s, 0 = the default). */
+static NemoCloud *
+limited_client_new (Server * server, Seen * seen, guint timeout_s,
+    guint chat_limit_s, guint render_limit_s)
+{
+  NemoCloudConfig config;
+  NemoCloud *cloud;
+
+  nemo_cloud_config_init (&config);
+  config.api_url = g_strdup (server->url);
+  config.token = g_strdup ("tok");
+  config.retries = 2;
+  config.poll_interval_ms = 10;
+  if (timeout_s > 0)
+    config.timeout_s = timeout_s;
+  config.chat_limit_s = chat_limit_s;
+  config.render_limit_s = render_limit_s;
+  cloud = nemo_cloud_new (&config, &callbacks, seen, NULL);
+  nemo_cloud_config_clear (&config);
+  return cloud;
+}
+
+/* Requests accepted and never answered ("hold") or dropped unanswered
+ * ("drop"): the credits read (after the first), the chat message, the
+ * export. */
+static gboolean
+serve_no_answer (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  gboolean hold = g_str_equal (server->data, "hold");
+
+  if (!(g_str_equal (path, "/api/credits/balance/simple") && count > 1)
+      && !g_str_equal (path, "/run_sse")
+      && !g_str_equal (path, "/api/render/proxy/lambda"))
+    return FALSE;
+  reply_raw (server, msg, "", 0, hold);
+  return TRUE;
+}
+
+static void
+test_limit_no_answer (void)
+{
+  const gchar *hows[] = { "hold", "drop" };
+  guint i;
+
+  g_setenv ("NEMO_CLOUD_IO_TIMEOUT_S", "1", TRUE);
+  for (i = 0; i < G_N_ELEMENTS (hows); i++) {
+    g_autoptr (Server) server = server_new (serve_no_answer,
+        (gpointer) hows[i]);
+    g_autoptr (Seen) seen = seen_new ();
+    /* the chat stream's silence limit is `timeout` */
+    g_autoptr (NemoCloud) cloud = limited_client_new (server, seen, 1, 0, 0);
+    g_autoptr (JsonNode) draft = json_from_string (TEST_DRAFT, NULL);
+    g_autoptr (GError) credits_error = NULL;
+    g_autoptr (GError) chat_error = NULL;
+    g_autoptr (GError) export_error = NULL;
+    gint64 started;
+
+    open_session (cloud);
+    /* a read is safe to repeat: `retries` more times */
+    started = g_get_monotonic_time ();
+    g_assert_false (nemo_cloud_refresh_credits (cloud, NULL, &credits_error));
+    g_test_message ("%s: %s", hows[i], credits_error->message);
+    g_assert_error (credits_error, NEMO_ERROR, NEMO_ERROR_FAILED);
+    g_assert_nonnull (strstr (credits_error->message, "after 3 attempts"));
+    if (i == 0) {
+      g_assert_nonnull (strstr (credits_error->message,
+              "the service sent nothing for 1 s"));
+      g_assert_cmpint (g_get_monotonic_time () - started, <,
+          20 * G_TIME_SPAN_SECOND);
+    }
+    /* 1 + 3 attempts; libsoup itself repeats a GET once when a reused
+     * connection drops */
+    g_assert_cmpuint (count_requests (server, "/api/credits/"), >=, 4);
+    g_assert_cmpuint (count_requests (server, "/api/credits/"), <=, 5);
+
+    /* a chat message or an export may have reached the service: sent once */
+    g_assert_false (nemo_cloud_chat (cloud, "make it", NULL, &chat_error));
+    g_test_message ("%s: %s", hows[i], chat_error->message);
+    g_assert_error (chat_error, NEMO_ERROR, NEMO_ERROR_FAILED);
+    g_assert_nonnull (strstr (chat_error->message, "not sent again"));
+    g_assert_nonnull (strstr (chat_error->message, "session-id=4241"));
+    g_assert_cmpuint (count_requests (server, "/run_sse"), ==, 1);
+    g_assert_null (nemo_cloud_export (cloud, draft, NULL, &export_error));
+    g_test_message ("%s: %s", hows[i], export_error->message);
+    g_assert_error (export_error, NEMO_ERROR, NEMO_ERROR_FAILED);
+    g_assert_nonnull (strstr (export_error->message, "not sent again"));
+    g_assert_nonnull (strstr (export_error->message, "render-id=render_"));
+    g_assert_cmpuint (count_requests (server, "/api/render/proxy/lambda"),
+        ==, 1);
+  }
+  g_unsetenv ("NEMO_CLOUD_IO_TIMEOUT_S");
+}
+
+static gboolean
+serve_html_chat (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  static const gchar page[] = "<html><body>Login</body></html>";
+
+  if (!g_str_equal (path, "/run_sse"))
+    return FALSE;
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC,
+      page, sizeof page - 1);
+  return TRUE;
+}
+
+static void
+test_chat_html (void)
+{
+  g_autoptr (Server) server = server_new (serve_html_chat, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+  g_autoptr (GError) error = NULL;
+
+  open_session (cloud);
+  g_assert_false (nemo_cloud_chat (cloud, "make it", NULL, &error));
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "with an HTML page instead of "
+          "the agent's event stream"));
+  g_assert_nonnull (strstr (error->message, "Check api-url"));
+  /* not taken as a silent turn */
+  g_assert_cmpuint (seen->replies->len, ==, 0);
+  g_assert_cmpuint (seen->summaries->len, ==, 0);
+  g_assert_cmpuint (count_requests (server, "/api/state/"), ==, 0);
+}
+
+/* Heartbeats every 50 ms until the client goes away. */
+typedef struct
+{
+  GIOStream *io;
+} Heartbeats;
+
+static void
+heartbeats_free (gpointer data)
+{
+  Heartbeats *beats = data;
+
+  g_object_unref (beats->io);
+  g_free (beats);
+}
+
+static gboolean
+heartbeat_tick (gpointer data)
+{
+  Heartbeats *beats = data;
+  static const gchar beat[] = "data: {\"type\":\"heartbeat\"}\n\n";
+
+  return g_output_stream_write_all (g_io_stream_get_output_stream
+      (beats->io), beat, sizeof beat - 1, NULL, NULL, NULL) ?
+      G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static gboolean
+serve_heartbeats_forever (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  static const gchar head[] = "HTTP/1.1 200 OK\r\n"
+      "Content-Type: text/event-stream\r\nConnection: close\r\n\r\n";
+  Heartbeats *beats;
+  GSource *source;
+
+  if (!g_str_equal (path, "/run_sse"))
+    return FALSE;
+  beats = g_new0 (Heartbeats, 1);
+  beats->io = g_object_ref (reply_raw (server, msg, head, sizeof head - 1,
+          TRUE));
+  source = g_timeout_source_new (50);
+  g_source_set_callback (source, heartbeat_tick, beats, heartbeats_free);
+  g_source_attach (source, server->context);
+  g_source_unref (source);
+  return TRUE;
+}
+
+static void
+test_chat_limit (void)
+{
+  g_autoptr (Server) server = server_new (serve_heartbeats_forever, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = limited_client_new (server, seen, 0, 1, 0);
+  g_autoptr (GError) error = NULL;
+  gint64 started;
+
+  open_session (cloud);
+  started = g_get_monotonic_time ();
+  g_assert_false (nemo_cloud_chat (cloud, "make it", NULL, &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "after 1 s (chat-limit)"));
+  g_assert_nonnull (strstr (error->message, "session-id=4241"));
+  g_assert_nonnull (strstr (error->message, "raise chat-limit"));
+  g_assert_cmpint (g_get_monotonic_time () - started, <,
+      5 * G_TIME_SPAN_SECOND);
+  g_assert_cmpuint (seen->replies->len, ==, 0);
+}
+
+static void
+test_render_limit (void)
+{
+  g_autoptr (Server) server = server_new (render_forever, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = limited_client_new (server, seen, 0, 0, 1);
+  g_autoptr (GError) error = NULL;
+  gint64 started = g_get_monotonic_time ();
+
+  g_assert_false (nemo_cloud_wait_and_download (cloud, "render_5", NULL,
+          &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "after 1 s (render-limit)"));
+  g_assert_nonnull (strstr (error->message, "render-id=render_5"));
+  g_assert_nonnull (strstr (error->message, "raise render-limit"));
+  g_assert_cmpint (g_get_monotonic_time () - started, <,
+      5 * G_TIME_SPAN_SECOND);
+  g_assert_cmpuint (seen->video->len, ==, 0);
+}
+
+static gboolean
+serve_odd_status (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  if (g_str_equal (path, "/api/render/proxy/lambda/render_word"))
+    reply (msg, 200, "{\"status\":\"exploded\",\"progress\":10}");
+  else if (g_str_equal (path, "/api/render/proxy/lambda/render_object"))
+    reply (msg, 200, "{\"status\":{\"state\":\"processing\"}}");
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static void
+test_export_status_unknown (void)
+{
+  const gchar *ids[] = { "render_word", "render_object" };
+  const gchar *says[] = { "status “exploded”, which this client does not "
+        "know", "has no status text"
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (ids); i++) {
+    g_autoptr (Server) server = server_new (serve_odd_status, NULL);
+    g_autoptr (Seen) seen = seen_new ();
+    g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+    g_autoptr (GError) error = NULL;
+    g_autofree gchar *resume = g_strdup_printf ("render-id=%s", ids[i]);
+
+    g_assert_false (nemo_cloud_wait_and_download (cloud, ids[i], NULL,
+            &error));
+    g_test_message ("%s", error->message);
+    g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FAILED);
+    g_assert_nonnull (strstr (error->message, says[i]));
+    g_assert_nonnull (strstr (error->message, resume));
+    /* not polled as if still running */
+    g_assert_cmpuint (count_requests (server, "/api/render/"), ==, 1);
+  }
+}
+
 /* ---- the token stays out of the logs ------------------------------------ */
 
 typedef struct
@@ -2383,6 +2643,12 @@ main (int argc, char **argv)
   g_test_add_func ("/cloud/download/broken", test_download_broken);
   g_test_add_func ("/cloud/download/not-video", test_download_not_video);
   g_test_add_func ("/cloud/cancel/waits", test_cancel_waits);
+  g_test_add_func ("/cloud/limits/no-answer", test_limit_no_answer);
+  g_test_add_func ("/cloud/limits/chat", test_chat_limit);
+  g_test_add_func ("/cloud/limits/render", test_render_limit);
+  g_test_add_func ("/cloud/chat/html", test_chat_html);
+  g_test_add_func ("/cloud/export/status-unknown",
+      test_export_status_unknown);
   g_test_add_data_func ("/cloud/logging/no-token", &capture,
       test_token_never_logged);
   g_test_add_func ("/cloud/logging/token-echoed", test_token_echoed);
