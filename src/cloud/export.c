@@ -352,10 +352,35 @@ poll_render (NemoCloud * cloud, const gchar * render_id, gchar ** url,
 
 /* ---- download --------------------------------------------------------- */
 
+/* One download, over as many requests as it takes. */
+typedef struct
+{
+  const gchar *render_id;
+  GUri *uri;
+  guint64 handed;               /* bytes given to the data callback */
+  goffset total;                /* the whole video's size, -1 if unknown */
+  gint last_percent;
+  gchar *broke;                 /* how the last reply broke off, or NULL */
+} Download;
+
+typedef enum
+{
+  PIECE_DONE,                   /* the whole video is handed over */
+  PIECE_BROKEN,                 /* it broke off: @why says how; resumable */
+  PIECE_FAILED,                 /* @error is set */
+} PieceResult;
+
+/* From the first byte not handed over yet. */
 static SoupMessage *
 build_download_request (NemoCloud * cloud, gpointer data, GError ** error)
 {
-  return soup_message_new_from_uri ("GET", data);
+  Download *download = data;
+  SoupMessage *msg = soup_message_new_from_uri ("GET", download->uri);
+
+  if (download->handed > 0)
+    soup_message_headers_set_range (soup_message_get_request_headers (msg),
+        download->handed, -1);
+  return msg;
 }
 
 static gboolean
@@ -371,16 +396,16 @@ deliver (NemoCloud * cloud, const guint8 * data, gsize size, GError ** error)
 }
 
 static void
-set_broken_off (GError ** error, guint64 received, goffset length,
-    const gchar * render_id, const gchar * why)
+set_broken_off (GError ** error, const Download * download, const gchar * why)
 {
-  g_autofree gchar *of = length >= 0 ?
-      g_strdup_printf (" of %" G_GOFFSET_FORMAT, length) : g_strdup ("");
+  g_autofree gchar *of = download->total >= 0 ?
+      g_strdup_printf (" of %" G_GOFFSET_FORMAT, download->total) :
+      g_strdup ("");
 
   g_set_error (error, NEMO_ERROR, NEMO_ERROR_IO, "The download of the "
       "rendered video broke off after %" G_GUINT64_FORMAT "%s bytes (%s). "
-      "Resume with render-id=%s to download it again.", received, of, why,
-      render_id);
+      "Resume with render-id=%s to download it again.", download->handed, of,
+      why, download->render_id);
 }
 
 /* Content types a video may come as: the MP4 type, or the generic binary
@@ -453,29 +478,70 @@ read_head (GInputStream * stream, guint8 * chunk, GCancellable * cancellable,
   return filled;
 }
 
-/* Stream the body to the data callback as it arrives; its first bytes
- * only once they are known to start an MP4. */
+/* How many bytes this reply carries, and where it starts: a resumed
+ * download needs a 206 that starts at the first byte not handed over. */
 static gboolean
-stream_video (NemoCloud * cloud, CloudResponse * response,
-    const gchar * render_id, GCancellable * cancellable, GError ** error)
+check_piece_start (Download * download, CloudResponse * response,
+    goffset * expected, gchar ** why)
 {
   SoupMessageHeaders *headers = soup_message_get_response_headers
       (response->msg);
-  goffset length = -1;
-  g_autofree guint8 *chunk = g_malloc (DOWNLOAD_CHUNK);
-  guint64 received = 0;
-  gint last_percent = -1;
+  goffset start = 0, end = 0, total = -1;
 
-  if (!check_video_type (cloud, response->msg, render_id, error))
+  *expected = soup_message_headers_get_encoding (headers) ==
+      SOUP_ENCODING_CONTENT_LENGTH ?
+      soup_message_headers_get_content_length (headers) : -1;
+  if (download->handed == 0) {
+    if (response->status != SOUP_STATUS_PARTIAL_CONTENT)
+      download->total = *expected;
+    return TRUE;
+  }
+  if (response->status != SOUP_STATUS_PARTIAL_CONTENT) {
+    *why = g_strdup_printf ("%s; the service cannot resume a download: it "
+        "sent the whole video again", download->broke);
     return FALSE;
-  if (soup_message_headers_get_encoding (headers) ==
-      SOUP_ENCODING_CONTENT_LENGTH)
-    length = soup_message_headers_get_content_length (headers);
-  cloud_progress (cloud, "download", 0.0);
+  }
+  if (!soup_message_headers_get_content_range (headers, &start, &end, &total)
+      || start != (goffset) download->handed) {
+    *why = g_strdup_printf ("%s; the service resumed it at the wrong "
+        "place", download->broke);
+    return FALSE;
+  }
+  if (total >= 0)
+    download->total = total;
+  return TRUE;
+}
+
+static gchar *
+describe_read_failure (NemoCloud * cloud, GError * failure)
+{
+  if (g_error_matches (failure, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return g_strdup_printf ("nothing came for %u s",
+        soup_session_get_timeout (cloud->download_session));
+  return g_strdup (failure->message);
+}
+
+/* Hand the reply's bytes to the data callback as they arrive; the very
+ * first ones only once they are known to start an MP4. */
+static PieceResult
+stream_piece (NemoCloud * cloud, Download * download,
+    CloudResponse * response, GCancellable * cancellable, gchar ** why,
+    GError ** error)
+{
+  g_autofree guint8 *chunk = g_malloc (DOWNLOAD_CHUNK);
+  guint64 piece_received = 0;
+  goffset expected;
+
+  if (!check_video_type (cloud, response->msg, download->render_id, error))
+    return PIECE_FAILED;
+  if (!check_piece_start (download, response, &expected, why)) {
+    set_broken_off (error, download, *why);
+    return PIECE_FAILED;
+  }
 
   for (;;) {
     g_autoptr (GError) failure = NULL;
-    gssize n = received == 0 ?
+    gssize n = download->handed == 0 ?
         read_head (response->stream, chunk, cancellable, &failure) :
         g_input_stream_read (response->stream, chunk, DOWNLOAD_CHUNK,
         cancellable, &failure);
@@ -483,49 +549,52 @@ stream_video (NemoCloud * cloud, CloudResponse * response,
     if (n < 0 && (g_cancellable_is_cancelled (cancellable)
             || cloud_is_cancelled (failure))) {
       cloud_set_cancelled (error, "download the rendered video");
-      return FALSE;
+      return PIECE_FAILED;
     }
     if (n < 0) {
-      set_broken_off (error, received, length, render_id, failure->message);
-      return FALSE;
+      *why = describe_read_failure (cloud, failure);
+      return PIECE_BROKEN;
     }
-    if (n == 0 && received == 0) {
+    if (n == 0 && download->handed == 0) {
       g_set_error (error, NEMO_ERROR, NEMO_ERROR_IO, "The service sent an "
-          "empty file for render %s. Export again.", render_id);
-      return FALSE;
+          "empty file for render %s. Export again.", download->render_id);
+      return PIECE_FAILED;
     }
-    if (received == 0 && !check_mp4_head (chunk, n, render_id, error))
-      return FALSE;
-    if (n == 0 && length >= 0 && received < (guint64) length) {
-      set_broken_off (error, received, length, render_id,
-          "the connection closed early");
-      return FALSE;
+    if (download->handed == 0
+        && !check_mp4_head (chunk, n, download->render_id, error))
+      return PIECE_FAILED;
+    if (n == 0 && expected >= 0 && piece_received < (guint64) expected) {
+      *why = g_strdup ("the connection closed early");
+      return PIECE_BROKEN;
     }
     if (n == 0)
-      break;
-    received += n;
+      return PIECE_DONE;
+    piece_received += n;
+    download->handed += n;
     if (!deliver (cloud, chunk, n, error))
-      return FALSE;
-    if (length > 0 && (gint) (received * 100 / length) != last_percent) {
-      last_percent = received * 100 / length;
-      cloud_progress (cloud, "download", last_percent);
+      return PIECE_FAILED;
+    if (download->total > 0
+        && (gint) (download->handed * 100 / download->total) !=
+        download->last_percent) {
+      download->last_percent = download->handed * 100 / download->total;
+      cloud_progress (cloud, "download", download->last_percent);
     }
   }
-  NEMO_DEBUG ("downloaded %" G_GUINT64_FORMAT " bytes", received);
-  cloud_progress (cloud, "download", 100.0);
-  return TRUE;
 }
 
+/* Download @url, resuming where it broke off up to `retries` times. */
 static gboolean
 download (NemoCloud * cloud, const gchar * render_id, const gchar * url,
     GCancellable * cancellable, GError ** error)
 {
   g_autoptr (GUri) uri = NULL;
+  g_autofree gchar *broke = NULL;
+  Download download = { render_id, NULL, 0, -1, -1, NULL };
   CloudCall call = { "download the rendered video", NULL,
-    CLOUD_CALL_STREAM | CLOUD_CALL_DOWNLOAD, build_download_request, NULL
+    CLOUD_CALL_STREAM | CLOUD_CALL_DOWNLOAD, build_download_request,
+    &download
   };
-  CloudResponse response;
-  gboolean ret = FALSE;
+  guint breaks;
 
   uri = g_uri_parse_relative (cloud->api_uri, url, SOUP_HTTP_URI_FLAGS, NULL);
   if (uri == NULL || (g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0
@@ -537,17 +606,44 @@ download (NemoCloud * cloud, const gchar * render_id, const gchar * url,
         call.what, shown);
     return FALSE;
   }
-  call.data = uri;
-  if (!cloud_call (cloud, &call, &response, cancellable, error))
-    return FALSE;
-  if (response.stream == NULL)
-    g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "Could not %s: the "
-        "service answered with JSON instead of the video. Export again.",
-        call.what);
-  else
-    ret = stream_video (cloud, &response, render_id, cancellable, error);
-  cloud_response_clear (&response);
-  return ret;
+  download.uri = uri;
+  cloud_progress (cloud, "download", 0.0);
+
+  for (breaks = 0;; breaks++) {
+    CloudResponse response;
+    g_autofree gchar *why = NULL;
+    PieceResult result;
+
+    if (!cloud_call (cloud, &call, &response, cancellable, error))
+      return FALSE;
+    if (response.stream == NULL) {
+      g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "Could not %s: the "
+          "service answered with JSON instead of the video. Export again.",
+          call.what);
+      result = PIECE_FAILED;
+    } else
+      result = stream_piece (cloud, &download, &response, cancellable, &why,
+          error);
+    cloud_response_clear (&response);
+    if (result == PIECE_DONE)
+      break;
+    if (result == PIECE_FAILED)
+      return FALSE;
+    if (breaks == cloud->config.retries) {
+      set_broken_off (error, &download, why);
+      return FALSE;
+    }
+    NEMO_DEBUG ("download broke off after %" G_GUINT64_FORMAT " bytes (%s): "
+        "resuming", download.handed, why);
+    g_free (broke);
+    download.broke = broke = g_steal_pointer (&why);
+    if (!cloud_wait (cloud, cloud->backoff_base_ms, call.what, cancellable,
+            error))
+      return FALSE;
+  }
+  NEMO_DEBUG ("downloaded %" G_GUINT64_FORMAT " bytes", download.handed);
+  cloud_progress (cloud, "download", 100.0);
+  return TRUE;
 }
 
 gboolean

@@ -40,6 +40,7 @@ typedef struct
   gchar *skill_version;
   gchar *skill_platform;
   gchar *accept;
+  gchar *range;
   gchar *content_type;
   goffset content_length;
   GBytes *body;
@@ -79,6 +80,7 @@ request_free (Request * request)
   g_free (request->skill_version);
   g_free (request->skill_platform);
   g_free (request->accept);
+  g_free (request->range);
   g_free (request->content_type);
   g_clear_pointer (&request->body, g_bytes_unref);
   g_free (request);
@@ -251,6 +253,7 @@ dispatch (SoupServer * soup, SoupServerMessage * msg, const char *path,
   request->skill_version = header_dup (headers, "X-Skill-Version");
   request->skill_platform = header_dup (headers, "X-Skill-Platform");
   request->accept = header_dup (headers, "Accept");
+  request->range = header_dup (headers, "Range");
   request->content_type = header_dup (headers, "Content-Type");
   request->content_length = soup_message_headers_get_content_length (headers);
   if (!server->stream_bodies)
@@ -2025,6 +2028,111 @@ test_download_not_video (void)
   }
 }
 
+/* A CDN that honours Range and breaks the first two replies: "drop" closes
+ * each after 100 000 more bytes, "stall" goes silent after them. */
+static gboolean
+serve_flaky_video (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  const gchar *how = server->data;
+  const gchar *video = g_bytes_get_data (server->video, NULL);
+  const gchar *range = soup_message_headers_get_one
+      (soup_server_message_get_request_headers (msg), "Range");
+  guint64 start = 0;
+  gsize length;
+  g_autoptr (GString) raw = g_string_new (NULL);
+
+  if (!g_str_equal (path, "/video.mp4"))
+    return FALSE;
+  if (range != NULL)
+    g_assert_cmpint (sscanf (range, "bytes=%" G_GUINT64_FORMAT "-", &start),
+        ==, 1);
+  g_assert_cmpuint (start, <, VIDEO_SIZE);
+  length = VIDEO_SIZE - start;
+  if (range != NULL)
+    g_string_append_printf (raw, "HTTP/1.1 206 Partial Content\r\n"
+        "Content-Range: bytes %" G_GUINT64_FORMAT "-%u/%u\r\n", start,
+        VIDEO_SIZE - 1, VIDEO_SIZE);
+  else
+    g_string_append (raw, "HTTP/1.1 200 OK\r\n");
+  g_string_append_printf (raw, "Content-Type: video/mp4\r\nContent-Length: "
+      "%" G_GSIZE_FORMAT "\r\n\r\n", length);
+  g_string_append_len (raw, video + start, count <= 2 ? 100000 : length);
+  reply_raw (server, msg, raw->str, raw->len,
+      count <= 2 && g_str_equal (how, "stall"));
+  return TRUE;
+}
+
+static void
+test_download_resumed (void)
+{
+  const gchar *hows[] = { "drop", "stall" };
+  guint i;
+
+  g_setenv ("NEMO_CLOUD_DOWNLOAD_STALL_S", "1", TRUE);
+  for (i = 0; i < G_N_ELEMENTS (hows); i++) {
+    g_autoptr (Server) server = server_new (serve_flaky_video,
+        (gpointer) hows[i]);
+    g_autoptr (Seen) seen = seen_new ();
+    g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+    g_autoptr (GError) error = NULL;
+
+    g_assert_true (nemo_cloud_wait_and_download (cloud, "render_3", NULL,
+            &error));
+    g_assert_no_error (error);
+    /* byte for byte the served file, nothing twice */
+    g_assert_cmpmem (seen->video->data, seen->video->len,
+        g_bytes_get_data (server->video, NULL), VIDEO_SIZE);
+    g_assert_cmpuint (count_requests (server, "/video.mp4"), ==, 3);
+    g_assert_null (get_request (server, "/video.mp4", 0)->range);
+    g_assert_cmpstr (get_request (server, "/video.mp4", 1)->range, ==,
+        "bytes=100000-");
+    g_assert_cmpstr (get_request (server, "/video.mp4", 2)->range, ==,
+        "bytes=200000-");
+  }
+  g_unsetenv ("NEMO_CLOUD_DOWNLOAD_STALL_S");
+}
+
+/* A server that ignores Range: resumed only while nothing was handed
+ * over, else the error and its hint. */
+static gboolean
+serve_video_no_range (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  const gchar *video = g_bytes_get_data (server->video, NULL);
+  g_autoptr (GString) raw = g_string_new (NULL);
+
+  if (!g_str_equal (path, "/video.mp4"))
+    return FALSE;
+  g_string_append_printf (raw, "HTTP/1.1 200 OK\r\nContent-Type: video/mp4"
+      "\r\nContent-Length: %u\r\n\r\n", VIDEO_SIZE);
+  /* the first reply breaks before the 8 bytes that make an MP4 */
+  g_string_append_len (raw, video, count == 1 ? 4 : 100000);
+  reply_raw (server, msg, raw->str, raw->len, FALSE);
+  return TRUE;
+}
+
+static void
+test_download_not_resumable (void)
+{
+  g_autoptr (Server) server = server_new (serve_video_no_range, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (nemo_cloud_wait_and_download (cloud, "render_8", NULL,
+          &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "broke off after 100000 of "
+          G_STRINGIFY (VIDEO_SIZE) " bytes"));
+  g_assert_nonnull (strstr (error->message, "cannot resume a download"));
+  g_assert_nonnull (strstr (error->message, "Resume with render-id=render_8"));
+  g_assert_cmpuint (count_requests (server, "/video.mp4"), ==, 3);
+  g_assert_null (get_request (server, "/video.mp4", 1)->range);
+  g_assert_cmpuint (seen->video->len, ==, 100000);
+}
+
 /* ---- cancellation from another thread ----------------------------------- */
 
 typedef struct
@@ -2642,6 +2750,9 @@ main (int argc, char **argv)
   g_test_add_func ("/cloud/download/cdn-no-token", test_download_cdn_no_token);
   g_test_add_func ("/cloud/download/broken", test_download_broken);
   g_test_add_func ("/cloud/download/not-video", test_download_not_video);
+  g_test_add_func ("/cloud/download/resumed", test_download_resumed);
+  g_test_add_func ("/cloud/download/not-resumable",
+      test_download_not_resumable);
   g_test_add_func ("/cloud/cancel/waits", test_cancel_waits);
   g_test_add_func ("/cloud/limits/no-answer", test_limit_no_answer);
   g_test_add_func ("/cloud/limits/chat", test_chat_limit);
