@@ -103,6 +103,8 @@ enum
   PROP_POLL_INTERVAL,
   PROP_TIMEOUT,
   PROP_RETRIES,
+  PROP_CHAT_LIMIT,
+  PROP_RENDER_LIMIT,
   PROP_SKILL_SOURCE,
   PROP_SKILL_VERSION,
   PROP_SKILL_PLATFORM,
@@ -1556,6 +1558,12 @@ gst_nemo_render_set_property (GObject * object, guint prop_id,
     case PROP_RETRIES:
       settings->cloud.retries = g_value_get_uint (value);
       break;
+    case PROP_CHAT_LIMIT:
+      settings->cloud.chat_limit_s = g_value_get_uint (value);
+      break;
+    case PROP_RENDER_LIMIT:
+      settings->cloud.render_limit_s = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1611,6 +1619,12 @@ gst_nemo_render_get_property (GObject * object, guint prop_id,
       break;
     case PROP_RETRIES:
       g_value_set_uint (value, settings->cloud.retries);
+      break;
+    case PROP_CHAT_LIMIT:
+      g_value_set_uint (value, settings->cloud.chat_limit_s);
+      break;
+    case PROP_RENDER_LIMIT:
+      g_value_set_uint (value, settings->cloud.render_limit_s);
       break;
     default:
       if ((field = string_field (self, prop_id)) != NULL)
@@ -1740,6 +1754,12 @@ install_properties (GObjectClass * klass)
   install_uint (klass, PROP_RETRIES, "retries", "Retries",
       "Retries of a request after a network error or a 5xx reply, with "
       "capped exponential backoff (cloud)", 100, 3);
+  install_uint (klass, PROP_CHAT_LIMIT, "chat-limit", "Chat limit",
+      "Longest one chat turn may last, heartbeats or not, in seconds; 0 = "
+      "the default (cloud)", G_MAXUINT, 900);
+  install_uint (klass, PROP_RENDER_LIMIT, "render-limit", "Render limit",
+      "Longest the wait for an export to finish may last, in seconds; 0 = "
+      "the default (cloud)", G_MAXUINT, 1800);
   install_string (klass, PROP_SKILL_SOURCE, "skill-source", "Skill source",
       "X-Skill-Source attribution header (cloud)", DEFAULT_SKILL_SOURCE);
   install_string (klass, PROP_SKILL_VERSION, "skill-version",

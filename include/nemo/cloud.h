@@ -31,6 +31,8 @@ typedef struct
   guint retries;                /* network errors / 5xx: retries, capped exponential backoff (default 3) */
   guint poll_interval_ms;       /* first export-status poll delay (default 2000) */
   guint timeout_s;              /* longest silence on the chat stream, heartbeats apart (default 900) */
+  guint chat_limit_s;           /* longest chat turn, heartbeats or not (default 900; 0 = default) */
+  guint render_limit_s;         /* longest wait for an export to finish (default 1800; 0 = default) */
   guint64 max_upload_size;      /* bytes (default 500 MB) */
 } NemoCloudConfig;
 

@@ -3,10 +3,11 @@
  * The stream is read to its end: complete texts are posted as replies
  * (GUI wording translated), partial chunks wait for their full text, tool
  * calls and results stay internal, heartbeats keep the turn alive and
- * every still_working period without text says so.  Silence itself is
- * bounded by the session's I/O timeout (timeout_s).  A turn that ends with
- * no text, or whose text asks to look at the timeline, is followed by a
- * state read and the timeline callback.
+ * every still_working period without text says so.  Silence is bounded
+ * by the stream's I/O timeout (timeout_s), the whole turn by chat_limit_s.
+ * A reply that is neither the event stream nor JSON is an error.  A turn
+ * that ends with no text, or whose text asks to look at the timeline, is
+ * followed by a state read and the timeline callback.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -64,7 +65,8 @@ post_reply (ChatTurn * turn, const gchar * text)
 {
   NemoCloud *cloud = turn->cloud;
   CloudGuiActions actions;
-  g_autofree gchar *translated = cloud_gui_translate (text, &actions);
+  g_autofree gchar *scrubbed = cloud_scrub (cloud, text, CLOUD_SCRUB_LONG);
+  g_autofree gchar *translated = cloud_gui_translate (scrubbed, &actions);
 
   if (*g_strstrip (translated) == '\0')
     return;
@@ -143,9 +145,12 @@ read_turn (ChatTurn * turn, GInputStream * stream, GCancellable * cancellable,
     }
     type = nemo_chat_event_parse (payload, &text);
     if (type == NEMO_CHAT_EVENT_ERROR) {
+      g_autofree gchar *said = cloud_scrub (turn->cloud, text,
+          CLOUD_SCRUB_SHORT);
+
       g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "The agent failed "
           "while working on the request: %s. Try again, or put the request "
-          "differently.", text);
+          "differently.", said);
       return FALSE;
     }
     note_event (turn, type);
@@ -195,27 +200,48 @@ post_timeline (NemoCloud * cloud, GCancellable * cancellable, GError ** error)
   return TRUE;
 }
 
-gboolean
-nemo_cloud_chat (NemoCloud * cloud, const gchar * message,
+/* The reply must be the event stream (or a JSON envelope, a turn without
+ * text): a web page or anything else means the message went nowhere. */
+static gboolean
+check_event_stream (NemoCloud * cloud, CloudResponse * response,
+    GError ** error)
+{
+  const gchar *type;
+  g_autofree gchar *what = NULL;
+
+  if (response->stream == NULL)
+    return TRUE;
+  type = soup_message_headers_get_content_type
+      (soup_message_get_response_headers (response->msg), NULL);
+  if (type != NULL && g_ascii_strcasecmp (type, "text/event-stream") == 0)
+    return TRUE;
+  what = cloud_describe_type (cloud, type);
+  g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "The service answered "
+      "the chat message with %s instead of the agent's event stream, so the "
+      "prompt was not taken up. Check api-url; if it is right, try again "
+      "later.", what);
+  return FALSE;
+}
+
+static gboolean
+chat_turn (NemoCloud * cloud, const gchar * message, const gchar * if_lost,
     GCancellable * cancellable, GError ** error)
 {
   CloudCall call = { "send the message to the agent", NULL,
-    CLOUD_CALL_SESSION | CLOUD_CALL_STREAM, build_chat_request,
-    (gpointer) message
+    CLOUD_CALL_SESSION | CLOUD_CALL_STREAM | CLOUD_CALL_EVENTS,
+    build_chat_request, (gpointer) message, if_lost
   };
   CloudResponse response;
   ChatTurn turn = { cloud, };
   gboolean ret = FALSE;
 
-  g_return_val_if_fail (message != NULL, FALSE);
-  if (!cloud_require_session (cloud, call.what, error))
-    return FALSE;
-  cloud_progress (cloud, "chat", 0.0);
   if (!cloud_call (cloud, &call, &response, cancellable, error))
     return FALSE;
 
   turn.started = turn.quiet_since = g_get_monotonic_time ();
   cloud_chat_collector_init (&turn.collector);
+  if (!check_event_stream (cloud, &response, error))
+    goto end;
   /* a JSON reply instead of a stream is a turn without text */
   if (response.stream != NULL
       && !read_turn (&turn, response.stream, cancellable, error))
@@ -223,11 +249,46 @@ nemo_cloud_chat (NemoCloud * cloud, const gchar * message,
   if ((!turn.any_text || (turn.actions & CLOUD_GUI_READ_STATE))
       && !post_timeline (cloud, cancellable, error))
     goto end;
-  cloud_progress (cloud, "chat", 100.0);
   ret = TRUE;
 
 end:
   cloud_chat_collector_clear (&turn.collector);
   cloud_response_clear (&response);
   return ret;
+}
+
+/* One turn, chat_limit_s at most whatever heartbeats say. */
+gboolean
+nemo_cloud_chat (NemoCloud * cloud, const gchar * message,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autofree gchar *if_lost = NULL;
+  g_autoptr (GError) turn_error = NULL;
+  CloudDeadline deadline;
+  gboolean ok;
+
+  g_return_val_if_fail (message != NULL, FALSE);
+  if (!cloud_require_session (cloud, "send the message to the agent", error))
+    return FALSE;
+  if_lost = g_strdup_printf ("Look at the timeline of session-id=%s before "
+      "sending the message again.", cloud->session_id);
+  cloud_progress (cloud, "chat", 0.0);
+
+  cloud_deadline_start (&deadline, cloud->config.chat_limit_s, cancellable);
+  ok = chat_turn (cloud, message, if_lost, deadline.cancellable, &turn_error);
+  if (cloud_deadline_stop (&deadline)) {
+    g_clear_error (&turn_error);
+    g_set_error (&turn_error, NEMO_ERROR, NEMO_ERROR_FAILED, "The agent "
+        "was still not done after %u s (chat-limit), so the chat was given "
+        "up. The edit may or may not have been applied: look at the "
+        "timeline of session-id=%s, then try again, or raise chat-limit.",
+        cloud->config.chat_limit_s, cloud->session_id);
+    ok = FALSE;
+  }
+  if (!ok) {
+    g_propagate_error (error, g_steal_pointer (&turn_error));
+    return FALSE;
+  }
+  cloud_progress (cloud, "chat", 100.0);
+  return TRUE;
 }

@@ -28,6 +28,8 @@ nemo_cloud_config_init (NemoCloudConfig * config)
   config->retries = 3;
   config->poll_interval_ms = 2000;
   config->timeout_s = 900;
+  config->chat_limit_s = 900;
+  config->render_limit_s = 1800;
   config->max_upload_size = 500 * 1000 * 1000;
 }
 
@@ -118,6 +120,19 @@ parse_api_url (const gchar * url, GError ** error)
   return NULL;
 }
 
+static SoupSession *
+new_soup_session (guint timeout_s)
+{
+  return soup_session_new_with_options ("timeout", timeout_s, "user-agent",
+      "nemorender/" "0.1 ", NULL);
+}
+
+static guint
+limit_or_default (guint seconds, guint fallback)
+{
+  return seconds > 0 ? seconds : fallback;
+}
+
 NemoCloud *
 nemo_cloud_new (const NemoCloudConfig * config,
     const NemoCloudCallbacks * callbacks, gpointer user_data, GError ** error)
@@ -150,14 +165,20 @@ nemo_cloud_new (const NemoCloudConfig * config,
       "1.0.0");
   cloud->config.skill_platform = dup_or_default (config->skill_platform,
       "unknown");
+  cloud->config.chat_limit_s = limit_or_default (config->chat_limit_s, 900);
+  cloud->config.render_limit_s = limit_or_default (config->render_limit_s,
+      1800);
   if (callbacks != NULL)
     cloud->callbacks = *callbacks;
   cloud->user_data = user_data;
 
+  cloud->secrets = g_ptr_array_new_with_free_func (g_free);
   if (config->token != NULL && *config->token != '\0')
     cloud->token = g_strdup (config->token);
   else if (env_token != NULL && *env_token != '\0')
     cloud->token = g_strdup (env_token);
+  if (cloud->token != NULL)
+    cloud_remember_token (cloud, cloud->token);
   cloud->client_id = config->client_id != NULL && *config->client_id != '\0'
       ? g_strdup (config->client_id) : g_uuid_string_random ();
   cloud->uploads = g_ptr_array_new_with_free_func ((GDestroyNotify)
@@ -169,11 +190,15 @@ nemo_cloud_new (const NemoCloudConfig * config,
   g_mutex_init (&cloud->wait_lock);
   g_cond_init (&cloud->wait_cond);
 
-  /* "timeout" bounds every blocking socket operation: it is how a chat
-   * stream that stays silent longer than timeout_s fails.  TLS
-   * certificates are verified against the system store (the default). */
-  cloud->session = soup_session_new_with_options ("timeout", config->timeout_s,
-      "user-agent", "nemorender/" "0.1 ", NULL);
+  /* Each session's "timeout" is how long one blocking socket operation
+   * may wait for a byte: a request, the chat stream (heartbeats count),
+   * a download.  TLS certificates are verified against the system store
+   * (the default). */
+  cloud->session = new_soup_session (env_uint ("NEMO_CLOUD_IO_TIMEOUT_S",
+          CLOUD_IO_TIMEOUT_S));
+  cloud->events_session = new_soup_session (config->timeout_s);
+  cloud->download_session = new_soup_session
+      (env_uint ("NEMO_CLOUD_DOWNLOAD_STALL_S", CLOUD_DOWNLOAD_STALL_S));
   return cloud;
 }
 
@@ -183,12 +208,15 @@ nemo_cloud_free (NemoCloud * cloud)
   if (cloud == NULL)
     return;
   g_clear_object (&cloud->session);
+  g_clear_object (&cloud->events_session);
+  g_clear_object (&cloud->download_session);
   g_uri_unref (cloud->api_uri);
   nemo_cloud_config_clear (&cloud->config);
   g_free (cloud->token);
   g_free (cloud->client_id);
   g_free (cloud->session_id);
   g_ptr_array_unref (cloud->uploads);
+  g_ptr_array_unref (cloud->secrets);
   g_mutex_clear (&cloud->wait_lock);
   g_cond_clear (&cloud->wait_cond);
   g_free (cloud);
@@ -407,6 +435,168 @@ cloud_wait (NemoCloud * cloud, guint64 ms, const gchar * what,
   return TRUE;
 }
 
+/* ---- deadlines --------------------------------------------------------- */
+
+static void
+cancel_child_cb (GCancellable * parent, GCancellable * child)
+{
+  g_cancellable_cancel (child);
+}
+
+static gpointer
+deadline_thread (gpointer data)
+{
+  CloudDeadline *deadline = data;
+
+  g_mutex_lock (&deadline->lock);
+  while (!deadline->stopping
+      && g_cond_wait_until (&deadline->cond, &deadline->lock, deadline->end));
+  deadline->expired = !deadline->stopping;
+  g_mutex_unlock (&deadline->lock);
+  if (deadline->expired)
+    g_cancellable_cancel (deadline->cancellable);
+  return NULL;
+}
+
+/* deadline->cancellable fires when @parent does or @seconds from now,
+ * whichever comes first: pass it to every call the limit covers. */
+void
+cloud_deadline_start (CloudDeadline * deadline, guint seconds,
+    GCancellable * parent)
+{
+  memset (deadline, 0, sizeof *deadline);
+  g_mutex_init (&deadline->lock);
+  g_cond_init (&deadline->cond);
+  deadline->cancellable = g_cancellable_new ();
+  deadline->end = g_get_monotonic_time () + seconds * G_TIME_SPAN_SECOND;
+  if (parent != NULL)
+    deadline->parent_handler = g_cancellable_connect (parent,
+        G_CALLBACK (cancel_child_cb), deadline->cancellable, NULL);
+  deadline->parent = parent != NULL ? g_object_ref (parent) : NULL;
+  deadline->thread = g_thread_new ("nemo-cloud-deadline", deadline_thread,
+      deadline);
+}
+
+/* TRUE if the limit ran out (rather than the caller cancelling). */
+gboolean
+cloud_deadline_stop (CloudDeadline * deadline)
+{
+  gboolean expired;
+
+  g_mutex_lock (&deadline->lock);
+  deadline->stopping = TRUE;
+  g_cond_broadcast (&deadline->cond);
+  g_mutex_unlock (&deadline->lock);
+  g_thread_join (deadline->thread);
+  expired = deadline->expired
+      && !g_cancellable_is_cancelled (deadline->parent);
+  if (deadline->parent != NULL) {
+    g_cancellable_disconnect (deadline->parent, deadline->parent_handler);
+    g_object_unref (deadline->parent);
+  }
+  g_object_unref (deadline->cancellable);
+  g_mutex_clear (&deadline->lock);
+  g_cond_clear (&deadline->cond);
+  return expired;
+}
+
+/* What came instead of the expected body, for "sent … instead of". */
+gchar *
+cloud_describe_type (NemoCloud * cloud, const gchar * type)
+{
+  g_autofree gchar *shown = NULL;
+
+  if (type == NULL)
+    return g_strdup ("a reply without a Content-Type");
+  if (g_ascii_strcasecmp (type, "text/html") == 0
+      || g_ascii_strcasecmp (type, "application/xhtml+xml") == 0)
+    return g_strdup ("an HTML page");
+  shown = cloud_scrub (cloud, type, 100);
+  if (g_ascii_strncasecmp (type, "text/", 5) == 0)
+    return g_strdup_printf ("text (%s)", shown);
+  return g_strdup_printf ("a reply of type %s", shown);
+}
+
+/* ---- what the service says ------------------------------------------- */
+
+void
+cloud_remember_token (NemoCloud * cloud, const gchar * token)
+{
+  guint i;
+
+  for (i = 0; i < cloud->secrets->len; i++)
+    if (g_str_equal (cloud->secrets->pdata[i], token))
+      return;
+  g_ptr_array_add (cloud->secrets, g_strdup (token));
+}
+
+/* Every text that comes from the service passes here before it reaches an
+ * error, a callback or a log: valid UTF-8, control characters (line breaks
+ * but for @max_chars == CLOUD_SCRUB_LONG) as spaces, at most @max_chars
+ * characters, and every token this client has used replaced by
+ * "<token>" — a hostile or confused service may echo it anywhere. */
+gchar *
+cloud_scrub (NemoCloud * cloud, const gchar * text, gsize max_chars)
+{
+  g_autofree gchar *valid = g_utf8_make_valid (text, -1);
+  GString *out = g_string_new (NULL);
+  gsize chars = 0;
+  const gchar *p;
+  guint i;
+
+  for (i = 0; i < cloud->secrets->len; i++) {
+    gchar **pieces = g_strsplit (valid, cloud->secrets->pdata[i], -1);
+
+    g_free (valid);
+    valid = g_strjoinv ("<token>", pieces);
+    g_strfreev (pieces);
+  }
+  for (p = valid; *p != '\0' && chars < max_chars;
+      p = g_utf8_next_char (p), chars++) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (c < 0x20 && !(max_chars == CLOUD_SCRUB_LONG && c == '\n'))
+      g_string_append_c (out, ' ');
+    else
+      g_string_append_unichar (out, c);
+  }
+  if (*p != '\0')
+    g_string_append (out, "…");
+  return g_string_free (out, FALSE);
+}
+
+/* Every string in @node scrubbed, in place. */
+void
+cloud_scrub_json (NemoCloud * cloud, JsonNode * node)
+{
+  g_autoptr (GList) members = NULL;
+  GList *l;
+  guint i;
+
+  switch (json_node_get_node_type (node)) {
+    case JSON_NODE_OBJECT:
+      members = json_object_get_values (json_node_get_object (node));
+      for (l = members; l != NULL; l = l->next)
+        cloud_scrub_json (cloud, l->data);
+      break;
+    case JSON_NODE_ARRAY:
+      for (i = 0; i < json_array_get_length (json_node_get_array (node)); i++)
+        cloud_scrub_json (cloud, json_array_get_element
+            (json_node_get_array (node), i));
+      break;
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_STRING) {
+        g_autofree gchar *scrubbed = cloud_scrub (cloud,
+            json_node_get_string (node), CLOUD_SCRUB_LONG);
+
+        json_node_set_string (node, scrubbed);
+      }
+      break;
+    case JSON_NODE_NULL:
+      break;
+  }
+}
+
 /* ---- envelopes and errors --------------------------------------------- */
 
 static const gchar *
@@ -463,34 +653,16 @@ cloud_envelope_read (JsonNode * root, guint http_status,
     envelope->code = 0;
 }
 
-/* The service's own words, made safe to show: valid UTF-8, one line,
- * bounded, and never the token. */
+/* The service's own words, for the end of an error message. */
 static gchar *
 service_words (NemoCloud * cloud, const gchar * message)
 {
-  g_autofree gchar *valid = NULL;
-  GString *out;
-  const gchar *p;
+  g_autofree gchar *scrubbed = NULL;
 
   if (message == NULL)
     return g_strdup ("");
-  valid = g_utf8_make_valid (message, MIN (strlen (message), 300));
-  out = g_string_new (" (the service said: “");
-  for (p = valid; *p != '\0'; p = g_utf8_next_char (p))
-    if ((guchar) * p >= 0x20)
-      g_string_append_unichar (out, g_utf8_get_char (p));
-    else
-      g_string_append_c (out, ' ');
-  if (cloud->token != NULL && *cloud->token != '\0') {
-    g_autofree gchar *scrubbed = NULL;
-    gchar **pieces = g_strsplit (out->str, cloud->token, -1);
-
-    scrubbed = g_strjoinv ("<token>", pieces);
-    g_strfreev (pieces);
-    g_string_assign (out, scrubbed);
-  }
-  g_string_append (out, "”)");
-  return g_string_free (out, FALSE);
+  scrubbed = cloud_scrub (cloud, message, CLOUD_SCRUB_SHORT);
+  return g_strdup_printf (" (the service said: “%s”)", scrubbed);
 }
 
 static gchar *
@@ -507,7 +679,7 @@ register_link (NemoCloud * cloud, JsonNode * data)
 
     if (url != NULL && (g_str_has_prefix (url, "https://")
             || g_str_has_prefix (url, "http://")))
-      return g_strdup (url);
+      return cloud_scrub (cloud, url, CLOUD_SCRUB_SHORT);
   }
   bind = g_uri_escape_string (cloud->client_id, NULL, FALSE);
   return g_strdup_printf ("%s?bind=%s", CLOUD_REGISTER_URL, bind);
@@ -612,16 +784,28 @@ static void
 log_exchange (NemoCloud * cloud, SoupMessage * msg)
 {
   GUri *uri = soup_message_get_uri (msg);
+  g_autofree gchar *path = cloud_scrub (cloud, g_uri_get_path (uri),
+      CLOUD_SCRUB_SHORT);
 
   /* method, path and status only: no query (a CDN URL may carry a
    * signature there), no header */
   if (cloud_same_origin (uri, cloud->api_uri))
-    NEMO_DEBUG ("%s %s → %u", soup_message_get_method (msg), g_uri_get_path (uri),
+    NEMO_DEBUG ("%s %s → %u", soup_message_get_method (msg), path,
         soup_message_get_status (msg));
   else
     NEMO_DEBUG ("%s %s:%d%s → %u", soup_message_get_method (msg),
-        g_uri_get_host (uri), default_port (uri), g_uri_get_path (uri),
+        g_uri_get_host (uri), default_port (uri), path,
         soup_message_get_status (msg));
+}
+
+static SoupSession *
+session_for (NemoCloud * cloud, CloudCallFlags flags)
+{
+  if (flags & CLOUD_CALL_EVENTS)
+    return cloud->events_session;
+  if (flags & CLOUD_CALL_DOWNLOAD)
+    return cloud->download_session;
+  return cloud->session;
 }
 
 /* Send, following GET redirects here rather than in libsoup so that every
@@ -637,13 +821,14 @@ send_request (NemoCloud * cloud, const CloudCall * call,
     return FALSE;
   for (hops = 0;; hops++) {
     const gchar *location;
+    g_autofree gchar *range = NULL;
     GUri *next;
 
     soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
     add_headers (cloud, msg, call->flags);
     response->msg = msg;
-    response->stream = soup_session_send (cloud->session, msg, cancellable,
-        error);
+    response->stream = soup_session_send (session_for (cloud, call->flags),
+        msg, cancellable, error);
     if (response->stream == NULL)
       return FALSE;
     response->status = soup_message_get_status (msg);
@@ -664,8 +849,13 @@ send_request (NemoCloud * cloud, const CloudCall * call,
       return TRUE;
     }
     g_clear_object (&response->stream);
+    range = g_strdup (soup_message_headers_get_one
+        (soup_message_get_request_headers (msg), "Range"));
     g_object_unref (msg);
     msg = soup_message_new_from_uri ("GET", next);
+    if (range != NULL)
+      soup_message_headers_replace (soup_message_get_request_headers (msg),
+          "Range", range);
     g_uri_unref (next);
   }
 }
@@ -830,8 +1020,32 @@ end:
   return ret;
 }
 
+/* Failures that leave no doubt the request never reached the service. */
+static gboolean
+never_sent (GError * failure)
+{
+  return failure->domain == G_RESOLVER_ERROR
+      || g_error_matches (failure, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
+      || g_error_matches (failure, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND)
+      || g_error_matches (failure, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE)
+      || g_error_matches (failure, G_IO_ERROR,
+      G_IO_ERROR_NETWORK_UNREACHABLE);
+}
+
+/* What went wrong with the connection, in words. */
+static gchar *
+describe_failure (NemoCloud * cloud, const CloudCall * call,
+    GError * failure)
+{
+  if (g_error_matches (failure, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return g_strdup_printf ("the service sent nothing for %u s",
+        soup_session_get_timeout (session_for (cloud, call->flags)));
+  return g_strdup_printf ("the connection failed (%s)", failure->message);
+}
+
 /* A failure to reach the service or read its reply: retried while
- * @failures allows; FALSE with @error set when it is over. */
+ * @failures allows, unless the request may have done its work already;
+ * FALSE with @error set when it is over. */
 static gboolean
 retry_after_failure (NemoCloud * cloud, const CloudCall * call,
     guint * failures, GError * failure, GCancellable * cancellable,
@@ -839,6 +1053,7 @@ retry_after_failure (NemoCloud * cloud, const CloudCall * call,
 {
   GUri *uri = g_uri_parse (cloud->config.api_url, SOUP_HTTP_URI_FLAGS, NULL);
   g_autofree gchar *host = g_strdup (g_uri_get_host (uri));
+  g_autofree gchar *what_failed = describe_failure (cloud, call, failure);
 
   g_uri_unref (uri);
   if (failure->domain == G_TLS_ERROR) {
@@ -846,6 +1061,13 @@ retry_after_failure (NemoCloud * cloud, const CloudCall * call,
         "TLS certificate of the service was not accepted (%s). Check "
         "api-url: certificates are always verified.", call->what,
         failure->message);
+    return FALSE;
+  }
+  if (call->if_lost != NULL && failure->domain != NEMO_ERROR
+      && !never_sent (failure)) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "Could not %s: %s "
+        "after the request was sent, so it was not sent again: the service "
+        "may have received it. %s", call->what, what_failed, call->if_lost);
     return FALSE;
   }
   if (*failures < cloud->config.retries) {
@@ -864,7 +1086,7 @@ retry_after_failure (NemoCloud * cloud, const CloudCall * call,
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "Could not %s: no "
         "usable answer from %s after %u attempts (%s). Check the network "
         "connection and api-url.", call->what, host, *failures + 1,
-        failure->message);
+        what_failed);
   return FALSE;
 }
 
@@ -1003,6 +1225,7 @@ ensure_token (NemoCloud * cloud, GCancellable * cancellable, GError ** error)
     goto end;
   }
   cloud->token = g_strdup (token);
+  cloud_remember_token (cloud, token);
   NEMO_DEBUG ("got an anonymous token");
   ret = TRUE;
 
@@ -1043,7 +1266,7 @@ cloud_new_session (NemoCloud * cloud, GCancellable * cancellable,
 {
   CloudCall call = { "start a session", NULL, 0, build_session_request, NULL };
   CloudResponse response;
-  gchar *session_id;
+  g_autofree gchar *session_id = NULL;
 
   if (!cloud_call (cloud, &call, &response, cancellable, error))
     return FALSE;
@@ -1056,8 +1279,9 @@ cloud_new_session (NemoCloud * cloud, GCancellable * cancellable,
     return FALSE;
   }
   g_free (cloud->session_id);
-  cloud->session_id = session_id;
-  NEMO_DEBUG ("session %s", session_id);
+  /* it is shown (job callback, messages, logs) like any text of theirs */
+  cloud->session_id = cloud_scrub (cloud, session_id, CLOUD_SCRUB_SHORT);
+  NEMO_DEBUG ("session %s", cloud->session_id);
   post_job (cloud, NULL);
   return TRUE;
 }
@@ -1129,8 +1353,10 @@ nemo_cloud_get_state (NemoCloud * cloud, GCancellable * cancellable,
   if (state == NULL || !JSON_NODE_HOLDS_OBJECT (state))
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "Could not %s: the "
         "service's reply has no state object. Check api-url.", call.what);
-  else
+  else {
     ret = json_node_copy (state);
+    cloud_scrub_json (cloud, ret);
+  }
   cloud_response_clear (&response);
   return ret;
 }

@@ -25,6 +25,11 @@ G_BEGIN_DECLS
 /* still_working period; NEMO_CLOUD_STILL_WORKING_MS overrides it (tests). */
 #define CLOUD_STILL_WORKING_MS (2 * 60 * 1000)
 #define CLOUD_POLL_MAX_MS 30000
+/* How long a request, or a download, may go without a byte;
+ * NEMO_CLOUD_IO_TIMEOUT_S and NEMO_CLOUD_DOWNLOAD_STALL_S override them
+ * (tests).  The chat stream's is timeout_s. */
+#define CLOUD_IO_TIMEOUT_S 30
+#define CLOUD_DOWNLOAD_STALL_S 60
 #define CLOUD_SSE_MAX_LINE (1024 * 1024)
 #define CLOUD_MAX_JSON_REPLY (16 * 1024 * 1024)
 /* Where an anonymous user registers; ?bind=<client id> keeps their work. */
@@ -44,12 +49,15 @@ struct _NemoCloud
   NemoCloudCallbacks callbacks;
   gpointer user_data;
 
-  SoupSession *session;
+  SoupSession *session;         /* requests */
+  SoupSession *events_session;  /* the chat stream */
+  SoupSession *download_session;
   GUri *api_uri;                /* parsed api_url, no trailing slash */
   gchar *token;                 /* bearer token in use, or NULL */
   gchar *client_id;
   gboolean send_client_id;      /* the service asked for X-Client-Id (400) */
   gchar *session_id;
+  GPtrArray *secrets;           /* every token used: never shown */
   GPtrArray *uploads;           /* CloudUpload*, replayed into a new session */
   gboolean recovering;          /* replaying: no nested session recovery */
   guint last_http_status;
@@ -68,6 +76,8 @@ typedef enum
   CLOUD_CALL_TOKEN = 1 << 1,    /* the anonymous-token call: X-Client-Id, no bearer */
   CLOUD_CALL_STREAM = 1 << 2,   /* a 2xx body that is not JSON is handed back as a stream */
   CLOUD_CALL_RATE_TO_CALLER = 1 << 3,   /* a 429 is returned for the caller to schedule */
+  CLOUD_CALL_EVENTS = 1 << 4,   /* the chat stream: silent up to timeout_s */
+  CLOUD_CALL_DOWNLOAD = 1 << 5, /* the video: silent up to the stall limit */
 } CloudCallFlags;
 
 /* Builds the request for the current token/session; called again for every
@@ -82,6 +92,9 @@ typedef struct
   CloudCallFlags flags;
   CloudBuildFunc build;
   gpointer data;
+  /* set for a request that must not be repeated once it may have reached
+   * the service (a chat message, an export): what the user should do then */
+  const gchar *if_lost;
 } CloudCall;
 
 typedef struct
@@ -109,7 +122,33 @@ typedef enum
   CLOUD_GUI_READ_STATE = 1 << 0,        /* "open [panel]", "preview in timeline" */
 } CloudGuiActions;
 
+/* A limit on a whole operation (a chat turn, a render), whatever its
+ * requests do: see cloud_deadline_start(). */
+typedef struct
+{
+  GCancellable *cancellable;
+  GCancellable *parent;
+  gulong parent_handler;
+  GThread *thread;
+  GMutex lock;
+  GCond cond;
+  gint64 end;                   /* monotonic µs */
+  gboolean stopping;
+  gboolean expired;
+} CloudDeadline;
+
+/* cloud_scrub() lengths: one line for a message, or a whole reply */
+#define CLOUD_SCRUB_SHORT 300
+#define CLOUD_SCRUB_LONG ((gsize) CLOUD_SSE_MAX_LINE)
+
 /* client.c */
+void cloud_deadline_start (CloudDeadline * deadline, guint seconds,
+    GCancellable * parent);
+gboolean cloud_deadline_stop (CloudDeadline * deadline);
+gchar *cloud_describe_type (NemoCloud * cloud, const gchar * type);
+void cloud_remember_token (NemoCloud * cloud, const gchar * token);
+gchar *cloud_scrub (NemoCloud * cloud, const gchar * text, gsize max_chars);
+void cloud_scrub_json (NemoCloud * cloud, JsonNode * node);
 gboolean cloud_call (NemoCloud * cloud, const CloudCall * call,
     CloudResponse * response, GCancellable * cancellable, GError ** error);
 void cloud_response_clear (CloudResponse * response);

@@ -288,7 +288,7 @@ build_url_upload (NemoCloud * cloud, gpointer data, GError ** error)
 }
 
 static void
-log_uploaded (JsonNode * data)
+log_uploaded (NemoCloud * cloud, JsonNode * data)
 {
   JsonNode *files = cloud_json_member (data, "files");
   JsonArray *array;
@@ -299,9 +299,14 @@ log_uploaded (JsonNode * data)
   array = json_node_get_array (files);
   for (i = 0; i < json_array_get_length (array); i++) {
     JsonNode *file = json_array_get_element (array, i);
+    const gchar *name = cloud_json_string (file, "filename");
+    const gchar *type = cloud_json_string (file, "file_type");
+    g_autofree gchar *shown_name = cloud_scrub (cloud, name != NULL ? name :
+        "(no name)", CLOUD_SCRUB_SHORT);
+    g_autofree gchar *shown_type = cloud_scrub (cloud, type != NULL ? type :
+        "no type", CLOUD_SCRUB_SHORT);
 
-    NEMO_DEBUG ("uploaded %s (%s)", cloud_json_string (file, "filename"),
-        cloud_json_string (file, "file_type"));
+    NEMO_DEBUG ("uploaded %s (%s)", shown_name, shown_type);
   }
 }
 
@@ -323,7 +328,7 @@ cloud_upload_replay (NemoCloud * cloud, const CloudUpload * upload,
   cloud_progress (cloud, "upload", 0.0);
   if (!cloud_call (cloud, &call, &response, cancellable, error))
     return FALSE;
-  log_uploaded (response.data);
+  log_uploaded (cloud, response.data);
   cloud_response_clear (&response);
   cloud_progress (cloud, "upload", 100.0);
   return TRUE;

@@ -10,6 +10,7 @@
 
 #include <glib/gstdio.h>
 #include <nemo/draft.h>
+#include <nemo/log.h>
 
 #include "cloud-private.h"
 #include "test-util.h"
@@ -39,6 +40,7 @@ typedef struct
   gchar *skill_version;
   gchar *skill_platform;
   gchar *accept;
+  gchar *range;
   gchar *content_type;
   goffset content_length;
   GBytes *body;
@@ -78,6 +80,7 @@ request_free (Request * request)
   g_free (request->skill_version);
   g_free (request->skill_platform);
   g_free (request->accept);
+  g_free (request->range);
   g_free (request->content_type);
   g_clear_pointer (&request->body, g_bytes_unref);
   g_free (request);
@@ -91,6 +94,8 @@ make_video (void)
 
   for (i = 0; i < VIDEO_SIZE; i++)
     data[i] = (i * 31 + i / 251) % 256;
+  /* an MP4 starts with its ftyp box */
+  memcpy (data, "\0\0\0\x18" "ftypisom", 12);
   return g_bytes_new_take (data, VIDEO_SIZE);
 }
 
@@ -248,6 +253,7 @@ dispatch (SoupServer * soup, SoupServerMessage * msg, const char *path,
   request->skill_version = header_dup (headers, "X-Skill-Version");
   request->skill_platform = header_dup (headers, "X-Skill-Platform");
   request->accept = header_dup (headers, "Accept");
+  request->range = header_dup (headers, "Range");
   request->content_type = header_dup (headers, "Content-Type");
   request->content_length = soup_message_headers_get_content_length (headers);
   if (!server->stream_bodies)
@@ -1925,18 +1931,22 @@ serve_broken_video (Server * server, SoupServerMessage * msg,
     const gchar * path, guint count)
 {
   const gchar *how = server->data;
+  const gchar *video = g_bytes_get_data (server->video, NULL);
   g_autoptr (GString) raw = g_string_new (NULL);
-  g_autofree gchar *part = g_strnfill (400, 'v');
 
   if (!g_str_equal (path, "/video.mp4"))
     return FALSE;
   if (g_str_equal (how, "short"))
-    g_string_append_printf (raw, "HTTP/1.1 200 OK\r\nContent-Type: video/mp4"
-        "\r\nContent-Length: 1000\r\n\r\n%s", part);
+    g_string_append (raw, "HTTP/1.1 200 OK\r\nContent-Type: video/mp4"
+        "\r\nContent-Length: 1000\r\n\r\n");
   else
-    g_string_append_printf (raw, "HTTP/1.1 200 OK\r\nContent-Type: video/mp4"
-        "\r\nTransfer-Encoding: chunked\r\n\r\n190\r\n%s\r\n3e8\r\n%.100s",
-        part, part);
+    g_string_append (raw, "HTTP/1.1 200 OK\r\nContent-Type: video/mp4"
+        "\r\nTransfer-Encoding: chunked\r\n\r\n190\r\n");
+  g_string_append_len (raw, video, 400);
+  if (!g_str_equal (how, "short")) {
+    g_string_append (raw, "\r\n3e8\r\n");
+    g_string_append_len (raw, video + 400, 100);
+  }
   reply_raw (server, msg, raw->str, raw->len, FALSE);
   return TRUE;
 }
@@ -1964,6 +1974,163 @@ test_download_broken (void)
       g_assert_nonnull (strstr (error->message, "of 1000 bytes"));
     g_assert_cmpuint (seen->video->len, <, 1000);
   }
+}
+
+/* The download URL answers 200 with something else than an MP4. */
+static gboolean
+serve_not_video (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  const gchar *how = server->data;
+  static const gchar page[] = "<html><body>Access denied</body></html>";
+
+  if (!g_str_equal (path, "/video.mp4"))
+    return FALSE;
+  soup_server_message_set_status (msg, 200, NULL);
+  if (g_str_equal (how, "html"))
+    soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC,
+        page, sizeof page - 1);
+  else if (g_str_equal (how, "page-as-mp4"))
+    soup_server_message_set_response (msg, "video/mp4", SOUP_MEMORY_STATIC,
+        page, sizeof page - 1);
+  else                          /* random bytes */
+    soup_server_message_set_response (msg, "application/octet-stream",
+        SOUP_MEMORY_COPY, (const gchar *) g_bytes_get_data (server->video,
+            NULL) + 1000, 5000);
+  return TRUE;
+}
+
+static void
+test_download_not_video (void)
+{
+  const gchar *hows[] = { "html", "page-as-mp4", "random" };
+  const gchar *says[] = { "sent an HTML page instead of the video",
+    "not an MP4", "not an MP4"
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (hows); i++) {
+    g_autoptr (Server) server = server_new (serve_not_video,
+        (gpointer) hows[i]);
+    g_autoptr (Seen) seen = seen_new ();
+    g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+    g_autoptr (GError) error = NULL;
+
+    g_assert_false (nemo_cloud_wait_and_download (cloud, "render_4", NULL,
+            &error));
+    g_test_message ("%s: %s", hows[i], error->message);
+    g_assert_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA);
+    g_assert_nonnull (strstr (error->message, says[i]));
+    g_assert_nonnull (strstr (error->message, "render render_4"));
+    g_assert_nonnull (strstr (error->message, "Export again"));
+    /* not one byte reached the receiver */
+    g_assert_cmpuint (seen->video->len, ==, 0);
+  }
+}
+
+/* A CDN that honours Range and breaks the first two replies: "drop" closes
+ * each after 100 000 more bytes, "stall" goes silent after them. */
+static gboolean
+serve_flaky_video (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  const gchar *how = server->data;
+  const gchar *video = g_bytes_get_data (server->video, NULL);
+  const gchar *range = soup_message_headers_get_one
+      (soup_server_message_get_request_headers (msg), "Range");
+  guint64 start = 0;
+  gsize length;
+  g_autoptr (GString) raw = g_string_new (NULL);
+
+  if (!g_str_equal (path, "/video.mp4"))
+    return FALSE;
+  if (range != NULL)
+    g_assert_cmpint (sscanf (range, "bytes=%" G_GUINT64_FORMAT "-", &start),
+        ==, 1);
+  g_assert_cmpuint (start, <, VIDEO_SIZE);
+  length = VIDEO_SIZE - start;
+  if (range != NULL)
+    g_string_append_printf (raw, "HTTP/1.1 206 Partial Content\r\n"
+        "Content-Range: bytes %" G_GUINT64_FORMAT "-%u/%u\r\n", start,
+        VIDEO_SIZE - 1, VIDEO_SIZE);
+  else
+    g_string_append (raw, "HTTP/1.1 200 OK\r\n");
+  g_string_append_printf (raw, "Content-Type: video/mp4\r\nContent-Length: "
+      "%" G_GSIZE_FORMAT "\r\n\r\n", length);
+  g_string_append_len (raw, video + start, count <= 2 ? 100000 : length);
+  reply_raw (server, msg, raw->str, raw->len,
+      count <= 2 && g_str_equal (how, "stall"));
+  return TRUE;
+}
+
+static void
+test_download_resumed (void)
+{
+  const gchar *hows[] = { "drop", "stall" };
+  guint i;
+
+  g_setenv ("NEMO_CLOUD_DOWNLOAD_STALL_S", "1", TRUE);
+  for (i = 0; i < G_N_ELEMENTS (hows); i++) {
+    g_autoptr (Server) server = server_new (serve_flaky_video,
+        (gpointer) hows[i]);
+    g_autoptr (Seen) seen = seen_new ();
+    g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+    g_autoptr (GError) error = NULL;
+
+    g_assert_true (nemo_cloud_wait_and_download (cloud, "render_3", NULL,
+            &error));
+    g_assert_no_error (error);
+    /* byte for byte the served file, nothing twice */
+    g_assert_cmpmem (seen->video->data, seen->video->len,
+        g_bytes_get_data (server->video, NULL), VIDEO_SIZE);
+    g_assert_cmpuint (count_requests (server, "/video.mp4"), ==, 3);
+    g_assert_null (get_request (server, "/video.mp4", 0)->range);
+    g_assert_cmpstr (get_request (server, "/video.mp4", 1)->range, ==,
+        "bytes=100000-");
+    g_assert_cmpstr (get_request (server, "/video.mp4", 2)->range, ==,
+        "bytes=200000-");
+  }
+  g_unsetenv ("NEMO_CLOUD_DOWNLOAD_STALL_S");
+}
+
+/* A server that ignores Range: resumed only while nothing was handed
+ * over, else the error and its hint. */
+static gboolean
+serve_video_no_range (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  const gchar *video = g_bytes_get_data (server->video, NULL);
+  g_autoptr (GString) raw = g_string_new (NULL);
+
+  if (!g_str_equal (path, "/video.mp4"))
+    return FALSE;
+  g_string_append_printf (raw, "HTTP/1.1 200 OK\r\nContent-Type: video/mp4"
+      "\r\nContent-Length: %u\r\n\r\n", VIDEO_SIZE);
+  /* the first reply breaks before the 8 bytes that make an MP4 */
+  g_string_append_len (raw, video, count == 1 ? 4 : 100000);
+  reply_raw (server, msg, raw->str, raw->len, FALSE);
+  return TRUE;
+}
+
+static void
+test_download_not_resumable (void)
+{
+  g_autoptr (Server) server = server_new (serve_video_no_range, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (nemo_cloud_wait_and_download (cloud, "render_8", NULL,
+          &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "broke off after 100000 of "
+          G_STRINGIFY (VIDEO_SIZE) " bytes"));
+  g_assert_nonnull (strstr (error->message, "cannot resume a download"));
+  g_assert_nonnull (strstr (error->message, "Resume with render-id=render_8"));
+  g_assert_cmpuint (count_requests (server, "/video.mp4"), ==, 3);
+  g_assert_null (get_request (server, "/video.mp4", 1)->range);
+  g_assert_cmpuint (seen->video->len, ==, 100000);
 }
 
 /* ---- cancellation from another thread ----------------------------------- */
@@ -2049,6 +2216,266 @@ test_cancel_waits (void)
         30 * G_TIME_SPAN_SECOND);
     g_assert_cmpuint (count_requests (server, i == 0 ? "/api/state/" :
             "/api/render/proxy/lambda/render_5"), ==, 1);
+  }
+}
+
+/* ---- every wait bounded ------------------------------------------------- */
+
+/* A client of @server with the given limits (s, 0 = the default). */
+static NemoCloud *
+limited_client_new (Server * server, Seen * seen, guint timeout_s,
+    guint chat_limit_s, guint render_limit_s)
+{
+  NemoCloudConfig config;
+  NemoCloud *cloud;
+
+  nemo_cloud_config_init (&config);
+  config.api_url = g_strdup (server->url);
+  config.token = g_strdup ("tok");
+  config.retries = 2;
+  config.poll_interval_ms = 10;
+  if (timeout_s > 0)
+    config.timeout_s = timeout_s;
+  config.chat_limit_s = chat_limit_s;
+  config.render_limit_s = render_limit_s;
+  cloud = nemo_cloud_new (&config, &callbacks, seen, NULL);
+  nemo_cloud_config_clear (&config);
+  return cloud;
+}
+
+/* Requests accepted and never answered ("hold") or dropped unanswered
+ * ("drop"): the credits read (after the first), the chat message, the
+ * export. */
+static gboolean
+serve_no_answer (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  gboolean hold = g_str_equal (server->data, "hold");
+
+  if (!(g_str_equal (path, "/api/credits/balance/simple") && count > 1)
+      && !g_str_equal (path, "/run_sse")
+      && !g_str_equal (path, "/api/render/proxy/lambda"))
+    return FALSE;
+  reply_raw (server, msg, "", 0, hold);
+  return TRUE;
+}
+
+static void
+test_limit_no_answer (void)
+{
+  const gchar *hows[] = { "hold", "drop" };
+  guint i;
+
+  g_setenv ("NEMO_CLOUD_IO_TIMEOUT_S", "1", TRUE);
+  for (i = 0; i < G_N_ELEMENTS (hows); i++) {
+    g_autoptr (Server) server = server_new (serve_no_answer,
+        (gpointer) hows[i]);
+    g_autoptr (Seen) seen = seen_new ();
+    /* the chat stream's silence limit is `timeout` */
+    g_autoptr (NemoCloud) cloud = limited_client_new (server, seen, 1, 0, 0);
+    g_autoptr (JsonNode) draft = json_from_string (TEST_DRAFT, NULL);
+    g_autoptr (GError) credits_error = NULL;
+    g_autoptr (GError) chat_error = NULL;
+    g_autoptr (GError) export_error = NULL;
+    gint64 started;
+
+    open_session (cloud);
+    /* a read is safe to repeat: `retries` more times */
+    started = g_get_monotonic_time ();
+    g_assert_false (nemo_cloud_refresh_credits (cloud, NULL, &credits_error));
+    g_test_message ("%s: %s", hows[i], credits_error->message);
+    g_assert_error (credits_error, NEMO_ERROR, NEMO_ERROR_FAILED);
+    g_assert_nonnull (strstr (credits_error->message, "after 3 attempts"));
+    if (i == 0) {
+      g_assert_nonnull (strstr (credits_error->message,
+              "the service sent nothing for 1 s"));
+      g_assert_cmpint (g_get_monotonic_time () - started, <,
+          20 * G_TIME_SPAN_SECOND);
+    }
+    /* 1 + 3 attempts; libsoup itself repeats a GET once when a reused
+     * connection drops */
+    g_assert_cmpuint (count_requests (server, "/api/credits/"), >=, 4);
+    g_assert_cmpuint (count_requests (server, "/api/credits/"), <=, 5);
+
+    /* a chat message or an export may have reached the service: sent once */
+    g_assert_false (nemo_cloud_chat (cloud, "make it", NULL, &chat_error));
+    g_test_message ("%s: %s", hows[i], chat_error->message);
+    g_assert_error (chat_error, NEMO_ERROR, NEMO_ERROR_FAILED);
+    g_assert_nonnull (strstr (chat_error->message, "not sent again"));
+    g_assert_nonnull (strstr (chat_error->message, "session-id=4241"));
+    g_assert_cmpuint (count_requests (server, "/run_sse"), ==, 1);
+    g_assert_null (nemo_cloud_export (cloud, draft, NULL, &export_error));
+    g_test_message ("%s: %s", hows[i], export_error->message);
+    g_assert_error (export_error, NEMO_ERROR, NEMO_ERROR_FAILED);
+    g_assert_nonnull (strstr (export_error->message, "not sent again"));
+    g_assert_nonnull (strstr (export_error->message, "render-id=render_"));
+    g_assert_cmpuint (count_requests (server, "/api/render/proxy/lambda"),
+        ==, 1);
+  }
+  g_unsetenv ("NEMO_CLOUD_IO_TIMEOUT_S");
+}
+
+static gboolean
+serve_html_chat (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  static const gchar page[] = "<html><body>Login</body></html>";
+
+  if (!g_str_equal (path, "/run_sse"))
+    return FALSE;
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC,
+      page, sizeof page - 1);
+  return TRUE;
+}
+
+static void
+test_chat_html (void)
+{
+  g_autoptr (Server) server = server_new (serve_html_chat, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+  g_autoptr (GError) error = NULL;
+
+  open_session (cloud);
+  g_assert_false (nemo_cloud_chat (cloud, "make it", NULL, &error));
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "with an HTML page instead of "
+          "the agent's event stream"));
+  g_assert_nonnull (strstr (error->message, "Check api-url"));
+  /* not taken as a silent turn */
+  g_assert_cmpuint (seen->replies->len, ==, 0);
+  g_assert_cmpuint (seen->summaries->len, ==, 0);
+  g_assert_cmpuint (count_requests (server, "/api/state/"), ==, 0);
+}
+
+/* Heartbeats every 50 ms until the client goes away. */
+typedef struct
+{
+  GIOStream *io;
+} Heartbeats;
+
+static void
+heartbeats_free (gpointer data)
+{
+  Heartbeats *beats = data;
+
+  g_object_unref (beats->io);
+  g_free (beats);
+}
+
+static gboolean
+heartbeat_tick (gpointer data)
+{
+  Heartbeats *beats = data;
+  static const gchar beat[] = "data: {\"type\":\"heartbeat\"}\n\n";
+
+  return g_output_stream_write_all (g_io_stream_get_output_stream
+      (beats->io), beat, sizeof beat - 1, NULL, NULL, NULL) ?
+      G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static gboolean
+serve_heartbeats_forever (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  static const gchar head[] = "HTTP/1.1 200 OK\r\n"
+      "Content-Type: text/event-stream\r\nConnection: close\r\n\r\n";
+  Heartbeats *beats;
+  GSource *source;
+
+  if (!g_str_equal (path, "/run_sse"))
+    return FALSE;
+  beats = g_new0 (Heartbeats, 1);
+  beats->io = g_object_ref (reply_raw (server, msg, head, sizeof head - 1,
+          TRUE));
+  source = g_timeout_source_new (50);
+  g_source_set_callback (source, heartbeat_tick, beats, heartbeats_free);
+  g_source_attach (source, server->context);
+  g_source_unref (source);
+  return TRUE;
+}
+
+static void
+test_chat_limit (void)
+{
+  g_autoptr (Server) server = server_new (serve_heartbeats_forever, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = limited_client_new (server, seen, 0, 1, 0);
+  g_autoptr (GError) error = NULL;
+  gint64 started;
+
+  open_session (cloud);
+  started = g_get_monotonic_time ();
+  g_assert_false (nemo_cloud_chat (cloud, "make it", NULL, &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "after 1 s (chat-limit)"));
+  g_assert_nonnull (strstr (error->message, "session-id=4241"));
+  g_assert_nonnull (strstr (error->message, "raise chat-limit"));
+  g_assert_cmpint (g_get_monotonic_time () - started, <,
+      5 * G_TIME_SPAN_SECOND);
+  g_assert_cmpuint (seen->replies->len, ==, 0);
+}
+
+static void
+test_render_limit (void)
+{
+  g_autoptr (Server) server = server_new (render_forever, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = limited_client_new (server, seen, 0, 0, 1);
+  g_autoptr (GError) error = NULL;
+  gint64 started = g_get_monotonic_time ();
+
+  g_assert_false (nemo_cloud_wait_and_download (cloud, "render_5", NULL,
+          &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "after 1 s (render-limit)"));
+  g_assert_nonnull (strstr (error->message, "render-id=render_5"));
+  g_assert_nonnull (strstr (error->message, "raise render-limit"));
+  g_assert_cmpint (g_get_monotonic_time () - started, <,
+      5 * G_TIME_SPAN_SECOND);
+  g_assert_cmpuint (seen->video->len, ==, 0);
+}
+
+static gboolean
+serve_odd_status (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  if (g_str_equal (path, "/api/render/proxy/lambda/render_word"))
+    reply (msg, 200, "{\"status\":\"exploded\",\"progress\":10}");
+  else if (g_str_equal (path, "/api/render/proxy/lambda/render_object"))
+    reply (msg, 200, "{\"status\":{\"state\":\"processing\"}}");
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static void
+test_export_status_unknown (void)
+{
+  const gchar *ids[] = { "render_word", "render_object" };
+  const gchar *says[] = { "status “exploded”, which this client does not "
+        "know", "has no status text"
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (ids); i++) {
+    g_autoptr (Server) server = server_new (serve_odd_status, NULL);
+    g_autoptr (Seen) seen = seen_new ();
+    g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+    g_autoptr (GError) error = NULL;
+    g_autofree gchar *resume = g_strdup_printf ("render-id=%s", ids[i]);
+
+    g_assert_false (nemo_cloud_wait_and_download (cloud, ids[i], NULL,
+            &error));
+    g_test_message ("%s", error->message);
+    g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FAILED);
+    g_assert_nonnull (strstr (error->message, says[i]));
+    g_assert_nonnull (strstr (error->message, resume));
+    /* not polled as if still running */
+    g_assert_cmpuint (count_requests (server, "/api/render/"), ==, 1);
   }
 }
 
@@ -2144,6 +2571,131 @@ test_token_never_logged (gconstpointer data)
   remove_temp_file (path);
 }
 
+/* A service that echoes the token on every path a text of its can take. */
+#define ECHOED "tok-secret-4711"
+
+static gboolean
+serve_echo_token (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  const gchar *reply_event[] = { "{\"type\":\"text\",\"content\":\"Your "
+        "token is " ECHOED ", all set.\"}", NULL };
+  const gchar *error_event[] = { "{\"error\":\"bad token " ECHOED "\"}",
+    NULL
+  };
+  const gchar *model_event[] = { "{\"errorCode\":\"E1\",\"errorMessage\":"
+        "\"model saw " ECHOED "\"}", NULL };
+  const gchar *silent[] = { NULL };
+  const gchar *const *turns[] = { reply_event, error_event, model_event,
+    silent
+  };
+
+  if (g_str_equal (path, "/run_sse") && count <= G_N_ELEMENTS (turns))
+    reply_sse (msg, turns[count - 1]);
+  else if (g_str_has_prefix (path, "/api/state/"))
+    reply (msg, 200, "{\"code\":0,\"data\":{\"state\":{\"draft\":"
+        "{\"t\":[{\"tt\":0,\"sg\":[{\"k\":\"still\",\"src\":\"a.jpg\","
+        "\"n\":\"" ECHOED "\",\"st\":0,\"d\":1000}]}],\"d\":1000,"
+        "\"m\":{\"title\":\"" ECHOED "\"}}}}}");
+  else if (g_str_equal (path, "/api/credits/balance/simple"))
+    reply (msg, 200, "{\"code\":2001,\"msg\":\"no credits for " ECHOED
+        "\",\"data\":{\"register_url\":\"https://x.example/?t=" ECHOED
+        "\"}}");
+  else if (g_str_equal (path, "/api/render/proxy/lambda/failing"))
+    reply (msg, 200, "{\"status\":\"failed\",\"error\":\"node rejected "
+        ECHOED "\"}");
+  else if (g_str_equal (path, "/api/render/proxy/lambda/bad-url"))
+    reply (msg, 200, "{\"status\":\"completed\",\"output\":{\"url\":"
+        "\"ftp://cdn.example/" ECHOED ".mp4\"}}");
+  else if (g_str_equal (path, "/api/render/proxy/lambda/in-path"))
+    reply (msg, 200, "{\"status\":\"completed\",\"output\":{\"url\":"
+        "\"/" ECHOED "/video.mp4\"}}");
+  else if (g_str_equal (path, "/" ECHOED "/video.mp4"))
+    soup_server_message_set_redirect (msg, 302, "/video.mp4");
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static void
+capture_nemo_log (NemoLogLevel level, const gchar * file,
+    const gchar * function, gint line, const gchar * message, gpointer data)
+{
+  GString *log = data;
+
+  g_string_append_printf (log, "%s\n", message);
+}
+
+static gboolean
+log_everything (NemoLogLevel level, gpointer data)
+{
+  return TRUE;
+}
+
+static void
+assert_no_token (const gchar * text)
+{
+  g_assert_null (strstr (text, ECHOED));
+}
+
+static void
+test_token_echoed (void)
+{
+  g_autoptr (Server) server = server_new (serve_echo_token, NULL);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, ECHOED, seen);
+  g_autoptr (GString) log = g_string_new (NULL);
+  const gchar *renders[] = { "failing", "bad-url" };
+  guint i;
+
+  nemo_log_set_func (capture_nemo_log, log_everything, log);
+  g_assert_null (seen->draft_json);
+
+  /* the envelope's msg and the registration link in it */
+  {
+    g_autoptr (GError) error = NULL;
+
+    g_assert_false (nemo_cloud_open_session (cloud, NULL, NULL, &error));
+    g_assert_error (error, NEMO_ERROR, NEMO_ERROR_OUT_OF_CREDITS);
+    assert_no_token (error->message);
+    g_assert_nonnull (strstr (error->message, "https://x.example/?t=<token>"));
+  }
+  /* an agent reply, a chat {"error"}, a model error, a timeline */
+  g_assert_true (nemo_cloud_chat (cloud, "one", NULL, NULL));
+  g_assert_cmpuint (seen->replies->len, ==, 1);
+  g_assert_cmpstr (seen->replies->pdata[0], ==, "Your token is <token>, "
+      "all set.");
+  for (i = 0; i < 2; i++) {
+    g_autoptr (GError) error = NULL;
+
+    g_assert_false (nemo_cloud_chat (cloud, "two", NULL, &error));
+    g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FAILED);
+    g_assert_nonnull (strstr (error->message, "The agent failed"));
+    assert_no_token (error->message);
+  }
+  g_assert_true (nemo_cloud_chat (cloud, "silent", NULL, NULL));
+  g_assert_cmpuint (seen->summaries->len, ==, 1);
+  assert_no_token (seen->summaries->pdata[0]);
+  assert_no_token (seen->draft_json);
+  /* a render failure reason, a download URL that is no URL */
+  for (i = 0; i < G_N_ELEMENTS (renders); i++) {
+    g_autoptr (GError) error = NULL;
+
+    g_assert_false (nemo_cloud_wait_and_download (cloud, renders[i], NULL,
+            &error));
+    g_test_message ("%s: %s", renders[i], error->message);
+    g_assert_nonnull (strstr (error->message, "<token>"));
+    assert_no_token (error->message);
+  }
+  /* a download URL with the token in its path: the logs show the path */
+  g_assert_true (nemo_cloud_wait_and_download (cloud, "in-path", NULL, NULL));
+  g_assert_cmpuint (seen->video->len, ==, VIDEO_SIZE);
+
+  nemo_log_set_func (NULL, NULL, NULL);
+  g_assert_nonnull (strstr (log->str, "GET /<token>/video.mp4 → 302"));
+  assert_no_token (log->str);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -2197,9 +2749,20 @@ main (int argc, char **argv)
   g_test_add_func ("/cloud/export/failed", test_export_failed);
   g_test_add_func ("/cloud/download/cdn-no-token", test_download_cdn_no_token);
   g_test_add_func ("/cloud/download/broken", test_download_broken);
+  g_test_add_func ("/cloud/download/not-video", test_download_not_video);
+  g_test_add_func ("/cloud/download/resumed", test_download_resumed);
+  g_test_add_func ("/cloud/download/not-resumable",
+      test_download_not_resumable);
   g_test_add_func ("/cloud/cancel/waits", test_cancel_waits);
+  g_test_add_func ("/cloud/limits/no-answer", test_limit_no_answer);
+  g_test_add_func ("/cloud/limits/chat", test_chat_limit);
+  g_test_add_func ("/cloud/limits/render", test_render_limit);
+  g_test_add_func ("/cloud/chat/html", test_chat_html);
+  g_test_add_func ("/cloud/export/status-unknown",
+      test_export_status_unknown);
   g_test_add_data_func ("/cloud/logging/no-token", &capture,
       test_token_never_logged);
+  g_test_add_func ("/cloud/logging/token-echoed", test_token_echoed);
   ret = g_test_run ();
   g_string_free (capture.text, TRUE);
   g_mutex_clear (&capture.lock);

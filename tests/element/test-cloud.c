@@ -474,6 +474,42 @@ GST_START_TEST (test_cloud_broken_chat)
 }
 GST_END_TEST;
 
+/* chat-limit and render-limit end a turn or a render that goes on too
+ * long, with a message that says which limit and how to go on. */
+GST_START_TEST (test_cloud_limits)
+{
+  Sim s;
+  RunResult r = { 0, };
+  const ExpectedError chat_limit = { GST_RESOURCE_ERROR,
+    GST_RESOURCE_ERROR_READ, 0, 200,
+    {"after 1 s (chat-limit)", "session-id=", "raise chat-limit"}
+  };
+  const ExpectedError render_limit = { GST_RESOURCE_ERROR,
+    GST_RESOURCE_ERROR_READ, 0, 200,
+    {"after 1 s (render-limit)", "Resume later with render-id=",
+        "raise render-limit"}
+  };
+
+  sim_init (&s);
+  s.options.think_ms = 3000;
+  s.options.heartbeat_ms = 100;
+  sim_start (&s);
+  run_cloud (&s, "chat-limit=1 " INPUTS, &r);
+  assert_cloud_error (&r, &chat_limit);
+  run_result_clear (&r);
+  sim_stop (&s);
+
+  sim_init (&s);
+  s.options.slow_render_ms = 4000;
+  sim_start (&s);
+  memset (&r, 0, sizeof (r));
+  run_cloud (&s, "render-limit=1 " INPUTS, &r);
+  assert_cloud_error (&r, &render_limit);
+  run_result_clear (&r);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
 /* The download of @r broke off: the error says so and names the render to
  * resume (the one the job announced, not any render-id=). */
 static void
@@ -1031,6 +1067,7 @@ cloud_suite (void)
   tcase_add_test (tc, test_cloud_failed_render);
   tcase_add_test (tc, test_cloud_broken_chat);
   tcase_add_test (tc, test_cloud_broken_download);
+  tcase_add_test (tc, test_cloud_limits);
   tcase_add_test (tc, test_cloud_resume_render);
   tcase_add_test (tc, test_cloud_continue_session_silent_edit);
   tcase_add_test (tc, test_cloud_heartbeats);
