@@ -15,6 +15,7 @@
 #include <gio/gio.h>
 #include <nemo/cloud.h>
 #include <nemo/draft.h>
+#include <nemo/render.h>
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,8 @@ typedef struct
   gchar *aspect_ratio;          /* "16:9", "9:16", "1:1", "4:5" or NULL */
   gint fps_n, fps_d;
   gint64 max_duration_us;       /* 0 = the whole soundtrack */
+  NemoAudioPassthrough audio_passthrough;  /* local backend: keep an AAC
+                                 * song that needs no change (AUTO) */
   gchar *work_dir;              /* the job's scratch folder; inputs inside it
                                  * came from pads */
 

@@ -373,6 +373,7 @@ run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
   options.max_duration_us = config->max_duration_us > 0 ?
       config->max_duration_us :
       nemo_draft_get_meta_int (draft, "max_duration_ms", 0) * 1000;
+  options.audio_passthrough = config->audio_passthrough;
   options.cancellable = cancellable;
   if (callbacks->progress) {
     options.progress = relay_render_progress;
