@@ -99,6 +99,7 @@ enum
   PROP_FRAMERATE,
   PROP_MAX_DURATION,
   PROP_START_TIME,
+  PROP_AUDIO_PASSTHROUGH,
   PROP_MAX_UPLOAD_SIZE,
   PROP_POLL_INTERVAL,
   PROP_TIMEOUT,
@@ -1546,6 +1547,9 @@ gst_nemo_render_set_property (GObject * object, guint prop_id,
     case PROP_START_TIME:
       settings->start_us = g_value_get_uint64 (value) / GST_USECOND;
       break;
+    case PROP_AUDIO_PASSTHROUGH:
+      settings->audio_passthrough = g_value_get_enum (value);
+      break;
     case PROP_MAX_UPLOAD_SIZE:
       settings->cloud.max_upload_size = g_value_get_uint64 (value);
       break;
@@ -1601,6 +1605,9 @@ gst_nemo_render_get_property (GObject * object, guint prop_id,
       break;
     case PROP_FRAMERATE:
       gst_value_set_fraction (value, settings->fps_n, settings->fps_d);
+      break;
+    case PROP_AUDIO_PASSTHROUGH:
+      g_value_set_enum (value, settings->audio_passthrough);
       break;
     case PROP_MAX_DURATION:
       g_value_set_uint64 (value, self->max_duration);
@@ -1674,6 +1681,14 @@ install_uint (GObjectClass * klass, guint prop_id, const gchar * name,
 static void
 install_properties (GObjectClass * klass)
 {
+  /* registered here, once: class_init calls this */
+  static const GEnumValue passthrough_values[] = {
+    {NEMO_AUDIO_PASSTHROUGH_AUTO, "Keep an AAC-LC song (44.1/48 kHz stereo) "
+          "the draft does not change", "auto"},
+    {NEMO_AUDIO_PASSTHROUGH_NEVER, "Always encode the sound again", "never"},
+    {0, NULL, NULL},
+  };
+
   install_string (klass, PROP_PROMPT, "prompt", "Prompt",
       "What you want, in words, e.g. \"create a looping music video with "
       "visualizer and track info overlay\"; the cloud's agent reads it, and "
@@ -1740,6 +1755,14 @@ install_properties (GObjectClass * klass)
       g_param_spec_uint64 ("start-time", "Start time",
           "Where in the song the video starts, in nanoseconds, for an "
           "excerpt (1:05 is 65000000000)", 0, G_MAXUINT64, 0, PARAM_FLAGS));
+  g_object_class_install_property (klass, PROP_AUDIO_PASSTHROUGH,
+      g_param_spec_enum ("audio-passthrough", "Audio passthrough",
+          "Whether a song already in AAC-LC goes into the MP4 as it is "
+          "(local backend): auto when nothing in the draft changes its sound "
+          "(no mix, fade, trim or loudness change; the MP4 may then be "
+          "44.1 kHz), never to encode it again at 48 kHz",
+          g_enum_register_static ("GstNemoRenderAudioPassthrough",
+              passthrough_values), NEMO_AUDIO_PASSTHROUGH_AUTO, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_MAX_UPLOAD_SIZE,
       g_param_spec_uint64 ("max-upload-size", "Maximum upload size",
           "Largest file sent to the service, in bytes (cloud); larger inputs "

@@ -15,6 +15,7 @@
 #include <gio/gio.h>
 #include <nemo/cloud.h>
 #include <nemo/draft.h>
+#include <nemo/render.h>
 
 G_BEGIN_DECLS
 
@@ -43,6 +44,8 @@ typedef struct
   gint64 max_duration_us;       /* 0 = the whole soundtrack */
   gint64 start_us;              /* the song's in-point: the video starts
                                  * there (0 = its beginning) */
+  NemoAudioPassthrough audio_passthrough;  /* local backend: keep an AAC
+                                 * song that needs no change (AUTO) */
   gchar *work_dir;              /* the job's scratch folder; inputs inside it
                                  * came from pads */
 

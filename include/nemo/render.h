@@ -2,8 +2,9 @@
  *
  * The output meets docs/interface.md's contract (The output MP4): H.264
  * High, yuv420p, constant frame rate, closed GOP of half the frame rate, 2
- * B-frames; AAC-LC 48 kHz stereo; `moov` before `mdat`; duration equal to
- * the soundtrack's (or max_duration_us) within one frame.
+ * B-frames; AAC-LC 48 kHz stereo (44.1 kHz when the song's AAC is kept);
+ * `moov` before `mdat`; duration equal to the soundtrack's (or
+ * max_duration_us) within one frame.
  *
  * No GStreamer, no HTTP in here.
  *
@@ -27,17 +28,28 @@ typedef enum
 typedef void (*NemoRenderProgressFunc) (NemoRenderStage stage, gdouble percent,
     gpointer user_data);
 
+/* Whether a song that needs no change goes into the MP4 as it is. */
+typedef enum
+{
+  /* AAC-LC, 44.1 or 48 kHz stereo, not mixed, faded, trimmed or
+   * normalised: its packets are copied (the MP4 may then be 44.1 kHz) */
+  NEMO_AUDIO_PASSTHROUGH_AUTO,
+  NEMO_AUDIO_PASSTHROUGH_NEVER, /* always decoded and encoded again */
+} NemoAudioPassthrough;
+
 typedef struct
 {
   gint width, height;           /* output size, even numbers */
   gint fps_n, fps_d;            /* output frame rate */
   gint64 max_duration_us;       /* 0 = no limit */
+  NemoAudioPassthrough audio_passthrough;
   NemoRenderProgressFunc progress;
   gpointer progress_data;
   GCancellable *cancellable;    /* checked between frames */
 } NemoRenderOptions;
 
-/* Fills @options with the defaults: 1920x1080, 30/1, no limit. */
+/* Fills @options with the defaults: 1920x1080, 30/1, no limit, audio kept
+ * when it can be. */
 void nemo_render_options_init (NemoRenderOptions * options);
 
 /* Render @draft to a new MP4 at @output_path (overwritten).  On failure the

@@ -514,6 +514,7 @@ run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
   if (options.max_duration_us > 0)
     options.max_duration_us = MAX (options.max_duration_us,
         (G_USEC_PER_SEC * options.fps_d + options.fps_n - 1) / options.fps_n);
+  options.audio_passthrough = config->audio_passthrough;
   options.cancellable = cancellable;
   if (callbacks->progress) {
     options.progress = relay_render_progress;

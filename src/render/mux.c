@@ -1,6 +1,7 @@
 /* The MP4: the video packets as they are encoded, with the soundtrack's
- * packets (encoded in pass 1) interleaved by time, and the index moved in
- * front of the media (movflags=+faststart) so players can start at once.
+ * packets (encoded in pass 1, read back one at a time) interleaved by time,
+ * and the index moved in front of the media (movflags=+faststart) so
+ * players can start at once.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -16,9 +17,11 @@ struct _NemoMuxer
   AVFormatContext *format;
   AVStream *video, *audio;
   AVRational video_time_base;   /* the encoder's: 1/fps */
-  const NemoSoundtrack *soundtrack;
-  guint next_audio;
-  AVPacket *audio_packet;
+  AVRational audio_time_base;   /* the soundtrack's: 1/sample rate */
+  NemoSoundtrack *soundtrack;
+  AVPacket *audio_packet;       /* read, not written yet */
+  gboolean audio_waiting;
+  gboolean audio_done;
 };
 
 static gboolean
@@ -45,10 +48,10 @@ nemo_muxer_free (NemoMuxer * muxer)
 
 NemoMuxer *
 nemo_muxer_open (const gchar * path, const AVCodecContext * video,
-    const NemoSoundtrack * soundtrack, const NemoDraft * draft,
-    GError ** error)
+    NemoSoundtrack * soundtrack, const NemoDraft * draft, GError ** error)
 {
   static const gchar *const tags[] = { "title", "artist", "album" };
+  const AVCodecParameters *audio = nemo_soundtrack_get_codecpar (soundtrack);
   NemoMuxer *muxer = g_new0 (NemoMuxer, 1);
   AVDictionary *options = NULL;
   guint i;
@@ -57,6 +60,7 @@ nemo_muxer_open (const gchar * path, const AVCodecContext * video,
   muxer->path = g_strdup (path);
   muxer->soundtrack = soundtrack;
   muxer->video_time_base = video->time_base;
+  muxer->audio_time_base = (AVRational) { 1, audio->sample_rate };
   muxer->audio_packet = av_packet_alloc ();
 
   ret = avformat_alloc_output_context2 (&muxer->format, NULL, "mp4", path);
@@ -75,8 +79,8 @@ nemo_muxer_open (const gchar * path, const AVCodecContext * video,
   muxer->video->time_base = video->time_base;
   muxer->video->avg_frame_rate = video->framerate;
   muxer->video->r_frame_rate = video->framerate;
-  avcodec_parameters_copy (muxer->audio->codecpar, soundtrack->codecpar);
-  muxer->audio->time_base = (AVRational) { 1, NEMO_AUDIO_RATE };
+  avcodec_parameters_copy (muxer->audio->codecpar, audio);
+  muxer->audio->time_base = muxer->audio_time_base;
   for (i = 0; i < G_N_ELEMENTS (tags); i++) {
     const gchar *value = nemo_draft_get_meta_string (draft, tags[i]);
 
@@ -94,7 +98,7 @@ nemo_muxer_open (const gchar * path, const AVCodecContext * video,
   av_dict_set (&options, "movflags", "+faststart", 0);
   /* Edit lists count in the movie timescale: in samples, the sound's
    * length is kept exactly instead of rounded to the millisecond. */
-  av_dict_set_int (&options, "movie_timescale", NEMO_AUDIO_RATE, 0);
+  av_dict_set_int (&options, "movie_timescale", audio->sample_rate, 0);
   ret = avformat_write_header (muxer->format, &options);
   av_dict_free (&options);
   if (ret < 0) {
@@ -109,31 +113,35 @@ fail:
 }
 
 /* Write the soundtrack's packets that start before @until (in @time_base),
- * or all that remain when @time_base is NULL. */
+ * or all that remain when @time_base is NULL.  The first one past it waits
+ * for the next call. */
 static gboolean
 write_audio_until (NemoMuxer * muxer, gint64 until,
     const AVRational * time_base, GError ** error)
 {
-  GPtrArray *packets = muxer->soundtrack->packets;
-  AVRational audio_time_base = { 1, NEMO_AUDIO_RATE };
+  AVPacket *packet = muxer->audio_packet;
 
-  while (muxer->next_audio < packets->len) {
-    const AVPacket *packet = g_ptr_array_index (packets, muxer->next_audio);
+  while (!muxer->audio_done) {
     int ret;
 
-    if (time_base && av_compare_ts (packet->dts, audio_time_base, until,
-            *time_base) > 0)
+    if (!muxer->audio_waiting) {
+      ret = nemo_soundtrack_read (muxer->soundtrack, packet, error);
+      if (ret < 0)
+        return FALSE;
+      muxer->audio_done = ret == 0;
+      muxer->audio_waiting = ret > 0;
+      continue;
+    }
+    if (time_base && av_compare_ts (packet->dts, muxer->audio_time_base,
+            until, *time_base) > 0)
       break;
-    ret = av_packet_ref (muxer->audio_packet, packet);
-    if (ret < 0)
-      return set_mux_error (muxer, ret, "write the sound to", error);
-    av_packet_rescale_ts (muxer->audio_packet, audio_time_base,
+    av_packet_rescale_ts (packet, muxer->audio_time_base,
         muxer->audio->time_base);
-    muxer->audio_packet->stream_index = muxer->audio->index;
-    ret = av_interleaved_write_frame (muxer->format, muxer->audio_packet);
+    packet->stream_index = muxer->audio->index;
+    muxer->audio_waiting = FALSE;
+    ret = av_interleaved_write_frame (muxer->format, packet);
     if (ret < 0)
       return set_mux_error (muxer, ret, "write the sound to", error);
-    muxer->next_audio++;
   }
   return TRUE;
 }

@@ -1,6 +1,8 @@
 /* nemorender local renderer: the pieces behind nemo_render_draft().
  *
- *   soundtrack.c  pass 1: mix the draft's audio, encode AAC, count samples
+ *   soundtrack.c  pass 1: mix the draft's audio, encode AAC (or keep the
+ *                 song's), count samples
+ *   packet-spool.c  the encoded AAC on disk until it is muxed
  *   layout.c      a source picture -> an output frame (fit over blurred fill)
  *   timeline.c    the video track: which picture is shown at a time
  *   overlay.c     the drawn layers over it: placement, palette, compositing
@@ -25,21 +27,46 @@ G_BEGIN_DECLS
 /* Called with the share of a pass done, 0-100. */
 typedef void (*NemoPassProgressFunc) (gdouble percent, gpointer user_data);
 
+/* ---- packet-spool.c ---- */
+
+typedef struct _NemoPacketSpool NemoPacketSpool;
+
+/* A new, empty spool file in @dir. */
+NemoPacketSpool *nemo_packet_spool_new (const gchar * dir, GError ** error);
+gboolean nemo_packet_spool_write (NemoPacketSpool * spool,
+    const AVPacket * packet, GError ** error);
+/* Done writing: reading starts from the first packet. */
+gboolean nemo_packet_spool_rewind (NemoPacketSpool * spool, GError ** error);
+/* 1 with the next packet in @packet (blank before), 0 at the end, -1 with
+ * @error set. */
+gint nemo_packet_spool_read (NemoPacketSpool * spool, AVPacket * packet,
+    GError ** error);
+void nemo_packet_spool_free (NemoPacketSpool * spool);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoPacketSpool, nemo_packet_spool_free)
+
 /* ---- soundtrack.c ---- */
 
-typedef struct
-{
-  GPtrArray *packets;           /* AVPacket*, AAC-LC, time base 1/NEMO_AUDIO_RATE */
-  AVCodecParameters *codecpar;
-  gint64 n_samples;             /* the render's exact duration */
-} NemoSoundtrack;
+typedef struct _NemoSoundtrack NemoSoundtrack;
 
-/* Mix and encode the draft's audio.  The final mix is also fed to
- * @spectrum (may be NULL) for the visualizers, and finished. */
+/* Mix and encode the draft's audio; the packets are spooled to a file in
+ * @work_dir, or, with @passthrough AUTO and a song that needs no change,
+ * read from the song itself.  The final mix is also fed to @spectrum (may
+ * be NULL) for the visualizers, and finished. */
 NemoSoundtrack *nemo_soundtrack_encode (const NemoDraft * draft,
-    gint64 max_duration_us, NemoSpectrum * spectrum,
+    gint64 max_duration_us, NemoAudioPassthrough passthrough,
+    const gchar * work_dir, NemoSpectrum * spectrum,
     NemoPassProgressFunc progress, gpointer progress_data,
     GCancellable * cancellable, GError ** error);
+/* The render's exact duration, in samples at NEMO_AUDIO_RATE. */
+gint64 nemo_soundtrack_get_n_samples (const NemoSoundtrack * soundtrack);
+/* AAC-LC; its sample rate is the packets' time base. */
+const AVCodecParameters *nemo_soundtrack_get_codecpar (const NemoSoundtrack *
+    soundtrack);
+/* 1 with the next packet in @packet (blank before; timestamps in 1/sample
+ * rate), 0 after the last, -1 with @error set.  Each packet is read once,
+ * in order. */
+gint nemo_soundtrack_read (NemoSoundtrack * soundtrack, AVPacket * packet,
+    GError ** error);
 void nemo_soundtrack_free (NemoSoundtrack * soundtrack);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoSoundtrack, nemo_soundtrack_free)
 
@@ -182,10 +209,12 @@ typedef struct _NemoVideoEncoder NemoVideoEncoder;
 typedef gboolean (*NemoPacketFunc) (AVPacket * packet, gpointer user_data,
     GError ** error);
 
+/* @still: for the still-image fast path, a few GOPs of one picture, with
+ * the fewest frames in flight. */
 NemoVideoEncoder *nemo_video_encoder_new (gint width, gint height, gint fps_n,
-    gint fps_d, GError ** error);
+    gint fps_d, gboolean still, GError ** error);
 /* Frames in a GOP: round (fps / 2), at least 1. */
-gint nemo_video_encoder_get_gop (NemoVideoEncoder * encoder);
+gint nemo_video_gop (gint fps_n, gint fps_d);
 const AVCodecContext *nemo_video_encoder_get_context (NemoVideoEncoder *
     encoder);
 /* Encode @frame (its pts is the frame index), or flush with NULL. */
@@ -198,9 +227,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoVideoEncoder, nemo_video_encoder_free)
 
 typedef struct _NemoMuxer NemoMuxer;
 
-/* @draft's metadata title/artist/album become the MP4's tags. */
+/* @draft's metadata title/artist/album become the MP4's tags.  The muxer
+ * reads @soundtrack's packets as the video needs them. */
 NemoMuxer *nemo_muxer_open (const gchar * path,
-    const AVCodecContext * video, const NemoSoundtrack * soundtrack,
+    const AVCodecContext * video, NemoSoundtrack * soundtrack,
     const NemoDraft * draft, GError ** error);
 /* Write a video packet in the encoder's time base, with the soundtrack's
  * packets up to its time before it.  @packet is left blank. */

@@ -41,6 +41,7 @@ typedef struct
   NemoMuxer *muxer;
   gint64 n_frames;
   gint64 gop;
+  gboolean still;               /* the still-image fast path */
   gint64 frames_done;
   gint last_percent;
   /* the still-image fast path */
@@ -255,16 +256,21 @@ encode_one_still (Render * render, GError ** error)
   return write_shifted (render, render->tail, copies * gop, error);
 }
 
-/* The one place that picks the path. */
+/* The one place that picks the path (the encoder is set up for it). */
 static gboolean
-encode_video (Render * render, gint64 duration_us, GError ** error)
+takes_still_path (Render * render, gint64 duration_us)
 {
-  if (render->gop >= 2 && render->n_frames >= 3 * render->gop
+  return render->gop >= 2 && render->n_frames >= 3 * render->gop
       && nemo_timeline_is_static (render->timeline, duration_us)
-      && (render->overlay == NULL || nemo_overlay_is_static (render->overlay))) {
+      && (render->overlay == NULL || nemo_overlay_is_static (render->overlay));
+}
+
+static gboolean
+encode_video (Render * render, GError ** error)
+{
+  if (render->still) {
     NEMO_DEBUG ("still picture: encoding two GOPs of %" G_GINT64_FORMAT
-        " frames and "
-        "repeating the second", render->gop);
+        " frames and repeating the second", render->gop);
     return encode_one_still (render, error);
   }
   NEMO_DEBUG ("encoding every frame%s", render->overlay ?
@@ -295,8 +301,9 @@ nemo_render_draft (const NemoDraft * draft,
     GError ** error)
 {
   g_autoptr (NemoSoundtrack) soundtrack = NULL;
+  g_autofree gchar *work_dir = NULL;
   Render render = { 0 };
-  gint64 duration_us, samples_per_frame_den;
+  gint64 duration_us, n_samples, samples_per_frame_den;
   gboolean ret = FALSE;
 
   g_return_val_if_fail (draft != NULL, FALSE);
@@ -312,15 +319,18 @@ nemo_render_draft (const NemoDraft * draft,
 
   render.overlay = nemo_overlay_new (draft, options->width, options->height,
       options->fps_n, options->fps_d);
+  /* the sound is spooled next to the output: the job's work folder */
+  work_dir = g_path_get_dirname (output_path);
   soundtrack = nemo_soundtrack_encode (draft, options->max_duration_us,
-      render.overlay ? nemo_overlay_get_spectrum (render.overlay) : NULL,
+      options->audio_passthrough, work_dir, render.overlay ? nemo_overlay_get_spectrum (render.overlay) : NULL,
       options->progress ? report_prepare : NULL, (gpointer) options,
       options->cancellable, error);
   if (soundtrack == NULL)
     goto end;
-  duration_us = soundtrack->n_samples * G_USEC_PER_SEC / NEMO_AUDIO_RATE;
+  n_samples = nemo_soundtrack_get_n_samples (soundtrack);
+  duration_us = n_samples * G_USEC_PER_SEC / NEMO_AUDIO_RATE;
   samples_per_frame_den = (gint64) NEMO_AUDIO_RATE * options->fps_d;
-  render.n_frames = (soundtrack->n_samples * options->fps_n
+  render.n_frames = (n_samples * options->fps_n
       + samples_per_frame_den - 1) / samples_per_frame_den;
 
   if (render.overlay)
@@ -333,11 +343,12 @@ nemo_render_draft (const NemoDraft * draft,
       options->height, error);
   if (render.timeline == NULL)
     goto end;
+  render.gop = nemo_video_gop (options->fps_n, options->fps_d);
+  render.still = takes_still_path (&render, duration_us);
   render.encoder = nemo_video_encoder_new (options->width, options->height,
-      options->fps_n, options->fps_d, error);
+      options->fps_n, options->fps_d, render.still, error);
   if (render.encoder == NULL)
     goto end;
-  render.gop = nemo_video_encoder_get_gop (render.encoder);
   render.muxer = nemo_muxer_open (output_path,
       nemo_video_encoder_get_context (render.encoder), soundtrack, draft,
       error);
@@ -346,7 +357,7 @@ nemo_render_draft (const NemoDraft * draft,
 
   if (options->progress)
     options->progress (NEMO_RENDER_STAGE_ENCODE, 0, options->progress_data);
-  if (!encode_video (&render, duration_us, error)
+  if (!encode_video (&render, error)
       || !nemo_muxer_finish (render.muxer, error))
     goto end;
   ret = TRUE;

@@ -3,8 +3,16 @@
  * Every audio segment of the draft is decoded at NEMO_AUDIO_RATE stereo
  * float, placed on the timeline at its start, trimmed to its in-point and
  * length, scaled by its volume and mixed.  The mix is encoded once to AAC-LC
- * and the packets stay in memory for the muxer.  The number of samples mixed
- * is the render's duration: the video is made to cover exactly that.
+ * and the packets are spooled to the work folder (packet-spool.c), read back
+ * by the muxer as the video comes: memory does not grow with the song.  The
+ * number of samples mixed is the render's duration: the video is made to
+ * cover exactly that.
+ *
+ * A song that needs no change (AAC-LC in an MP4, 44.1 or 48 kHz stereo,
+ * played whole at full volume with nothing mixed, faded or normalised) is
+ * kept as it is: its packets go to the muxer untouched, read from the file.
+ * It is still decoded, for the exact duration and the visualizers, which
+ * costs a fraction of encoding it.
  *
  * Background music (docs/mixing.md): when the clips' own sound is kept
  * (m.keep_clip_audio, or by default under a "bgm" segment), each clip
@@ -24,6 +32,7 @@
 
 #include <nemo/error.h>
 #include <nemo/media.h>
+#include <libavformat/avformat.h>
 #include <libavutil/audio_fifo.h>
 #include <libavutil/channel_layout.h>
 #include <ebur128.h>
@@ -95,9 +104,20 @@ typedef struct
   AVCodecContext *codec;
   AVAudioFifo *fifo;
   AVFrame *frame;
+  AVPacket *packet;
   gint64 next_pts;
-  GPtrArray *packets;
+  NemoPacketSpool *spool;
 } AacEncoder;
+
+struct _NemoSoundtrack
+{
+  AVCodecParameters *codecpar;
+  gint64 n_samples;
+  /* where the packets are: encoded, or the song's own */
+  NemoPacketSpool *spool;
+  AVFormatContext *song;
+  gint song_stream;
+};
 
 static gint64
 ms_to_samples (gint64 ms)
@@ -270,16 +290,19 @@ aac_encoder_clear (AacEncoder * encoder)
   avcodec_free_context (&encoder->codec);
   g_clear_pointer (&encoder->fifo, av_audio_fifo_free);
   av_frame_free (&encoder->frame);
+  av_packet_free (&encoder->packet);
 }
 
 static gboolean
-aac_encoder_init (AacEncoder * encoder, GPtrArray * packets, GError ** error)
+aac_encoder_init (AacEncoder * encoder, NemoPacketSpool * spool,
+    GError ** error)
 {
   const AVCodec *aac = avcodec_find_encoder_by_name ("aac");
   AVChannelLayout stereo = AV_CHANNEL_LAYOUT_STEREO;
   int ret;
 
-  encoder->packets = packets;
+  encoder->spool = spool;
+  encoder->packet = av_packet_alloc ();
   if (aac == NULL) {
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
         "This FFmpeg has no native AAC encoder (\"aac\"). Install an FFmpeg "
@@ -318,21 +341,22 @@ aac_encoder_init (AacEncoder * encoder, GPtrArray * packets, GError ** error)
   return TRUE;
 }
 
-/* Send @frame (NULL: flush) and keep every packet that comes out. */
+/* Send @frame (NULL: flush) and spool every packet that comes out. */
 static gboolean
 aac_encoder_send (AacEncoder * encoder, const AVFrame * frame, GError ** error)
 {
   int ret = avcodec_send_frame (encoder->codec, frame);
 
   while (ret >= 0) {
-    AVPacket *packet = av_packet_alloc ();
+    gboolean written;
 
-    ret = avcodec_receive_packet (encoder->codec, packet);
-    if (ret < 0) {
-      av_packet_free (&packet);
+    ret = avcodec_receive_packet (encoder->codec, encoder->packet);
+    if (ret < 0)
       break;
-    }
-    g_ptr_array_add (encoder->packets, packet);
+    written = nemo_packet_spool_write (encoder->spool, encoder->packet, error);
+    av_packet_unref (encoder->packet);
+    if (!written)
+      return FALSE;
   }
   if (ret == AVERROR (EAGAIN) || ret == AVERROR_EOF)
     return TRUE;
@@ -809,7 +833,7 @@ end:
 }
 
 /* The last steps: fades by position in the output, then out to the
- * encoder and the visualizers. */
+ * encoder (none when the song is kept) and the visualizers. */
 typedef struct
 {
   const MixPlan *plan;
@@ -841,7 +865,8 @@ mix_output_write (MixOutput * output, gfloat * block, gint n, GError ** error)
     return TRUE;
   if (output->spectrum != NULL)
     nemo_spectrum_push (output->spectrum, block, n);
-  return aac_encoder_write (output->encoder, block, n, error);
+  return output->encoder == NULL
+      || aac_encoder_write (output->encoder, block, n, error);
 }
 
 /* The last pass: mix, gain, limiter, fades, encode. */
@@ -881,7 +906,8 @@ mix_and_encode (Mix * mix, const MixPlan * plan, gfloat gain,
   *n_samples = position;
   if (output->spectrum != NULL)
     nemo_spectrum_finish (output->spectrum);
-  return aac_encoder_drain (output->encoder, TRUE, error);
+  return output->encoder == NULL
+      || aac_encoder_drain (output->encoder, TRUE, error);
 }
 
 /* Probe each file once: a montage has many segments of the same clips. */
@@ -951,15 +977,111 @@ nemo_soundtrack_free (NemoSoundtrack * soundtrack)
 {
   if (soundtrack == NULL)
     return;
-  g_ptr_array_unref (soundtrack->packets);
+  nemo_packet_spool_free (soundtrack->spool);
+  avformat_close_input (&soundtrack->song);
   avcodec_parameters_free (&soundtrack->codecpar);
   g_free (soundtrack);
 }
 
-static void
-packet_free (gpointer packet)
+gint64
+nemo_soundtrack_get_n_samples (const NemoSoundtrack * soundtrack)
 {
-  av_packet_free ((AVPacket **) & packet);
+  return soundtrack->n_samples;
+}
+
+const AVCodecParameters *
+nemo_soundtrack_get_codecpar (const NemoSoundtrack * soundtrack)
+{
+  return soundtrack->codecpar;
+}
+
+gint
+nemo_soundtrack_read (NemoSoundtrack * soundtrack, AVPacket * packet,
+    GError ** error)
+{
+  int ret;
+
+  if (soundtrack->spool != NULL)
+    return nemo_packet_spool_read (soundtrack->spool, packet, error);
+  while ((ret = av_read_frame (soundtrack->song, packet)) >= 0) {
+    if (packet->stream_index == soundtrack->song_stream)
+      return 1;
+    av_packet_unref (packet);
+  }
+  if (ret == AVERROR_EOF)
+    return 0;
+  g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA,
+      "Could not read the sound of “%s” (%s).", soundtrack->song->url,
+      av_err2str (ret));
+  return -1;
+}
+
+/* ---- the song kept as it is ---- */
+
+/* The draft plays one song whole, once, at full volume, and the plan does
+ * nothing to it; a limit only past its end. */
+static gboolean
+plays_song_unchanged (const GPtrArray * sources, const MixPlan * plan,
+    gint64 limit)
+{
+  const AudioSource *source;
+
+  if (sources->len != 1 || plan->clips || plan->normalise || plan->limit
+      || plan->fade_in > 0 || plan->fade_out > 0)
+    return FALSE;
+  source = g_ptr_array_index (sources, 0);
+  return source->start == 0 && source->in == 0 && source->length < 0
+      && source->segment->volume == 1.0 && limit > source->estimate;
+}
+
+/* An AAC stream the MP4 can take untouched: AAC-LC (object type 2 in its
+ * AudioSpecificConfig; raw ADTS has none, and headers the MP4 must not
+ * have), 44.1 or 48 kHz stereo, timed in samples as MP4 and M4A are. */
+static gboolean
+is_keepable (const AVStream * stream)
+{
+  const AVCodecParameters *par = stream->codecpar;
+
+  return par->codec_id == AV_CODEC_ID_AAC && par->extradata_size >= 2
+      && par->extradata[0] >> 3 == 2
+      && (par->sample_rate == 44100 || par->sample_rate == 48000)
+      && par->ch_layout.nb_channels == 2
+      && av_cmp_q (stream->time_base, (AVRational) { 1,
+              par->sample_rate }) == 0;
+}
+
+/* Open @uri's sound for its packets if it can be kept.  FALSE (and
+ * nothing open) otherwise; errors are left to the mix, which reads it
+ * too. */
+static gboolean
+keep_song (NemoSoundtrack * soundtrack, const gchar * uri)
+{
+  g_autofree gchar *path = nemo_media_path_from_uri (uri, NULL);
+  AVFormatContext *song = NULL;
+  gint index;
+  guint i;
+
+  if (path == NULL || avformat_open_input (&song, path, NULL, NULL) < 0)
+    return FALSE;
+  index = av_find_best_stream (song, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
+  if (index < 0 || !is_keepable (song->streams[index])
+      || avcodec_parameters_copy (soundtrack->codecpar,
+          song->streams[index]->codecpar) < 0) {
+    avformat_close_input (&song);
+    return FALSE;
+  }
+  /* the demuxer skips the other streams (a cover, chapters) */
+  for (i = 0; i < song->nb_streams; i++)
+    if ((gint) i != index)
+      song->streams[i]->discard = AVDISCARD_ALL;
+  soundtrack->codecpar->codec_tag = 0;
+  /* every AAC-LC frame: the MP4 muxer asks for it */
+  soundtrack->codecpar->frame_size = 1024;
+  soundtrack->song = song;
+  soundtrack->song_stream = index;
+  NEMO_INFO ("keeping the song's AAC as it is (%d Hz)",
+      soundtrack->codecpar->sample_rate);
+  return TRUE;
 }
 
 /* The gain that brings @loudness to the plan's target. */
@@ -976,8 +1098,27 @@ normalising_gain (const MixPlan * plan, gdouble loudness)
   return (gfloat) pow (10, db / 20);
 }
 
+/* The song is kept when @passthrough allows and nothing changes it;
+ * otherwise the mix is encoded into a new spool in @work_dir. */
+static gboolean
+choose_output (NemoSoundtrack * soundtrack, const GPtrArray * sources,
+    const MixPlan * plan, gint64 limit, NemoAudioPassthrough passthrough,
+    const gchar * work_dir, AacEncoder * encoder, GError ** error)
+{
+  const AudioSource *first = g_ptr_array_index (sources, 0);
+
+  if (passthrough == NEMO_AUDIO_PASSTHROUGH_AUTO
+      && plays_song_unchanged (sources, plan, limit)
+      && keep_song (soundtrack, first->segment->source))
+    return TRUE;
+  soundtrack->spool = nemo_packet_spool_new (work_dir, error);
+  return soundtrack->spool != NULL
+      && aac_encoder_init (encoder, soundtrack->spool, error);
+}
+
 NemoSoundtrack *
 nemo_soundtrack_encode (const NemoDraft * draft, gint64 max_duration_us,
+    NemoAudioPassthrough passthrough, const gchar * work_dir,
     NemoSpectrum * spectrum, NemoPassProgressFunc progress,
     gpointer progress_data, GCancellable * cancellable, GError ** error)
 {
@@ -994,7 +1135,6 @@ nemo_soundtrack_encode (const NemoDraft * draft, gint64 max_duration_us,
   gint64 measured = 0;
   guint i;
 
-  soundtrack->packets = g_ptr_array_new_with_free_func (packet_free);
   soundtrack->codecpar = avcodec_parameters_alloc ();
 
   sources = find_audio_sources (draft, &plan, error);
@@ -1025,11 +1165,12 @@ nemo_soundtrack_encode (const NemoDraft * draft, gint64 max_duration_us,
       goto end;
     mix_rewind (&mix);
   }
-  if (!aac_encoder_init (&encoder, soundtrack->packets, error))
+  if (!choose_output (soundtrack, sources, &plan, mix.limit, passthrough,
+          work_dir, &encoder, error))
     goto end;
   output.plan = &plan;
   output.total = measured;
-  output.encoder = &encoder;
+  output.encoder = soundtrack->spool ? &encoder : NULL;
   output.spectrum = spectrum;
   if (!mix_and_encode (&mix, &plan, normalising_gain (&plan, loudness),
           &output, &soundtrack->n_samples, error))
@@ -1040,7 +1181,11 @@ nemo_soundtrack_encode (const NemoDraft * draft, gint64 max_duration_us,
         "end of their files. Check the audio segments' in-points.");
     goto end;
   }
-  avcodec_parameters_from_context (soundtrack->codecpar, encoder.codec);
+  if (soundtrack->spool != NULL) {
+    avcodec_parameters_from_context (soundtrack->codecpar, encoder.codec);
+    if (!nemo_packet_spool_rewind (soundtrack->spool, error))
+      goto end;
+  }
   if (progress)
     progress (100.0, progress_data);
   ret = g_steal_pointer (&soundtrack);

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libavformat/avformat.h>
+
 #include "output-check.h"
 #include "test-util.h"
 
@@ -258,6 +260,9 @@ test_two_clips (void)
   options.width = 640;
   options.height = 360;
   options.fps_n = 25;
+  /* the contract's 48 kHz: the song (44.1 kHz AAC) would be kept as it is,
+   * which /render/keep-aac checks */
+  options.audio_passthrough = NEMO_AUDIO_PASSTHROUGH_NEVER;
   render_ok (draft, &options, temp.output);
   output_read (temp.output, at, &out);
   output_assert_contract (temp.output, &out, 640, 360, 25,
@@ -507,6 +512,149 @@ test_broken_song (void)
   temp_output_clear (&temp);
 }
 
+/* ---- the sound kept as it is ---- */
+
+/* The audio packets of @path in order, their stream's sample rate and
+ * duration (in samples). */
+static GPtrArray *
+read_audio_packets (const gchar * path, gint * rate, gint64 * duration)
+{
+  GPtrArray *packets = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) g_bytes_unref);
+  AVFormatContext *format = NULL;
+  AVPacket *packet = av_packet_alloc ();
+  gint index;
+
+  g_assert_cmpint (avformat_open_input (&format, path, NULL, NULL), ==, 0);
+  g_assert_cmpint (avformat_find_stream_info (format, NULL), >=, 0);
+  index = av_find_best_stream (format, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
+  g_assert_cmpint (index, >=, 0);
+  *rate = format->streams[index]->codecpar->sample_rate;
+  *duration = av_rescale_q (format->streams[index]->duration,
+      format->streams[index]->time_base, (AVRational) { 1, *rate });
+  while (av_read_frame (format, packet) >= 0) {
+    if (packet->stream_index == index)
+      g_ptr_array_add (packets, g_bytes_new (packet->data, packet->size));
+    av_packet_unref (packet);
+  }
+  av_packet_free (&packet);
+  avformat_close_input (&format);
+  return packets;
+}
+
+/* An AAC-LC song with nothing done to it goes into the MP4 untouched, at
+ * its 44.1 kHz; "never" encodes it again, at 48 kHz. */
+static void
+test_keep_aac (void)
+{
+  g_autoptr (NemoDraft) draft = make_draft (NEMO_SEGMENT_STILL, "cover.png",
+      "tone.m4a");
+  g_autofree gchar *song = data_path ("tone.m4a");
+  g_autoptr (GPtrArray) in = NULL;
+  g_autoptr (GPtrArray) out = NULL;
+  NemoRenderOptions options;
+  gint in_rate, out_rate, fps = 25;
+  gint64 in_duration, out_duration;
+  TempOutput temp;
+  Output output;
+  guint i;
+
+  temp_output_init (&temp);
+  nemo_render_options_init (&options);
+  options.width = 320;
+  options.height = 180;
+  options.fps_n = fps;
+  render_ok (draft, &options, temp.output);
+
+  in = read_audio_packets (song, &in_rate, &in_duration);
+  out = read_audio_packets (temp.output, &out_rate, &out_duration);
+  g_assert_cmpint (out_rate, ==, 44100);
+  g_assert_cmpint (out_duration, ==, in_duration);
+  g_assert_cmpuint (out->len, ==, in->len);
+  for (i = 0; i < in->len; i++)
+    g_assert_true (g_bytes_equal (g_ptr_array_index (in, i),
+            g_ptr_array_index (out, i)));
+  /* the video covers the sound and ends less than a frame after it */
+  output_read (temp.output, NULL, &output);
+  g_assert_cmpint (output.n_decoded, ==,
+      (in_duration * fps + in_rate - 1) / in_rate);
+  output_clear (&output);
+  g_clear_pointer (&out, g_ptr_array_unref);
+
+  options.audio_passthrough = NEMO_AUDIO_PASSTHROUGH_NEVER;
+  render_ok (draft, &options, temp.output);
+  out = read_audio_packets (temp.output, &out_rate, &out_duration);
+  g_assert_cmpint (out_rate, ==, 48000);
+  g_assert_cmpint (out_duration, ==, input_samples ("tone.m4a"));
+
+  temp_output_clear (&temp);
+}
+
+/* ---- memory ---- */
+
+/* Peak RSS so far in kB (VmHWM). */
+static gint64
+peak_rss_kb (void)
+{
+  g_autofree gchar *status = NULL;
+  const gchar *line;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL,
+          NULL));
+  line = strstr (status, "VmHWM:");
+  g_assert_nonnull (line);
+  return g_ascii_strtoll (line + strlen ("VmHWM:"), NULL, 10);
+}
+
+/* The peak after rendering @minutes of silence (the song looped at volume
+ * 0: quick to encode) over a still. */
+static gint64
+render_silence (gint minutes, const TempOutput * temp)
+{
+  g_autoptr (NemoDraft) draft = make_draft (NEMO_SEGMENT_STILL, "cover.png",
+      "tone.wav");
+  NemoTrack *audio = nemo_draft_find_track (draft, NEMO_TRACK_AUDIO);
+  NemoSegment *song = g_ptr_array_index (audio->segments, 0);
+  NemoRenderOptions options;
+
+  song->loop = TRUE;
+  song->duration_ms = minutes * 60 * 1000;
+  song->volume = 0;
+  nemo_render_options_init (&options);
+  options.width = 320;
+  options.height = 180;
+  options.fps_n = 4;
+  render_ok (draft, &options, temp->output);
+  return peak_rss_kb ();
+}
+
+/* The sound is streamed through a spool file, not held: 19 more minutes
+ * (54,000 more AAC packets) add only what FFmpeg's MP4 muxer keeps for the
+ * index, 7.7 MB here.  Held, the packets would add about 15 MB more (an
+ * AVPacket, its buffer and padding: ~270 bytes each, even for silence). */
+static void
+test_memory_flat (void)
+{
+  TempOutput temp;
+  gint64 short_kb, long_kb;
+
+#ifdef __SANITIZE_ADDRESS__
+  g_test_skip ("AddressSanitizer keeps freed memory: RSS means nothing");
+  return;
+#endif
+  if (!g_file_test ("/proc/self/status", G_FILE_TEST_EXISTS)) {
+    g_test_skip ("no /proc/self/status to read the peak RSS from");
+    return;
+  }
+  temp_output_init (&temp);
+  short_kb = render_silence (1, &temp);
+  long_kb = render_silence (20, &temp);
+  g_test_message ("peak RSS: %" G_GINT64_FORMAT " kB after 1 min, %"
+      G_GINT64_FORMAT " kB after 20 min", short_kb, long_kb);
+  g_assert_cmpint (long_kb - short_kb, <, 15 * 1024);
+  temp_output_clear (&temp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -526,6 +674,8 @@ main (int argc, char **argv)
   g_test_add_func ("/render/bad-options", test_bad_options);
   g_test_add_func ("/render/no-soundtrack", test_no_soundtrack);
   g_test_add_func ("/render/broken-song", test_broken_song);
+  g_test_add_func ("/render/keep-aac", test_keep_aac);
+  g_test_add_func ("/render/memory-flat", test_memory_flat);
 
   return g_test_run ();
 }
