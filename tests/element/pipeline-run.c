@@ -358,6 +358,8 @@ stop_in_stage (const gchar * description, const gchar * stage,
   stop_started = g_get_monotonic_time ();
   ret = gst_element_set_state (pipeline, GST_STATE_NULL);
   stop_ms = (g_get_monotonic_time () - stop_started) / 1000;
+  GST_INFO ("stopped in the %s stage in %" G_GINT64_FORMAT " ms", where,
+      stop_ms);
   fail_unless_equals_int (ret, GST_STATE_CHANGE_SUCCESS);
   fail_unless (stop_ms < bound_ms, "stopping in the %s stage took %"
       G_GINT64_FORMAT " ms", where, stop_ms);
