@@ -164,9 +164,13 @@ GST_START_TEST (test_harness_still_frame)
   gint i, fd;
 
   g_object_set (render, "width", 320, "height", 240, NULL);
-  hsrc = gst_harness_new_with_element (render, NULL, "src");
+  /* A harness on an element with sink pad templates sets it PLAYING, and
+   * with no sink pads yet the job would start at once ("No music"): the
+   * sink pads come first.  The audio pad then holds the job back until its
+   * EOS. */
   ha = gst_harness_new_with_element (render, "audio", NULL);
   hv = gst_harness_new_with_element (render, "video_%u", NULL);
+  hsrc = gst_harness_new_with_element (render, NULL, "src");
   gst_harness_set_src_caps_str (ha,
       "audio/x-raw, format=S16LE, layout=interleaved, rate=44100, channels=2");
   gst_harness_set_src_caps_str (hv,
