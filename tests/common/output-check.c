@@ -19,6 +19,7 @@ output_clear (Output * out)
   guint i;
 
   g_free (out->box_order);
+  g_free (out->audio_sha256);
   av_dict_free (&out->tags);
   avcodec_parameters_free (&out->video);
   avcodec_parameters_free (&out->audio);
@@ -105,6 +106,9 @@ add_audio_power (Output * out, const AVFrame * frame)
           / frame->sample_rate;
     }
   }
+  for (c = 0; c < frame->ch_layout.nb_channels; c++)
+    g_checksum_update (out->audio_checksum, frame->extended_data[c],
+        frame->nb_samples * sizeof (gfloat));
   out->n_audio_samples += frame->nb_samples;
 }
 
@@ -182,6 +186,7 @@ output_read (const gchar * path, const gdouble * snapshot_s, Output * out)
   g_assert_cmpint (out->frame_rate.num, >, 0);
   out->frame_duration = av_rescale_q (1, av_inv_q (out->frame_rate),
       out->video_time_base);
+  out->audio_checksum = g_checksum_new (G_CHECKSUM_SHA256);
   out->pts = g_array_new (FALSE, FALSE, sizeof (gint64));
   out->keyframe = g_array_new (FALSE, FALSE, sizeof (gboolean));
   for (i = 0; snapshot_s && snapshot_s[i] >= 0; i++) {
@@ -224,6 +229,8 @@ output_read (const gchar * path, const gdouble * snapshot_s, Output * out)
   av_frame_free (&frame);
   av_packet_free (&packet);
   avformat_close_input (&format);
+  out->audio_sha256 = g_strdup (g_checksum_get_string (out->audio_checksum));
+  g_clear_pointer (&out->audio_checksum, g_checksum_free);
 }
 
 const gchar *

@@ -31,6 +31,8 @@ typedef struct
   gint64 n_audio_samples;       /* decoded */
   gint64 audio_duration;        /* the stream's, in samples */
   gdouble audio_power[16];      /* mean square of each second of sound */
+  gchar *audio_sha256;          /* of every decoded sample: same sound? */
+  GChecksum *audio_checksum;    /* while reading */
 
   gint64 snapshot_index[OUTPUT_MAX_SNAPSHOTS];
   AVFrame *snapshot[OUTPUT_MAX_SNAPSHOTS];      /* RGB24 */

@@ -45,6 +45,35 @@ expand_paths (const gchar * pipeline)
   return g_string_free (s, FALSE);
 }
 
+GstElement *
+pipeline_new (const gchar * description)
+{
+  g_autofree gchar *expanded = expand_paths (description);
+  GError *error = NULL;
+  GstElement *pipeline = gst_parse_launch (expanded, &error);
+
+  fail_unless (pipeline != NULL && error == NULL, "%s: %s", expanded,
+      error ? error->message : "?");
+  return pipeline;
+}
+
+void
+wait_for_eos (GstElement * pipeline, GstClockTime timeout)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, timeout,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  GError *error = NULL;
+
+  fail_unless (msg != NULL, "no EOS after %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (timeout));
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+    gst_message_parse_error (msg, &error, NULL);
+  fail_unless (error == NULL, "unexpected error: %s",
+      error ? error->message : "");
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+}
 
 void
 run_result_clear (RunResult * r)
@@ -188,3 +217,178 @@ find_message (const RunResult * r, const gchar * name)
   return NULL;
 }
 
+
+/* ---- stopping a job half-way ------------------------------------------- */
+
+/* Bounds the wait for the stage to begin (inputs, a real render first). */
+#define STAGE_START_TIMEOUT (90 * GST_SECOND)
+
+/* The process's threads (/proc/self/task), less GLib's shared pool
+ * workers ("pool-…"): GLib starts another when async work (a file query, a
+ * lookup) overlaps, and keeps idle ones, so their number depends on timing.
+ * The job's own threads (the element's task, the sim's, the renders) are
+ * named otherwise and are counted. */
+guint
+count_threads (void)
+{
+  GDir *dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const gchar *task;
+  guint n = 0;
+
+  fail_unless (dir != NULL);
+  while ((task = g_dir_read_name (dir)) != NULL) {
+    g_autofree gchar *comm_path = g_strdup_printf ("/proc/self/task/%s/comm",
+        task);
+    g_autofree gchar *comm = NULL;
+
+    /* a thread that ended since the listing has no comm any more */
+    if (g_file_get_contents (comm_path, &comm, NULL, NULL)
+        && !g_str_has_prefix (comm, "pool-"))
+      n++;
+  }
+  g_dir_close (dir);
+  return n;
+}
+
+typedef struct
+{
+  const gchar *stage;
+  gint buffers;                 /* reached the sink */
+  gint errors;                  /* posted on the bus */
+  gchar *first_error;
+  gint stage_done;              /* @stage reported 100 % (NULL: any stage began) */
+} StopWatch;
+
+static void
+count_buffer (GstElement * sink, GstBuffer * buffer, GstPad * pad,
+    gpointer data)
+{
+  StopWatch *watch = data;
+
+  g_atomic_int_inc (&watch->buffers);
+}
+
+/* Sees every message as it is posted, from the posting thread: a pipeline
+ * going to NULL flushes its bus, so popping afterwards would miss one. */
+static GstBusSyncReply
+watch_bus (GstBus * bus, GstMessage * msg, gpointer data)
+{
+  StopWatch *watch = data;
+  const GstStructure *s = gst_message_get_structure (msg);
+  gdouble percent = 0.0;
+
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR
+      && g_atomic_int_add (&watch->errors, 1) == 0) {
+    GError *error = NULL;
+
+    gst_message_parse_error (msg, &error, NULL);
+    watch->first_error = g_strdup (error->message);
+    g_error_free (error);
+  }
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT
+      && gst_structure_has_name (s, "nemorender-progress")
+      && (watch->stage == NULL
+          || (g_strcmp0 (gst_structure_get_string (s, "stage"),
+                  watch->stage) == 0
+              && gst_structure_get_double (s, "percent", &percent)
+              && percent >= 100.0)))
+    g_atomic_int_set (&watch->stage_done, 1);
+  return GST_BUS_PASS;
+}
+
+/* Pop until nemorender's progress names @stage; an error, an EOS or
+ * @timeout going by first fails the test. */
+static void
+wait_for_stage (GstBus * bus, const gchar * stage, GstClockTime timeout)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout / GST_USECOND;
+
+  for (;;) {
+    gint64 left_us = MAX (deadline - g_get_monotonic_time (), 0);
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, left_us * GST_USECOND,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+    const GstStructure *s;
+    gboolean reached;
+
+    fail_unless (msg != NULL, "no “%s” progress after %" GST_TIME_FORMAT,
+        stage, GST_TIME_ARGS (timeout));
+    fail_if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT,
+        "%s before the %s stage", GST_MESSAGE_TYPE_NAME (msg), stage);
+    s = gst_message_get_structure (msg);
+    reached = gst_structure_has_name (s, "nemorender-progress")
+        && g_strcmp0 (gst_structure_get_string (s, "stage"), stage) == 0;
+    gst_message_unref (msg);
+    if (reached)
+      return;
+  }
+}
+
+void
+stop_in_stage (const gchar * description, const gchar * stage,
+    StageReachedFunc reached, gpointer data, gint64 bound_ms)
+{
+  g_autofree gchar *expanded = expand_paths (description);
+  StopWatch watch = { stage, };
+  GstElement *pipeline, *render, *sink;
+  GstPad *src;
+  GstBus *bus;
+  GstStateChangeReturn ret;
+  gint64 stop_started, stop_ms;
+  const gchar *where = stage ? stage : "collecting";
+
+  pipeline = gst_parse_launch (expanded, NULL);
+  fail_unless (pipeline != NULL, "%s", expanded);
+  render = gst_bin_get_by_name (GST_BIN (pipeline), "r");
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  fail_unless (render != NULL && sink != NULL);
+  src = gst_element_get_static_pad (render, "src");
+  g_object_set (sink, "signal-handoffs", TRUE, NULL);
+  g_signal_connect (sink, "handoff", G_CALLBACK (count_buffer), &watch);
+  bus = gst_element_get_bus (pipeline);
+  gst_bus_set_sync_handler (bus, watch_bus, &watch, NULL);
+
+  /* ASYNC: the job runs in PAUSED; the bus says when it is in the stage */
+  ret = gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  fail_if (ret == GST_STATE_CHANGE_FAILURE);
+  if (stage != NULL)
+    wait_for_stage (bus, stage, STAGE_START_TIMEOUT);
+  if (reached != NULL)
+    reached (pipeline, data);
+
+  stop_started = g_get_monotonic_time ();
+  ret = gst_element_set_state (pipeline, GST_STATE_NULL);
+  stop_ms = (g_get_monotonic_time () - stop_started) / 1000;
+  GST_INFO ("stopped in the %s stage in %" G_GINT64_FORMAT " ms", where,
+      stop_ms);
+  fail_unless_equals_int (ret, GST_STATE_CHANGE_SUCCESS);
+  fail_unless (stop_ms < bound_ms, "stopping in the %s stage took %"
+      G_GINT64_FORMAT " ms", where, stop_ms);
+  fail_unless (GST_PAD_TASK (src) == NULL, "the src task outlived NULL");
+  fail_unless_equals_int (g_atomic_int_get (&watch.buffers), 0);
+  fail_unless (g_atomic_int_get (&watch.errors) == 0, "an error was posted: "
+      "%s", watch.first_error);
+  fail_if (g_atomic_int_get (&watch.stage_done), stage ? "the %s stage "
+      "finished before the stop" : "a stage began while the inputs were "
+      "still arriving", stage);
+
+  gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (render);
+  gst_object_unref (pipeline);
+  g_free (watch.first_error);
+}
+
+void
+assert_threads_steady (void (*cycle) (gpointer data), gpointer data,
+    const gchar * what)
+{
+  guint after_first;
+
+  cycle (data);
+  after_first = count_threads ();
+  cycle (data);
+  fail_unless (count_threads () <= after_first, "%u threads after the first "
+      "stop %s, %u after the second", after_first, what, count_threads ());
+}
