@@ -84,6 +84,10 @@ const gchar *nemo_cloud_get_session_id (NemoCloud * cloud);
  * `http-status` detail of an error. */
 guint nemo_cloud_get_http_status (NemoCloud * cloud);
 
+/* The next @n_uploads uploads make up the "upload" stage: its progress runs
+ * from 0 to 100 over all of them, each body's bytes as they are sent. */
+void nemo_cloud_plan_uploads (NemoCloud * cloud, guint n_uploads);
+
 /* Upload a local file (streamed from disk, never read into memory) or hand
  * the service an http(s) URL. */
 gboolean nemo_cloud_upload_file (NemoCloud * cloud, const gchar * path,

@@ -59,6 +59,8 @@ struct _NemoCloud
   gchar *session_id;
   GPtrArray *secrets;           /* every token used: never shown */
   GPtrArray *uploads;           /* CloudUpload*, replayed into a new session */
+  guint uploads_planned;        /* the "upload" stage's share: see */
+  guint uploads_done;           /* nemo_cloud_plan_uploads () */
   gboolean recovering;          /* replaying: no nested session recovery */
   guint last_http_status;
 

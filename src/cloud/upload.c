@@ -50,6 +50,26 @@ struct _CloudMultipartStream
 G_DEFINE_TYPE (CloudMultipartStream, cloud_multipart_stream,
     G_TYPE_INPUT_STREAM);
 
+/* The "upload" stage runs 0–100 over all the planned uploads: the one in
+ * flight, @file_percent done, takes its share after those done. */
+static void
+report_upload_progress (NemoCloud * cloud, gdouble file_percent)
+{
+  guint planned = MAX (cloud->uploads_planned, 1);
+  guint done = MIN (cloud->uploads_done, planned);
+
+  cloud_progress (cloud, "upload", (done * 100.0 + (done < planned ?
+              file_percent : 0.0)) / planned);
+}
+
+void
+nemo_cloud_plan_uploads (NemoCloud * cloud, guint n_uploads)
+{
+  cloud->uploads_planned = n_uploads;
+  cloud->uploads_done = 0;
+  report_upload_progress (cloud, 0.0);
+}
+
 static void
 multipart_sent (CloudMultipartStream * self, gsize n)
 {
@@ -59,7 +79,7 @@ multipart_sent (CloudMultipartStream * self, gsize n)
   percent = self->total > 0 ? (gint) (self->sent * 100 / self->total) : 100;
   if (self->cloud != NULL && percent != self->last_percent) {
     self->last_percent = percent;
-    cloud_progress (self->cloud, "upload", percent);
+    report_upload_progress (self->cloud, percent);
   }
 }
 
@@ -347,6 +367,8 @@ upload_and_remember (NemoCloud * cloud, gboolean is_url,
     return FALSE;
   }
   g_ptr_array_add (cloud->uploads, upload);
+  cloud->uploads_done++;
+  report_upload_progress (cloud, 0.0);
   return TRUE;
 }
 

@@ -65,7 +65,6 @@ upload_input (NemoCloud * cloud, const NemoJobConfig * config,
 
 static gboolean
 upload_inputs (NemoCloud * cloud, const NemoJobConfig * config,
-    const NemoJobCallbacks * callbacks, gpointer user_data,
     GCancellable * cancellable, GError ** error)
 {
   g_autoptr (GPtrArray) inputs = g_ptr_array_new ();
@@ -76,14 +75,11 @@ upload_inputs (NemoCloud * cloud, const NemoJobConfig * config,
   for (i = 0; i < config->visuals->len; i++)
     g_ptr_array_add (inputs, config->visuals->pdata[i]);
 
+  nemo_cloud_plan_uploads (cloud, inputs->len);
   for (i = 0; i < inputs->len; i++) {
-    if (callbacks->progress)
-      callbacks->progress ("upload", 100.0 * i / inputs->len, user_data);
     if (!upload_input (cloud, config, inputs->pdata[i], cancellable, error))
       return FALSE;
   }
-  if (callbacks->progress && inputs->len > 0)
-    callbacks->progress ("upload", 100.0, user_data);
   return TRUE;
 }
 
@@ -158,8 +154,7 @@ create_video (NemoCloud * cloud, const NemoJobConfig * config,
     return FALSE;
   }
   if (!nemo_cloud_open_session (cloud, config->session_id, cancellable, error)
-      || !upload_inputs (cloud, config, callbacks, user_data, cancellable,
-          error))
+      || !upload_inputs (cloud, config, cancellable, error))
     return FALSE;
 
   message = chat_message (config);
