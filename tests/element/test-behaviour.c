@@ -385,12 +385,12 @@ GST_END_TEST;
 /* NULL, new properties, PLAYING: a second job with its own song. */
 GST_START_TEST (test_two_jobs_in_a_row)
 {
-  g_autofree gchar *first = temp_mp4 ();
-  g_autofree gchar *second = temp_mp4 ();
+  g_autofree gchar *first_mp4 = temp_mp4 ();
+  g_autofree gchar *second_mp4 = temp_mp4 ();
   g_autofree gchar *wav = data_path ("tone.wav");
   g_autofree gchar *desc = g_strdup_printf ("nemorender name=r " SMALL
       " audio-uri={tone.mp3} visual-uri={cover.jpg} ! filesink name=f "
-      "location=%s", first);
+      "location=%s", first_mp4);
   GstElement *pipeline = pipeline_new (desc);
   Output out;
 
@@ -402,21 +402,21 @@ GST_START_TEST (test_two_jobs_in_a_row)
 
   g_object_set (get (pipeline, "r"), "audio-uri", wav, "max-duration",
       3 * GST_SECOND, NULL);
-  g_object_set (get (pipeline, "f"), "location", second, NULL);
+  g_object_set (get (pipeline, "f"), "location", second_mp4, NULL);
   fail_if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE);
   wait_for_eos (pipeline, JOB_TIMEOUT);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (pipeline);
 
-  output_read (first, NULL, &out);
-  output_assert_contract_near (first, &out, 320, 180, 30, TONE_S, EXACT);
+  output_read (first_mp4, NULL, &out);
+  output_assert_contract_near (first_mp4, &out, 320, 180, 30, TONE_S, EXACT);
   output_clear (&out);
-  output_read (second, NULL, &out);
-  output_assert_contract_near (second, &out, 320, 180, 30, 3.0, EXACT);
+  output_read (second_mp4, NULL, &out);
+  output_assert_contract_near (second_mp4, &out, 320, 180, 30, 3.0, EXACT);
   output_clear (&out);
-  g_unlink (first);
-  g_unlink (second);
+  g_unlink (first_mp4);
+  g_unlink (second_mp4);
 }
 GST_END_TEST;
 
