@@ -78,6 +78,12 @@
 GST_DEBUG_CATEGORY_STATIC (gst_nemo_render_debug);
 #define GST_CAT_DEFAULT gst_nemo_render_debug
 
+/* GST_ELEMENT_ERROR with the details structure every error of the element
+ * carries (docs/interface.md, Errors); none of these is the service's. */
+#define POST_ERROR(el, domain, code, text, debug) \
+    GST_ELEMENT_ERROR_WITH_DETAILS (el, domain, code, text, debug, \
+        ("nemo-code", G_TYPE_INT, 0, "http-status", G_TYPE_UINT, 0, NULL))
+
 enum
 {
   PROP_0,
@@ -341,7 +347,7 @@ check_video_can_end (GstNemoRender * self, GstNemoRenderPad * pad)
   if (!unknowable)
     return TRUE;
 
-  GST_ELEMENT_ERROR (self, STREAM, FAILED,
+  POST_ERROR (self, STREAM, FAILED,
       ("%s brings moving video, and the song's length is not known here: "
           "audio-uri is a web address that only the service reads. Set "
           "max-duration (in nanoseconds) to the song's length, give the "
@@ -359,7 +365,7 @@ finish_pad (GstNemoRender * self, GstNemoRenderPad * pad)
   if (pad_is_eos (self, pad))
     return TRUE;
   if (!gst_nemo_render_pad_finish (pad, &error)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
+    POST_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
     g_error_free (error);
     return FALSE;
   }
@@ -413,7 +419,7 @@ flush_stop (GstNemoRender * self, GstNemoRenderPad * pad)
 
   ok = gst_nemo_render_pad_flush (pad, self->work_dir, &error);
   if (!ok) {
-    GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
+    POST_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
     g_error_free (error);
   }
 
@@ -446,7 +452,7 @@ gst_nemo_render_sink_event (GstPad * gpad, GstObject * parent,
       gst_event_parse_caps (event, &caps);
       ret = gst_nemo_render_pad_set_caps (pad, caps, self->work_dir, &error);
       if (!ret) {
-        GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("%s", error->message),
+        POST_ERROR (self, STREAM, FORMAT, ("%s", error->message),
             (NULL));
         g_error_free (error);
       }
@@ -525,7 +531,7 @@ gst_nemo_render_chain (GstPad * gpad, GstObject * parent, GstBuffer * buffer)
   ok = gst_nemo_render_pad_write (pad, buffer, &error);
   gst_buffer_unref (buffer);
   if (!ok) {
-    GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
+    POST_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
     g_error_free (error);
     return GST_FLOW_ERROR;
   }
@@ -1376,7 +1382,7 @@ start (GstNemoRender * self)
 
   self->work_dir = g_dir_make_tmp ("nemorender-XXXXXX", &error);
   if (self->work_dir == NULL) {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+    POST_ERROR (self, RESOURCE, OPEN_WRITE,
         ("No room for the work files: %s. Set TMPDIR to a writable folder "
             "with space for the video.", error->message), (NULL));
     g_error_free (error);

@@ -766,6 +766,38 @@ GST_END_TEST;
 /* The service renders up to 1080x1920: a larger size, by the properties or
  * by the prompt, fails before anything is uploaded (nothing listens on
  * port 9). */
+/* A web address goes to the service unread, so its length is not known here:
+ * an endless video pad fails at once, before anything is sent (nothing
+ * listens on the api-url), and says what to do. */
+GST_START_TEST (test_error_remote_song_endless_video)
+{
+  const gchar *phrases[] = { "video_0", "max-duration", "local file", NULL };
+
+  assert_fails_with ("videotestsrc ! video/x-raw,width=64,height=64 ! "
+      "r.video_0 nemorender name=r backend=cloud api-url=http://127.0.0.1:9 "
+      "audio-uri=https://music.example/song.mp3", GST_STREAM_ERROR,
+      GST_STREAM_ERROR_FAILED, phrases);
+}
+GST_END_TEST;
+
+/* With max-duration the pad is cut there and the job goes on: what fails
+ * then is reaching the service. */
+GST_START_TEST (test_remote_song_video_cut_at_max_duration)
+{
+  RunResult r = { 0, };
+
+  run_pipeline ("videotestsrc ! video/x-raw,width=64,height=64 ! r.video_0 "
+      "nemorender name=r backend=cloud api-url=http://127.0.0.1:9 retries=0 "
+      "max-duration=1000000000 audio-uri=https://music.example/song.mp3", &r);
+  fail_unless (r.error != NULL);
+  fail_unless (r.error->domain == GST_RESOURCE_ERROR, "%s", r.error->message);
+  fail_if (strstr (r.error->message, "max-duration") != NULL, "%s",
+      r.error->message);
+  fail_unless_equals_uint64 (r.bytes_pushed, 0);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_error_cloud_size_limit)
 {
   const gchar *phrases[] = { "1080×1920", "3840×2160", "backend=local",
@@ -826,6 +858,8 @@ nemorender_suite (void)
   tcase_add_test (tc, test_error_picture_as_song);
   tcase_add_test (tc, test_error_bad_aspect_ratio);
   tcase_add_test (tc, test_error_cloud_size_limit);
+  tcase_add_test (tc, test_error_remote_song_endless_video);
+  tcase_add_test (tc, test_remote_song_video_cut_at_max_duration);
   return s;
 }
 
