@@ -100,6 +100,10 @@ enum
   PROP_MAX_DURATION,
   PROP_START_TIME,
   PROP_AUDIO_PASSTHROUGH,
+  PROP_QUALITY,
+  PROP_VIDEO_BITRATE,
+  PROP_AUDIO_BITRATE,
+  PROP_KEYFRAME_INTERVAL,
   PROP_MAX_UPLOAD_SIZE,
   PROP_POLL_INTERVAL,
   PROP_TIMEOUT,
@@ -1550,6 +1554,18 @@ gst_nemo_render_set_property (GObject * object, guint prop_id,
     case PROP_AUDIO_PASSTHROUGH:
       settings->audio_passthrough = g_value_get_enum (value);
       break;
+    case PROP_QUALITY:
+      settings->quality = g_value_get_uint (value);
+      break;
+    case PROP_VIDEO_BITRATE:
+      settings->video_bitrate_kbps = g_value_get_uint (value);
+      break;
+    case PROP_AUDIO_BITRATE:
+      settings->audio_bitrate_kbps = g_value_get_uint (value);
+      break;
+    case PROP_KEYFRAME_INTERVAL:
+      settings->keyframe_interval = g_value_get_uint (value);
+      break;
     case PROP_MAX_UPLOAD_SIZE:
       settings->cloud.max_upload_size = g_value_get_uint64 (value);
       break;
@@ -1608,6 +1624,18 @@ gst_nemo_render_get_property (GObject * object, guint prop_id,
       break;
     case PROP_AUDIO_PASSTHROUGH:
       g_value_set_enum (value, settings->audio_passthrough);
+      break;
+    case PROP_QUALITY:
+      g_value_set_uint (value, settings->quality);
+      break;
+    case PROP_VIDEO_BITRATE:
+      g_value_set_uint (value, settings->video_bitrate_kbps);
+      break;
+    case PROP_AUDIO_BITRATE:
+      g_value_set_uint (value, settings->audio_bitrate_kbps);
+      break;
+    case PROP_KEYFRAME_INTERVAL:
+      g_value_set_uint (value, settings->keyframe_interval);
       break;
     case PROP_MAX_DURATION:
       g_value_set_uint64 (value, self->max_duration);
@@ -1763,6 +1791,23 @@ install_properties (GObjectClass * klass)
           "44.1 kHz), never to encode it again at 48 kHz",
           g_enum_register_static ("GstNemoRenderAudioPassthrough",
               passthrough_values), NEMO_AUDIO_PASSTHROUGH_AUTO, PARAM_FLAGS));
+  g_object_class_install_property (klass, PROP_QUALITY,
+      g_param_spec_uint ("quality", "Quality",
+          "x264's constant rate factor (local): lower is better and larger; "
+          "18 is visually lossless, 23 x264's default, 51 the smallest file",
+          1, 51, NEMO_RENDER_DEFAULT_QUALITY, PARAM_FLAGS));
+  install_uint (klass, PROP_VIDEO_BITRATE, "video-bitrate", "Video bitrate",
+      "Most the video may take, in kb/s (local; x264's VBV with a buffer of "
+      "one second); 0 = no cap, the quality alone decides", 1000000, 0);
+  g_object_class_install_property (klass, PROP_AUDIO_BITRATE,
+      g_param_spec_uint ("audio-bitrate", "Audio bitrate",
+          "AAC bitrate in kb/s when the sound is encoded (local); FFmpeg's "
+          "encoder may spend less on simple sound", 32, 576,
+          NEMO_RENDER_DEFAULT_AUDIO_KBPS, PARAM_FLAGS));
+  install_uint (klass, PROP_KEYFRAME_INTERVAL, "keyframe-interval",
+      "Keyframe interval", "Frames from one keyframe to the next (local; "
+      "closed GOPs); 0 = half the frame rate, as YouTube recommends", 100000,
+      0);
   g_object_class_install_property (klass, PROP_MAX_UPLOAD_SIZE,
       g_param_spec_uint64 ("max-upload-size", "Maximum upload size",
           "Largest file sent to the service, in bytes (cloud); larger inputs "

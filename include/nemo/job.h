@@ -46,6 +46,8 @@ typedef struct
                                  * there (0 = its beginning) */
   NemoAudioPassthrough audio_passthrough;  /* local backend: keep an AAC
                                  * song that needs no change (AUTO) */
+  /* local backend: the encoder, as in NemoRenderOptions */
+  gint quality, video_bitrate_kbps, audio_bitrate_kbps, keyframe_interval;
   gchar *work_dir;              /* the job's scratch folder; inputs inside it
                                  * came from pads */
 

@@ -39,7 +39,6 @@
 #include <math.h>
 #include <string.h>
 
-#define AAC_BIT_RATE 320000
 #define MIX_BLOCK 2048          /* stereo frames mixed at a time */
 
 /* what YouTube plays at; m.loudness_lufs says otherwise */
@@ -294,7 +293,7 @@ aac_encoder_clear (AacEncoder * encoder)
 }
 
 static gboolean
-aac_encoder_init (AacEncoder * encoder, NemoPacketSpool * spool,
+aac_encoder_init (AacEncoder * encoder, gint kbps, NemoPacketSpool * spool,
     GError ** error)
 {
   const AVCodec *aac = avcodec_find_encoder_by_name ("aac");
@@ -313,7 +312,7 @@ aac_encoder_init (AacEncoder * encoder, NemoPacketSpool * spool,
   encoder->codec->sample_fmt = AV_SAMPLE_FMT_FLTP;
   encoder->codec->sample_rate = NEMO_AUDIO_RATE;
   av_channel_layout_copy (&encoder->codec->ch_layout, &stereo);
-  encoder->codec->bit_rate = AAC_BIT_RATE;
+  encoder->codec->bit_rate = kbps * 1000LL;
   encoder->codec->profile = FF_PROFILE_AAC_LOW;
   encoder->codec->time_base = (AVRational) { 1, NEMO_AUDIO_RATE };
   encoder->codec->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
@@ -1098,27 +1097,28 @@ normalising_gain (const MixPlan * plan, gdouble loudness)
   return (gfloat) pow (10, db / 20);
 }
 
-/* The song is kept when @passthrough allows and nothing changes it;
+/* The song is kept when @options allow and nothing changes it;
  * otherwise the mix is encoded into a new spool in @work_dir. */
 static gboolean
 choose_output (NemoSoundtrack * soundtrack, const GPtrArray * sources,
-    const MixPlan * plan, gint64 limit, NemoAudioPassthrough passthrough,
+    const MixPlan * plan, gint64 limit, const NemoRenderOptions * options,
     const gchar * work_dir, AacEncoder * encoder, GError ** error)
 {
   const AudioSource *first = g_ptr_array_index (sources, 0);
 
-  if (passthrough == NEMO_AUDIO_PASSTHROUGH_AUTO
+  if (options->audio_passthrough == NEMO_AUDIO_PASSTHROUGH_AUTO
       && plays_song_unchanged (sources, plan, limit)
       && keep_song (soundtrack, first->segment->source))
     return TRUE;
   soundtrack->spool = nemo_packet_spool_new (work_dir, error);
   return soundtrack->spool != NULL
-      && aac_encoder_init (encoder, soundtrack->spool, error);
+      && aac_encoder_init (encoder, options->audio_bitrate_kbps,
+      soundtrack->spool, error);
 }
 
 NemoSoundtrack *
-nemo_soundtrack_encode (const NemoDraft * draft, gint64 max_duration_us,
-    NemoAudioPassthrough passthrough, const gchar * work_dir,
+nemo_soundtrack_encode (const NemoDraft * draft,
+    const NemoRenderOptions * options, const gchar * work_dir,
     NemoSpectrum * spectrum, NemoPassProgressFunc progress,
     gpointer progress_data, GCancellable * cancellable, GError ** error)
 {
@@ -1145,8 +1145,9 @@ nemo_soundtrack_encode (const NemoDraft * draft, gint64 max_duration_us,
   mix.idle = idle;
   mix.duck = plan.duck;
   ducker_init (&mix.ducker);
-  mix.limit = max_duration_us > 0 ?
-      max_duration_us * NEMO_AUDIO_RATE / G_USEC_PER_SEC : G_MAXINT64;
+  mix.limit = options->max_duration_us > 0 ?
+      options->max_duration_us * NEMO_AUDIO_RATE / G_USEC_PER_SEC :
+      G_MAXINT64;
   for (i = 0; i < sources->len; i++) {
     AudioSource *source = g_ptr_array_index (sources, i);
     mix.estimate = MAX (mix.estimate, source->estimate);
@@ -1165,7 +1166,7 @@ nemo_soundtrack_encode (const NemoDraft * draft, gint64 max_duration_us,
       goto end;
     mix_rewind (&mix);
   }
-  if (!choose_output (soundtrack, sources, &plan, mix.limit, passthrough,
+  if (!choose_output (soundtrack, sources, &plan, mix.limit, options,
           work_dir, &encoder, error))
     goto end;
   output.plan = &plan;
