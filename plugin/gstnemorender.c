@@ -104,6 +104,7 @@ enum
   PROP_VIDEO_BITRATE,
   PROP_AUDIO_BITRATE,
   PROP_KEYFRAME_INTERVAL,
+  PROP_LOUDNESS,
   PROP_MAX_UPLOAD_SIZE,
   PROP_POLL_INTERVAL,
   PROP_TIMEOUT,
@@ -1566,6 +1567,9 @@ gst_nemo_render_set_property (GObject * object, guint prop_id,
     case PROP_KEYFRAME_INTERVAL:
       settings->keyframe_interval = g_value_get_uint (value);
       break;
+    case PROP_LOUDNESS:
+      settings->loudness_lufs = g_value_get_double (value);
+      break;
     case PROP_MAX_UPLOAD_SIZE:
       settings->cloud.max_upload_size = g_value_get_uint64 (value);
       break;
@@ -1636,6 +1640,9 @@ gst_nemo_render_get_property (GObject * object, guint prop_id,
       break;
     case PROP_KEYFRAME_INTERVAL:
       g_value_set_uint (value, settings->keyframe_interval);
+      break;
+    case PROP_LOUDNESS:
+      g_value_set_double (value, settings->loudness_lufs);
       break;
     case PROP_MAX_DURATION:
       g_value_set_uint64 (value, self->max_duration);
@@ -1709,6 +1716,7 @@ install_uint (GObjectClass * klass, guint prop_id, const gchar * name,
 static void
 install_properties (GObjectClass * klass)
 {
+  GParamSpec *loudness;
   /* registered here, once: class_init calls this */
   static const GEnumValue passthrough_values[] = {
     {NEMO_AUDIO_PASSTHROUGH_AUTO, "Keep an AAC-LC song (44.1/48 kHz stereo) "
@@ -1808,6 +1816,14 @@ install_properties (GObjectClass * klass)
       "Keyframe interval", "Frames from one keyframe to the next (local; "
       "closed GOPs); 0 = half the frame rate, as YouTube recommends", 100000,
       0);
+  loudness = g_param_spec_double ("loudness", "Loudness",
+      "Integrated loudness to bring the sound to, in LUFS, e.g. -14 (local; "
+      "the song is then always encoded again); NaN = as the prompt says, "
+      "else a song alone as it is and a mix at -14", -70, 0, -14,
+      PARAM_FLAGS);
+  /* "unset" is NaN, which g_param_spec_double() refuses as a default */
+  G_PARAM_SPEC_DOUBLE (loudness)->default_value = NAN;
+  g_object_class_install_property (klass, PROP_LOUDNESS, loudness);
   g_object_class_install_property (klass, PROP_MAX_UPLOAD_SIZE,
       g_param_spec_uint64 ("max-upload-size", "Maximum upload size",
           "Largest file sent to the service, in bytes (cloud); larger inputs "

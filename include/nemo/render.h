@@ -51,6 +51,9 @@ typedef struct
   gint video_bitrate_kbps;      /* VBV cap on the video, 0 = none */
   gint audio_bitrate_kbps;      /* AAC, when the sound is encoded */
   gint keyframe_interval;       /* frames per GOP, 0 = half the frame rate */
+  gdouble loudness_lufs;        /* integrated loudness to bring the sound
+                                 * to; NaN: the draft's m.loudness_lufs,
+                                 * else -14 for a mix, a song as it is */
   NemoRenderProgressFunc progress;
   gpointer progress_data;
   GCancellable *cancellable;    /* checked between frames */
@@ -58,7 +61,7 @@ typedef struct
 
 /* Fills @options with the defaults: 1920x1080, 30/1, no limit, audio kept
  * when it can be, CRF 18, no bitrate cap, AAC at 320 kb/s, GOPs of half a
- * second. */
+ * second, loudness as the draft says. */
 void nemo_render_options_init (NemoRenderOptions * options);
 
 /* Render @draft to a new MP4 at @output_path (overwritten).  On failure the

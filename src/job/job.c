@@ -28,6 +28,7 @@ nemo_job_config_init (NemoJobConfig * config)
   config->fps_d = 1;
   config->quality = NEMO_RENDER_DEFAULT_QUALITY;
   config->audio_bitrate_kbps = NEMO_RENDER_DEFAULT_AUDIO_KBPS;
+  config->loudness_lufs = NAN;
   nemo_cloud_config_init (&config->cloud);
 }
 
@@ -521,6 +522,7 @@ run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
   options.video_bitrate_kbps = config->video_bitrate_kbps;
   options.audio_bitrate_kbps = config->audio_bitrate_kbps;
   options.keyframe_interval = config->keyframe_interval;
+  options.loudness_lufs = config->loudness_lufs;
   options.cancellable = cancellable;
   if (callbacks->progress) {
     options.progress = relay_render_progress;

@@ -27,6 +27,7 @@
 #include <nemo/error.h>
 #include <nemo/media.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #define MIN_SIDE 16
@@ -68,6 +69,7 @@ nemo_render_options_init (NemoRenderOptions * options)
   options->fps_d = 1;
   options->quality = NEMO_RENDER_DEFAULT_QUALITY;
   options->audio_bitrate_kbps = NEMO_RENDER_DEFAULT_AUDIO_KBPS;
+  options->loudness_lufs = NAN;
 }
 
 static gboolean
