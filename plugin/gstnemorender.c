@@ -106,6 +106,11 @@ enum
   PROP_MAX_DURATION,
   PROP_START_TIME,
   PROP_AUDIO_PASSTHROUGH,
+  PROP_QUALITY,
+  PROP_VIDEO_BITRATE,
+  PROP_AUDIO_BITRATE,
+  PROP_KEYFRAME_INTERVAL,
+  PROP_LOUDNESS,
   PROP_MAX_UPLOAD_SIZE,
   PROP_POLL_INTERVAL,
   PROP_TIMEOUT,
@@ -1556,6 +1561,21 @@ gst_nemo_render_set_property (GObject * object, guint prop_id,
     case PROP_AUDIO_PASSTHROUGH:
       settings->audio_passthrough = g_value_get_enum (value);
       break;
+    case PROP_QUALITY:
+      settings->quality = g_value_get_uint (value);
+      break;
+    case PROP_VIDEO_BITRATE:
+      settings->video_bitrate_kbps = g_value_get_uint (value);
+      break;
+    case PROP_AUDIO_BITRATE:
+      settings->audio_bitrate_kbps = g_value_get_uint (value);
+      break;
+    case PROP_KEYFRAME_INTERVAL:
+      settings->keyframe_interval = g_value_get_uint (value);
+      break;
+    case PROP_LOUDNESS:
+      settings->loudness_lufs = g_value_get_double (value);
+      break;
     case PROP_MAX_UPLOAD_SIZE:
       settings->cloud.max_upload_size = g_value_get_uint64 (value);
       break;
@@ -1614,6 +1634,21 @@ gst_nemo_render_get_property (GObject * object, guint prop_id,
       break;
     case PROP_AUDIO_PASSTHROUGH:
       g_value_set_enum (value, settings->audio_passthrough);
+      break;
+    case PROP_QUALITY:
+      g_value_set_uint (value, settings->quality);
+      break;
+    case PROP_VIDEO_BITRATE:
+      g_value_set_uint (value, settings->video_bitrate_kbps);
+      break;
+    case PROP_AUDIO_BITRATE:
+      g_value_set_uint (value, settings->audio_bitrate_kbps);
+      break;
+    case PROP_KEYFRAME_INTERVAL:
+      g_value_set_uint (value, settings->keyframe_interval);
+      break;
+    case PROP_LOUDNESS:
+      g_value_set_double (value, settings->loudness_lufs);
       break;
     case PROP_MAX_DURATION:
       g_value_set_uint64 (value, self->max_duration);
@@ -1687,6 +1722,7 @@ install_uint (GObjectClass * klass, guint prop_id, const gchar * name,
 static void
 install_properties (GObjectClass * klass)
 {
+  GParamSpec *loudness;
   /* registered here, once: class_init calls this */
   static const GEnumValue passthrough_values[] = {
     {NEMO_AUDIO_PASSTHROUGH_AUTO, "Keep an AAC-LC song (44.1/48 kHz stereo) "
@@ -1769,6 +1805,31 @@ install_properties (GObjectClass * klass)
           "44.1 kHz), never to encode it again at 48 kHz",
           g_enum_register_static ("GstNemoRenderAudioPassthrough",
               passthrough_values), NEMO_AUDIO_PASSTHROUGH_AUTO, PARAM_FLAGS));
+  g_object_class_install_property (klass, PROP_QUALITY,
+      g_param_spec_uint ("quality", "Quality",
+          "x264's constant rate factor (local): lower is better and larger; "
+          "18 is visually lossless, 23 x264's default, 51 the smallest file",
+          1, 51, NEMO_RENDER_DEFAULT_QUALITY, PARAM_FLAGS));
+  install_uint (klass, PROP_VIDEO_BITRATE, "video-bitrate", "Video bitrate",
+      "Most the video may take, in kb/s (local; x264's VBV with a buffer of "
+      "one second); 0 = no cap, the quality alone decides", 1000000, 0);
+  g_object_class_install_property (klass, PROP_AUDIO_BITRATE,
+      g_param_spec_uint ("audio-bitrate", "Audio bitrate",
+          "AAC bitrate in kb/s when the sound is encoded (local); FFmpeg's "
+          "encoder may spend less on simple sound", 32, 576,
+          NEMO_RENDER_DEFAULT_AUDIO_KBPS, PARAM_FLAGS));
+  install_uint (klass, PROP_KEYFRAME_INTERVAL, "keyframe-interval",
+      "Keyframe interval", "Frames from one keyframe to the next (local; "
+      "closed GOPs); 0 = half the frame rate, as YouTube recommends", 100000,
+      0);
+  loudness = g_param_spec_double ("loudness", "Loudness",
+      "Integrated loudness to bring the sound to, in LUFS, e.g. -14 (local; "
+      "the song is then always encoded again); NaN = as the prompt says, "
+      "else a song alone as it is and a mix at -14", -70, 0, -14,
+      PARAM_FLAGS);
+  /* "unset" is NaN, which g_param_spec_double() refuses as a default */
+  G_PARAM_SPEC_DOUBLE (loudness)->default_value = NAN;
+  g_object_class_install_property (klass, PROP_LOUDNESS, loudness);
   g_object_class_install_property (klass, PROP_MAX_UPLOAD_SIZE,
       g_param_spec_uint64 ("max-upload-size", "Maximum upload size",
           "Largest file sent to the service, in bytes (cloud); larger inputs "

@@ -46,6 +46,9 @@ typedef struct
                                  * there (0 = its beginning) */
   NemoAudioPassthrough audio_passthrough;  /* local backend: keep an AAC
                                  * song that needs no change (AUTO) */
+  /* local backend: the encoder, as in NemoRenderOptions */
+  gint quality, video_bitrate_kbps, audio_bitrate_kbps, keyframe_interval;
+  gdouble loudness_lufs;        /* NaN: as the draft (the prompt) says */
   gchar *work_dir;              /* the job's scratch folder; inputs inside it
                                  * came from pads */
 

@@ -1,8 +1,8 @@
 /* nemorender local renderer: a draft in, a finished MP4 file out.
  *
  * The output meets docs/interface.md's contract (The output MP4): H.264
- * High, yuv420p, constant frame rate, closed GOP of half the frame rate, 2
- * B-frames; AAC-LC 48 kHz stereo (44.1 kHz when the song's AAC is kept);
+ * High, yuv420p, constant frame rate, closed GOPs (of half the frame rate
+ * unless keyframe_interval says otherwise), 2 B-frames; AAC-LC 48 kHz stereo (44.1 kHz when the song's AAC is kept);
  * `moov` before `mdat`; duration equal to the soundtrack's (or
  * max_duration_us) within one frame.
  *
@@ -37,19 +37,31 @@ typedef enum
   NEMO_AUDIO_PASSTHROUGH_NEVER, /* always decoded and encoded again */
 } NemoAudioPassthrough;
 
+/* The encoder's defaults: x264's CRF, and AAC-LC stereo's rate in kb/s. */
+#define NEMO_RENDER_DEFAULT_QUALITY 18
+#define NEMO_RENDER_DEFAULT_AUDIO_KBPS 320
+
 typedef struct
 {
   gint width, height;           /* output size, even numbers */
   gint fps_n, fps_d;            /* output frame rate */
   gint64 max_duration_us;       /* 0 = no limit */
   NemoAudioPassthrough audio_passthrough;
+  gint quality;                 /* x264 CRF, 1 (best) to 51 */
+  gint video_bitrate_kbps;      /* VBV cap on the video, 0 = none */
+  gint audio_bitrate_kbps;      /* AAC, when the sound is encoded */
+  gint keyframe_interval;       /* frames per GOP, 0 = half the frame rate */
+  gdouble loudness_lufs;        /* integrated loudness to bring the sound
+                                 * to; NaN: the draft's m.loudness_lufs,
+                                 * else -14 for a mix, a song as it is */
   NemoRenderProgressFunc progress;
   gpointer progress_data;
   GCancellable *cancellable;    /* checked between frames */
 } NemoRenderOptions;
 
 /* Fills @options with the defaults: 1920x1080, 30/1, no limit, audio kept
- * when it can be. */
+ * when it can be, CRF 18, no bitrate cap, AAC at 320 kb/s, GOPs of half a
+ * second, loudness as the draft says. */
 void nemo_render_options_init (NemoRenderOptions * options);
 
 /* Render @draft to a new MP4 at @output_path (overwritten).  On failure the

@@ -26,6 +26,9 @@ nemo_job_config_init (NemoJobConfig * config)
   config->height = 1080;
   config->fps_n = 30;
   config->fps_d = 1;
+  config->quality = NEMO_RENDER_DEFAULT_QUALITY;
+  config->audio_bitrate_kbps = NEMO_RENDER_DEFAULT_AUDIO_KBPS;
+  config->loudness_lufs = NAN;
   nemo_cloud_config_init (&config->cloud);
 }
 
@@ -515,6 +518,11 @@ run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
     options.max_duration_us = MAX (options.max_duration_us,
         (G_USEC_PER_SEC * options.fps_d + options.fps_n - 1) / options.fps_n);
   options.audio_passthrough = config->audio_passthrough;
+  options.quality = config->quality;
+  options.video_bitrate_kbps = config->video_bitrate_kbps;
+  options.audio_bitrate_kbps = config->audio_bitrate_kbps;
+  options.keyframe_interval = config->keyframe_interval;
+  options.loudness_lufs = config->loudness_lufs;
   options.cancellable = cancellable;
   if (callbacks->progress) {
     options.progress = relay_render_progress;

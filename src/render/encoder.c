@@ -1,12 +1,15 @@
 /* H.264 with YouTube's recommended upload settings: High profile, yuv420p,
  * BT.709 TV range, constant frame rate, closed GOPs of half the frame rate
- * with 2 B-frames.
+ * (or options->keyframe_interval frames) with 2 B-frames.
  *
- * crf 18 is visually lossless for covers and clips at a fraction of the size
- * of a fixed high bitrate; preset "veryfast" keeps renders quick on small
- * machines (the benchmark compares presets).  Scene-cut detection is
- * off so keyframes fall every GOP exactly: the still-image fast path in
- * render.c relies on that.
+ * The default quality, crf 18, is visually lossless for covers and clips at
+ * a fraction of the size of a fixed high bitrate; preset "veryfast" keeps
+ * renders quick on small machines (the benchmark compares presets).  A
+ * bitrate cap is x264's VBV: maxrate the cap, a buffer of one second of it,
+ * so no second of video holds much more than the cap, and the whole file
+ * averages under it but for that one buffer.  Scene-cut detection is off so
+ * keyframes fall every GOP exactly: the still-image fast path in render.c
+ * relies on that.
  *
  * Memory: each frame x264 holds costs about 15 MB at 1080p (the picture,
  * its half-pel planes, the lowres copy for the lookahead).  The fast path
@@ -27,7 +30,6 @@
 #include <math.h>
 
 #define X264_PRESET "veryfast"
-#define X264_CRF "18"
 
 /* the still-image fast path: see above */
 #define X264_STILL_PARAMS \
@@ -40,16 +42,20 @@ struct _NemoVideoEncoder
 };
 
 gint
-nemo_video_gop (gint fps_n, gint fps_d)
+nemo_video_gop (const NemoRenderOptions * options)
 {
-  return MAX ((gint) lround (fps_n / (2.0 * fps_d)), 1);
+  if (options->keyframe_interval > 0)
+    return options->keyframe_interval;
+  return MAX ((gint) lround (options->fps_n / (2.0 * options->fps_d)), 1);
 }
 
 NemoVideoEncoder *
-nemo_video_encoder_new (gint width, gint height, gint fps_n, gint fps_d,
-    gboolean still, GError ** error)
+nemo_video_encoder_new (const NemoRenderOptions * options, gboolean still,
+    GError ** error)
 {
   const AVCodec *x264 = avcodec_find_encoder_by_name ("libx264");
+  gint width = options->width, height = options->height;
+  gint fps_n = options->fps_n, fps_d = options->fps_d;
   NemoVideoEncoder *encoder;
   AVCodecContext *codec;
   int ret;
@@ -70,7 +76,7 @@ nemo_video_encoder_new (gint width, gint height, gint fps_n, gint fps_d,
   codec->sample_aspect_ratio = (AVRational) { 1, 1 };
   codec->time_base = (AVRational) { fps_d, fps_n };
   codec->framerate = (AVRational) { fps_n, fps_d };
-  codec->gop_size = nemo_video_gop (fps_n, fps_d);
+  codec->gop_size = nemo_video_gop (options);
   codec->keyint_min = codec->gop_size;
   codec->max_b_frames = 2;
   codec->profile = FF_PROFILE_H264_HIGH;
@@ -81,7 +87,11 @@ nemo_video_encoder_new (gint width, gint height, gint fps_n, gint fps_d,
   codec->flags |= AV_CODEC_FLAG_GLOBAL_HEADER | AV_CODEC_FLAG_CLOSED_GOP;
   av_opt_set (codec->priv_data, "preset", X264_PRESET, 0);
   av_opt_set (codec->priv_data, "profile", "high", 0);
-  av_opt_set (codec->priv_data, "crf", X264_CRF, 0);
+  av_opt_set_double (codec->priv_data, "crf", options->quality, 0);
+  if (options->video_bitrate_kbps > 0) {
+    codec->rc_max_rate = options->video_bitrate_kbps * 1000LL;
+    codec->rc_buffer_size = (int) codec->rc_max_rate;
+  }
   av_opt_set (codec->priv_data, "x264-params",
       still ? X264_STILL_PARAMS : "scenecut=0", 0);
 

@@ -48,12 +48,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoPacketSpool, nemo_packet_spool_free)
 
 typedef struct _NemoSoundtrack NemoSoundtrack;
 
-/* Mix and encode the draft's audio; the packets are spooled to a file in
- * @work_dir, or, with @passthrough AUTO and a song that needs no change,
- * read from the song itself.  The final mix is also fed to @spectrum (may
- * be NULL) for the visualizers, and finished. */
+/* Mix and encode the draft's audio (up to @options->max_duration_us, at
+ * @options->audio_bitrate_kbps); the packets are spooled to a file in
+ * @work_dir, or, with @options->audio_passthrough AUTO and a song that
+ * needs no change, read from the song itself.  The final mix is also fed to
+ * @spectrum (may be NULL) for the visualizers, and finished. */
 NemoSoundtrack *nemo_soundtrack_encode (const NemoDraft * draft,
-    gint64 max_duration_us, NemoAudioPassthrough passthrough,
+    const NemoRenderOptions * options,
     const gchar * work_dir, NemoSpectrum * spectrum,
     NemoPassProgressFunc progress, gpointer progress_data,
     GCancellable * cancellable, GError ** error);
@@ -209,12 +210,14 @@ typedef struct _NemoVideoEncoder NemoVideoEncoder;
 typedef gboolean (*NemoPacketFunc) (AVPacket * packet, gpointer user_data,
     GError ** error);
 
-/* @still: for the still-image fast path, a few GOPs of one picture, with
- * the fewest frames in flight. */
-NemoVideoEncoder *nemo_video_encoder_new (gint width, gint height, gint fps_n,
-    gint fps_d, gboolean still, GError ** error);
-/* Frames in a GOP: round (fps / 2), at least 1. */
-gint nemo_video_gop (gint fps_n, gint fps_d);
+/* An encoder for @options' size, rate, quality, cap and GOP.  @still: for
+ * the still-image fast path, a few GOPs of one picture, with the fewest
+ * frames in flight. */
+NemoVideoEncoder *nemo_video_encoder_new (const NemoRenderOptions * options,
+    gboolean still, GError ** error);
+/* Frames in a GOP: the keyframe interval, else round (fps / 2), at least
+ * 1. */
+gint nemo_video_gop (const NemoRenderOptions * options);
 const AVCodecContext *nemo_video_encoder_get_context (NemoVideoEncoder *
     encoder);
 /* Encode @frame (its pts is the frame index), or flush with NULL. */

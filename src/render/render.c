@@ -27,10 +27,18 @@
 #include <nemo/error.h>
 #include <nemo/media.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #define MIN_SIDE 16
 #define MAX_SIDE 8192
+/* x264's CRF 0 is lossless, which High profile cannot carry (the contract's
+ * profile): 1 is the best quality it can */
+#define MIN_QUALITY 1
+/* AAC-LC stereo at 48 kHz: below 32 kb/s it is worse than useless, and
+ * 576 kb/s is the most its frames can carry (6144 bits per channel) */
+#define MIN_AUDIO_KBPS 32
+#define MAX_AUDIO_KBPS 576
 
 typedef struct
 {
@@ -59,6 +67,9 @@ nemo_render_options_init (NemoRenderOptions * options)
   options->height = 1080;
   options->fps_n = 30;
   options->fps_d = 1;
+  options->quality = NEMO_RENDER_DEFAULT_QUALITY;
+  options->audio_bitrate_kbps = NEMO_RENDER_DEFAULT_AUDIO_KBPS;
+  options->loudness_lufs = NAN;
 }
 
 static gboolean
@@ -84,6 +95,23 @@ validate_options (const NemoRenderOptions * options, const gchar * path,
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
         "The maximum duration %" G_GINT64_FORMAT " µs is negative: use 0 "
         "for no limit.", options->max_duration_us);
+    return FALSE;
+  }
+  if (options->quality < MIN_QUALITY || options->quality > 51
+      || options->video_bitrate_kbps < 0 || options->keyframe_interval < 0) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
+        "The encoder settings are not valid (quality %d, video bitrate %d "
+        "kb/s, keyframe interval %d): quality goes from 1 to 51, the others "
+        "are 0 or more.", options->quality, options->video_bitrate_kbps,
+        options->keyframe_interval);
+    return FALSE;
+  }
+  if (options->audio_bitrate_kbps < MIN_AUDIO_KBPS
+      || options->audio_bitrate_kbps > MAX_AUDIO_KBPS) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
+        "The audio bitrate %d kb/s cannot be encoded: use %d to %d kb/s, "
+        "e.g. 320.", options->audio_bitrate_kbps, MIN_AUDIO_KBPS,
+        MAX_AUDIO_KBPS);
     return FALSE;
   }
   if (path == NULL || path[0] == '\0') {
@@ -321,8 +349,8 @@ nemo_render_draft (const NemoDraft * draft,
       options->fps_n, options->fps_d);
   /* the sound is spooled next to the output: the job's work folder */
   work_dir = g_path_get_dirname (output_path);
-  soundtrack = nemo_soundtrack_encode (draft, options->max_duration_us,
-      options->audio_passthrough, work_dir, render.overlay ? nemo_overlay_get_spectrum (render.overlay) : NULL,
+  soundtrack = nemo_soundtrack_encode (draft, options, work_dir,
+      render.overlay ? nemo_overlay_get_spectrum (render.overlay) : NULL,
       options->progress ? report_prepare : NULL, (gpointer) options,
       options->cancellable, error);
   if (soundtrack == NULL)
@@ -343,10 +371,9 @@ nemo_render_draft (const NemoDraft * draft,
       options->height, error);
   if (render.timeline == NULL)
     goto end;
-  render.gop = nemo_video_gop (options->fps_n, options->fps_d);
+  render.gop = nemo_video_gop (options);
   render.still = takes_still_path (&render, duration_us);
-  render.encoder = nemo_video_encoder_new (options->width, options->height,
-      options->fps_n, options->fps_d, render.still, error);
+  render.encoder = nemo_video_encoder_new (options, render.still, error);
   if (render.encoder == NULL)
     goto end;
   render.muxer = nemo_muxer_open (output_path,

@@ -20,10 +20,10 @@
  * in-point and loops as its pictures.  The music can dip under it
  * (m.ducking).  Such a mix is ours, not a mastered song, so it is measured
  * first (EBU R128, libebur128: a streaming pass that only counts), then
- * brought to m.loudness_lufs (-14 LUFS) and held under -1 dBFS by a
- * look-ahead limiter while it is encoded.  Fades (m.fade_in_ms,
- * m.fade_out_ms; 1.5 s out under BGM) come last.  A song alone is left as
- * it was mastered.
+ * brought to m.loudness_lufs (-14 LUFS, or the loudness option).  Fades
+ * (m.fade_in_ms, m.fade_out_ms; 1.5 s out under BGM) come last.  A song
+ * alone keeps its loudness.  Whatever is encoded goes through a
+ * look-ahead limiter that holds the decoded AAC at -1 dBTP.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -39,7 +39,6 @@
 #include <math.h>
 #include <string.h>
 
-#define AAC_BIT_RATE 320000
 #define MIX_BLOCK 2048          /* stereo frames mixed at a time */
 
 /* what YouTube plays at; m.loudness_lufs says otherwise */
@@ -56,12 +55,18 @@
 #define DUCK_ATTACK_S 0.050
 #define DUCK_RELEASE_S 0.300
 
-/* the limiter: the decoded file peaks under -1 dBFS.  The ceiling on the
- * samples and on the peaks between them keeps 0.5 dB more for the AAC
- * encoder, whose output overshoots its input (up to 0.17 dB on the tones
- * of tests/render/test-mix.c, more on dense music).  Peaks are seen 5 ms
- * ahead, let go over 100 ms. */
+/* the limiter: the decoded AAC's true peak is at most TRUE_PEAK_DBTP.  The
+ * ceiling on the samples and on the peaks between them keeps 0.5 dB more
+ * for the AAC encoder, whose output overshoots its input (up to 0.17 dB on
+ * the tones of tests/render/test-mix.c, 0.4 dB on hot music).  What is
+ * encoded is decoded and metered as it goes; when it still peaks over, the
+ * last pass runs again with the ceiling lowered by the excess and
+ * RETRY_MARGIN_DB (a full-scale square wave overshoots by 5 dB), at most
+ * MAX_RETRIES times.  Peaks are seen 5 ms ahead, let go over 100 ms. */
+#define TRUE_PEAK_DBTP -1.0
 #define LIMITER_CEILING_DB -1.5
+#define RETRY_MARGIN_DB 0.3
+#define MAX_RETRIES 3
 #define LIMITER_LOOKAHEAD 240
 #define LIMITER_RELEASE_S 0.100
 /* the look-ahead, plus one frame for the peak between samples */
@@ -107,6 +112,10 @@ typedef struct
   AVPacket *packet;
   gint64 next_pts;
   NemoPacketSpool *spool;
+  /* what the packets decode to, for its true peak */
+  AVCodecContext *check;
+  AVFrame *decoded;
+  ebur128_state *meter;
 } AacEncoder;
 
 struct _NemoSoundtrack
@@ -291,10 +300,88 @@ aac_encoder_clear (AacEncoder * encoder)
   g_clear_pointer (&encoder->fifo, av_audio_fifo_free);
   av_frame_free (&encoder->frame);
   av_packet_free (&encoder->packet);
+  avcodec_free_context (&encoder->check);
+  av_frame_free (&encoder->decoded);
+  if (encoder->meter != NULL)
+    ebur128_destroy (&encoder->meter);
+  memset (encoder, 0, sizeof (*encoder));
+}
+
+/* The decoder and meter that check the encoder's output. */
+static gboolean
+aac_encoder_init_check (AacEncoder * encoder, GError ** error)
+{
+  AVCodecParameters *par = avcodec_parameters_alloc ();
+  int ret = par ? avcodec_parameters_from_context (par, encoder->codec) :
+      AVERROR (ENOMEM);
+
+  encoder->check = avcodec_alloc_context3 (avcodec_find_decoder
+      (AV_CODEC_ID_AAC));
+  encoder->decoded = av_frame_alloc ();
+  encoder->meter = ebur128_init (NEMO_AUDIO_CHANNELS, NEMO_AUDIO_RATE,
+      EBUR128_MODE_TRUE_PEAK);
+  if (ret >= 0 && (encoder->check == NULL || encoder->decoded == NULL
+          || encoder->meter == NULL))
+    ret = AVERROR (ENOMEM);
+  if (ret >= 0)
+    ret = avcodec_parameters_to_context (encoder->check, par);
+  if (ret >= 0)
+    ret = avcodec_open2 (encoder->check, NULL, NULL);
+  avcodec_parameters_free (&par);
+  if (ret < 0) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
+        "Could not open the AAC decoder that checks the peaks (%s).",
+        av_err2str (ret));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Decode @packet (NULL: flush) into the true-peak meter. */
+static gboolean
+aac_encoder_check (AacEncoder * encoder, const AVPacket * packet,
+    GError ** error)
+{
+  gfloat interleaved[2048 * NEMO_AUDIO_CHANNELS];   /* AAC frames: 1024 */
+  int ret = avcodec_send_packet (encoder->check, packet);
+
+  while (ret >= 0) {
+    AVFrame *frame = encoder->decoded;
+    gint i, n;
+
+    ret = avcodec_receive_frame (encoder->check, frame);
+    if (ret < 0)
+      break;
+    n = MIN (frame->nb_samples, 2048);
+    for (i = 0; i < n; i++) {
+      interleaved[2 * i] = ((const gfloat *) frame->data[0])[i];
+      interleaved[2 * i + 1] = ((const gfloat *) frame->data[1])[i];
+    }
+    ebur128_add_frames_float (encoder->meter, interleaved, n);
+    av_frame_unref (frame);
+  }
+  if (ret == AVERROR (EAGAIN) || ret == AVERROR_EOF)
+    return TRUE;
+  g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
+      "Decoding the encoded soundtrack back failed (%s).", av_err2str (ret));
+  return FALSE;
+}
+
+/* The true peak of all that was encoded, dBTP. */
+static gdouble
+aac_encoder_true_peak (AacEncoder * encoder)
+{
+  gdouble peak = 0, channel;
+  guint c;
+
+  for (c = 0; c < NEMO_AUDIO_CHANNELS; c++)
+    if (ebur128_true_peak (encoder->meter, c, &channel) == 0)
+      peak = MAX (peak, channel);
+  return 20 * log10 (MAX (peak, 1e-10));
 }
 
 static gboolean
-aac_encoder_init (AacEncoder * encoder, NemoPacketSpool * spool,
+aac_encoder_init (AacEncoder * encoder, gint kbps, NemoPacketSpool * spool,
     GError ** error)
 {
   const AVCodec *aac = avcodec_find_encoder_by_name ("aac");
@@ -313,7 +400,7 @@ aac_encoder_init (AacEncoder * encoder, NemoPacketSpool * spool,
   encoder->codec->sample_fmt = AV_SAMPLE_FMT_FLTP;
   encoder->codec->sample_rate = NEMO_AUDIO_RATE;
   av_channel_layout_copy (&encoder->codec->ch_layout, &stereo);
-  encoder->codec->bit_rate = AAC_BIT_RATE;
+  encoder->codec->bit_rate = kbps * 1000LL;
   encoder->codec->profile = FF_PROFILE_AAC_LOW;
   encoder->codec->time_base = (AVRational) { 1, NEMO_AUDIO_RATE };
   encoder->codec->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
@@ -338,7 +425,7 @@ aac_encoder_init (AacEncoder * encoder, NemoPacketSpool * spool,
         "Out of memory for the audio encoder (%s).", av_err2str (ret));
     return FALSE;
   }
-  return TRUE;
+  return aac_encoder_init_check (encoder, error);
 }
 
 /* Send @frame (NULL: flush) and spool every packet that comes out. */
@@ -353,12 +440,15 @@ aac_encoder_send (AacEncoder * encoder, const AVFrame * frame, GError ** error)
     ret = avcodec_receive_packet (encoder->codec, encoder->packet);
     if (ret < 0)
       break;
-    written = nemo_packet_spool_write (encoder->spool, encoder->packet, error);
+    written = aac_encoder_check (encoder, encoder->packet, error)
+        && nemo_packet_spool_write (encoder->spool, encoder->packet, error);
     av_packet_unref (encoder->packet);
     if (!written)
       return FALSE;
   }
-  if (ret == AVERROR (EAGAIN) || ret == AVERROR_EOF)
+  if (ret == AVERROR_EOF)
+    return aac_encoder_check (encoder, NULL, error);
+  if (ret == AVERROR (EAGAIN))
     return TRUE;
   g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
       "Encoding the soundtrack to AAC failed (%s).", av_err2str (ret));
@@ -477,12 +567,12 @@ typedef struct
 } Limiter;
 
 static void
-limiter_init (Limiter * limiter)
+limiter_init (Limiter * limiter, gdouble ceiling_db)
 {
   gint i;
 
   memset (limiter, 0, sizeof (*limiter));
-  limiter->ceiling = powf (10, LIMITER_CEILING_DB / 20);
+  limiter->ceiling = (gfloat) pow (10, ceiling_db / 20);
   limiter->release = expf (-1.0f / (LIMITER_RELEASE_S * NEMO_AUDIO_RATE));
   limiter->held = 1;
   for (i = 0; i < LIMITER_LOOKAHEAD; i++)
@@ -595,7 +685,6 @@ typedef struct
   gboolean duck;
   gboolean normalise;
   gdouble target_lufs;
-  gboolean limit;
   gint64 fade_in, fade_out;     /* samples */
 } MixPlan;
 
@@ -635,16 +724,20 @@ draft_has_bgm (const NemoDraft * draft)
   return FALSE;
 }
 
-/* Loudness: a number in m.loudness_lufs is the target, false turns it off;
- * without it our own mixes go to DEFAULT_LOUDNESS_LUFS. */
+/* Loudness: @lufs (the loudness property) when it is a number, else a
+ * number in m.loudness_lufs is the target, false turns it off; without
+ * either our own mixes go to DEFAULT_LOUDNESS_LUFS. */
 static void
-plan_loudness (const NemoDraft * draft, MixPlan * plan)
+plan_loudness (const NemoDraft * draft, gdouble lufs, MixPlan * plan)
 {
   JsonNode *node = meta_value (draft, "loudness_lufs");
   GType type = node ? json_node_get_value_type (node) : G_TYPE_INVALID;
 
   plan->target_lufs = DEFAULT_LOUDNESS_LUFS;
-  if (type == G_TYPE_DOUBLE || type == G_TYPE_INT64) {
+  if (!isnan (lufs)) {
+    plan->normalise = TRUE;
+    plan->target_lufs = CLAMP (lufs, -70.0, 0.0);
+  } else if (type == G_TYPE_DOUBLE || type == G_TYPE_INT64) {
     plan->normalise = TRUE;
     plan->target_lufs = CLAMP (json_node_get_double (node), -70.0, 0.0);
   } else if (type == G_TYPE_BOOLEAN) {
@@ -655,15 +748,15 @@ plan_loudness (const NemoDraft * draft, MixPlan * plan)
 }
 
 static void
-plan_mix (const NemoDraft * draft, gboolean any_clip_sound, MixPlan * plan)
+plan_mix (const NemoDraft * draft, gdouble lufs, gboolean any_clip_sound,
+    MixPlan * plan)
 {
   gboolean bgm = draft_has_bgm (draft);
 
   memset (plan, 0, sizeof (*plan));
   plan->clips = any_clip_sound && meta_boolean (draft, "keep_clip_audio", bgm);
   plan->duck = plan->clips && meta_boolean (draft, "ducking", FALSE);
-  plan_loudness (draft, plan);
-  plan->limit = plan->clips || plan->normalise;
+  plan_loudness (draft, lufs, plan);
   plan->fade_in = ms_to_samples (MAX (nemo_draft_get_meta_int (draft,
               "fade_in_ms", 0), 0));
   plan->fade_out = ms_to_samples (MAX (nemo_draft_get_meta_int (draft,
@@ -784,8 +877,8 @@ mix_next (Mix * mix, gint64 position, gfloat * block, GError ** error)
     return 0;
   covered = mix_block (mix, position, n, block, error);
   if (covered > 0 && mix->progress && mix->estimate > 0)
-    mix->progress ((mix->pass + MIN ((gdouble) (position + covered) /
-                mix->estimate, 1.0)) * 100.0 / mix->passes,
+    mix->progress (MIN ((mix->pass + MIN ((gdouble) (position + covered) /
+                    mix->estimate, 1.0)) * 100.0 / mix->passes, 100.0),
         mix->progress_data);
   return covered;
 }
@@ -869,9 +962,10 @@ mix_output_write (MixOutput * output, gfloat * block, gint n, GError ** error)
       || aac_encoder_write (output->encoder, block, n, error);
 }
 
-/* The last pass: mix, gain, limiter, fades, encode. */
+/* The last pass: mix, gain, the limiter (on what is encoded), fades,
+ * encode. */
 static gboolean
-mix_and_encode (Mix * mix, const MixPlan * plan, gfloat gain,
+mix_and_encode (Mix * mix, gfloat gain, gdouble ceiling_db,
     MixOutput * output, gint64 * n_samples, GError ** error)
 {
   gfloat block[MIX_BLOCK * NEMO_AUDIO_CHANNELS];
@@ -880,14 +974,14 @@ mix_and_encode (Mix * mix, const MixPlan * plan, gfloat gain,
   gint64 position = 0;
   gint covered, i;
 
-  limiter_init (&limiter);
+  limiter_init (&limiter, ceiling_db);
   while ((covered = mix_next (mix, position, block, error)) > 0) {
     gfloat *result = block;
     gint n = covered;
 
     for (i = 0; gain != 1 && i < covered * NEMO_AUDIO_CHANNELS; i++)
       block[i] *= gain;
-    if (plan->limit) {
+    if (output->encoder != NULL) {
       n = limiter_process (&limiter, block, covered, limited);
       result = limited;
     }
@@ -899,7 +993,7 @@ mix_and_encode (Mix * mix, const MixPlan * plan, gfloat gain,
   }
   if (covered < 0)
     return FALSE;
-  if (plan->limit
+  if (output->encoder != NULL
       && !mix_output_write (output, limited, limiter_flush (&limiter, limited),
           error))
     return FALSE;
@@ -927,7 +1021,8 @@ probe_cached (GHashTable * probed, const gchar * source, GError ** error)
 /* The draft's music, and the clip segments whose files have sound (used
  * only when @plan says so). */
 static GPtrArray *
-find_audio_sources (const NemoDraft * draft, MixPlan * plan, GError ** error)
+find_audio_sources (const NemoDraft * draft, gdouble lufs, MixPlan * plan,
+    GError ** error)
 {
   g_autoptr (GPtrArray) sources =
       g_ptr_array_new_with_free_func ((GDestroyNotify) audio_source_free);
@@ -966,7 +1061,7 @@ find_audio_sources (const NemoDraft * draft, MixPlan * plan, GError ** error)
         "The draft has no soundtrack: add an audio-uri or link the audio pad.");
     return NULL;
   }
-  plan_mix (draft, clips->len > 0, plan);
+  plan_mix (draft, lufs, clips->len > 0, plan);
   if (plan->clips)
     g_ptr_array_extend_and_steal (sources, g_steal_pointer (&clips));
   return g_steal_pointer (&sources);
@@ -1026,7 +1121,7 @@ plays_song_unchanged (const GPtrArray * sources, const MixPlan * plan,
 {
   const AudioSource *source;
 
-  if (sources->len != 1 || plan->clips || plan->normalise || plan->limit
+  if (sources->len != 1 || plan->clips || plan->normalise
       || plan->fade_in > 0 || plan->fade_out > 0)
     return FALSE;
   source = g_ptr_array_index (sources, 0);
@@ -1098,27 +1193,69 @@ normalising_gain (const MixPlan * plan, gdouble loudness)
   return (gfloat) pow (10, db / 20);
 }
 
-/* The song is kept when @passthrough allows and nothing changes it;
+/* A new spool in @work_dir, and @encoder (cleared first) writing to it. */
+static gboolean
+start_encoding (NemoSoundtrack * soundtrack, const NemoRenderOptions *
+    options, const gchar * work_dir, AacEncoder * encoder, GError ** error)
+{
+  g_clear_pointer (&soundtrack->spool, nemo_packet_spool_free);
+  aac_encoder_clear (encoder);
+  soundtrack->spool = nemo_packet_spool_new (work_dir, error);
+  return soundtrack->spool != NULL
+      && aac_encoder_init (encoder, options->audio_bitrate_kbps,
+      soundtrack->spool, error);
+}
+
+/* The song is kept when @options allow and nothing changes it;
  * otherwise the mix is encoded into a new spool in @work_dir. */
 static gboolean
 choose_output (NemoSoundtrack * soundtrack, const GPtrArray * sources,
-    const MixPlan * plan, gint64 limit, NemoAudioPassthrough passthrough,
+    const MixPlan * plan, gint64 limit, const NemoRenderOptions * options,
     const gchar * work_dir, AacEncoder * encoder, GError ** error)
 {
   const AudioSource *first = g_ptr_array_index (sources, 0);
 
-  if (passthrough == NEMO_AUDIO_PASSTHROUGH_AUTO
+  if (options->audio_passthrough == NEMO_AUDIO_PASSTHROUGH_AUTO
       && plays_song_unchanged (sources, plan, limit)
       && keep_song (soundtrack, first->segment->source))
     return TRUE;
-  soundtrack->spool = nemo_packet_spool_new (work_dir, error);
-  return soundtrack->spool != NULL
-      && aac_encoder_init (encoder, soundtrack->spool, error);
+  return start_encoding (soundtrack, options, work_dir, encoder, error);
+}
+
+/* Encode the mix, and again with a lower ceiling while its decoded true
+ * peak is over TRUE_PEAK_DBTP. */
+static gboolean
+encode_under_peak (NemoSoundtrack * soundtrack, Mix * mix, gfloat gain,
+    MixOutput * output, const NemoRenderOptions * options,
+    const gchar * work_dir, GError ** error)
+{
+  gdouble ceiling = LIMITER_CEILING_DB, peak;
+  gint retry;
+
+  for (retry = 0;; retry++) {
+    if (!mix_and_encode (mix, gain, ceiling, output, &soundtrack->n_samples,
+            error))
+      return FALSE;
+    if (output->encoder == NULL)
+      return TRUE;
+    peak = aac_encoder_true_peak (output->encoder);
+    NEMO_DEBUG ("soundtrack: %.2f dBTP with the limiter at %.2f dB", peak,
+        ceiling);
+    if (peak <= TRUE_PEAK_DBTP || retry == MAX_RETRIES)
+      return TRUE;
+    ceiling -= peak - TRUE_PEAK_DBTP + RETRY_MARGIN_DB;
+    mix_rewind (mix);
+    output->position = 0;
+    output->spectrum = NULL;    /* it has had the sound once */
+    if (!start_encoding (soundtrack, options, work_dir, output->encoder,
+            error))
+      return FALSE;
+  }
 }
 
 NemoSoundtrack *
-nemo_soundtrack_encode (const NemoDraft * draft, gint64 max_duration_us,
-    NemoAudioPassthrough passthrough, const gchar * work_dir,
+nemo_soundtrack_encode (const NemoDraft * draft,
+    const NemoRenderOptions * options, const gchar * work_dir,
     NemoSpectrum * spectrum, NemoPassProgressFunc progress,
     gpointer progress_data, GCancellable * cancellable, GError ** error)
 {
@@ -1137,7 +1274,7 @@ nemo_soundtrack_encode (const NemoDraft * draft, gint64 max_duration_us,
 
   soundtrack->codecpar = avcodec_parameters_alloc ();
 
-  sources = find_audio_sources (draft, &plan, error);
+  sources = find_audio_sources (draft, options->loudness_lufs, &plan, error);
   if (sources == NULL)
     goto end;
 
@@ -1145,8 +1282,9 @@ nemo_soundtrack_encode (const NemoDraft * draft, gint64 max_duration_us,
   mix.idle = idle;
   mix.duck = plan.duck;
   ducker_init (&mix.ducker);
-  mix.limit = max_duration_us > 0 ?
-      max_duration_us * NEMO_AUDIO_RATE / G_USEC_PER_SEC : G_MAXINT64;
+  mix.limit = options->max_duration_us > 0 ?
+      options->max_duration_us * NEMO_AUDIO_RATE / G_USEC_PER_SEC :
+      G_MAXINT64;
   for (i = 0; i < sources->len; i++) {
     AudioSource *source = g_ptr_array_index (sources, i);
     mix.estimate = MAX (mix.estimate, source->estimate);
@@ -1165,15 +1303,15 @@ nemo_soundtrack_encode (const NemoDraft * draft, gint64 max_duration_us,
       goto end;
     mix_rewind (&mix);
   }
-  if (!choose_output (soundtrack, sources, &plan, mix.limit, passthrough,
+  if (!choose_output (soundtrack, sources, &plan, mix.limit, options,
           work_dir, &encoder, error))
     goto end;
   output.plan = &plan;
   output.total = measured;
   output.encoder = soundtrack->spool ? &encoder : NULL;
   output.spectrum = spectrum;
-  if (!mix_and_encode (&mix, &plan, normalising_gain (&plan, loudness),
-          &output, &soundtrack->n_samples, error))
+  if (!encode_under_peak (soundtrack, &mix, normalising_gain (&plan,
+              loudness), &output, options, work_dir, error))
     goto end;
   if (soundtrack->n_samples == 0) {
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_NO_AUDIO,

@@ -303,9 +303,16 @@ void
 output_assert_contract (const gchar * path, const Output * out, gint width,
     gint height, gint fps_n, gint64 samples)
 {
+  output_assert_contract_gop (path, out, width, height, fps_n, samples,
+      (gint) lround (fps_n / 2.0));
+}
+
+void
+output_assert_contract_gop (const gchar * path, const Output * out,
+    gint width, gint height, gint fps_n, gint64 samples, gint gop)
+{
   gint64 n_frames = (samples * fps_n + NEMO_AUDIO_RATE - 1) / NEMO_AUDIO_RATE;
   gint64 audio_us = samples * G_USEC_PER_SEC / NEMO_AUDIO_RATE;
-  gint gop = (gint) lround (fps_n / 2.0);
 
   g_assert_cmpuint (out->n_streams, ==, 2);
   /* moov before mdat: players start without seeking to the end */

@@ -54,6 +54,9 @@ const gchar *output_tag (const Output * out, const gchar * key);
  * 48 kHz. */
 void output_assert_contract (const gchar * path, const Output * out,
     gint width, gint height, gint fps_n, gint64 samples);
+/* The same with a keyframe every @gop frames (a keyframe interval set). */
+void output_assert_contract_gop (const gchar * path, const Output * out,
+    gint width, gint height, gint fps_n, gint64 samples, gint gop);
 
 /* The same where the exact length of the sound is not known (decoders that
  * keep codec padding): the sound lasts @source_s ± @tolerance_s, and the

@@ -26,6 +26,10 @@ ff -i tone.wav -c:a libvorbis tone.ogg
 # the song shows in its loudness.
 ff -f lavfi -i "aevalsrc=0.1*(1+floor(t))*sin(2*PI*440*t)|0.1*(1+floor(t))*sin(2*PI*440*t):s=48000:d=8" \
    -c:a pcm_s16le steps.wav
+# 8.0 s of a full-scale 441 Hz square wave, a hot master at its worst: its
+# samples are at 0 dBFS and the curve between them at +2 dBTP.
+ff -f lavfi -i "aevalsrc=if(lt(mod(t*441\,1)\,0.5)\,1\,-1)|if(lt(mod(t*441\,1)\,0.5)\,1\,-1):s=48000:d=8" \
+   -c:a pcm_f32le square.wav
 # 3.0 s of digital silence.
 ff -f lavfi -i "anullsrc=r=48000:cl=stereo" -t 3 -c:a pcm_s16le silent.wav
 # A 5.0 s mono 22.05 kHz track: odd rates and layouts must be resampled.

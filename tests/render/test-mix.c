@@ -160,14 +160,15 @@ peak_dbfs (const Sound * sound)
   return db (peak);
 }
 
-/* Integrated loudness by FFmpeg's ebur128 filter: a meter of its own, not
- * the libebur128 the renderer uses. */
+/* @key ("I:" integrated loudness, "Peak:" true peak) in the summary of
+ * FFmpeg's ebur128 filter: a meter of its own, not the libebur128 the
+ * renderer uses. */
 static gdouble
-integrated_loudness (const gchar * path)
+ffmpeg_meter (const gchar * path, const gchar * key)
 {
   g_autofree gchar *log = NULL;
   const gchar *argv[] = { "ffmpeg", "-hide_banner", "-nostats", "-i", path,
-    "-map", "0:a", "-af", "ebur128", "-f", "null", "-", NULL
+    "-map", "0:a", "-af", "ebur128=peak=true", "-f", "null", "-", NULL
   };
   GError *error = NULL;
   const gchar *summary, *at;
@@ -179,9 +180,15 @@ integrated_loudness (const gchar * path)
   g_assert_true (g_spawn_check_wait_status (status, NULL));
   summary = strstr (log, "Summary:");
   g_assert_nonnull (summary);
-  at = strstr (summary, "I:");
+  at = strstr (summary, key);
   g_assert_nonnull (at);
-  return g_ascii_strtod (at + 2, NULL);
+  return g_ascii_strtod (at + strlen (key), NULL);
+}
+
+static gdouble
+integrated_loudness (const gchar * path)
+{
+  return ffmpeg_meter (path, "I:");
 }
 
 /* ---- rendering ---- */
@@ -193,8 +200,9 @@ typedef struct
   Sound sound;
 } Rendered;
 
+/* Render @draft brought to @lufs (the loudness option; NaN: unset). */
 static void
-render (const NemoDraft * draft, Rendered * rendered)
+render_at (const NemoDraft * draft, gdouble lufs, Rendered * rendered)
 {
   NemoRenderOptions options;
   GError *error = NULL;
@@ -205,12 +213,19 @@ render (const NemoDraft * draft, Rendered * rendered)
   nemo_render_options_init (&options);
   options.width = 320;
   options.height = 180;
+  options.loudness_lufs = lufs;
   g_assert_true (nemo_render_draft (draft, &options, rendered->output,
           &error));
   g_assert_no_error (error);
   decode_sound (rendered->output, &rendered->sound);
   g_assert_cmpint (rendered->sound.rate, ==, RATE);
   g_assert_cmpfloat (rendered->sound.left->len, >=, (SONG_S - 0.05) * RATE);
+}
+
+static void
+render (const NemoDraft * draft, Rendered * rendered)
+{
+  render_at (draft, NAN, rendered);
 }
 
 static void
@@ -371,6 +386,41 @@ test_limiter (void)
   rendered_clear (&mix);
 }
 
+/* A song hotter than any master, a full-scale square wave (+2 dBTP), is
+ * still at most -1 dBTP once its AAC is decoded. */
+static void
+test_hot_song (void)
+{
+  g_autoptr (NemoDraft) draft = song_draft ();
+  NemoSegment *music = g_ptr_array_index (nemo_draft_find_track (draft,
+          NEMO_TRACK_AUDIO)->segments, 0);
+  Rendered song;
+  gdouble peak;
+
+  g_free (music->source);
+  music->source = data_path ("square.wav");
+  render (draft, &song);
+  peak = ffmpeg_meter (song.output, "Peak:");
+  g_test_message ("square wave: %.2f dBTP", peak);
+  g_assert_cmpfloat (peak, <=, -1.0);
+  rendered_clear (&song);
+}
+
+/* The loudness option brings a song alone to its target. */
+static void
+test_loudness_option (void)
+{
+  g_autoptr (NemoDraft) draft = song_draft ();
+  Rendered song;
+  gdouble lufs;
+
+  render_at (draft, -16, &song);
+  lufs = integrated_loudness (song.output);
+  g_test_message ("asked -16 LUFS: %.2f LUFS", lufs);
+  g_assert_cmpfloat (fabs (lufs + 16), <=, 1.0);
+  rendered_clear (&song);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -380,5 +430,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mix/ducking", test_ducking);
   g_test_add_func ("/mix/loudness-and-fade", test_loudness_and_fade);
   g_test_add_func ("/mix/limiter", test_limiter);
+  g_test_add_func ("/mix/hot-song", test_hot_song);
+  g_test_add_func ("/mix/loudness-option", test_loudness_option);
   return g_test_run ();
 }

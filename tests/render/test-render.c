@@ -590,6 +590,167 @@ test_keep_aac (void)
   temp_output_clear (&temp);
 }
 
+/* ---- encoder controls ---- */
+
+/* The measured bitrate of @path's first stream of @type, in kb/s: the
+ * bytes of its packets over its duration. */
+static gdouble
+stream_kbps (const gchar * path, enum AVMediaType type)
+{
+  AVFormatContext *format = NULL;
+  AVPacket *packet = av_packet_alloc ();
+  gint64 bytes = 0;
+  gdouble seconds;
+  gint index;
+
+  g_assert_cmpint (avformat_open_input (&format, path, NULL, NULL), ==, 0);
+  g_assert_cmpint (avformat_find_stream_info (format, NULL), >=, 0);
+  index = av_find_best_stream (format, type, -1, -1, NULL, 0);
+  g_assert_cmpint (index, >=, 0);
+  seconds = format->streams[index]->duration *
+      av_q2d (format->streams[index]->time_base);
+  while (av_read_frame (format, packet) >= 0) {
+    if (packet->stream_index == index)
+      bytes += packet->size;
+    av_packet_unref (packet);
+  }
+  av_packet_free (&packet);
+  avformat_close_input (&format);
+  return bytes * 8 / seconds / 1000;
+}
+
+/* Render @draft with @options and check the contract, GOPs of @gop. */
+static void
+render_checked (const NemoDraft * draft, const NemoRenderOptions * options,
+    const gchar * song, gint gop, const gchar * path)
+{
+  Output out;
+
+  render_ok (draft, options, path);
+  output_read (path, NULL, &out);
+  output_assert_contract_gop (path, &out, options->width, options->height,
+      options->fps_n, input_samples (song), gop);
+  output_clear (&out);
+}
+
+static gint64
+file_size (const gchar * path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_size;
+}
+
+/* A lower quality (a higher CRF) gives a smaller file. */
+static void
+test_quality (void)
+{
+  g_autoptr (NemoDraft) draft = make_draft (NEMO_SEGMENT_CLIP, "clip.mp4",
+      "tone.wav");
+  NemoRenderOptions options;
+  TempOutput temp;
+  gint64 best;
+
+  temp_output_init (&temp);
+  nemo_render_options_init (&options);
+  options.width = 640;
+  options.height = 360;
+  options.fps_n = 25;
+  render_checked (draft, &options, "tone.wav", 13, temp.output);
+  best = file_size (temp.output);
+  options.quality = 35;
+  render_checked (draft, &options, "tone.wav", 13, temp.output);
+  g_assert_cmpint (file_size (temp.output), <, best / 2);
+  temp_output_clear (&temp);
+}
+
+/* A cap keeps the video's bitrate under it.  VBV lets the whole file
+ * exceed the cap by at most its buffer (one second of the cap) over the
+ * duration, here 1/8: the margin. */
+static void
+test_video_bitrate (void)
+{
+  g_autoptr (NemoDraft) draft = make_draft (NEMO_SEGMENT_CLIP, "clip.mp4",
+      "tone.wav");
+  const gint cap = 300;
+  gdouble seconds = input_samples ("tone.wav") / 48000.0;
+  gdouble free_kbps, capped_kbps;
+  NemoRenderOptions options;
+  TempOutput temp;
+
+  temp_output_init (&temp);
+  nemo_render_options_init (&options);
+  options.width = 640;
+  options.height = 360;
+  options.fps_n = 25;
+  render_ok (draft, &options, temp.output);
+  free_kbps = stream_kbps (temp.output, AVMEDIA_TYPE_VIDEO);
+  options.video_bitrate_kbps = cap;
+  render_checked (draft, &options, "tone.wav", 13, temp.output);
+  capped_kbps = stream_kbps (temp.output, AVMEDIA_TYPE_VIDEO);
+  g_test_message ("video: %.0f kb/s, %.0f kb/s capped at %d", free_kbps,
+      capped_kbps, cap);
+  /* uncapped, the clip takes far more: the cap has work to do */
+  g_assert_cmpfloat (free_kbps, >, 2 * cap);
+  g_assert_cmpfloat (capped_kbps, <=, cap * (1 + 1 / seconds));
+  temp_output_clear (&temp);
+}
+
+/* The AAC stream comes out at the bitrate asked.  FFmpeg's encoder treats
+ * it as a ceiling and spends less on simple sound (a tone asked 320 kb/s
+ * takes about 270), so the rates checked are those it reaches. */
+static void
+test_audio_bitrate (void)
+{
+  g_autoptr (NemoDraft) draft = make_draft (NEMO_SEGMENT_STILL, "cover.png",
+      "tone.mp3");
+  const gint rates[] = { 96, 192 };
+  NemoRenderOptions options;
+  TempOutput temp;
+  guint i;
+
+  temp_output_init (&temp);
+  nemo_render_options_init (&options);
+  options.width = 320;
+  options.height = 180;
+  options.fps_n = 25;
+  for (i = 0; i < G_N_ELEMENTS (rates); i++) {
+    gdouble kbps;
+
+    options.audio_bitrate_kbps = rates[i];
+    render_checked (draft, &options, "tone.mp3", 13, temp.output);
+    kbps = stream_kbps (temp.output, AVMEDIA_TYPE_AUDIO);
+    g_test_message ("audio: %.1f kb/s asked %d", kbps, rates[i]);
+    g_assert_cmpfloat (fabs (kbps - rates[i]), <, rates[i] * 0.1);
+  }
+  temp_output_clear (&temp);
+}
+
+/* Keyframes every keyframe-interval frames, closed GOPs: on the
+ * still-image fast path (its GOP is the interval) and on the plain one. */
+static void
+test_keyframe_interval (void)
+{
+  g_autoptr (NemoDraft) still = make_draft (NEMO_SEGMENT_STILL, "cover.png",
+      "tone.mp3");
+  g_autoptr (NemoDraft) clip = make_draft (NEMO_SEGMENT_CLIP, "clip.mp4",
+      "tone.mp3");
+  NemoRenderOptions options;
+  TempOutput temp;
+
+  temp_output_init (&temp);
+  nemo_render_options_init (&options);
+  options.width = 320;
+  options.height = 180;
+  options.fps_n = 25;
+  options.keyframe_interval = 50;
+  render_checked (still, &options, "tone.mp3", 50, temp.output);
+  options.keyframe_interval = 7;
+  render_checked (clip, &options, "tone.mp3", 7, temp.output);
+  temp_output_clear (&temp);
+}
+
 /* ---- memory ---- */
 
 /* Peak RSS so far in kB (VmHWM). */
@@ -675,6 +836,10 @@ main (int argc, char **argv)
   g_test_add_func ("/render/no-soundtrack", test_no_soundtrack);
   g_test_add_func ("/render/broken-song", test_broken_song);
   g_test_add_func ("/render/keep-aac", test_keep_aac);
+  g_test_add_func ("/render/quality", test_quality);
+  g_test_add_func ("/render/video-bitrate", test_video_bitrate);
+  g_test_add_func ("/render/audio-bitrate", test_audio_bitrate);
+  g_test_add_func ("/render/keyframe-interval", test_keyframe_interval);
   g_test_add_func ("/render/memory-flat", test_memory_flat);
 
   return g_test_run ();
