@@ -96,6 +96,9 @@ typedef struct
   NemoIntentSwitch ducking;
   gchar *aspect_ratio;          /* "W:H" (9:16, 1:1...), or NULL */
   gchar *platform;              /* "Shorts", "TikTok"... that asked for it, or NULL */
+  gchar *preset;                /* the first platform named that has a preset
+                                 * (docs/presets.md: "shorts", "tiktok"...),
+                                 * whatever the shape, or NULL */
   gint resolution;              /* short side in pixels (720, 1080, 2160 for
                                  * "4K"), at most NEMO_INTENT_MAX_RESOLUTION;
                                  * 0 unset */

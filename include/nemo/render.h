@@ -37,19 +37,31 @@ typedef enum
   NEMO_AUDIO_PASSTHROUGH_NEVER, /* always decoded and encoded again */
 } NemoAudioPassthrough;
 
+/* The part of the frame a platform's own buttons and captions leave clear,
+ * as shares of the frame's width and height cut from each side (0 to 0.5);
+ * all zero: the whole frame (docs/presets.md). */
+typedef struct
+{
+  gdouble top, bottom, left, right;
+} NemoSafeArea;
+
 typedef struct
 {
   gint width, height;           /* output size, even numbers */
   gint fps_n, fps_d;            /* output frame rate */
   gint64 max_duration_us;       /* 0 = no limit */
   NemoAudioPassthrough audio_passthrough;
+  NemoSafeArea safe_area;       /* where the titles and visualizers go */
+  gint64 max_video_bitrate;     /* bits per second the platform takes at
+                                 * most (a ceiling for the encoder's rate);
+                                 * 0 = no ceiling */
   NemoRenderProgressFunc progress;
   gpointer progress_data;
   GCancellable *cancellable;    /* checked between frames */
 } NemoRenderOptions;
 
 /* Fills @options with the defaults: 1920x1080, 30/1, no limit, audio kept
- * when it can be. */
+ * when it can be, the whole frame safe, no bitrate ceiling. */
 void nemo_render_options_init (NemoRenderOptions * options);
 
 /* Render @draft to a new MP4 at @output_path (overwritten).  On failure the

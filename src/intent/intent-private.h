@@ -85,6 +85,7 @@ typedef struct
   guint flags;
   const gchar *ratio;           /* CONCEPT_SHAPE */
   const gchar *platform;        /* CONCEPT_SHAPE, or NULL */
+  const gchar *preset;          /* CONCEPT_SHAPE: the platform's preset, or NULL */
   const gchar *words;
 } Word;
 

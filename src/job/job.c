@@ -247,11 +247,17 @@ probe_song_cover (const NemoJobConfig * config, const NemoMediaInfo * song)
   return info;
 }
 
+static gboolean
+is_chinese (const gchar * language)
+{
+  return language && g_ascii_strncasecmp (language, "zh", 2) == 0;
+}
+
 /* The reply's sentence saying where the cover came from. */
 static const gchar *
 cover_from_song_note (const gchar * language)
 {
-  return language && g_ascii_strncasecmp (language, "zh", 2) == 0 ?
+  return is_chinese (language) ?
       "封面使用歌曲内嵌的图片。" :
       "The cover is the picture embedded in the song.";
 }
@@ -314,18 +320,99 @@ add_video_track (NemoDraft * draft, GPtrArray * visuals, gint64 total_ms)
   }
 }
 
-/* Apply @config->prompt to @draft, leaving alone what the settings fix. */
+const NemoPresetInfo *
+nemo_job_preset (const NemoJobConfig * config)
+{
+  g_autoptr (NemoIntent) intent = NULL;
+  const NemoPresetInfo *named;
+
+  if (config->preset != NEMO_PRESET_UNSET)
+    return nemo_preset_get (config->preset);
+  intent = nemo_intent_parse (config->prompt);
+  named = nemo_preset_find (intent->preset);
+  return named ? named : nemo_preset_get (NEMO_PRESET_UNSET);
+}
+
+/* The size before the prompt's shape: the settings' when they give a size
+ * or a shape, else the preset's. */
+static gboolean
+base_size (const NemoJobConfig * config, const NemoPresetInfo * preset,
+    gint * width, gint * height, GError ** error)
+{
+  if (config->size_set || config->aspect_ratio != NULL)
+    return nemo_job_output_size (config->width, config->height,
+        config->aspect_ratio, width, height, error);
+  *width = preset->width;
+  *height = preset->height;
+  return TRUE;
+}
+
+/* The preset's longest video, unless max-duration sets the length. */
+static gint64
+preset_limit_ms (const NemoJobConfig * config, const NemoPresetInfo * preset)
+{
+  return config->max_duration_us > 0 ? 0 : preset->max_length_ms;
+}
+
+/* What the preset's longest video left out of the song, e.g. "The song is
+ * 5:27; on Shorts a video lasts at most 3:00, so this one is the song's
+ * first 3:00." */
 static gchar *
-apply_prompt (const NemoJobConfig * config, NemoDraft * draft)
+trimmed_note (const gchar * language, const NemoPresetInfo * preset,
+    gint64 song_ms, gint64 start_ms)
+{
+  g_autofree gchar *rest = format_clock (song_ms - start_ms);
+  g_autofree gchar *limit = format_clock (preset->max_length_ms);
+  g_autofree gchar *from = format_clock (start_ms);
+  g_autofree gchar *to = format_clock (start_ms + preset->max_length_ms);
+
+  if (is_chinese (language))
+    return start_ms == 0 ?
+        g_strdup_printf ("歌曲长 %s；%s 的视频最长 %s，所以视频取歌曲的前 %s。",
+        rest, preset->platform, limit, limit) :
+        g_strdup_printf ("歌曲从 %s 起还有 %s；%s 的视频最长 %s，所以视频取歌曲的 "
+        "%s–%s。", from, rest, preset->platform, limit, from, to);
+  return start_ms == 0 ?
+      g_strdup_printf ("The song is %s; on %s a video lasts at most %s, so "
+      "this one is the song's first %s.", rest, preset->platform, limit,
+      limit) :
+      g_strdup_printf ("From %s the song runs %s; on %s a video lasts at "
+      "most %s, so this one is %s–%s of the song.", from, rest,
+      preset->platform, limit, from, to);
+}
+
+/* The frame rate the preset brought the settings' into, e.g. "On TikTok a
+ * video plays at 23–60 fps, so this one is 60 fps." */
+static gchar *
+fps_note (const gchar * language, const NemoPresetInfo * preset, gint fps_n,
+    gint fps_d)
+{
+  gdouble fps = (gdouble) fps_n / fps_d;
+
+  if (is_chinese (language))
+    return g_strdup_printf ("%s 的视频帧率为 %d–%d fps，所以视频用 %g fps。",
+        preset->platform, preset->min_fps, preset->max_fps, fps);
+  return g_strdup_printf ("On %s a video plays at %d–%d fps, so this one is "
+      "%g fps.", preset->platform, preset->min_fps, preset->max_fps, fps);
+}
+
+/* Apply @config->prompt to @draft, leaving alone what the settings fix;
+ * no length past @limit_ms (0: no limit). */
+static gchar *
+apply_prompt (const NemoJobConfig * config, gint64 limit_ms,
+    NemoDraft * draft)
 {
   g_autoptr (NemoIntent) intent = nemo_intent_parse (config->prompt);
 
-  if (config->aspect_ratio != NULL || config->size_set) {
+  if (config->aspect_ratio != NULL || config->size_set
+      || config->preset != NEMO_PRESET_UNSET)
     g_clear_pointer (&intent->aspect_ratio, g_free);
+  if (config->aspect_ratio != NULL || config->size_set)
     intent->resolution = 0;
-  }
   if (config->max_duration_us > 0)
     intent->duration_ms = 0;
+  if (limit_ms > 0 && intent->duration_ms > limit_ms)
+    intent->duration_ms = limit_ms;
   nemo_intent_apply (intent, draft);
   return nemo_intent_describe (intent, nemo_job_reply_language (config));
 }
@@ -342,8 +429,10 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   g_autofree gchar *reply = NULL;
   gboolean cover_from_song = FALSE;
   const gchar *title, *artist, *album;
-  gint64 song_ms, start_ms, total_ms;
-  gint width, height;
+  const NemoPresetInfo *preset = nemo_job_preset (config);
+  const gchar *language = nemo_job_reply_language (config);
+  gint64 song_ms, start_ms, total_ms, limit_ms;
+  gint width, height, fps_n = config->fps_n, fps_d = config->fps_d;
   guint i;
 
   if (config->audio == NULL) {
@@ -353,8 +442,7 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
         "audioconvert ! nemorender.audio).");
     return NULL;
   }
-  if (!nemo_job_output_size (config->width, config->height,
-          config->aspect_ratio, &width, &height, error))
+  if (!base_size (config, preset, &width, &height, error))
     return NULL;
   song = probe_soundtrack (config->audio, error);
   if (song == NULL)
@@ -384,6 +472,10 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   total_ms = song_ms - start_ms;
   if (config->max_duration_us > 0)
     total_ms = MIN (total_ms, (config->max_duration_us + 999) / 1000);
+  limit_ms = preset_limit_ms (config, preset);
+  if (limit_ms > 0)
+    total_ms = MIN (total_ms, limit_ms);
+  nemo_preset_clamp_fps (preset, &fps_n, &fps_d);
 
   draft = nemo_draft_new ();
   draft->duration_ms = total_ms;
@@ -401,14 +493,27 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
     nemo_draft_set_meta_string (draft, "prompt", config->prompt);
   nemo_draft_set_meta_int (draft, "w", width);
   nemo_draft_set_meta_int (draft, "h", height);
-  nemo_draft_set_meta_int (draft, "fps_n", config->fps_n);
-  nemo_draft_set_meta_int (draft, "fps_d", config->fps_d);
+  nemo_draft_set_meta_int (draft, "fps_n", fps_n);
+  nemo_draft_set_meta_int (draft, "fps_d", fps_d);
+  if (limit_ms > 0 && total_ms == limit_ms)
+    nemo_draft_set_meta_int (draft, "max_duration_ms", limit_ms);
 
   if (config->prompt != NULL)
-    reply = apply_prompt (config, draft);
+    reply = apply_prompt (config, limit_ms, draft);
+  if (limit_ms > 0 && draft->duration_ms == limit_ms
+      && song_ms - start_ms > limit_ms) {
+    g_autofree gchar *note = trimmed_note (language, preset, song_ms,
+        start_ms);
+
+    reply = append_sentence (reply, note);
+  }
+  if (fps_n != config->fps_n || fps_d != config->fps_d) {
+    g_autofree gchar *note = fps_note (language, preset, fps_n, fps_d);
+
+    reply = append_sentence (reply, note);
+  }
   if (cover_from_song)
-    reply = append_sentence (reply,
-        cover_from_song_note (nemo_job_reply_language (config)));
+    reply = append_sentence (reply, cover_from_song_note (language));
   if (!nemo_job_cut_to_beats (draft, visuals, cancellable, error))
     return NULL;
   if (understood != NULL)
@@ -480,6 +585,18 @@ warn_if_silent (const NemoDraft * draft, const NemoJobCallbacks * callbacks,
   return TRUE;
 }
 
+/* The preset's bitrate ceiling, and its safe area when the video has the
+ * preset's shape (a Shorts safe area means nothing in 16:9). */
+static void
+set_preset_options (const NemoPresetInfo * preset,
+    NemoRenderOptions * options)
+{
+  if ((gint64) options->width * preset->height
+      == (gint64) options->height * preset->width)
+    options->safe_area = preset->safe_area;
+  options->max_video_bitrate = preset->max_video_bitrate;
+}
+
 static gboolean
 run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
     gpointer user_data, GCancellable * cancellable, GError ** error)
@@ -505,8 +622,10 @@ run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
   nemo_render_options_init (&options);
   options.width = (gint) nemo_draft_get_meta_int (draft, "w", options.width);
   options.height = (gint) nemo_draft_get_meta_int (draft, "h", options.height);
-  options.fps_n = config->fps_n;
-  options.fps_d = config->fps_d;
+  options.fps_n = (gint) nemo_draft_get_meta_int (draft, "fps_n",
+      options.fps_n);
+  options.fps_d = (gint) nemo_draft_get_meta_int (draft, "fps_d",
+      options.fps_d);
   options.max_duration_us = config->max_duration_us > 0 ?
       config->max_duration_us :
       nemo_draft_get_meta_int (draft, "max_duration_ms", 0) * 1000;
@@ -515,6 +634,7 @@ run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
     options.max_duration_us = MAX (options.max_duration_us,
         (G_USEC_PER_SEC * options.fps_d + options.fps_n - 1) / options.fps_n);
   options.audio_passthrough = config->audio_passthrough;
+  set_preset_options (nemo_job_preset (config), &options);
   options.cancellable = cancellable;
   if (callbacks->progress) {
     options.progress = relay_render_progress;

@@ -50,6 +50,8 @@ intent_fields (const NemoIntent * intent)
     g_string_append_printf (out, " ar=%s", intent->aspect_ratio);
   if (intent->platform)
     g_string_append_printf (out, " platform=%s", intent->platform);
+  if (intent->preset)
+    g_string_append_printf (out, " preset=%s", intent->preset);
   if (intent->resolution)
     g_string_append_printf (out, " res=%d", intent->resolution);
   if (intent->duration_ms)
@@ -79,14 +81,14 @@ static const PromptCase english_prompts[] = {
   {"create a looping music video with visualizer and track info overlay",
       "vis=spectrum info=on loop=on"},
   {"vertical 9:16 for Shorts, spectrum bars, title at the top",
-      "vis=spectrum info=on place=top ar=9:16 platform=Shorts"},
+      "vis=spectrum info=on place=top ar=9:16 platform=Shorts preset=shorts"},
   {"sync the clips to the beat", "beat=on"},
   {"add background music at 35% and keep the clip's own sound",
       "bgm=35 keep=on"},
   {"add background music to a travel video and sync it to the cuts",
       "beat=on bgm=35"},
   {"create a 3-minute YouTube audio track with album art image into a 1080p MP4",
-      "ar=16:9 platform=YouTube res=1080 dur=180000"},
+      "ar=16:9 platform=YouTube preset=youtube res=1080 dur=180000"},
   {"create a video with visuals synced to this music track", "beat=on"},
   {"sync visuals to the beat and generate a music video", "beat=on"},
   /* nothing to do */
@@ -102,7 +104,7 @@ static const PromptCase english_prompts[] = {
   {"WAVEFORM at the bottom", "vis=waveform"},
   {"an audio-reactive equalizer", "vis=spectrum"},
   {"spectrum bars, no waveform", "vis=spectrum"},
-  {"TikTok video with sidebars", "ar=9:16 platform=TikTok"},
+  {"TikTok video with sidebars", "ar=9:16 platform=TikTok preset=tiktok"},
   /* track info, places, negations */
   {"without text", "info=off"},
   {"spectrum bars but no title", "vis=spectrum info=off"},
@@ -136,10 +138,10 @@ static const PromptCase english_prompts[] = {
   {"keep the original audio with ducking", "keep=on duck=on"},
   {"background music at 150%", "bgm=35 no=loud"},
   /* shape and size */
-  {"square video for Instagram post", "ar=1:1 platform=Instagram"},
-  {"Instagram portrait 4:5", "ar=4:5 platform=Instagram"},
-  {"vertical video for YouTube", "ar=9:16"},
-  {"YouTube Shorts", "ar=9:16 platform=Shorts"},
+  {"square video for Instagram post", "ar=1:1 preset=instagram-feed"},
+  {"Instagram portrait 4:5", "ar=4:5 platform=Instagram preset=instagram-feed"},
+  {"vertical video for YouTube", "ar=9:16 preset=youtube"},
+  {"YouTube Shorts", "ar=9:16 platform=Shorts preset=shorts"},
   {"landscape 720p", "ar=16:9 res=720"},
   {"21:9 cinematic", "ar=21:9"},
   {"1080x1920", "ar=9:16 res=1080"},
@@ -149,7 +151,7 @@ static const PromptCase english_prompts[] = {
   {"Full HD", "res=1080"},
   {"HD please", "res=720"},
   /* length and fades */
-  {"a 60-second clip for Reels", "ar=9:16 platform=Reels dur=60000"},
+  {"a 60-second clip for Reels", "ar=9:16 platform=Reels preset=reels dur=60000"},
   {"60 seconds", "dur=60000"},
   {"one minute", "dur=60000"},
   {"half a minute", "dur=30000"},
@@ -167,7 +169,7 @@ static const PromptCase english_prompts[] = {
   {"add lyrics and change the singer's voice", "no=lyrics,voice"},
   {"AI-generated 3D visuals in 2160p", "res=2160 no=ai,3d"},
   {"not 4K, 1080p is fine", "res=1080"},
-  {"upload it to YouTube when done", "ar=16:9 platform=YouTube no=publish"},
+  {"upload it to YouTube when done", "ar=16:9 platform=YouTube preset=youtube no=publish"},
 };
 
 static const PromptCase chinese_prompts[] = {
@@ -210,7 +212,7 @@ static const PromptCase chinese_prompts[] = {
 static const PromptCase mixed_prompts[] = {
   {"vertical 竖屏 with 频谱 and title at the top",
       "vis=spectrum info=on place=top ar=9:16"},
-  {"TikTok 卡点, every bar", "beat=on cut=bar ar=9:16 platform=TikTok"},
+  {"TikTok 卡点, every bar", "beat=on cut=bar ar=9:16 platform=TikTok preset=tiktok"},
   {"背景音乐 at 30% and 保留原声", "bgm=30 keep=on"},
   {"no 字幕, 波形 please", "vis=waveform info=off"},
 };
