@@ -61,6 +61,7 @@ typedef enum
   CONCEPT_LIMIT,                /* value: NemoLimit */
   CONCEPT_PERCENT,              /* value: percent */
   CONCEPT_DURATION,             /* value: ms */
+  CONCEPT_START,                /* value: ms into the song */
 } Concept;
 
 #define FADE_IN 1

@@ -254,6 +254,10 @@ read_feature (Reader * reader, const Hit * hit)
       if (!hit->negated)
         add_limit (intent, (NemoLimit) hit->value);
       break;
+    case CONCEPT_START:
+      if (!hit->negated)
+        intent->start_ms = hit->value;
+      break;
     default:
       break;
   }
@@ -460,6 +464,7 @@ intent_new (void)
   intent->bgm_percent = -1;
   intent->fade_in_ms = -1;
   intent->fade_out_ms = -1;
+  intent->start_ms = -1;
   intent->could_not = g_array_new (FALSE, FALSE, sizeof (NemoLimit));
   return intent;
 }

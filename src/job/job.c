@@ -172,39 +172,28 @@ add_music_track (NemoDraft * draft, const NemoMediaInfo * song,
   seg->duration_ms = -1;
 }
 
-/* "1:05", "1:02:03", "0:04.5". */
-static gchar *
-format_clock (gint64 ms)
-{
-  gint64 s = ms / 1000;
-
-  if (ms % 1000 != 0)
-    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
-        ".%03" G_GINT64_FORMAT, s / 60, s % 60, ms % 1000);
-  if (s >= 3600)
-    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
-        ":%02" G_GINT64_FORMAT, s / 3600, s / 60 % 60, s % 60);
-  return g_strdup_printf ("%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT,
-      s / 60, s % 60);
-}
-
 /* The video runs from @start_ms of the song to its end: an in-point past
  * the end leaves nothing to show. */
 static gboolean
 check_start (gint64 start_ms, gint64 song_ms, const gchar * path,
-    GError ** error)
+    gboolean from_prompt, GError ** error)
 {
   g_autofree gchar *start = NULL;
   g_autofree gchar *length = NULL;
 
   if (start_ms < song_ms)
     return TRUE;
-  start = format_clock (start_ms);
-  length = format_clock (song_ms);
-  g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
-      "start-time is %s, but “%s” lasts %s. Set a start-time within the "
-      "song (it is in nanoseconds: 1:05 is 65000000000).", start, path,
-      length);
+  start = nemo_intent_format_clock (start_ms);
+  length = nemo_intent_format_clock (song_ms);
+  if (from_prompt)
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
+        "The prompt starts the video at %s, but “%s” lasts %s. Ask for a "
+        "start within the song.", start, path, length);
+  else
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
+        "start-time is %s, but “%s” lasts %s. Set a start-time within the "
+        "song (it is in nanoseconds: 1:05 is 65000000000).", start, path,
+        length);
   return FALSE;
 }
 
@@ -320,17 +309,23 @@ add_video_track (NemoDraft * draft, GPtrArray * visuals, gint64 total_ms)
   }
 }
 
+/* The settings' preset, else the one @intent names, else YouTube's. */
+static const NemoPresetInfo *
+preset_for (const NemoJobConfig * config, const NemoIntent * intent)
+{
+  const NemoPresetInfo *named = nemo_preset_find (intent->preset);
+
+  if (config->preset != NEMO_PRESET_UNSET || named == NULL)
+    return nemo_preset_get (config->preset);
+  return named;
+}
+
 const NemoPresetInfo *
 nemo_job_preset (const NemoJobConfig * config)
 {
-  g_autoptr (NemoIntent) intent = NULL;
-  const NemoPresetInfo *named;
+  g_autoptr (NemoIntent) intent = nemo_intent_parse (config->prompt);
 
-  if (config->preset != NEMO_PRESET_UNSET)
-    return nemo_preset_get (config->preset);
-  intent = nemo_intent_parse (config->prompt);
-  named = nemo_preset_find (intent->preset);
-  return named ? named : nemo_preset_get (NEMO_PRESET_UNSET);
+  return preset_for (config, intent);
 }
 
 /* The size before the prompt's shape: the settings' when they give a size
@@ -361,10 +356,10 @@ static gchar *
 trimmed_note (const gchar * language, const NemoPresetInfo * preset,
     gint64 song_ms, gint64 start_ms)
 {
-  g_autofree gchar *rest = format_clock (song_ms - start_ms);
-  g_autofree gchar *limit = format_clock (preset->max_length_ms);
-  g_autofree gchar *from = format_clock (start_ms);
-  g_autofree gchar *to = format_clock (start_ms + preset->max_length_ms);
+  g_autofree gchar *rest = nemo_intent_format_clock (song_ms - start_ms);
+  g_autofree gchar *limit = nemo_intent_format_clock (preset->max_length_ms);
+  g_autofree gchar *from = nemo_intent_format_clock (start_ms);
+  g_autofree gchar *to = nemo_intent_format_clock (start_ms + preset->max_length_ms);
 
   if (is_chinese (language))
     return start_ms == 0 ?
@@ -396,14 +391,14 @@ fps_note (const gchar * language, const NemoPresetInfo * preset, gint fps_n,
       "%g fps.", preset->platform, preset->min_fps, preset->max_fps, fps);
 }
 
-/* Apply @config->prompt to @draft, leaving alone what the settings fix;
- * no length past @limit_ms (0: no limit). */
+/* Apply @intent, @config->prompt's, to @draft, leaving alone what the
+ * settings fix; no length past @limit_ms (0: no limit). */
 static gchar *
-apply_prompt (const NemoJobConfig * config, gint64 limit_ms,
-    NemoDraft * draft)
+apply_prompt (const NemoJobConfig * config, NemoIntent * intent,
+    gint64 limit_ms, NemoDraft * draft)
 {
-  g_autoptr (NemoIntent) intent = nemo_intent_parse (config->prompt);
-
+  if (config->start_us > 0)
+    intent->start_ms = -1;
   if (config->aspect_ratio != NULL || config->size_set
       || config->preset != NEMO_PRESET_UNSET)
     g_clear_pointer (&intent->aspect_ratio, g_free);
@@ -429,7 +424,8 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   g_autofree gchar *reply = NULL;
   gboolean cover_from_song = FALSE;
   const gchar *title, *artist, *album;
-  const NemoPresetInfo *preset = nemo_job_preset (config);
+  g_autoptr (NemoIntent) intent = nemo_intent_parse (config->prompt);
+  const NemoPresetInfo *preset = preset_for (config, intent);
   const gchar *language = nemo_job_reply_language (config);
   gint64 song_ms, start_ms, total_ms, limit_ms;
   gint width, height, fps_n = config->fps_n, fps_d = config->fps_d;
@@ -466,8 +462,11 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   artist = config->artist ? config->artist : song->artist;
   album = config->album ? config->album : song->album;
   song_ms = (song->duration_us + 999) / 1000;
-  start_ms = config->start_us / 1000;
-  if (!check_start (start_ms, song_ms, song->path, error))
+  /* start-time wins over the prompt's in-point */
+  start_ms = config->start_us > 0 || intent->start_ms < 0 ?
+      config->start_us / 1000 : intent->start_ms;
+  if (!check_start (start_ms, song_ms, song->path, config->start_us == 0,
+          error))
     return NULL;
   total_ms = song_ms - start_ms;
   if (config->max_duration_us > 0)
@@ -499,7 +498,7 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
     nemo_draft_set_meta_int (draft, "max_duration_ms", limit_ms);
 
   if (config->prompt != NULL)
-    reply = apply_prompt (config, limit_ms, draft);
+    reply = apply_prompt (config, intent, limit_ms, draft);
   if (limit_ms > 0 && draft->duration_ms == limit_ms
       && song_ms - start_ms > limit_ms) {
     g_autofree gchar *note = trimmed_note (language, preset, song_ms,

@@ -56,6 +56,8 @@ intent_fields (const NemoIntent * intent)
     g_string_append_printf (out, " res=%d", intent->resolution);
   if (intent->duration_ms)
     g_string_append_printf (out, " dur=%" G_GINT64_FORMAT, intent->duration_ms);
+  if (intent->start_ms >= 0)
+    g_string_append_printf (out, " start=%" G_GINT64_FORMAT, intent->start_ms);
   if (intent->fade_in_ms >= 0)
     g_string_append_printf (out, " fade_in=%d", intent->fade_in_ms);
   if (intent->fade_out_ms >= 0)
@@ -151,6 +153,13 @@ static const PromptCase english_prompts[] = {
   {"Full HD", "res=1080"},
   {"HD please", "res=720"},
   /* length and fades */
+  {"start at 1:05", "start=65000"},
+  {"from 0:45, vertical", "ar=9:16 start=45000"},
+  {"the chorus at 0:45 for Shorts",
+      "ar=9:16 platform=Shorts preset=shorts start=45000"},
+  {"starting 30 seconds in, 60 seconds long", "dur=60000 start=30000"},
+  {"start at 1:02:03", "start=3723000"},
+  {"9:16, start at 1:05", "ar=9:16 start=65000"},
   {"a 60-second clip for Reels", "ar=9:16 platform=Reels preset=reels dur=60000"},
   {"60 seconds", "dur=60000"},
   {"one minute", "dur=60000"},
@@ -199,6 +208,8 @@ static const PromptCase chinese_prompts[] = {
   {"无缝循环播放", "loop=on"},
   {"一分钟", "dur=60000"},
   {"三十秒", "dur=30000"},
+  {"从1分05秒开始", "start=65000"},
+  {"从0:45开始，竖屏", "ar=9:16 start=45000"},
   {"一分半的抖音", "ar=9:16 platform=Douyin dur=90000"},
   {"淡入淡出", "fade_in=1000 fade_out=1000"},
   {"淡入2秒", "fade_in=2000"},
