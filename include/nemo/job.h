@@ -121,8 +121,8 @@ gboolean nemo_job_output_size (gint width, gint height,
  * the song, written to @config->work_dir), then what the prompt asks for
  * (settings given explicitly win over the prompt).  @understood (may be
  * NULL) gets the reply: what of the prompt was understood and what could
- * not be done, and that the cover came from the song; NULL when there is
- * neither a prompt nor a cover from the song.
+ * not be done, that the cover came from the song, and what the preset's
+ * length or frame-rate range changed; NULL when there is none of these.
  * The beat analysis checks @cancellable (NEMO_ERROR_CANCELLED). */
 NemoDraft *nemo_job_build_draft (const NemoJobConfig * config,
     gchar ** understood, GCancellable * cancellable, GError ** error);
