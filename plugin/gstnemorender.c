@@ -105,6 +105,7 @@ enum
   PROP_FRAMERATE,
   PROP_MAX_DURATION,
   PROP_START_TIME,
+  PROP_PRESET,
   PROP_AUDIO_PASSTHROUGH,
   PROP_QUALITY,
   PROP_VIDEO_BITRATE,
@@ -1558,6 +1559,9 @@ gst_nemo_render_set_property (GObject * object, guint prop_id,
     case PROP_START_TIME:
       settings->start_us = g_value_get_uint64 (value) / GST_USECOND;
       break;
+    case PROP_PRESET:
+      settings->preset = g_value_get_enum (value);
+      break;
     case PROP_AUDIO_PASSTHROUGH:
       settings->audio_passthrough = g_value_get_enum (value);
       break;
@@ -1656,6 +1660,9 @@ gst_nemo_render_get_property (GObject * object, guint prop_id,
     case PROP_START_TIME:
       g_value_set_uint64 (value, (guint64) settings->start_us * GST_USECOND);
       break;
+    case PROP_PRESET:
+      g_value_set_enum (value, nemo_preset_get (settings->preset)->preset);
+      break;
     case PROP_MAX_UPLOAD_SIZE:
       g_value_set_uint64 (value, settings->cloud.max_upload_size);
       break;
@@ -1731,6 +1738,18 @@ install_properties (GObjectClass * klass)
     {0, NULL, NULL},
   };
 
+  /* one value per row of the preset table, in its order */
+  static GEnumValue preset_values[NEMO_PRESET_INSTAGRAM_STORY + 1];
+  NemoPreset preset;
+
+  for (preset = NEMO_PRESET_YOUTUBE; preset <= NEMO_PRESET_INSTAGRAM_STORY;
+      preset++) {
+    const NemoPresetInfo *info = nemo_preset_get (preset);
+
+    preset_values[preset - 1] = (GEnumValue) {
+    preset, info->platform, info->name};
+  }
+
   install_string (klass, PROP_PROMPT, "prompt", "Prompt",
       "What you want, in words, e.g. \"create a looping music video with "
       "visualizer and track info overlay\"; the cloud's agent reads it, and "
@@ -1797,6 +1816,15 @@ install_properties (GObjectClass * klass)
       g_param_spec_uint64 ("start-time", "Start time",
           "Where in the song the video starts, in nanoseconds, for an "
           "excerpt (1:05 is 65000000000)", 0, G_MAXUINT64, 0, PARAM_FLAGS));
+  g_object_class_install_property (klass, PROP_PRESET,
+      g_param_spec_enum ("preset", "Preset",
+          "The platform the video is for (local backend): its shape, frame "
+          "rates, bitrate ceiling, longest video and the area its buttons "
+          "leave clear for the overlays (docs/presets.md); width, height, "
+          "aspect-ratio and max-duration win over it.  Unset, a platform "
+          "the prompt names (\"for Shorts\") picks it",
+          g_enum_register_static ("GstNemoRenderPreset", preset_values),
+          NEMO_PRESET_YOUTUBE, PARAM_FLAGS));
   g_object_class_install_property (klass, PROP_AUDIO_PASSTHROUGH,
       g_param_spec_enum ("audio-passthrough", "Audio passthrough",
           "Whether a song already in AAC-LC goes into the MP4 as it is "

@@ -37,3 +37,10 @@ sh "$examples/beat-montage.sh" "$out/h.mp4"
 check "$out/h.mp4" 12
 sh "$examples/travel-bgm.sh" "$out/i.mp4"
 check "$out/i.mp4" 8
+for preset in youtube:1920,1080 shorts:1080,1920 tiktok:1080,1920 \
+    reels:1080,1920 instagram-feed:1080,1350 instagram-story:1080,1920; do
+  name=${preset%%:*}
+  sh "$examples/preset-$name.sh" "$data/tone.mp3" "$data/cover.jpg" "$out/$name.mp4"
+  check "$out/$name.mp4" 8
+  [ "$(ffprobe -v error -show_entries stream=width,height -of csv=p=0 -select_streams v "$out/$name.mp4")" = "${preset#*:}" ]
+done

@@ -96,10 +96,15 @@ typedef struct
   NemoIntentSwitch ducking;
   gchar *aspect_ratio;          /* "W:H" (9:16, 1:1...), or NULL */
   gchar *platform;              /* "Shorts", "TikTok"... that asked for it, or NULL */
+  gchar *preset;                /* the first platform named that has a preset
+                                 * (docs/presets.md: "shorts", "tiktok"...),
+                                 * whatever the shape, or NULL */
   gint resolution;              /* short side in pixels (720, 1080, 2160 for
                                  * "4K"), at most NEMO_INTENT_MAX_RESOLUTION;
                                  * 0 unset */
   gint64 duration_ms;           /* 0 unset */
+  gint64 start_ms;              /* the song's in-point ("start at 1:05");
+                                 * -1 unset */
   gint fade_in_ms, fade_out_ms; /* of the video; -1 unset, 0 no fade */
   GArray *could_not;            /* NemoLimit, in the order asked, each once */
 } NemoIntent;
@@ -116,6 +121,9 @@ const gchar *nemo_intent_language (const gchar * prompt);
 /* What was understood and what could not be done, in English, or in
  * Chinese when @language starts with "zh".  Free with g_free(). */
 gchar *nemo_intent_describe (const NemoIntent * intent, const gchar * language);
+
+/* @ms as a clock: "1:05", "1:02:03", "0:04.500".  Free with g_free(). */
+gchar *nemo_intent_format_clock (gint64 ms);
 
 /* Edit @draft (as nemo_job_build_draft() makes it, or as the service
  * returns it) for what @intent sets; what it leaves unset is not touched.

@@ -25,6 +25,39 @@ typedef enum
   NEMO_BACKEND_CLOUD,           /* the hosted service (docs/protocol.md) */
 } NemoBackend;
 
+/* Where the video goes: each platform's shape, frame rates, bitrate
+ * ceiling, longest video and safe area (docs/presets.md). */
+typedef enum
+{
+  NEMO_PRESET_UNSET = 0,        /* the platform the prompt names, else YouTube */
+  NEMO_PRESET_YOUTUBE,
+  NEMO_PRESET_SHORTS,
+  NEMO_PRESET_TIKTOK,
+  NEMO_PRESET_REELS,
+  NEMO_PRESET_INSTAGRAM_FEED,
+  NEMO_PRESET_INSTAGRAM_STORY,
+} NemoPreset;
+
+typedef struct
+{
+  NemoPreset preset;
+  const gchar *name;            /* the element's nick: "instagram-story" */
+  const gchar *platform;        /* in the reply: "Instagram Stories" */
+  gint width, height;
+  gint min_fps, max_fps;        /* 0: no limit */
+  gint64 max_video_bitrate;     /* bits per second; 0: no ceiling */
+  gint64 max_length_ms;         /* 0: no limit */
+  NemoSafeArea safe_area;       /* clear of the platform's buttons */
+} NemoPresetInfo;
+
+/* The row of @preset; UNSET gives YouTube's. */
+const NemoPresetInfo *nemo_preset_get (NemoPreset preset);
+/* The row named @name ("shorts"), or NULL. */
+const NemoPresetInfo *nemo_preset_find (const gchar * name);
+/* @fps_n/@fps_d brought into the preset's frame-rate range. */
+void nemo_preset_clamp_fps (const NemoPresetInfo * preset, gint * fps_n,
+    gint * fps_d);
+
 typedef struct
 {
   NemoBackend backend;
@@ -44,6 +77,9 @@ typedef struct
   gint64 max_duration_us;       /* 0 = the whole soundtrack */
   gint64 start_us;              /* the song's in-point: the video starts
                                  * there (0 = its beginning) */
+  NemoPreset preset;            /* UNSET: the prompt's platform, else
+                                 * YouTube; explicit size, aspect-ratio and
+                                 * max-duration win over it */
   NemoAudioPassthrough audio_passthrough;  /* local backend: keep an AAC
                                  * song that needs no change (AUTO) */
   /* local backend: the encoder, as in NemoRenderOptions */
@@ -88,8 +124,8 @@ gboolean nemo_job_output_size (gint width, gint height,
  * the song, written to @config->work_dir), then what the prompt asks for
  * (settings given explicitly win over the prompt).  @understood (may be
  * NULL) gets the reply: what of the prompt was understood and what could
- * not be done, and that the cover came from the song; NULL when there is
- * neither a prompt nor a cover from the song.
+ * not be done, that the cover came from the song, and what the preset's
+ * length or frame-rate range changed; NULL when there is none of these.
  * The beat analysis checks @cancellable (NEMO_ERROR_CANCELLED). */
 NemoDraft *nemo_job_build_draft (const NemoJobConfig * config,
     gchar ** understood, GCancellable * cancellable, GError ** error);

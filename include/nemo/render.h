@@ -40,6 +40,13 @@ typedef enum
 /* The encoder's defaults: x264's CRF, and AAC-LC stereo's rate in kb/s. */
 #define NEMO_RENDER_DEFAULT_QUALITY 18
 #define NEMO_RENDER_DEFAULT_AUDIO_KBPS 320
+/* The part of the frame a platform's own buttons and captions leave clear,
+ * as shares of the frame's width and height cut from each side (0 to 0.5);
+ * all zero: the whole frame (docs/presets.md). */
+typedef struct
+{
+  gdouble top, bottom, left, right;
+} NemoSafeArea;
 
 typedef struct
 {
@@ -54,6 +61,7 @@ typedef struct
   gdouble loudness_lufs;        /* integrated loudness to bring the sound
                                  * to; NaN: the draft's m.loudness_lufs,
                                  * else -14 for a mix, a song as it is */
+  NemoSafeArea safe_area;       /* where the titles and visualizers go */
   NemoRenderProgressFunc progress;
   gpointer progress_data;
   GCancellable *cancellable;    /* checked between frames */
@@ -61,7 +69,7 @@ typedef struct
 
 /* Fills @options with the defaults: 1920x1080, 30/1, no limit, audio kept
  * when it can be, CRF 18, no bitrate cap, AAC at 320 kb/s, GOPs of half a
- * second, loudness as the draft says. */
+ * second, loudness as the draft says, the whole frame safe. */
 void nemo_render_options_init (NemoRenderOptions * options);
 
 /* Render @draft to a new MP4 at @output_path (overwritten).  On failure the

@@ -324,6 +324,24 @@ apply_duration (const NemoIntent * intent, NemoDraft * draft)
   trim_segments (draft, intent->duration_ms);
 }
 
+/* The song starts at the in-point; the video still ends with it, so it is
+ * as much shorter (or longer) as the in-point moved. */
+static void
+apply_start (const NemoIntent * intent, NemoDraft * draft)
+{
+  NemoSegment *music = find_segment (draft, NEMO_TRACK_AUDIO, is_music);
+  gint64 moved;
+
+  if (intent->start_ms < 0 || music == NULL)
+    return;
+  moved = intent->start_ms - music->in_ms;
+  music->in_ms = intent->start_ms;
+  if (moved == 0 || draft->duration_ms <= 0)
+    return;
+  draft->duration_ms = MAX (draft->duration_ms - moved, 1);
+  trim_segments (draft, draft->duration_ms);
+}
+
 static void
 apply_fades (const NemoIntent * intent, NemoDraft * draft)
 {
@@ -339,6 +357,7 @@ nemo_intent_apply (const NemoIntent * intent, NemoDraft * draft)
   g_return_if_fail (intent != NULL && draft != NULL);
 
   apply_shape (intent, draft);
+  apply_start (intent, draft);
   apply_duration (intent, draft);
   apply_loop (intent, draft);
   apply_visualizer (intent, draft);

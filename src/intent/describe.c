@@ -25,6 +25,7 @@ typedef struct
   const gchar *vertical, *square, *horizontal;  /* {}: W:H */
   const gchar *for_platform;    /* {}: the platform */
   const gchar *length;          /* {}: the length */
+  const gchar *start;           /* {}: the in-point, as a clock */
   const gchar *fade_in, *fade_out, *fade_both;  /* {}: the length */
   const gchar *no_fade_in, *no_fade_out, *no_fades;
   const gchar *limit[8];        /* by NemoLimit */
@@ -57,6 +58,7 @@ static const Language english = {
   "the music ducked under the clips' sound", "no ducking",
   "vertical {}", "square {}", "horizontal {}", " for {}",
   "{} long",
+  "the song from {}",
   "a {} fade in", "a {} fade out", "a {} fade in and out",
   "no fade in", "no fade out", "no fades",
   {"output over 4K (2160p is the maximum)", "3D animation",
@@ -86,6 +88,7 @@ static const Language chinese = {
   "视频有声音时压低音乐", "不压低音乐",
   "竖屏 {}", "方形 {}", "横屏 {}", "（适合{}）",
   "时长 {}",
+  "歌曲从 {} 开始",
   "淡入 {}", "淡出 {}", "淡入淡出 {}",
   "不淡入", "不淡出", "不淡入淡出",
   {"超过 4K 的输出（最高 2160p）", "3D 动画", "歌词（没有这首歌的歌词）",
@@ -142,6 +145,21 @@ format_length (const Language * lang, gint64 ms)
     g_string_append_printf (text, zh ? "%" G_GINT64_FORMAT " 秒" :
         "%" G_GINT64_FORMAT " second%s", seconds, seconds == 1 ? "" : "s");
   return g_string_free (text, FALSE);
+}
+
+gchar *
+nemo_intent_format_clock (gint64 ms)
+{
+  gint64 s = ms / 1000;
+
+  if (ms % 1000 != 0)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
+        ".%03" G_GINT64_FORMAT, s / 60, s % 60, ms % 1000);
+  if (s >= 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
+        ":%02" G_GINT64_FORMAT, s / 3600, s / 60 % 60, s % 60);
+  return g_strdup_printf ("%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT,
+      s / 60, s % 60);
 }
 
 /* Short lengths, for fades: "1 s", "0.5 s" / "1 秒". */
@@ -278,6 +296,11 @@ understood_items (const NemoIntent * intent, const Language * lang)
     g_autofree gchar *length = format_length (lang, intent->duration_ms);
 
     add_item (items, fill (lang->length, length));
+  }
+  if (intent->start_ms >= 0) {
+    g_autofree gchar *clock = nemo_intent_format_clock (intent->start_ms);
+
+    add_item (items, fill (lang->start, clock));
   }
   describe_fades (intent, lang, items);
   return items;

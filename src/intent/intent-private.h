@@ -61,6 +61,7 @@ typedef enum
   CONCEPT_LIMIT,                /* value: NemoLimit */
   CONCEPT_PERCENT,              /* value: percent */
   CONCEPT_DURATION,             /* value: ms */
+  CONCEPT_START,                /* value: ms into the song */
 } Concept;
 
 #define FADE_IN 1
@@ -85,6 +86,7 @@ typedef struct
   guint flags;
   const gchar *ratio;           /* CONCEPT_SHAPE */
   const gchar *platform;        /* CONCEPT_SHAPE, or NULL */
+  const gchar *preset;          /* CONCEPT_SHAPE: the platform's preset, or NULL */
   const gchar *words;
 } Word;
 

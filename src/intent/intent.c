@@ -171,6 +171,23 @@ read_shape (Reader * reader, const Hit * hit)
   intent->aspect_ratio = g_strdup (ratio);
 }
 
+/* The first platform named that has a preset. */
+static void
+read_preset (Reader * reader)
+{
+  guint i;
+
+  for (i = 0; i < reader->hits->len; i++) {
+    const Hit *hit = hit_at (reader->hits, i);
+
+    if (hit->concept == CONCEPT_SHAPE && !hit->negated && hit->word
+        && hit->word->preset) {
+      reader->intent->preset = g_strdup (hit->word->preset);
+      return;
+    }
+  }
+}
+
 /* The first platform named that asked for the shape chosen. */
 static void
 read_platform (Reader * reader)
@@ -236,6 +253,10 @@ read_feature (Reader * reader, const Hit * hit)
     case CONCEPT_LIMIT:
       if (!hit->negated)
         add_limit (intent, (NemoLimit) hit->value);
+      break;
+    case CONCEPT_START:
+      if (!hit->negated)
+        intent->start_ms = hit->value;
       break;
     default:
       break;
@@ -443,6 +464,7 @@ intent_new (void)
   intent->bgm_percent = -1;
   intent->fade_in_ms = -1;
   intent->fade_out_ms = -1;
+  intent->start_ms = -1;
   intent->could_not = g_array_new (FALSE, FALSE, sizeof (NemoLimit));
   return intent;
 }
@@ -470,6 +492,7 @@ nemo_intent_parse (const gchar * prompt)
   for (i = 0; i < reader.hits->len; i++)
     read_relation (&reader, hit_at (reader.hits, i));
   read_platform (&reader);
+  read_preset (&reader);
   if (intent->bgm != NEMO_INTENT_ON)
     intent->bgm_percent = -1;
 
@@ -508,6 +531,7 @@ nemo_intent_free (NemoIntent * intent)
     return;
   g_free (intent->aspect_ratio);
   g_free (intent->platform);
+  g_free (intent->preset);
   g_array_unref (intent->could_not);
   g_free (intent);
 }

@@ -385,25 +385,24 @@ read_more_seconds (const TokenList * list, guint i, guint * next)
   return 0;
 }
 
-/* Durations: "60 seconds", "60-second", "30s", "1 minute", "a minute",
- * "half a minute", "60秒", "一分钟", "1分30秒", "半分钟". */
+/* A duration from token @i: its length in *@ms, and *@next after it. */
 static gboolean
-scan_duration (TokenList * list, guint i, GArray * hits)
+read_duration (const TokenList * list, guint i, gint64 * ms, guint * next)
 {
   static const gchar *const articles[] = { "a", "an", NULL };
   gboolean article = FALSE;
   gdouble value;
-  gint64 unit, ms;
+  gint64 unit;
   guint j, end;
 
   if (token_is (list, i, "half") && token_in (list, i + 1, articles)
-      && (unit = read_time_unit (list, i + 2, &end)) >= 60000) {
-    add_hit (hits, CONCEPT_DURATION, unit / 2, i, end - 1, list);
+      && (unit = read_time_unit (list, i + 2, next)) >= 60000) {
+    *ms = unit / 2;
     return TRUE;
   }
   if (token_is (list, i, "半")
-      && (unit = read_time_unit (list, i + 1, &end)) > 0) {
-    add_hit (hits, CONCEPT_DURATION, unit / 2, i, end - 1, list);
+      && (unit = read_time_unit (list, i + 1, next)) > 0) {
+    *ms = unit / 2;
     return TRUE;
   }
   if (token_in (list, i, articles)) {
@@ -423,12 +422,106 @@ scan_duration (TokenList * list, guint i, GArray * hits)
   /* "a second" is a moment, "a minute" a length */
   if (unit == 0 || (article && unit < 60000))
     return FALSE;
-  ms = (gint64) llround (value * unit);
+  *ms = (gint64) llround (value * unit);
   if (unit == 60000)
-    ms += read_more_seconds (list, end, &end);
-  if (ms <= 0)
+    *ms += read_more_seconds (list, end, &end);
+  *next = end;
+  return *ms > 0;
+}
+
+/* Durations: "60 seconds", "60-second", "30s", "1 minute", "a minute",
+ * "half a minute", "60秒", "一分钟", "1分30秒", "半分钟". */
+static gboolean
+scan_duration (TokenList * list, guint i, GArray * hits)
+{
+  gint64 ms;
+  guint end;
+
+  if (!read_duration (list, i, &ms, &end))
     return FALSE;
   add_hit (hits, CONCEPT_DURATION, ms, i, end - 1, list);
+  return TRUE;
+}
+
+/* Two digits below 60 at token @i: the seconds or minutes of a clock. */
+static gboolean
+read_sixty (const TokenList * list, guint i, gint64 * value)
+{
+  const Token *token;
+
+  if (i >= list->tokens->len || token_at (list, i)->used)
+    return FALSE;
+  token = token_at (list, i);
+  if (token->type != TOKEN_NUMBER || strlen (token->text) != 2
+      || !g_ascii_isdigit (token->text[1]))
+    return FALSE;
+  *value = atoi (token->text);
+  return *value < 60;
+}
+
+/* A clock time from token @i: "1:05", "0:45", "1:02:03", in ms. */
+static gboolean
+read_clock (const TokenList * list, guint i, gint64 * ms, guint * next)
+{
+  const Token *token = i < list->tokens->len ? token_at (list, i) : NULL;
+  gint64 first, second, third;
+
+  if (token == NULL || token->used || token->type != TOKEN_NUMBER
+      || strchr (token->text, '.') || !token_is (list, i + 1, ":")
+      || !read_sixty (list, i + 2, &second))
+    return FALSE;
+  first = atoi (token->text);
+  if (token_is (list, i + 3, ":") && read_sixty (list, i + 4, &third)) {
+    *ms = ((first * 60 + second) * 60 + third) * 1000;
+    *next = i + 5;
+  } else {
+    *ms = (first * 60 + second) * 1000;
+    *next = i + 3;
+  }
+  return TRUE;
+}
+
+/* The words that lead an in-point, up to *@next: "start at", "starting
+ * from", "from", "the chorus at", "从". */
+static gboolean
+read_start_lead (const TokenList * list, guint i, guint * next)
+{
+  static const gchar *const starts[] = { "start", "starts", "starting",
+    "begin", "begins", "beginning", NULL
+  };
+  static const gchar *const moments[] = { "chorus", "drop", "hook", NULL };
+  static const gchar *const links[] = { "at", "from", NULL };
+
+  if (token_is (list, i, "from") || token_is (list, i, "从")) {
+    *next = i + 1;
+    return TRUE;
+  }
+  if (token_in (list, i, starts) || token_in (list, i, moments)) {
+    *next = token_in (list, i + 1, links) ? i + 2 : i + 1;
+    /* "the chorus" alone is no in-point: it needs its "at" */
+    return *next == i + 2 || token_in (list, i, starts);
+  }
+  return FALSE;
+}
+
+/* The in-point: "start at 1:05", "from 0:45", "the chorus at 0:45",
+ * "starting 30 seconds in", "从1分05秒开始".  Before the ratios, which
+ * would read 1:05 as 1:5. */
+static gboolean
+scan_start (TokenList * list, guint i, GArray * hits)
+{
+  gint64 ms;
+  guint j, end;
+
+  if (!read_start_lead (list, i, &j)
+      || !(read_clock (list, j, &ms, &end) || read_duration (list, j, &ms,
+              &end)))
+    return FALSE;
+  if (token_is (list, end, "in"))
+    end++;
+  else if (token_is (list, end, "开") && token_is (list, end + 1, "始"))
+    end += 2;
+  add_hit (hits, CONCEPT_START, ms, i, end - 1, list);
   return TRUE;
 }
 
@@ -556,7 +649,8 @@ scan_numbers (TokenList * list, GArray * hits)
   for (i = 0; i < list->tokens->len; i++) {
     if (token_at (list, i)->used)
       continue;
-    if (!scan_percent (list, i, hits) && !scan_ratio (list, i, hits)
+    if (!scan_start (list, i, hits) && !scan_percent (list, i, hits)
+        && !scan_ratio (list, i, hits)
         && !scan_size (list, i, hits) && !scan_resolution (list, i, hits))
       scan_duration (list, i, hits);
   }

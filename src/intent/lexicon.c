@@ -10,10 +10,14 @@
  */
 #include "intent-private.h"
 
-#define W(concept, value, words) { concept, value, 0, NULL, NULL, words }
-#define WF(concept, value, flags, words) { concept, value, flags, NULL, NULL, words }
+#define W(concept, value, words) { concept, value, 0, NULL, NULL, NULL, words }
+#define WF(concept, value, flags, words) \
+  { concept, value, flags, NULL, NULL, NULL, words }
 #define SHAPE(rank, ratio, platform, words) \
-  { CONCEPT_SHAPE, rank, 0, ratio, platform, words }
+  { CONCEPT_SHAPE, rank, 0, ratio, platform, NULL, words }
+/* a platform with a preset (its name in docs/presets.md) */
+#define PRESET(rank, ratio, platform, preset, words) \
+  { CONCEPT_SHAPE, rank, 0, ratio, platform, preset, words }
 
 static const Word lexicon[] = {
   /* words that contain others but mean nothing to us */
@@ -282,23 +286,35 @@ static const Word lexicon[] = {
   W (CONCEPT_DUCKING, 0, "压低音乐"), W (CONCEPT_DUCKING, 0, "人声优先"),
 
   /* the shape of the video; platforms rank below shape words, which rank
-   * below an explicit W:H */
+   * below an explicit W:H.  Instagram's feed takes 4:5 (its preset); a
+   * square post is asked for with "square" */
   SHAPE (SHAPE_RANK_WORD, "9:16", NULL, "vertical"),
   SHAPE (SHAPE_RANK_WORD, "9:16", NULL, "portrait"),
   SHAPE (SHAPE_RANK_WORD, "9:16", NULL, "竖屏"),
   SHAPE (SHAPE_RANK_WORD, "9:16", NULL, "竖版"),
   SHAPE (SHAPE_RANK_WORD, "9:16", NULL, "竖向"),
-  SHAPE (SHAPE_RANK_PLATFORM, "9:16", "Shorts", "shorts"),
-  SHAPE (SHAPE_RANK_PLATFORM, "9:16", "Shorts", "youtube shorts"),
-  SHAPE (SHAPE_RANK_PLATFORM, "9:16", "Shorts", "yt shorts"),
-  SHAPE (SHAPE_RANK_PLATFORM, "9:16", "TikTok", "tiktok"),
-  SHAPE (SHAPE_RANK_PLATFORM, "9:16", "TikTok", "tik tok"),
-  SHAPE (SHAPE_RANK_PLATFORM, "9:16", "Reels", "reels"),
-  SHAPE (SHAPE_RANK_PLATFORM, "9:16", "Reels", "reel"),
-  SHAPE (SHAPE_RANK_PLATFORM, "9:16", "Reels", "instagram reel*"),
-  SHAPE (SHAPE_RANK_PLATFORM, "9:16", "Reels", "ig reel*"),
-  SHAPE (SHAPE_RANK_PLATFORM, "9:16", "Stories", "instagram stor*"),
-  SHAPE (SHAPE_RANK_PLATFORM, "9:16", "Stories", "ig stor*"),
+  PRESET (SHAPE_RANK_PLATFORM, "9:16", "Shorts", "shorts",
+      "shorts"),
+  PRESET (SHAPE_RANK_PLATFORM, "9:16", "Shorts", "shorts",
+      "youtube shorts"),
+  PRESET (SHAPE_RANK_PLATFORM, "9:16", "Shorts", "shorts",
+      "yt shorts"),
+  PRESET (SHAPE_RANK_PLATFORM, "9:16", "TikTok", "tiktok",
+      "tiktok"),
+  PRESET (SHAPE_RANK_PLATFORM, "9:16", "TikTok", "tiktok",
+      "tik tok"),
+  PRESET (SHAPE_RANK_PLATFORM, "9:16", "Reels", "reels",
+      "reels"),
+  PRESET (SHAPE_RANK_PLATFORM, "9:16", "Reels", "reels",
+      "reel"),
+  PRESET (SHAPE_RANK_PLATFORM, "9:16", "Reels", "reels",
+      "instagram reel*"),
+  PRESET (SHAPE_RANK_PLATFORM, "9:16", "Reels", "reels",
+      "ig reel*"),
+  PRESET (SHAPE_RANK_PLATFORM, "9:16", "Stories", "instagram-story",
+      "instagram stor*"),
+  PRESET (SHAPE_RANK_PLATFORM, "9:16", "Stories", "instagram-story",
+      "ig stor*"),
   SHAPE (SHAPE_RANK_PLATFORM, "9:16", "Snapchat", "snapchat"),
   SHAPE (SHAPE_RANK_PLATFORM, "9:16", "Douyin", "douyin"),
   SHAPE (SHAPE_RANK_PLATFORM, "9:16", "Douyin", "抖音"),
@@ -309,11 +325,16 @@ static const Word lexicon[] = {
   SHAPE (SHAPE_RANK_WORD, "1:1", NULL, "方形"),
   SHAPE (SHAPE_RANK_WORD, "1:1", NULL, "正方形"),
   SHAPE (SHAPE_RANK_WORD, "1:1", NULL, "方屏"),
-  SHAPE (SHAPE_RANK_PLATFORM, "1:1", "Instagram", "instagram post*"),
-  SHAPE (SHAPE_RANK_PLATFORM, "1:1", "Instagram", "instagram feed"),
-  SHAPE (SHAPE_RANK_PLATFORM, "1:1", "Instagram", "ig post*"),
-  SHAPE (SHAPE_RANK_WORD, "4:5", "Instagram", "instagram portrait"),
-  SHAPE (SHAPE_RANK_WORD, "4:5", "Instagram", "ig portrait"),
+  PRESET (SHAPE_RANK_PLATFORM, "4:5", "Instagram", "instagram-feed",
+      "instagram post*"),
+  PRESET (SHAPE_RANK_PLATFORM, "4:5", "Instagram", "instagram-feed",
+      "instagram feed"),
+  PRESET (SHAPE_RANK_PLATFORM, "4:5", "Instagram", "instagram-feed",
+      "ig post*"),
+  PRESET (SHAPE_RANK_WORD, "4:5", "Instagram", "instagram-feed",
+      "instagram portrait"),
+  PRESET (SHAPE_RANK_WORD, "4:5", "Instagram", "instagram-feed",
+      "ig portrait"),
   SHAPE (SHAPE_RANK_WORD, "16:9", NULL, "horizontal"),
   SHAPE (SHAPE_RANK_WORD, "16:9", NULL, "landscape"),
   SHAPE (SHAPE_RANK_WORD, "16:9", NULL, "widescreen"),
@@ -322,7 +343,8 @@ static const Word lexicon[] = {
   SHAPE (SHAPE_RANK_WORD, "16:9", NULL, "横版"),
   SHAPE (SHAPE_RANK_WORD, "16:9", NULL, "横向"),
   SHAPE (SHAPE_RANK_WORD, "16:9", NULL, "宽屏"),
-  SHAPE (SHAPE_RANK_PLATFORM, "16:9", "YouTube", "youtube"),
+  PRESET (SHAPE_RANK_PLATFORM, "16:9", "YouTube", "youtube",
+      "youtube"),
   SHAPE (SHAPE_RANK_PLATFORM, "16:9", "Bilibili", "bilibili"),
   SHAPE (SHAPE_RANK_PLATFORM, "16:9", "Bilibili", "b站"),
   SHAPE (SHAPE_RANK_PLATFORM, "16:9", "Bilibili", "哔哩哔哩"),

@@ -27,6 +27,10 @@ gboolean nemo_job_take_io_error (GError ** error, const gchar * path);
  * else cloud.language. */
 const gchar *nemo_job_reply_language (const NemoJobConfig * config);
 
+/* The preset of @config: its own, else the one its prompt names, else
+ * YouTube's. */
+const NemoPresetInfo *nemo_job_preset (const NemoJobConfig * config);
+
 /* A visual's name for the summary: its file name without the extension. */
 gchar *nemo_job_display_name (const gchar * path);
 

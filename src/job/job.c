@@ -175,39 +175,28 @@ add_music_track (NemoDraft * draft, const NemoMediaInfo * song,
   seg->duration_ms = -1;
 }
 
-/* "1:05", "1:02:03", "0:04.5". */
-static gchar *
-format_clock (gint64 ms)
-{
-  gint64 s = ms / 1000;
-
-  if (ms % 1000 != 0)
-    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
-        ".%03" G_GINT64_FORMAT, s / 60, s % 60, ms % 1000);
-  if (s >= 3600)
-    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
-        ":%02" G_GINT64_FORMAT, s / 3600, s / 60 % 60, s % 60);
-  return g_strdup_printf ("%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT,
-      s / 60, s % 60);
-}
-
 /* The video runs from @start_ms of the song to its end: an in-point past
  * the end leaves nothing to show. */
 static gboolean
 check_start (gint64 start_ms, gint64 song_ms, const gchar * path,
-    GError ** error)
+    gboolean from_prompt, GError ** error)
 {
   g_autofree gchar *start = NULL;
   g_autofree gchar *length = NULL;
 
   if (start_ms < song_ms)
     return TRUE;
-  start = format_clock (start_ms);
-  length = format_clock (song_ms);
-  g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
-      "start-time is %s, but “%s” lasts %s. Set a start-time within the "
-      "song (it is in nanoseconds: 1:05 is 65000000000).", start, path,
-      length);
+  start = nemo_intent_format_clock (start_ms);
+  length = nemo_intent_format_clock (song_ms);
+  if (from_prompt)
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
+        "The prompt starts the video at %s, but “%s” lasts %s. Ask for a "
+        "start within the song.", start, path, length);
+  else
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
+        "start-time is %s, but “%s” lasts %s. Set a start-time within the "
+        "song (it is in nanoseconds: 1:05 is 65000000000).", start, path,
+        length);
   return FALSE;
 }
 
@@ -250,11 +239,17 @@ probe_song_cover (const NemoJobConfig * config, const NemoMediaInfo * song)
   return info;
 }
 
+static gboolean
+is_chinese (const gchar * language)
+{
+  return language && g_ascii_strncasecmp (language, "zh", 2) == 0;
+}
+
 /* The reply's sentence saying where the cover came from. */
 static const gchar *
 cover_from_song_note (const gchar * language)
 {
-  return language && g_ascii_strncasecmp (language, "zh", 2) == 0 ?
+  return is_chinese (language) ?
       "封面使用歌曲内嵌的图片。" :
       "The cover is the picture embedded in the song.";
 }
@@ -317,18 +312,105 @@ add_video_track (NemoDraft * draft, GPtrArray * visuals, gint64 total_ms)
   }
 }
 
-/* Apply @config->prompt to @draft, leaving alone what the settings fix. */
-static gchar *
-apply_prompt (const NemoJobConfig * config, NemoDraft * draft)
+/* The settings' preset, else the one @intent names, else YouTube's. */
+static const NemoPresetInfo *
+preset_for (const NemoJobConfig * config, const NemoIntent * intent)
+{
+  const NemoPresetInfo *named = nemo_preset_find (intent->preset);
+
+  if (config->preset != NEMO_PRESET_UNSET || named == NULL)
+    return nemo_preset_get (config->preset);
+  return named;
+}
+
+const NemoPresetInfo *
+nemo_job_preset (const NemoJobConfig * config)
 {
   g_autoptr (NemoIntent) intent = nemo_intent_parse (config->prompt);
 
-  if (config->aspect_ratio != NULL || config->size_set) {
+  return preset_for (config, intent);
+}
+
+/* The size before the prompt's shape: the settings' when they give a size
+ * or a shape, else the preset's. */
+static gboolean
+base_size (const NemoJobConfig * config, const NemoPresetInfo * preset,
+    gint * width, gint * height, GError ** error)
+{
+  if (config->size_set || config->aspect_ratio != NULL)
+    return nemo_job_output_size (config->width, config->height,
+        config->aspect_ratio, width, height, error);
+  *width = preset->width;
+  *height = preset->height;
+  return TRUE;
+}
+
+/* The preset's longest video, unless max-duration sets the length. */
+static gint64
+preset_limit_ms (const NemoJobConfig * config, const NemoPresetInfo * preset)
+{
+  return config->max_duration_us > 0 ? 0 : preset->max_length_ms;
+}
+
+/* What the preset's longest video left out of the song, e.g. "The song is
+ * 5:27; on Shorts a video lasts at most 3:00, so this one is the song's
+ * first 3:00." */
+static gchar *
+trimmed_note (const gchar * language, const NemoPresetInfo * preset,
+    gint64 song_ms, gint64 start_ms)
+{
+  g_autofree gchar *rest = nemo_intent_format_clock (song_ms - start_ms);
+  g_autofree gchar *limit = nemo_intent_format_clock (preset->max_length_ms);
+  g_autofree gchar *from = nemo_intent_format_clock (start_ms);
+  g_autofree gchar *to = nemo_intent_format_clock (start_ms + preset->max_length_ms);
+
+  if (is_chinese (language))
+    return start_ms == 0 ?
+        g_strdup_printf ("歌曲长 %s；%s 的视频最长 %s，所以视频取歌曲的前 %s。",
+        rest, preset->platform, limit, limit) :
+        g_strdup_printf ("歌曲从 %s 起还有 %s；%s 的视频最长 %s，所以视频取歌曲的 "
+        "%s–%s。", from, rest, preset->platform, limit, from, to);
+  return start_ms == 0 ?
+      g_strdup_printf ("The song is %s; on %s a video lasts at most %s, so "
+      "this one is the song's first %s.", rest, preset->platform, limit,
+      limit) :
+      g_strdup_printf ("From %s the song runs %s; on %s a video lasts at "
+      "most %s, so this one is %s–%s of the song.", from, rest,
+      preset->platform, limit, from, to);
+}
+
+/* The frame rate the preset brought the settings' into, e.g. "On TikTok a
+ * video plays at 23–60 fps, so this one is 60 fps." */
+static gchar *
+fps_note (const gchar * language, const NemoPresetInfo * preset, gint fps_n,
+    gint fps_d)
+{
+  gdouble fps = (gdouble) fps_n / fps_d;
+
+  if (is_chinese (language))
+    return g_strdup_printf ("%s 的视频帧率为 %d–%d fps，所以视频用 %g fps。",
+        preset->platform, preset->min_fps, preset->max_fps, fps);
+  return g_strdup_printf ("On %s a video plays at %d–%d fps, so this one is "
+      "%g fps.", preset->platform, preset->min_fps, preset->max_fps, fps);
+}
+
+/* Apply @intent, @config->prompt's, to @draft, leaving alone what the
+ * settings fix; no length past @limit_ms (0: no limit). */
+static gchar *
+apply_prompt (const NemoJobConfig * config, NemoIntent * intent,
+    gint64 limit_ms, NemoDraft * draft)
+{
+  if (config->start_us > 0)
+    intent->start_ms = -1;
+  if (config->aspect_ratio != NULL || config->size_set
+      || config->preset != NEMO_PRESET_UNSET)
     g_clear_pointer (&intent->aspect_ratio, g_free);
+  if (config->aspect_ratio != NULL || config->size_set)
     intent->resolution = 0;
-  }
   if (config->max_duration_us > 0)
     intent->duration_ms = 0;
+  if (limit_ms > 0 && intent->duration_ms > limit_ms)
+    intent->duration_ms = limit_ms;
   nemo_intent_apply (intent, draft);
   return nemo_intent_describe (intent, nemo_job_reply_language (config));
 }
@@ -345,8 +427,11 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   g_autofree gchar *reply = NULL;
   gboolean cover_from_song = FALSE;
   const gchar *title, *artist, *album;
-  gint64 song_ms, start_ms, total_ms;
-  gint width, height;
+  g_autoptr (NemoIntent) intent = nemo_intent_parse (config->prompt);
+  const NemoPresetInfo *preset = preset_for (config, intent);
+  const gchar *language = nemo_job_reply_language (config);
+  gint64 song_ms, start_ms, total_ms, limit_ms;
+  gint width, height, fps_n = config->fps_n, fps_d = config->fps_d;
   guint i;
 
   if (config->audio == NULL) {
@@ -356,8 +441,7 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
         "audioconvert ! nemorender.audio).");
     return NULL;
   }
-  if (!nemo_job_output_size (config->width, config->height,
-          config->aspect_ratio, &width, &height, error))
+  if (!base_size (config, preset, &width, &height, error))
     return NULL;
   song = probe_soundtrack (config->audio, error);
   if (song == NULL)
@@ -381,12 +465,19 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   artist = config->artist ? config->artist : song->artist;
   album = config->album ? config->album : song->album;
   song_ms = (song->duration_us + 999) / 1000;
-  start_ms = config->start_us / 1000;
-  if (!check_start (start_ms, song_ms, song->path, error))
+  /* start-time wins over the prompt's in-point */
+  start_ms = config->start_us > 0 || intent->start_ms < 0 ?
+      config->start_us / 1000 : intent->start_ms;
+  if (!check_start (start_ms, song_ms, song->path, config->start_us == 0,
+          error))
     return NULL;
   total_ms = song_ms - start_ms;
   if (config->max_duration_us > 0)
     total_ms = MIN (total_ms, (config->max_duration_us + 999) / 1000);
+  limit_ms = preset_limit_ms (config, preset);
+  if (limit_ms > 0)
+    total_ms = MIN (total_ms, limit_ms);
+  nemo_preset_clamp_fps (preset, &fps_n, &fps_d);
 
   draft = nemo_draft_new ();
   draft->duration_ms = total_ms;
@@ -404,14 +495,27 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
     nemo_draft_set_meta_string (draft, "prompt", config->prompt);
   nemo_draft_set_meta_int (draft, "w", width);
   nemo_draft_set_meta_int (draft, "h", height);
-  nemo_draft_set_meta_int (draft, "fps_n", config->fps_n);
-  nemo_draft_set_meta_int (draft, "fps_d", config->fps_d);
+  nemo_draft_set_meta_int (draft, "fps_n", fps_n);
+  nemo_draft_set_meta_int (draft, "fps_d", fps_d);
+  if (limit_ms > 0 && total_ms == limit_ms)
+    nemo_draft_set_meta_int (draft, "max_duration_ms", limit_ms);
 
   if (config->prompt != NULL)
-    reply = apply_prompt (config, draft);
+    reply = apply_prompt (config, intent, limit_ms, draft);
+  if (limit_ms > 0 && draft->duration_ms == limit_ms
+      && song_ms - start_ms > limit_ms) {
+    g_autofree gchar *note = trimmed_note (language, preset, song_ms,
+        start_ms);
+
+    reply = append_sentence (reply, note);
+  }
+  if (fps_n != config->fps_n || fps_d != config->fps_d) {
+    g_autofree gchar *note = fps_note (language, preset, fps_n, fps_d);
+
+    reply = append_sentence (reply, note);
+  }
   if (cover_from_song)
-    reply = append_sentence (reply,
-        cover_from_song_note (nemo_job_reply_language (config)));
+    reply = append_sentence (reply, cover_from_song_note (language));
   if (!nemo_job_cut_to_beats (draft, visuals, cancellable, error))
     return NULL;
   if (understood != NULL)
@@ -483,6 +587,23 @@ warn_if_silent (const NemoDraft * draft, const NemoJobCallbacks * callbacks,
   return TRUE;
 }
 
+/* The preset's bitrate ceiling under video-bitrate's (the lower one that
+ * is set wins), and its safe area when the video has the preset's shape (a
+ * Shorts safe area means nothing in 16:9). */
+static void
+set_preset_options (const NemoPresetInfo * preset,
+    NemoRenderOptions * options)
+{
+  gint ceiling_kbps = (gint) (preset->max_video_bitrate / 1000);
+
+  if ((gint64) options->width * preset->height
+      == (gint64) options->height * preset->width)
+    options->safe_area = preset->safe_area;
+  if (ceiling_kbps > 0 && (options->video_bitrate_kbps == 0
+          || ceiling_kbps < options->video_bitrate_kbps))
+    options->video_bitrate_kbps = ceiling_kbps;
+}
+
 static gboolean
 run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
     gpointer user_data, GCancellable * cancellable, GError ** error)
@@ -508,8 +629,10 @@ run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
   nemo_render_options_init (&options);
   options.width = (gint) nemo_draft_get_meta_int (draft, "w", options.width);
   options.height = (gint) nemo_draft_get_meta_int (draft, "h", options.height);
-  options.fps_n = config->fps_n;
-  options.fps_d = config->fps_d;
+  options.fps_n = (gint) nemo_draft_get_meta_int (draft, "fps_n",
+      options.fps_n);
+  options.fps_d = (gint) nemo_draft_get_meta_int (draft, "fps_d",
+      options.fps_d);
   options.max_duration_us = config->max_duration_us > 0 ?
       config->max_duration_us :
       nemo_draft_get_meta_int (draft, "max_duration_ms", 0) * 1000;
@@ -523,6 +646,7 @@ run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
   options.audio_bitrate_kbps = config->audio_bitrate_kbps;
   options.keyframe_interval = config->keyframe_interval;
   options.loudness_lufs = config->loudness_lufs;
+  set_preset_options (nemo_job_preset (config), &options);
   options.cancellable = cancellable;
   if (callbacks->progress) {
     options.progress = relay_render_progress;

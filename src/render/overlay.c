@@ -22,6 +22,9 @@
  *   circle          a ring around the cover's centre, bars outwards
  *   title           sty.place; by default top-left in landscape, top
  *                   (centred in the free area above the cover) otherwise
+ * all inside the safe area (the frame less a platform's buttons and
+ * captions, NemoSafeArea): the free areas and bands are measured in it, and
+ * a band that finds no free area keeps off the middle half of the cover.
  * docs/visuals.md has the pictures.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -96,6 +99,7 @@ typedef struct
 struct _NemoOverlay
 {
   gint width, height, fps_n, fps_d;
+  cairo_rectangle_int_t safe;   /* where the layers may draw */
   gint64 duration_us;
   gint64 fade_in_us, fade_out_us;       /* from black, to black; 0: none */
 
@@ -245,15 +249,29 @@ read_segment (NemoOverlay * overlay, const NemoTrack * track,
   }
 }
 
+/* The frame less @area's shares, in even pixels. */
+static cairo_rectangle_int_t
+safe_rectangle (gint width, gint height, const NemoSafeArea * area)
+{
+  gint left = (gint) lround (width * CLAMP (area->left, 0, 0.5) / 2) * 2;
+  gint right = (gint) lround (width * CLAMP (area->right, 0, 0.5) / 2) * 2;
+  gint top = (gint) lround (height * CLAMP (area->top, 0, 0.5) / 2) * 2;
+  gint bottom = (gint) lround (height * CLAMP (area->bottom, 0, 0.5) / 2) * 2;
+
+  return (cairo_rectangle_int_t) {
+  left, top, width - left - right, height - top - bottom};
+}
+
 NemoOverlay *
 nemo_overlay_new (const NemoDraft * draft, gint width, gint height,
-    gint fps_n, gint fps_d)
+    gint fps_n, gint fps_d, const NemoSafeArea * safe_area)
 {
   NemoOverlay *overlay = g_new0 (NemoOverlay, 1);
   guint t, s;
 
   overlay->width = width;
   overlay->height = height;
+  overlay->safe = safe_rectangle (width, height, safe_area);
   overlay->fps_n = fps_n;
   overlay->fps_d = fps_d;
   overlay->duration_us = G_MAXINT64;
@@ -534,14 +552,37 @@ title_align (Place place)
   return NEMO_TITLE_ALIGN_CENTER;
 }
 
+/* The bars' band when no free area takes it: along the safe area's top or
+ * bottom, off the middle half of the cover. */
+static void
+place_band_on_edge (NemoScope * scope, const cairo_rectangle_int_t * safe,
+    const cairo_rectangle_int_t * cover, gdouble margin, gdouble height,
+    gboolean at_top)
+{
+  gdouble middle_top = cover->y + cover->height / 4.0;
+  gdouble middle_bottom = cover->y + cover->height * 3 / 4.0;
+
+  if (at_top) {
+    scope->band.y = safe->y + margin * 0.6;
+    scope->band.height = MIN (height, middle_top - scope->band.y);
+  } else {
+    gdouble bottom = safe->y + safe->height - margin * 0.6;
+
+    scope->band.height = MIN (height, bottom - middle_bottom);
+    scope->band.y = bottom - scope->band.height;
+  }
+}
+
 static void
 place_scope (NemoOverlay * overlay, const cairo_rectangle_int_t * cover,
     gboolean title_at_bottom)
 {
   NemoScope *scope = &overlay->scope;
+  const cairo_rectangle_int_t *safe = &overlay->safe;
   gdouble w = overlay->width, h = overlay->height, short_side = MIN (w, h);
   gdouble margin = short_side * MARGIN_SHARE;
-  gdouble free_below = h - (cover->y + cover->height), free_above = cover->y;
+  gdouble free_below = safe->y + safe->height - (cover->y + cover->height);
+  gdouble free_above = cover->y - safe->y;
   gdouble free = title_at_bottom ? free_above : free_below;
 
   scope->frame_width = overlay->width;
@@ -556,16 +597,15 @@ place_scope (NemoOverlay * overlay, const cairo_rectangle_int_t * cover,
       short_side / 2 - scope->reach - margin / 2);
 
   scope->hang = title_at_bottom;
-  scope->band.x = margin;
-  scope->band.width = w - 2 * margin;
+  scope->band.x = safe->x + margin;
+  scope->band.width = safe->width - 2 * margin;
   if (free >= h * FREE_AREA_SHARE) {
     scope->band.height = free * FREE_BAND_SHARE;
-    scope->band.y = (title_at_bottom ? 0 : h - free)
+    scope->band.y = (title_at_bottom ? safe->y : safe->y + safe->height - free)
         + (free - scope->band.height) / 2;
   } else {
-    scope->band.height = h * BAND_SHARE;
-    scope->band.y = title_at_bottom ? margin * 0.6
-        : h - margin * 0.6 - scope->band.height;
+    place_band_on_edge (scope, safe, cover, margin, h * BAND_SHARE,
+        title_at_bottom);
   }
 }
 
@@ -573,9 +613,12 @@ static void
 place_title (const NemoOverlay * overlay, TitleLayer * layer,
     const cairo_rectangle_int_t * cover)
 {
-  gint w = overlay->width, h = overlay->height;
-  gint margin = (gint) lround (MIN (w, h) * MARGIN_SHARE);
-  gint free_above = cover->y, free_below = h - (cover->y + cover->height);
+  const cairo_rectangle_int_t *safe = &overlay->safe;
+  gint margin = (gint) lround (MIN (overlay->width, overlay->height)
+      * MARGIN_SHARE);
+  gint top = safe->y, bottom = safe->y + safe->height;
+  gint free_above = cover->y - top, free_below = bottom - (cover->y
+      + cover->height);
   gint tw, th;
 
   Place place = resolve_place (overlay, layer->place);
@@ -583,17 +626,19 @@ place_title (const NemoOverlay * overlay, TitleLayer * layer,
   gboolean right = place == PLACE_TOP_RIGHT || place == PLACE_BOTTOM_RIGHT;
 
   nemo_title_get_size (layer->title, &tw, &th);
-  layer->x = left ? margin : right ? w - margin - tw : (w - tw) / 2;
+  layer->x = left ? safe->x + margin : right ? safe->x + safe->width
+      - margin - tw : safe->x + (safe->width - tw) / 2;
   if (place == PLACE_TOP)
     /* centred in the free area above the cover when it fits there */
-    layer->y = free_above >= th + margin ? (free_above - th) / 2 : margin;
+    layer->y = free_above >= th + margin ? top + (free_above - th) / 2
+        : top + margin;
   else if (place == PLACE_BOTTOM)
-    layer->y = free_below >= th + margin ? h - free_below
-        + (free_below - th) / 2 : h - margin - th;
+    layer->y = free_below >= th + margin ? bottom - free_below
+        + (free_below - th) / 2 : bottom - margin - th;
   else if (place == PLACE_CENTER)
-    layer->y = (h - th) / 2;
+    layer->y = top + (safe->height - th) / 2;
   else
-    layer->y = place_is_bottom (place) ? h - margin - th : margin;
+    layer->y = place_is_bottom (place) ? bottom - margin - th : top + margin;
 }
 
 /* ---- patches ---- */
@@ -711,8 +756,8 @@ prepare (NemoOverlay * overlay, const AVFrame * picture, GError ** error)
     TitleLayer *layer = g_ptr_array_index (overlay->titles, i);
     gint tw, th;
 
-    layer->title = nemo_title_new (layer->text, overlay->width,
-        overlay->height, title_align (resolve_place (overlay, layer->place)),
+    layer->title = nemo_title_new (layer->text, overlay->safe.width,
+        overlay->safe.height, title_align (resolve_place (overlay, layer->place)),
         error);
     if (layer->title == NULL)
       return FALSE;

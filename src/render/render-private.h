@@ -114,10 +114,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoTimeline, nemo_timeline_free)
 typedef struct _NemoOverlay NemoOverlay;
 
 /* The draft's drawn layers (a visualizer, track-info titles) over the
- * pictures, and its fades from and to black over them all, or NULL when it
- * has none of these: the frames then go to the encoder untouched. */
+ * pictures, kept inside @safe_area, and its fades from and to black over
+ * them all, or NULL when it has none of these: the frames then go to the
+ * encoder untouched. */
 NemoOverlay *nemo_overlay_new (const NemoDraft * draft, gint width,
-    gint height, gint fps_n, gint fps_d);
+    gint height, gint fps_n, gint fps_d, const NemoSafeArea * safe_area);
 /* What the soundtrack feeds for the visualizer, or NULL without one.  It
  * belongs to @overlay. */
 NemoSpectrum *nemo_overlay_get_spectrum (NemoOverlay * overlay);

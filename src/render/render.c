@@ -346,7 +346,7 @@ nemo_render_draft (const NemoDraft * draft,
   render.tail = g_ptr_array_new_with_free_func (packet_free);
 
   render.overlay = nemo_overlay_new (draft, options->width, options->height,
-      options->fps_n, options->fps_d);
+      options->fps_n, options->fps_d, &options->safe_area);
   /* the sound is spooled next to the output: the job's work folder */
   work_dir = g_path_get_dirname (output_path);
   soundtrack = nemo_soundtrack_encode (draft, options, work_dir,

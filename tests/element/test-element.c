@@ -558,6 +558,18 @@ GST_START_TEST (test_start_time)
 }
 GST_END_TEST;
 
+/* The prompt's in-point ("start at 0:03") gives the same excerpt; the
+ * start-time property wins over it. */
+GST_START_TEST (test_start_in_prompt)
+{
+  assert_excerpt ("nemorender name=r " SMALL " prompt=\"start at 0:03\" "
+      "max-duration=2000000000 audio-uri={steps.wav} visual-uri={cover.png}");
+  assert_excerpt ("nemorender name=r " SMALL " start-time=3000000000 "
+      "prompt=\"从0:01开始\" max-duration=2000000000 audio-uri={steps.wav} "
+      "visual-uri={cover.png}");
+}
+GST_END_TEST;
+
 /* The warnings posted on the bus, as they are posted. */
 static void
 keep_warning (GstBus * bus, GstMessage * message, GPtrArray * warnings)
@@ -846,6 +858,7 @@ nemorender_suite (void)
   tcase_add_test (tc, test_given_visual_wins_over_song_cover);
   tcase_add_test (tc, test_aspect_keeps_short_side);
   tcase_add_test (tc, test_start_time);
+  tcase_add_test (tc, test_start_in_prompt);
   tcase_add_test (tc, test_warning_tiny_max_duration);
   tcase_add_test (tc, test_warning_silent_song);
   tcase_add_test (tc, test_tags_and_title_property);

@@ -50,10 +50,14 @@ intent_fields (const NemoIntent * intent)
     g_string_append_printf (out, " ar=%s", intent->aspect_ratio);
   if (intent->platform)
     g_string_append_printf (out, " platform=%s", intent->platform);
+  if (intent->preset)
+    g_string_append_printf (out, " preset=%s", intent->preset);
   if (intent->resolution)
     g_string_append_printf (out, " res=%d", intent->resolution);
   if (intent->duration_ms)
     g_string_append_printf (out, " dur=%" G_GINT64_FORMAT, intent->duration_ms);
+  if (intent->start_ms >= 0)
+    g_string_append_printf (out, " start=%" G_GINT64_FORMAT, intent->start_ms);
   if (intent->fade_in_ms >= 0)
     g_string_append_printf (out, " fade_in=%d", intent->fade_in_ms);
   if (intent->fade_out_ms >= 0)
@@ -79,14 +83,14 @@ static const PromptCase english_prompts[] = {
   {"create a looping music video with visualizer and track info overlay",
       "vis=spectrum info=on loop=on"},
   {"vertical 9:16 for Shorts, spectrum bars, title at the top",
-      "vis=spectrum info=on place=top ar=9:16 platform=Shorts"},
+      "vis=spectrum info=on place=top ar=9:16 platform=Shorts preset=shorts"},
   {"sync the clips to the beat", "beat=on"},
   {"add background music at 35% and keep the clip's own sound",
       "bgm=35 keep=on"},
   {"add background music to a travel video and sync it to the cuts",
       "beat=on bgm=35"},
   {"create a 3-minute YouTube audio track with album art image into a 1080p MP4",
-      "ar=16:9 platform=YouTube res=1080 dur=180000"},
+      "ar=16:9 platform=YouTube preset=youtube res=1080 dur=180000"},
   {"create a video with visuals synced to this music track", "beat=on"},
   {"sync visuals to the beat and generate a music video", "beat=on"},
   /* nothing to do */
@@ -102,7 +106,7 @@ static const PromptCase english_prompts[] = {
   {"WAVEFORM at the bottom", "vis=waveform"},
   {"an audio-reactive equalizer", "vis=spectrum"},
   {"spectrum bars, no waveform", "vis=spectrum"},
-  {"TikTok video with sidebars", "ar=9:16 platform=TikTok"},
+  {"TikTok video with sidebars", "ar=9:16 platform=TikTok preset=tiktok"},
   /* track info, places, negations */
   {"without text", "info=off"},
   {"spectrum bars but no title", "vis=spectrum info=off"},
@@ -136,10 +140,10 @@ static const PromptCase english_prompts[] = {
   {"keep the original audio with ducking", "keep=on duck=on"},
   {"background music at 150%", "bgm=35 no=loud"},
   /* shape and size */
-  {"square video for Instagram post", "ar=1:1 platform=Instagram"},
-  {"Instagram portrait 4:5", "ar=4:5 platform=Instagram"},
-  {"vertical video for YouTube", "ar=9:16"},
-  {"YouTube Shorts", "ar=9:16 platform=Shorts"},
+  {"square video for Instagram post", "ar=1:1 preset=instagram-feed"},
+  {"Instagram portrait 4:5", "ar=4:5 platform=Instagram preset=instagram-feed"},
+  {"vertical video for YouTube", "ar=9:16 preset=youtube"},
+  {"YouTube Shorts", "ar=9:16 platform=Shorts preset=shorts"},
   {"landscape 720p", "ar=16:9 res=720"},
   {"21:9 cinematic", "ar=21:9"},
   {"1080x1920", "ar=9:16 res=1080"},
@@ -149,7 +153,14 @@ static const PromptCase english_prompts[] = {
   {"Full HD", "res=1080"},
   {"HD please", "res=720"},
   /* length and fades */
-  {"a 60-second clip for Reels", "ar=9:16 platform=Reels dur=60000"},
+  {"start at 1:05", "start=65000"},
+  {"from 0:45, vertical", "ar=9:16 start=45000"},
+  {"the chorus at 0:45 for Shorts",
+      "ar=9:16 platform=Shorts preset=shorts start=45000"},
+  {"starting 30 seconds in, 60 seconds long", "dur=60000 start=30000"},
+  {"start at 1:02:03", "start=3723000"},
+  {"9:16, start at 1:05", "ar=9:16 start=65000"},
+  {"a 60-second clip for Reels", "ar=9:16 platform=Reels preset=reels dur=60000"},
   {"60 seconds", "dur=60000"},
   {"one minute", "dur=60000"},
   {"half a minute", "dur=30000"},
@@ -167,7 +178,7 @@ static const PromptCase english_prompts[] = {
   {"add lyrics and change the singer's voice", "no=lyrics,voice"},
   {"AI-generated 3D visuals in 2160p", "res=2160 no=ai,3d"},
   {"not 4K, 1080p is fine", "res=1080"},
-  {"upload it to YouTube when done", "ar=16:9 platform=YouTube no=publish"},
+  {"upload it to YouTube when done", "ar=16:9 platform=YouTube preset=youtube no=publish"},
 };
 
 static const PromptCase chinese_prompts[] = {
@@ -197,6 +208,8 @@ static const PromptCase chinese_prompts[] = {
   {"无缝循环播放", "loop=on"},
   {"一分钟", "dur=60000"},
   {"三十秒", "dur=30000"},
+  {"从1分05秒开始", "start=65000"},
+  {"从0:45开始，竖屏", "ar=9:16 start=45000"},
   {"一分半的抖音", "ar=9:16 platform=Douyin dur=90000"},
   {"淡入淡出", "fade_in=1000 fade_out=1000"},
   {"淡入2秒", "fade_in=2000"},
@@ -210,7 +223,7 @@ static const PromptCase chinese_prompts[] = {
 static const PromptCase mixed_prompts[] = {
   {"vertical 竖屏 with 频谱 and title at the top",
       "vis=spectrum info=on place=top ar=9:16"},
-  {"TikTok 卡点, every bar", "beat=on cut=bar ar=9:16 platform=TikTok"},
+  {"TikTok 卡点, every bar", "beat=on cut=bar ar=9:16 platform=TikTok preset=tiktok"},
   {"背景音乐 at 30% and 保留原声", "bgm=30 keep=on"},
   {"no 字幕, 波形 please", "vis=waveform info=off"},
 };

@@ -5,6 +5,7 @@
  */
 #include <nemo/job.h>
 #include <nemo/error.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "test-util.h"
@@ -75,6 +76,113 @@ test_reply_language (void)
   g_assert_true (g_str_has_prefix (set, "Understood: "));
 }
 
+/* The draft of @song with @preset and @prompt; @reply (may be NULL) gets
+ * the reply. */
+static NemoDraft *
+preset_draft (const gchar * song, NemoPreset preset, gint fps_n,
+    const gchar * prompt, gchar ** reply)
+{
+  g_autofree gchar *cover = data_path ("cover.png");
+  g_autoptr (GError) error = NULL;
+  NemoDraft *draft;
+  NemoJobConfig config;
+
+  nemo_job_config_init (&config);
+  config.audio = g_strdup (song);
+  g_ptr_array_add (config.visuals, g_strdup (cover));
+  config.preset = preset;
+  config.fps_n = fps_n;
+  config.prompt = g_strdup (prompt);
+  draft = nemo_job_build_draft (&config, reply, NULL, &error);
+  g_assert_no_error (error);
+  nemo_job_config_clear (&config);
+  return draft;
+}
+
+/* Each preset's shape, and the frame rate brought into its range. */
+static void
+test_preset_sizes (void)
+{
+  static const struct
+  {
+    NemoPreset preset;
+    gint fps_in, width, height, fps_out;
+  } cases[] = {
+    {NEMO_PRESET_UNSET, 120, 1920, 1080, 120},
+    {NEMO_PRESET_YOUTUBE, 30, 1920, 1080, 30},
+    {NEMO_PRESET_SHORTS, 30, 1080, 1920, 30},
+    {NEMO_PRESET_TIKTOK, 120, 1080, 1920, 60},
+    {NEMO_PRESET_REELS, 15, 1080, 1920, 23},
+    {NEMO_PRESET_INSTAGRAM_FEED, 30, 1080, 1350, 30},
+    {NEMO_PRESET_INSTAGRAM_STORY, 90, 1080, 1920, 60},
+  };
+  g_autofree gchar *song = data_path ("tone.wav");
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (NemoDraft) draft = preset_draft (song, cases[i].preset,
+        cases[i].fps_in, NULL, NULL);
+
+    g_assert_cmpint (nemo_draft_get_meta_int (draft, "w", 0), ==,
+        cases[i].width);
+    g_assert_cmpint (nemo_draft_get_meta_int (draft, "h", 0), ==,
+        cases[i].height);
+    g_assert_cmpint (nemo_draft_get_meta_int (draft, "fps_n", 0), ==,
+        cases[i].fps_out);
+  }
+}
+
+/* A silent song of @seconds, made with the ffmpeg CLI in @dir. */
+static gchar *
+make_long_song (const gchar * dir, gint seconds)
+{
+  g_autofree gchar *length = g_strdup_printf ("%d", seconds);
+  gchar *path = g_build_filename (dir, "long.wav", NULL);
+  const gchar *argv[] = { "ffmpeg", "-hide_banner", "-loglevel", "error",
+    "-nostdin", "-y", "-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t",
+    length, path, NULL
+  };
+  g_autoptr (GError) error = NULL;
+  gint status = -1;
+
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL,
+          G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  return path;
+}
+
+/* Shorts last at most 3 minutes: a 5-minute song gives its first 3, and
+ * the reply says so; the prompt's platform picks the preset, and a
+ * max-duration or a shorter length in the prompt wins. */
+static void
+test_preset_length (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("nemo-job-XXXXXX", NULL);
+  g_autofree gchar *song = make_long_song (dir, 300);
+  g_autofree gchar *reply = NULL, *prompted = NULL, *shorter = NULL;
+  g_autoptr (NemoDraft) draft = preset_draft (song, NEMO_PRESET_SHORTS, 30,
+      NULL, &reply);
+  g_autoptr (NemoDraft) by_prompt = preset_draft (song, NEMO_PRESET_UNSET,
+      30, "for Shorts", &prompted);
+  g_autoptr (NemoDraft) short_one = preset_draft (song, NEMO_PRESET_UNSET,
+      30, "a 60-second TikTok", &shorter);
+
+  g_assert_cmpint (draft->duration_ms, ==, 180000);
+  g_assert_cmpint (nemo_draft_get_meta_int (draft, "max_duration_ms", 0), ==,
+      180000);
+  g_assert_cmpstr (reply, ==, "The song is 5:00; on Shorts a video lasts at "
+      "most 3:00, so this one is the song's first 3:00.");
+  g_assert_cmpint (by_prompt->duration_ms, ==, 180000);
+  g_assert_cmpint (nemo_draft_get_meta_int (by_prompt, "h", 0), ==, 1920);
+  g_assert_nonnull (strstr (prompted, "so this one is the song's first "
+          "3:00."));
+  g_assert_cmpint (short_one->duration_ms, ==, 60000);
+  g_assert_null (strstr (shorter, "at most"));
+  g_unlink (song);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -82,5 +190,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/job/output-size", test_output_size);
   g_test_add_func ("/job/reply-language", test_reply_language);
+  g_test_add_func ("/job/preset/sizes", test_preset_sizes);
+  g_test_add_func ("/job/preset/length", test_preset_length);
   return g_test_run ();
 }

@@ -12,6 +12,7 @@
 #include <nemo/render.h>
 #include <nemo/media.h>
 #include <nemo/intent.h>
+#include <nemo/job.h>
 #include <glib/gstdio.h>
 #include <pango/pangocairo.h>
 #include <math.h>
@@ -841,6 +842,68 @@ test_shape_portrait (void)
       360, 450);
 }
 
+/* The draft of the prompt over the cover, rendered at 360x640 with the
+ * Shorts safe area, and the snapshot at 4 s. */
+static void
+render_vertical (Temp * temp, const gchar * prompt, Output * out)
+{
+  const gdouble at[] = { 4.0, -1 };
+  g_autoptr (NemoDraft) draft = make_draft (temp->song, NULL, NULL, NULL);
+  g_autoptr (NemoIntent) intent = nemo_intent_parse (prompt);
+  NemoRenderOptions options;
+  GError *error = NULL;
+
+  nemo_draft_set_meta_string (draft, "title", "Safe Area");
+  nemo_draft_set_meta_string (draft, "artist", "Nemo");
+  nemo_intent_apply (intent, draft);
+  nemo_render_options_init (&options);
+  options.width = 360;
+  options.height = 640;
+  options.fps_n = FPS;
+  options.safe_area = nemo_preset_get (NEMO_PRESET_SHORTS)->safe_area;
+  g_assert_true (nemo_render_draft (draft, &options, temp->output, &error));
+  g_assert_no_error (error);
+  output_read (temp->output, at, out);
+}
+
+/* In a Shorts frame the bars' and the title's ink (what is brighter than
+ * the bare cover) lies inside the safe area, clear of the player's
+ * buttons and caption; the cover's centre stays visible. */
+static void
+test_safe_area (void)
+{
+  const NemoSafeArea *safe = &nemo_preset_get (NEMO_PRESET_SHORTS)->safe_area;
+  gint x0 = (gint) (360 * safe->left), x1 = 360 - (gint) (360 * safe->right);
+  gint y0 = (gint) (640 * safe->top), y1 = 640 - (gint) (640 * safe->bottom);
+  gint x, y, inside = 0, outside = 0;
+  Temp temp;
+  Output bare, drawn;
+
+  temp_init (&temp);
+  make_song (&temp);
+  render_vertical (&temp, "", &bare);
+  render_vertical (&temp, "for Shorts with spectrum bars and track info",
+      &drawn);
+  for (y = 0; y < 640; y++)
+    for (x = 0; x < 360; x++) {
+      gdouble ink = rgb_luma (rgb_pixel (drawn.snapshot[0], x, y))
+          - rgb_luma (rgb_pixel (bare.snapshot[0], x, y));
+
+      if (ink < 40)
+        continue;
+      if (x >= x0 && x < x1 && y >= y0 && y < y1)
+        inside++;
+      else
+        outside++;
+    }
+  g_assert_cmpint (inside, >, 500);
+  g_assert_cmpint (outside, ==, 0);
+  assert_cover_centre (drawn.snapshot[0]);
+  output_clear (&bare);
+  output_clear (&drawn);
+  temp_clear (&temp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -860,6 +923,7 @@ main (int argc, char **argv)
   g_test_add_func ("/overlay/title/still", test_title_on_still);
   g_test_add_func ("/overlay/fade", test_picture_fade);
   g_test_add_func ("/overlay/shape/landscape", test_shape_landscape);
+  g_test_add_func ("/overlay/safe-area", test_safe_area);
   g_test_add_func ("/overlay/shape/vertical", test_shape_vertical);
   g_test_add_func ("/overlay/shape/square", test_shape_square);
   g_test_add_func ("/overlay/shape/portrait", test_shape_portrait);

@@ -1,0 +1,8 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# A cover video for the youtube preset (docs/presets.md), bars and title inside
+# the platform's safe area.
+#   examples/preset-youtube.sh song.mp3 cover.jpg out.mp4
+set -eu
+gst-launch-1.0 nemorender audio-uri="$1" visual-uri="$2" preset=youtube \
+  prompt="spectrum bars and track info" ! filesink location="$3"
