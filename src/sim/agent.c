@@ -170,8 +170,10 @@ agent_edit (SimTurn * turn)
         n_clips++;
     }
   }
+  /* the service's canvas, as settings: no preset's shape replaces it */
   config.width = sim->options.width;
   config.height = sim->options.height;
+  config.size_set = TRUE;
   config.aspect_ratio = g_strdup (prompt_ratio (turn->prompt));
   if (config.aspect_ratio == NULL && session->draft) {
     /* an edit keeps the canvas it had */
