@@ -409,6 +409,8 @@ apply_prompt (const NemoJobConfig * config, NemoIntent * intent,
     intent->resolution = 0;
   if (config->max_duration_us > 0)
     intent->duration_ms = 0;
+  if (!isnan (config->loudness_lufs))
+    intent->loudness_lufs = NAN;
   if (limit_ms > 0 && intent->duration_ms > limit_ms)
     intent->duration_ms = limit_ms;
   nemo_intent_apply (intent, draft);
