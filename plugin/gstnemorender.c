@@ -112,6 +112,7 @@ enum
   PROP_AUDIO_BITRATE,
   PROP_KEYFRAME_INTERVAL,
   PROP_LOUDNESS,
+  PROP_THUMBNAIL_LOCATION,
   PROP_MAX_UPLOAD_SIZE,
   PROP_POLL_INTERVAL,
   PROP_TIMEOUT,
@@ -1580,6 +1581,10 @@ gst_nemo_render_set_property (GObject * object, guint prop_id,
     case PROP_LOUDNESS:
       settings->loudness_lufs = g_value_get_double (value);
       break;
+    case PROP_THUMBNAIL_LOCATION:
+      g_free (settings->thumbnail_location);
+      settings->thumbnail_location = g_value_dup_string (value);
+      break;
     case PROP_MAX_UPLOAD_SIZE:
       settings->cloud.max_upload_size = g_value_get_uint64 (value);
       break;
@@ -1653,6 +1658,9 @@ gst_nemo_render_get_property (GObject * object, guint prop_id,
       break;
     case PROP_LOUDNESS:
       g_value_set_double (value, settings->loudness_lufs);
+      break;
+    case PROP_THUMBNAIL_LOCATION:
+      g_value_set_string (value, settings->thumbnail_location);
       break;
     case PROP_MAX_DURATION:
       g_value_set_uint64 (value, self->max_duration);
@@ -1858,6 +1866,10 @@ install_properties (GObjectClass * klass)
   /* "unset" is NaN, which g_param_spec_double() refuses as a default */
   G_PARAM_SPEC_DOUBLE (loudness)->default_value = NAN;
   g_object_class_install_property (klass, PROP_LOUDNESS, loudness);
+  install_string (klass, PROP_THUMBNAIL_LOCATION, "thumbnail-location",
+      "Thumbnail location", "Also write a JPEG thumbnail here: the frame a "
+      "third in, with the cover and the title, 1280x720 for 16:9, else the "
+      "video's shape with a long side of 1280 (local; NULL = none)", NULL);
   g_object_class_install_property (klass, PROP_MAX_UPLOAD_SIZE,
       g_param_spec_uint64 ("max-upload-size", "Maximum upload size",
           "Largest file sent to the service, in bytes (cloud); larger inputs "

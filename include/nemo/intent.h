@@ -106,6 +106,8 @@ typedef struct
   gint64 start_ms;              /* the song's in-point ("start at 1:05");
                                  * -1 unset */
   gint fade_in_ms, fade_out_ms; /* of the video; -1 unset, 0 no fade */
+  gdouble loudness_lufs;        /* the sound's integrated loudness target,
+                                 * below 0 ("normalize": -14); NAN unset */
   GArray *could_not;            /* NemoLimit, in the order asked, each once */
 } NemoIntent;
 

@@ -85,6 +85,8 @@ typedef struct
   /* local backend: the encoder, as in NemoRenderOptions */
   gint quality, video_bitrate_kbps, audio_bitrate_kbps, keyframe_interval;
   gdouble loudness_lufs;        /* NaN: as the draft (the prompt) says */
+  gchar *thumbnail_location;    /* local backend: a JPEG thumbnail is also
+                                 * written to this path; NULL: none */
   gchar *work_dir;              /* the job's scratch folder; inputs inside it
                                  * came from pads */
 

@@ -79,6 +79,18 @@ gboolean nemo_render_draft (const NemoDraft * draft,
     const NemoRenderOptions * options, const gchar * output_path,
     GError ** error);
 
+/* The thumbnail's size for a @width x @height video: its shape with a long
+ * side of 1280, so 1280x720 (YouTube's) for 16:9 and 720x1280 for 9:16. */
+void nemo_render_thumbnail_size (gint width, gint height,
+    gint * thumbnail_width, gint * thumbnail_height);
+
+/* Write a JPEG of @draft's frame at a third of its length, with its
+ * layers, at the thumbnail size of @options' video, to @path (replaced
+ * whole: a failure leaves no partial file).  A visualizer draws silent:
+ * drop it from the draft to leave it out. */
+gboolean nemo_render_thumbnail (const NemoDraft * draft,
+    const NemoRenderOptions * options, const gchar * path, GError ** error);
+
 G_END_DECLS
 
 #endif

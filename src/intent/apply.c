@@ -351,6 +351,15 @@ apply_fades (const NemoIntent * intent, NemoDraft * draft)
     nemo_draft_set_meta_int (draft, "fade_out_ms", intent->fade_out_ms);
 }
 
+/* m.loudness_lufs: the renderer brings the sound to it (docs/mixing.md) */
+static void
+apply_loudness (const NemoIntent * intent, NemoDraft * draft)
+{
+  if (!isnan (intent->loudness_lufs))
+    json_object_set_double_member (draft_meta (draft), "loudness_lufs",
+        intent->loudness_lufs);
+}
+
 void
 nemo_intent_apply (const NemoIntent * intent, NemoDraft * draft)
 {
@@ -365,4 +374,5 @@ nemo_intent_apply (const NemoIntent * intent, NemoDraft * draft)
   apply_beat_sync (intent, draft);
   apply_audio (intent, draft);
   apply_fades (intent, draft);
+  apply_loudness (intent, draft);
 }

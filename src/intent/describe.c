@@ -4,6 +4,7 @@
  */
 #include "intent-private.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,7 @@ typedef struct
   const gchar *start;           /* {}: the in-point, as a clock */
   const gchar *fade_in, *fade_out, *fade_both;  /* {}: the length */
   const gchar *no_fade_in, *no_fade_out, *no_fades;
+  const gchar *loudness;        /* {}: the target, e.g. -14 */
   const gchar *limit[8];        /* by NemoLimit */
   const gchar *const *platforms;        /* pairs: name, name in this language */
 } Language;
@@ -61,6 +63,7 @@ static const Language english = {
   "the song from {}",
   "a {} fade in", "a {} fade out", "a {} fade in and out",
   "no fade in", "no fade out", "no fades",
+  "loudness brought to {} LUFS",
   {"output over 4K (2160p is the maximum)", "3D animation",
         "lyrics (the words of the song are not known)",
         "AI-generated pictures or video (only your cover and clips are used)",
@@ -91,6 +94,7 @@ static const Language chinese = {
   "歌曲从 {} 开始",
   "淡入 {}", "淡出 {}", "淡入淡出 {}",
   "不淡入", "不淡出", "不淡入淡出",
+  "响度调整到 {} LUFS",
   {"超过 4K 的输出（最高 2160p）", "3D 动画", "歌词（没有这首歌的歌词）",
         "AI 生成画面（只使用你的封面和视频）", "更改或去除歌手的声音",
         "语音字幕", "上传或发布（生成的 MP4 请自行发布）",
@@ -303,6 +307,12 @@ understood_items (const NemoIntent * intent, const Language * lang)
     add_item (items, fill (lang->start, clock));
   }
   describe_fades (intent, lang, items);
+  if (!isnan (intent->loudness_lufs)) {
+    gchar lufs[G_ASCII_DTOSTR_BUF_SIZE];
+
+    g_ascii_formatd (lufs, sizeof (lufs), "%g", intent->loudness_lufs);
+    add_item (items, fill (lang->loudness, lufs));
+  }
   return items;
 }
 

@@ -62,6 +62,8 @@ typedef enum
   CONCEPT_PERCENT,              /* value: percent */
   CONCEPT_DURATION,             /* value: ms */
   CONCEPT_START,                /* value: ms into the song */
+  CONCEPT_NORMALIZE,            /* "normalize": the default loudness */
+  CONCEPT_LOUDNESS,             /* value: the target, tenths of LU below 0 */
 } Concept;
 
 #define FADE_IN 1

@@ -14,11 +14,14 @@
  */
 #include "intent-private.h"
 
+#include <math.h>
 #include <string.h>
 
 #define DEFAULT_BGM_PERCENT 35
 #define DEFAULT_FADE_MS 1000
 #define DEFAULT_TITLE_FADE_MS 500
+/* "normalize" alone: YouTube's reference loudness */
+#define DEFAULT_LOUDNESS_LUFS -14.0
 /* how far (in tokens) a percentage may be from the music it sets */
 #define PERCENT_REACH 6
 
@@ -258,6 +261,15 @@ read_feature (Reader * reader, const Hit * hit)
       if (!hit->negated)
         intent->start_ms = hit->value;
       break;
+    case CONCEPT_NORMALIZE:
+      /* "normalize to -16 LUFS": the number says which loudness */
+      if (!hit->negated && isnan (intent->loudness_lufs))
+        intent->loudness_lufs = DEFAULT_LOUDNESS_LUFS;
+      break;
+    case CONCEPT_LOUDNESS:
+      if (!hit->negated)
+        intent->loudness_lufs = hit->value / 10.0;
+      break;
     default:
       break;
   }
@@ -465,6 +477,7 @@ intent_new (void)
   intent->fade_in_ms = -1;
   intent->fade_out_ms = -1;
   intent->start_ms = -1;
+  intent->loudness_lufs = NAN;
   intent->could_not = g_array_new (FALSE, FALSE, sizeof (NemoLimit));
   return intent;
 }

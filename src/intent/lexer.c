@@ -525,6 +525,52 @@ scan_start (TokenList * list, guint i, GArray * hits)
   return TRUE;
 }
 
+/* The quietest target a prompt may ask for: the renderer's floor. */
+#define MIN_LOUDNESS_LUFS -70
+
+static const gchar *const loudness_units[] = { "lufs", "lkfs", NULL };
+
+/* "loudness", "loudness to", "响度", "响度为" before a target, up to
+ * *@next. */
+static gboolean
+read_loudness_lead (const TokenList * list, guint i, guint * next)
+{
+  static const gchar *const links[] = { "to", "at", "of", "为", "到", NULL };
+
+  if (token_is (list, i, "loudness"))
+    *next = i + 1;
+  else if (token_is (list, i, "响") && token_is (list, i + 1, "度"))
+    *next = i + 2;
+  else
+    return FALSE;
+  if (token_in (list, *next, links))
+    (*next)++;
+  return TRUE;
+}
+
+/* A loudness target: "-14 LUFS", "loudness -16", "响度-14".  The minus is
+ * not a token, and a target is always below 0 LUFS: "14 LUFS" is -14 too.
+ * "loudness 50%" is a volume, left to the percentages. */
+static gboolean
+scan_loudness (TokenList * list, guint i, GArray * hits)
+{
+  gboolean lead, unit;
+  gdouble value;
+  guint j, end;
+
+  lead = read_loudness_lead (list, i, &j);
+  if (!read_quantity_number (list, lead ? j : i, &value, &end))
+    return FALSE;
+  unit = token_in (list, end, loudness_units);
+  if ((!lead && !unit) || token_is (list, end, "%")
+      || token_is (list, end, "percent") || value <= 0
+      || value > -MIN_LOUDNESS_LUFS)
+    return FALSE;
+  add_hit (hits, CONCEPT_LOUDNESS, -llround (value * 10), i,
+      unit ? end : end - 1, list);
+  return TRUE;
+}
+
 /* "35%", "35 percent", "百分之三十五". */
 static gboolean
 scan_percent (TokenList * list, guint i, GArray * hits)
@@ -649,7 +695,8 @@ scan_numbers (TokenList * list, GArray * hits)
   for (i = 0; i < list->tokens->len; i++) {
     if (token_at (list, i)->used)
       continue;
-    if (!scan_start (list, i, hits) && !scan_percent (list, i, hits)
+    if (!scan_start (list, i, hits) && !scan_loudness (list, i, hits)
+        && !scan_percent (list, i, hits)
         && !scan_ratio (list, i, hits)
         && !scan_size (list, i, hits) && !scan_resolution (list, i, hits))
       scan_duration (list, i, hits);

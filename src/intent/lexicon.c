@@ -285,6 +285,14 @@ static const Word lexicon[] = {
   W (CONCEPT_DUCKING, 0, "闪避"), W (CONCEPT_DUCKING, 0, "避让"),
   W (CONCEPT_DUCKING, 0, "压低音乐"), W (CONCEPT_DUCKING, 0, "人声优先"),
 
+  /* the sound's loudness (a target in LUFS is a number, read with the
+   * others) */
+  W (CONCEPT_NORMALIZE, 0, "normaliz*"), W (CONCEPT_NORMALIZE, 0, "normalis*"),
+  W (CONCEPT_NORMALIZE, 0, "loudness normaliz*"),
+  W (CONCEPT_NORMALIZE, 0, "loudness normalis*"),
+  W (CONCEPT_NORMALIZE, 0, "响度标准化"), W (CONCEPT_NORMALIZE, 0, "标准化响度"),
+  W (CONCEPT_NORMALIZE, 0, "响度归一化"), W (CONCEPT_NORMALIZE, 0, "音量标准化"),
+
   /* the shape of the video; platforms rank below shape words, which rank
    * below an explicit W:H.  Instagram's feed takes 4:5 (its preset); a
    * square post is asked for with "square" */

@@ -43,6 +43,7 @@ nemo_job_config_clear (NemoJobConfig * config)
   g_free (config->artist);
   g_free (config->album);
   g_free (config->aspect_ratio);
+  g_free (config->thumbnail_location);
   g_free (config->work_dir);
   nemo_cloud_config_clear (&config->cloud);
   g_free (config->session_id);
@@ -66,6 +67,7 @@ nemo_job_config_copy (NemoJobConfig * dest, const NemoJobConfig * src)
   dest->artist = g_strdup (src->artist);
   dest->album = g_strdup (src->album);
   dest->aspect_ratio = g_strdup (src->aspect_ratio);
+  dest->thumbnail_location = g_strdup (src->thumbnail_location);
   dest->work_dir = g_strdup (src->work_dir);
   nemo_cloud_config_copy (&dest->cloud, &src->cloud);
   dest->session_id = g_strdup (src->session_id);
@@ -409,6 +411,8 @@ apply_prompt (const NemoJobConfig * config, NemoIntent * intent,
     intent->resolution = 0;
   if (config->max_duration_us > 0)
     intent->duration_ms = 0;
+  if (!isnan (config->loudness_lufs))
+    intent->loudness_lufs = NAN;
   if (limit_ms > 0 && intent->duration_ms > limit_ms)
     intent->duration_ms = limit_ms;
   nemo_intent_apply (intent, draft);
@@ -604,6 +608,32 @@ set_preset_options (const NemoPresetInfo * preset,
     options->video_bitrate_kbps = ceiling_kbps;
 }
 
+/* The thumbnail thumbnail-location asks for, once the video is made: its
+ * frame a third in with the track info on it, whether the video shows it
+ * or not (a thumbnail is seen small and silent: the title says what it
+ * is), without a visualizer (a still of bars shows nothing). */
+static gboolean
+write_thumbnail (const NemoJobConfig * config, const NemoDraft * draft,
+    const NemoRenderOptions * options, GError ** error)
+{
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (NemoDraft) thumbnail = NULL;
+  g_autoptr (NemoIntent) with_title = NULL;
+
+  if (config->thumbnail_location == NULL)
+    return TRUE;
+  node = nemo_draft_to_node (draft);
+  thumbnail = nemo_draft_from_node (node, error);
+  if (thumbnail == NULL)
+    return FALSE;
+  with_title = nemo_intent_parse (NULL);
+  with_title->track_info = NEMO_INTENT_ON;
+  with_title->visualizer = NEMO_VISUALIZER_NONE;
+  nemo_intent_apply (with_title, thumbnail);
+  return nemo_render_thumbnail (thumbnail, options,
+      config->thumbnail_location, error);
+}
+
 static gboolean
 run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
     gpointer user_data, GCancellable * cancellable, GError ** error)
@@ -653,7 +683,10 @@ run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
     options.progress_data = &relay;
   }
   output = g_build_filename (config->work_dir, "video.mp4", NULL);
+  /* the thumbnail before the MP4 goes out: one that cannot be written
+   * fails the job before any of it is sent */
   ok = nemo_render_draft (draft, &options, output, error)
+      && write_thumbnail (config, draft, &options, error)
       && send_file (output, callbacks, user_data, cancellable, error);
   g_unlink (output);
   return ok;

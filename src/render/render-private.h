@@ -11,6 +11,7 @@
  *   encoder.c     H.264 with the contract's settings
  *   mux.c         MP4 with audio and video interleaved, moov first
  *   render.c      options, the two passes, the still-image fast path
+ *   thumbnail.c   a JPEG of the frame a third in
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <nemo/media.h>
 #include <libavformat/avformat.h>
+#include <libswscale/swscale.h>
 
 #include "output-check.h"
 
@@ -681,6 +682,107 @@ GST_START_TEST (test_prompt)
 }
 GST_END_TEST;
 
+/* The JPEG at @path decoded to RGB as a viewer shows it (JFIF: BT.601,
+ * full range). */
+static AVFrame *
+read_jpeg (const gchar * path)
+{
+  g_autoptr (GError) error = NULL;
+  AVFrame *jpeg = nemo_media_decode_image (path, &error);
+  AVFrame *rgb = av_frame_alloc ();
+  struct SwsContext *sws;
+
+  fail_unless (jpeg != NULL, "%s does not decode: %s", path,
+      error ? error->message : "");
+  rgb->format = AV_PIX_FMT_RGB24;
+  rgb->width = jpeg->width;
+  rgb->height = jpeg->height;
+  fail_unless (av_frame_get_buffer (rgb, 0) == 0);
+  sws = sws_getContext (jpeg->width, jpeg->height, jpeg->format, rgb->width,
+      rgb->height, AV_PIX_FMT_RGB24, SWS_BICUBIC, NULL, NULL, NULL);
+  sws_scale (sws, (const uint8_t * const *) jpeg->data, jpeg->linesize, 0,
+      jpeg->height, rgb->data, rgb->linesize);
+  sws_freeContext (sws);
+  av_frame_free (&jpeg);
+  return rgb;
+}
+
+/* Near-white pixels: the title's letters (the cover is orange, the fill
+ * dark). */
+static guint
+count_title_ink (const AVFrame * rgb)
+{
+  guint ink = 0;
+  gint x, y;
+
+  for (y = 0; y < rgb->height; y++)
+    for (x = 0; x < rgb->width; x++)
+      ink += rgb_luma (rgb_pixel (rgb, x, y)) > 220;
+  return ink;
+}
+
+/* thumbnail-location writes a JPEG of the cover with the title, at
+ * YouTube's 1280x720 for 16:9 and 720x1280 for 9:16, and nothing else in
+ * its folder (no temporary file left). */
+static void
+assert_thumbnail (const gchar * shape, gint width, gint height)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("nemo-thumb-XXXXXX", NULL);
+  g_autofree gchar *path = g_build_filename (dir, "thumb.jpg", NULL);
+  g_autofree gchar *description = g_strdup_printf ("nemorender name=r "
+      SMALL " aspect-ratio=%s audio-uri={tone.mp3} visual-uri={cover.jpg} "
+      "thumbnail-location=%s", shape, path);
+  GDir *listing;
+  RunResult r = { 0, };
+  AVFrame *rgb;
+
+  run_pipeline (description, &r);
+  assert_success (&r);
+  rgb = read_jpeg (path);
+  fail_unless_equals_int (rgb->width, width);
+  fail_unless_equals_int (rgb->height, height);
+  assert_shows_cover (rgb);
+  fail_unless (count_title_ink (rgb) > 1000, "no title in the thumbnail "
+      "(%u white pixels)", count_title_ink (rgb));
+  av_frame_free (&rgb);
+  listing = g_dir_open (dir, 0, NULL);
+  fail_unless_equals_string (g_dir_read_name (listing), "thumb.jpg");
+  fail_unless (g_dir_read_name (listing) == NULL);
+  g_dir_close (listing);
+  g_unlink (path);
+  g_rmdir (dir);
+  run_result_clear (&r);
+}
+
+GST_START_TEST (test_thumbnail)
+{
+  assert_thumbnail ("16:9", 1280, 720);
+  assert_thumbnail ("9:16", 720, 1280);
+}
+GST_END_TEST;
+
+/* Unset, no thumbnail is written: the job's folder and the current one
+ * get no JPEG. */
+GST_START_TEST (test_no_thumbnail)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("nemo-thumb-XXXXXX", NULL);
+  g_autofree gchar *cwd = g_get_current_dir ();
+  RunResult r = { 0, };
+  GDir *listing;
+
+  fail_unless (g_chdir (dir) == 0);
+  run_pipeline ("nemorender name=r " SMALL " audio-uri={tone.mp3} "
+      "visual-uri={cover.jpg}", &r);
+  assert_success (&r);
+  listing = g_dir_open (dir, 0, NULL);
+  fail_unless (g_dir_read_name (listing) == NULL);
+  g_dir_close (listing);
+  fail_unless (g_chdir (cwd) == 0);
+  g_rmdir (dir);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
 /* ----------------------------------------------- whole pipelines: errors -- */
 
 static void
@@ -718,6 +820,20 @@ GST_END_TEST;
 
 /* FFmpeg's own reason reaches the user: what avformat_open_input () says of
  * the file, in av_err2str ()'s words. */
+/* A thumbnail that cannot be written fails the job before the MP4 goes
+ * out, and the error names the path. */
+GST_START_TEST (test_error_thumbnail_unwritable)
+{
+  const gchar *phrases[] = { "/nonexistent/thumbs/t.jpg",
+    "Could not write the thumbnail", NULL
+  };
+
+  assert_fails_with ("nemorender name=r " SMALL " audio-uri={tone.mp3} "
+      "visual-uri={cover.jpg} thumbnail-location=/nonexistent/thumbs/t.jpg",
+      GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ, phrases);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_error_corrupt_audio)
 {
   g_autofree gchar *path = data_path ("garbage.mp3");
@@ -863,7 +979,10 @@ nemorender_suite (void)
   tcase_add_test (tc, test_warning_silent_song);
   tcase_add_test (tc, test_tags_and_title_property);
   tcase_add_test (tc, test_prompt);
+  tcase_add_test (tc, test_thumbnail);
+  tcase_add_test (tc, test_no_thumbnail);
   tcase_add_test (tc, test_error_missing_file);
+  tcase_add_test (tc, test_error_thumbnail_unwritable);
   tcase_add_test (tc, test_error_corrupt_audio);
   tcase_add_test (tc, test_error_no_samples);
   tcase_add_test (tc, test_error_huge_image);

@@ -5,6 +5,7 @@
  */
 #include <nemo/intent.h>
 
+#include <math.h>
 #include <string.h>
 
 /* The fields an intent sets, in a fixed order, as "key=value" words; unset
@@ -62,6 +63,8 @@ intent_fields (const NemoIntent * intent)
     g_string_append_printf (out, " fade_in=%d", intent->fade_in_ms);
   if (intent->fade_out_ms >= 0)
     g_string_append_printf (out, " fade_out=%d", intent->fade_out_ms);
+  if (!isnan (intent->loudness_lufs))
+    g_string_append_printf (out, " lufs=%.1f", intent->loudness_lufs);
   for (i = 0; i < intent->could_not->len; i++)
     g_string_append_printf (out, "%s%s", i ? "," : " no=",
         limits[g_array_index (intent->could_not, NemoLimit, i)]);
@@ -170,6 +173,22 @@ static const PromptCase english_prompts[] = {
   {"fade out over 3 seconds", "fade_out=3000"},
   {"a 2-second fade in, 45 second video", "dur=45000 fade_in=2000"},
   {"no fades", "fade_in=0 fade_out=0"},
+  /* loudness: a target is below 0 LUFS, minus sign or not */
+  {"normalize", "lufs=-14.0"},
+  {"normalise the loudness", "lufs=-14.0"},
+  {"loudness normalization please", "lufs=-14.0"},
+  {"-14 LUFS", "lufs=-14.0"},
+  {"14 LUFS", "lufs=-14.0"},
+  {"loudness -16", "lufs=-16.0"},
+  {"loudness 16", "lufs=-16.0"},
+  {"at -16 LUFS", "lufs=-16.0"},
+  {"normalize to -16 LUFS", "lufs=-16.0"},
+  {"-16 LUFS, normalized", "lufs=-16.0"},
+  {"loudness to -14.5 LKFS", "lufs=-14.5"},
+  {"music at 50%, loudness -16", "bgm=50 lufs=-16.0"},
+  {"don't normalize", ""},
+  {"loudness 120", ""},
+  {"loudness", ""},
   /* what we cannot do */
   {"make it 4K", "res=2160"},
   {"2K, no more", "res=1440"},
@@ -218,6 +237,11 @@ static const PromptCase chinese_prompts[] = {
   {"加歌词", "no=lyrics"},
   {"AI生成画面", "no=ai"},
   {"背景音乐１５％", "bgm=15"},
+  {"响度标准化", "lufs=-14.0"},
+  {"响度-14", "lufs=-14.0"},
+  {"响度为-16 LUFS", "lufs=-16.0"},
+  {"竖屏，响度16", "ar=9:16 lufs=-16.0"},
+  {"标准化响度", "lufs=-14.0"},
 };
 
 static const PromptCase mixed_prompts[] = {
@@ -342,6 +366,11 @@ static const DescribeCase sentences[] = {
       "Making the default video: the cover over a blurred fill, with the full "
         "song."},
   {"", "zh", "将制作默认视频：封面叠在模糊背景上，使用完整歌曲。"},
+  {"normalize the loudness", "en",
+      "Understood: loudness brought to -14 LUFS."},
+  {"fade out, loudness -16.5", "en",
+      "Understood: a 1 s fade out, loudness brought to -16.5 LUFS."},
+  {"响度标准化", "zh", "已理解：响度调整到 -14 LUFS。"},
   {"no visualizer, without text", NULL,
       "Understood: no visualizer, no track info."},
 };
@@ -584,6 +613,16 @@ test_apply_untouched (void)
 }
 
 static void
+test_apply_loudness (void)
+{
+  g_autoptr (NemoDraft) draft = apply_prompt (cover_draft (TRUE),
+      "normalise the loudness, -16 LUFS");
+
+  g_assert_cmpfloat (json_object_get_double_member (draft->meta,
+          "loudness_lufs"), ==, -16.0);
+}
+
+static void
 test_apply_no_tags (void)
 {
   g_autoptr (NemoDraft) draft = apply_prompt (cover_draft (FALSE),
@@ -642,6 +681,7 @@ main (int argc, char **argv)
   g_test_add_func ("/intent/apply/again", test_apply_again);
   g_test_add_func ("/intent/apply/untouched", test_apply_untouched);
   g_test_add_func ("/intent/apply/no-tags", test_apply_no_tags);
+  g_test_add_func ("/intent/apply/loudness", test_apply_loudness);
   g_test_add_func ("/intent/apply/property-wins", test_property_wins);
   return g_test_run ();
 }

@@ -183,6 +183,35 @@ test_preset_length (void)
   g_rmdir (dir);
 }
 
+/* The prompt's loudness goes to the draft and the reply, unless the
+ * loudness property sets it: the property wins. */
+static void
+test_loudness_property_wins (void)
+{
+  g_autofree gchar *song = data_path ("tone.wav");
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *prompted = NULL, *overridden = NULL;
+  g_autoptr (NemoDraft) by_prompt = NULL, by_property = NULL;
+  NemoJobConfig config;
+
+  nemo_job_config_init (&config);
+  config.audio = g_strdup (song);
+  config.prompt = g_strdup ("normalize the loudness");
+  by_prompt = nemo_job_build_draft (&config, &prompted, NULL, &error);
+  g_assert_no_error (error);
+  config.loudness_lufs = -16;
+  by_property = nemo_job_build_draft (&config, &overridden, NULL, &error);
+  g_assert_no_error (error);
+  nemo_job_config_clear (&config);
+
+  g_assert_cmpfloat (json_object_get_double_member (by_prompt->meta,
+          "loudness_lufs"), ==, -14.0);
+  g_assert_nonnull (strstr (prompted, "loudness brought to -14 LUFS"));
+  g_assert_false (json_object_has_member (by_property->meta,
+          "loudness_lufs"));
+  g_assert_null (strstr (overridden ? overridden : "", "loudness"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -192,5 +221,7 @@ main (int argc, char **argv)
   g_test_add_func ("/job/reply-language", test_reply_language);
   g_test_add_func ("/job/preset/sizes", test_preset_sizes);
   g_test_add_func ("/job/preset/length", test_preset_length);
+  g_test_add_func ("/job/loudness-property-wins",
+      test_loudness_property_wins);
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <nemo/render.h>
+#include <nemo/intent.h>
 #include <nemo/media.h>
 #include <nemo/error.h>
 #include <glib/gstdio.h>
@@ -421,6 +422,24 @@ test_loudness_option (void)
   rendered_clear (&song);
 }
 
+/* A prompt's loudness ("normalize": -14 LUFS) reaches the sound of a song
+ * alone, through the draft. */
+static void
+test_prompt_loudness (void)
+{
+  g_autoptr (NemoDraft) draft = song_draft ();
+  g_autoptr (NemoIntent) intent = nemo_intent_parse ("normalize");
+  Rendered song;
+  gdouble lufs;
+
+  nemo_intent_apply (intent, draft);
+  render (draft, &song);
+  lufs = integrated_loudness (song.output);
+  g_test_message ("prompt \"normalize\": %.2f LUFS", lufs);
+  g_assert_cmpfloat (fabs (lufs + 14), <=, 1.0);
+  rendered_clear (&song);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -432,5 +451,6 @@ main (int argc, char **argv)
   g_test_add_func ("/mix/limiter", test_limiter);
   g_test_add_func ("/mix/hot-song", test_hot_song);
   g_test_add_func ("/mix/loudness-option", test_loudness_option);
+  g_test_add_func ("/mix/prompt-loudness", test_prompt_loudness);
   return g_test_run ();
 }
