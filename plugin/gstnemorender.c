@@ -1484,6 +1484,8 @@ string_field (GstNemoRender * self, guint prop_id)
       return &settings->artist;
     case PROP_ASPECT_RATIO:
       return &settings->aspect_ratio;
+    case PROP_THUMBNAIL_LOCATION:
+      return &settings->thumbnail_location;
     case PROP_SKILL_SOURCE:
       return &settings->cloud.skill_source;
     case PROP_SKILL_VERSION:
@@ -1581,10 +1583,6 @@ gst_nemo_render_set_property (GObject * object, guint prop_id,
     case PROP_LOUDNESS:
       settings->loudness_lufs = g_value_get_double (value);
       break;
-    case PROP_THUMBNAIL_LOCATION:
-      g_free (settings->thumbnail_location);
-      settings->thumbnail_location = g_value_dup_string (value);
-      break;
     case PROP_MAX_UPLOAD_SIZE:
       settings->cloud.max_upload_size = g_value_get_uint64 (value);
       break;
@@ -1658,9 +1656,6 @@ gst_nemo_render_get_property (GObject * object, guint prop_id,
       break;
     case PROP_LOUDNESS:
       g_value_set_double (value, settings->loudness_lufs);
-      break;
-    case PROP_THUMBNAIL_LOCATION:
-      g_value_set_string (value, settings->thumbnail_location);
       break;
     case PROP_MAX_DURATION:
       g_value_set_uint64 (value, self->max_duration);
