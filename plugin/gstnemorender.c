@@ -191,6 +191,9 @@ static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio",
         "audio/mpeg, mpegversion=(int)1, layer=(int)3, parsed=(boolean)true; "
         "audio/mpeg, mpegversion=(int){ 2, 4 }, stream-format=(string)adts"));
 
+/* GStreamer 1.22's pngparse says parsed=true on no caps, only the size: a
+ * PNG with its size is framed, one picture per buffer, as typefind's bare
+ * image/png is not. */
 static GstStaticPadTemplate video_template =
 GST_STATIC_PAD_TEMPLATE ("video_%u",
     GST_PAD_SINK,
@@ -199,6 +202,7 @@ GST_STATIC_PAD_TEMPLATE ("video_%u",
         "RGBA, BGRA, RGBx, BGRx, RGB, BGR }, width=(int)[ 1, 16384 ], "
         "height=(int)[ 1, 16384 ], framerate=(fraction)[ 0/1, MAX ]; "
         "image/jpeg, parsed=(boolean)true; image/png, parsed=(boolean)true; "
+        "image/png, width=(int)[ 1, MAX ], height=(int)[ 1, MAX ]; "
         "video/x-h264, stream-format=(string)byte-stream, "
         "alignment=(string)au"));
 

@@ -76,6 +76,9 @@ GST_START_TEST (test_pads_and_templates)
   caps = gst_pad_query_caps (v0, NULL);
   fail_unless (gst_caps_can_intersect (caps,
           gst_caps_from_string ("image/jpeg, parsed=true")));
+  /* pngparse of GStreamer 1.22 gives the size but not parsed=true */
+  fail_unless (gst_caps_can_intersect (caps,
+          gst_caps_from_string ("image/png, width=800, height=800")));
   fail_unless (gst_caps_can_intersect (caps,
           gst_caps_from_string ("video/x-raw, format=I420")));
   fail_unless (gst_caps_can_intersect (caps, gst_caps_from_string
@@ -345,6 +348,39 @@ GST_START_TEST (test_pad_inputs)
   fail_unless_equals_string (r.progress->pdata[r.progress->len - 1],
       "COMPLETE:encode");
   run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* A picture straight from its parser, as the pad template asks: the output
+ * shows it. */
+static void
+assert_parsed_image_shown (const gchar * file, const gchar * parser)
+{
+  g_autofree gchar *description = g_strdup_printf ("nemorender name=r "
+      SMALL " audio-uri={tone.wav} filesrc location={%s} ! %s ! r.video_0 "
+      "r.", file, parser);
+  const gdouble at[] = { 4.0, -1 };
+  RunResult r = { 0, };
+  Output out;
+
+  run_pipeline (description, &r);
+  assert_success (&r);
+  output_read (r.output, at, &out);
+  output_assert_contract_near (r.output, &out, 320, 180, 30, TONE_S, EXACT);
+  assert_shows_cover (out.snapshot[0]);
+  output_clear (&out);
+  run_result_clear (&r);
+}
+
+GST_START_TEST (test_pngparse)
+{
+  assert_parsed_image_shown ("cover.png", "pngparse");
+}
+GST_END_TEST;
+
+GST_START_TEST (test_jpegparse)
+{
+  assert_parsed_image_shown ("cover.jpg", "jpegparse");
 }
 GST_END_TEST;
 
@@ -825,6 +861,8 @@ nemorender_suite (void)
   tcase_add_test (tc, test_harness_still_frame);
   tcase_add_test (tc, test_uri_inputs_1080p);
   tcase_add_test (tc, test_pad_inputs);
+  tcase_add_test (tc, test_pngparse);
+  tcase_add_test (tc, test_jpegparse);
   tcase_add_test (tc, test_endless_imagefreeze);
   tcase_add_test (tc, test_endless_videotestsrc);
   tcase_add_test (tc, test_short_clip_loops);
