@@ -290,6 +290,19 @@ start_time_us (GstNemoRender * self)
   return start_us;
 }
 
+/* One frame of the output video, in µs. */
+static gint64
+output_frame_us (GstNemoRender * self)
+{
+  gint64 frame_us;
+
+  GST_OBJECT_LOCK (self);
+  frame_us = gst_util_uint64_scale_int_ceil (G_USEC_PER_SEC,
+      self->settings.fps_d, self->settings.fps_n);
+  GST_OBJECT_UNLOCK (self);
+  return frame_us;
+}
+
 /* The video lasts from start-time to the song's end, or max-duration if
  * that is shorter; -1 while that is not known.  Called with self->lock. */
 static gint64
@@ -526,7 +539,8 @@ gst_nemo_render_chain (GstPad * gpad, GstObject * parent, GstBuffer * buffer)
     return GST_FLOW_NOT_NEGOTIATED;
   }
 
-  ok = gst_nemo_render_pad_write (pad, buffer, &error);
+  ok = gst_nemo_render_pad_write (pad, buffer, output_frame_us (self),
+      &error);
   gst_buffer_unref (buffer);
   if (!ok) {
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
