@@ -66,6 +66,10 @@ ff -f lavfi -i "testsrc2=s=640x360:r=30:d=4" -f lavfi -i "sine=frequency=880:dur
 head -c 4096 /dev/urandom > garbage.mp3            # not media at all
 head -c 20000 tone.m4a > truncated.m4a              # moov cut off
 ff -f lavfi -i "testsrc2=s=320x240:r=25:d=1" -c:v libx264 no-audio.mp4   # video only
+# Cut short, as an interrupted download leaves them: the song's first 30 %
+# (its Xing header still says 8 s) and the first half of the cover.
+head -c $(( $(wc -c < tone.mp3) * 3 / 10 )) tone.mp3 > cut.mp3
+head -c $(( $(wc -c < cover.jpg) / 2 )) cover.jpg > cut.jpg
 printf 'not an image' > fake.png
 : > empty.wav
 # An MP3 with headers but no audio frames.

@@ -732,6 +732,41 @@ GST_START_TEST (test_untimed_endless_appsrc)
 }
 GST_END_TEST;
 
+/* A song cut to 30 % is rendered as far as it goes, with a warning that
+ * says how much of it is there. */
+GST_START_TEST (test_warning_cut_song)
+{
+  RunResult r = { 0, };
+  Output out;
+
+  run_warns ("nemorender name=r " SMALL " visual-uri={cover.png} "
+      "filesrc location={cut.mp3} ! mpegaudioparse ! r.audio r.",
+      watch_warnings, GST_STREAM_ERROR, "ends after 2.4 s of its 8.0 s", &r);
+  output_read (r.output, NULL, &out);
+  output_assert_contract_near (r.output, &out, 320, 180, 30, 2.4,
+      GST_DECODED);
+  output_clear (&out);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* A JPEG cut in half shows its upper half, with a warning. */
+GST_START_TEST (test_warning_cut_picture)
+{
+  RunResult r = { 0, };
+  const gdouble at[] = { 4.0, -1 };
+  Output out;
+
+  run_warns ("nemorender name=r " SMALL " audio-uri={tone.wav} "
+      "visual-uri={cut.jpg}", watch_warnings, GST_STREAM_ERROR,
+      "“cut.jpg” is cut short", &r);
+  output_read (r.output, at, &out);
+  output_assert_contract_near (r.output, &out, 320, 180, 30, TONE_S, EXACT);
+  output_clear (&out);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
 /* Upstream tags fill title/artist unless the properties are set. */
 GST_START_TEST (test_tags_and_title_property)
 {
@@ -952,6 +987,8 @@ nemorender_suite (void)
   tcase_add_test (tc, test_warning_silent_song);
   tcase_add_test (tc, test_untimed_gif);
   tcase_add_test (tc, test_untimed_endless_appsrc);
+  tcase_add_test (tc, test_warning_cut_song);
+  tcase_add_test (tc, test_warning_cut_picture);
   tcase_add_test (tc, test_tags_and_title_property);
   tcase_add_test (tc, test_prompt);
   tcase_add_test (tc, test_error_missing_file);
