@@ -204,6 +204,9 @@ static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio",
         "audio/mpeg, mpegversion=(int)1, layer=(int)3, parsed=(boolean)true; "
         "audio/mpeg, mpegversion=(int){ 2, 4 }, stream-format=(string)adts"));
 
+/* GStreamer 1.22's pngparse says parsed=true on no caps, only the size: a
+ * PNG with its size is framed, one picture per buffer, as typefind's bare
+ * image/png is not. */
 static GstStaticPadTemplate video_template =
 GST_STATIC_PAD_TEMPLATE ("video_%u",
     GST_PAD_SINK,
@@ -212,6 +215,7 @@ GST_STATIC_PAD_TEMPLATE ("video_%u",
         "RGBA, BGRA, RGBx, BGRx, RGB, BGR }, width=(int)[ 1, 16384 ], "
         "height=(int)[ 1, 16384 ], framerate=(fraction)[ 0/1, MAX ]; "
         "image/jpeg, parsed=(boolean)true; image/png, parsed=(boolean)true; "
+        "image/png, width=(int)[ 1, MAX ], height=(int)[ 1, MAX ]; "
         "video/x-h264, stream-format=(string)byte-stream, "
         "alignment=(string)au"));
 
@@ -297,6 +301,19 @@ start_time_us (GstNemoRender * self)
   start_us = self->settings.start_us;
   GST_OBJECT_UNLOCK (self);
   return start_us;
+}
+
+/* One frame of the output video, in µs. */
+static gint64
+output_frame_us (GstNemoRender * self)
+{
+  gint64 frame_us;
+
+  GST_OBJECT_LOCK (self);
+  frame_us = gst_util_uint64_scale_int_ceil (G_USEC_PER_SEC,
+      self->settings.fps_d, self->settings.fps_n);
+  GST_OBJECT_UNLOCK (self);
+  return frame_us;
 }
 
 /* The video lasts from start-time to the song's end, or max-duration if
@@ -535,7 +552,8 @@ gst_nemo_render_chain (GstPad * gpad, GstObject * parent, GstBuffer * buffer)
     return GST_FLOW_NOT_NEGOTIATED;
   }
 
-  ok = gst_nemo_render_pad_write (pad, buffer, &error);
+  ok = gst_nemo_render_pad_write (pad, buffer, output_frame_us (self),
+      &error);
   gst_buffer_unref (buffer);
   if (!ok) {
     POST_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));

@@ -30,6 +30,12 @@ struct _GstNemoRenderPad
   GstVideoInfo vinfo;
   GstSegment segment;
   guint64 n_buffers;            /* since the stream (re)started */
+  /* video timing: the previous buffer's stream time as it came, and where
+   * the next frame goes once the times are found not to advance */
+  gint64 last_in_us;
+  gint64 next_us;
+  gboolean untimed;             /* the times stopped advancing: frames are
+                                 * timed one after another from then on */
   /* the pad's tags, newest first (GST_TAG_MERGE_PREPEND); kept across
    * flushes like the TAG events they come from */
   GstTagList *tags;
@@ -66,6 +72,8 @@ forget_stream (GstNemoRenderPad * pad)
   g_clear_pointer (&pad->spool, nemo_spool_free);
   pad->input = INPUT_NONE;
   pad->n_buffers = 0;
+  pad->next_us = 0;
+  pad->untimed = FALSE;
   gst_segment_init (&pad->segment, GST_FORMAT_TIME);
 }
 
@@ -261,6 +269,62 @@ buffer_stream_time_us (GstNemoRenderPad * pad, GstBuffer * buffer)
   return GST_CLOCK_TIME_IS_VALID (ts) ? (gint64) (ts / GST_USECOND) : -1;
 }
 
+/* Whether a video buffer at @in_us (-1: none) comes after the previous
+ * one; the first one always does (a still may carry no time).  Raw frames
+ * must move forward; H.264 access units come in decode order, where
+ * B-frames go back, so only a repeated time gives them away (one without a
+ * time is refused by the spool, which asks for h264parse). */
+static gboolean
+time_advances (GstNemoRenderPad * pad, gint64 in_us)
+{
+  if (pad->n_buffers == 0)
+    return TRUE;
+  if (pad->input == INPUT_VIDEO_ENCODED)
+    return in_us != pad->last_in_us;
+  return in_us > pad->last_in_us;
+}
+
+static void
+warn_untimed (GstNemoRenderPad * pad, gint64 in_us, gint64 frame_us)
+{
+  g_autoptr (GstElement) element = gst_pad_get_parent_element (GST_PAD (pad));
+  g_autofree gchar *when = in_us < 0 ? g_strdup ("has no timestamp") :
+      g_strdup_printf ("is stamped %.3f s, as early as the one before it",
+      in_us / 1e6);
+
+  GST_ELEMENT_WARNING (element, STREAM, FORMAT,
+      ("Frame %" G_GUINT64_FORMAT " on %s %s: from there on its frames are "
+          "shown one after another, each for its duration and at least one "
+          "frame of the video (%.3f s), and the pad is cut at the song's "
+          "length. Stamp the frames upstream (appsrc format=time "
+          "do-timestamp=true) to keep their own timing.", pad->n_buffers + 1,
+          GST_PAD_NAME (pad), when, frame_us / 1e6), (NULL));
+}
+
+/* A video buffer's time in µs.  Once the times stop advancing (a GIF
+ * through decodebin stamps every frame 0, an appsrc may stamp none), each
+ * frame follows the one before by that one's duration, at least one
+ * output frame (@frame_us): a pad cut at the song's length then holds at
+ * most the song's length in output frames, even from an endless source. */
+static gint64
+video_time_us (GstNemoRenderPad * pad, GstBuffer * buffer, gint64 in_us,
+    gint64 frame_us)
+{
+  gint64 out_us = in_us;
+  gint64 length_us = GST_BUFFER_DURATION_IS_VALID (buffer) ?
+      (gint64) (GST_BUFFER_DURATION (buffer) / GST_USECOND) : 0;
+
+  if (!pad->untimed && !time_advances (pad, in_us)) {
+    warn_untimed (pad, in_us, frame_us);
+    pad->untimed = TRUE;
+  }
+  if (pad->untimed)
+    out_us = pad->next_us;
+  pad->last_in_us = in_us;
+  pad->next_us = MAX (out_us, 0) + MAX (length_us, frame_us);
+  return out_us;
+}
+
 static gboolean
 write_video_frame (GstNemoRenderPad * pad, GstBuffer * buffer, gint64 pts_us,
     GError ** error)
@@ -287,12 +351,14 @@ write_video_frame (GstNemoRenderPad * pad, GstBuffer * buffer, gint64 pts_us,
 
 gboolean
 gst_nemo_render_pad_write (GstNemoRenderPad * pad, GstBuffer * buffer,
-    GError ** error)
+    gint64 frame_us, GError ** error)
 {
   gint64 pts_us = buffer_stream_time_us (pad, buffer);
   GstMapInfo map;
   gboolean ok;
 
+  if (pad->input == INPUT_VIDEO_RAW || pad->input == INPUT_VIDEO_ENCODED)
+    pts_us = video_time_us (pad, buffer, pts_us, frame_us);
   pad->n_buffers++;
   if (pad->input == INPUT_VIDEO_RAW)
     return write_video_frame (pad, buffer, pts_us, error);

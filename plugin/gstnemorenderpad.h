@@ -21,8 +21,11 @@ gboolean gst_nemo_render_pad_set_caps (GstNemoRenderPad * pad, GstCaps * caps,
     const gchar * dir, GError ** error);
 void gst_nemo_render_pad_set_segment (GstNemoRenderPad * pad,
     const GstSegment * segment);
+/* Spool @buffer.  Video whose timestamps stop advancing is timed frame
+ * after frame from there, each at least @frame_us (one output frame) long,
+ * with a warning. */
 gboolean gst_nemo_render_pad_write (GstNemoRenderPad * pad,
-    GstBuffer * buffer, GError ** error);
+    GstBuffer * buffer, gint64 frame_us, GError ** error);
 /* Close the file: the pad's input is complete. */
 gboolean gst_nemo_render_pad_finish (GstNemoRenderPad * pad, GError ** error);
 /* Forget the stream and its tags (back to READY). */

@@ -72,6 +72,14 @@ gboolean nemo_media_audio_is_silent (const gchar * path, gboolean * silent,
     GCancellable * cancellable, GError ** error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoAudioReader, nemo_audio_reader_free)
 
+/* What is missing from @path when it is cut short, as a sentence naming
+ * its file that a user can act on, or NULL when nothing is.  With @audio
+ * its sound: the length its container states (not one guessed from the
+ * bitrate) against where its packets end ("song.mp3 ends after 2.4 s of
+ * its 8.0 s"); else its picture: a JPEG whose data stops before the end
+ * marker.  NULL too when it cannot be read: reading it says why. */
+gchar *nemo_media_describe_loss (const gchar * path, gboolean audio);
+
 /* ---- pictures ---- */
 
 /* Decode a still picture (an image file, or the first frame of a video) to

@@ -634,6 +634,34 @@ write_thumbnail (const NemoJobConfig * config, const NemoDraft * draft,
       config->thumbnail_location, error);
 }
 
+/* A song or a picture that is cut short is rendered as far as it goes,
+ * with a warning that says what is missing. */
+static void
+warn_if_cut_short (const NemoDraft * draft,
+    const NemoJobCallbacks * callbacks, gpointer user_data)
+{
+  guint t, i;
+
+  if (callbacks->warning == NULL)
+    return;
+  for (t = 0; t < draft->tracks->len; t++) {
+    const NemoTrack *track = g_ptr_array_index (draft->tracks, t);
+    gboolean audio = track->type == NEMO_TRACK_AUDIO;
+
+    for (i = 0; i < track->segments->len; i++) {
+      const NemoSegment *segment = g_ptr_array_index (track->segments, i);
+      g_autofree gchar *text = NULL;
+
+      if (segment->source == NULL
+          || (!audio && g_strcmp0 (segment->kind, NEMO_SEGMENT_STILL) != 0))
+        continue;
+      text = nemo_media_describe_loss (segment->source, audio);
+      if (text != NULL)
+        callbacks->warning (text, user_data);
+    }
+  }
+}
+
 static gboolean
 run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
     gpointer user_data, GCancellable * cancellable, GError ** error)
@@ -654,6 +682,7 @@ run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
     callbacks->reply (understood, user_data);
   if (!warn_if_silent (draft, callbacks, user_data, cancellable, error))
     return FALSE;
+  warn_if_cut_short (draft, callbacks, user_data);
   nemo_job_report_timeline (draft, callbacks, user_data);
 
   nemo_render_options_init (&options);

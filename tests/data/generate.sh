@@ -52,6 +52,10 @@ done
 ff -f lavfi -i "color=c=0x00A0FF:s=1200x300:d=1" -frames:v 1 wide.png
 ff -f lavfi -i "color=c=0x00A0FF:s=300x1200:d=1" -frames:v 1 tall.png
 
+# A 10 s animated GIF at 10 fps, longer than the tone: through decodebin
+# every frame is stamped 0 (and GStreamer 1.22's avdemux_gif sends no EOS).
+ff -f lavfi -i "testsrc2=s=160x120:r=10:d=10" anim.gif
+
 # Clips: 3.0 s at 25 fps (shorter than the tone, so they loop).
 ff -f lavfi -i "testsrc2=s=640x360:r=25:d=3" -c:v libx264 -pix_fmt yuv420p clip.mp4
 ff -i clip.mp4 -c copy clip.mov
@@ -66,6 +70,10 @@ ff -f lavfi -i "testsrc2=s=640x360:r=30:d=4" -f lavfi -i "sine=frequency=880:dur
 head -c 4096 /dev/urandom > garbage.mp3            # not media at all
 head -c 20000 tone.m4a > truncated.m4a              # moov cut off
 ff -f lavfi -i "testsrc2=s=320x240:r=25:d=1" -c:v libx264 no-audio.mp4   # video only
+# Cut short, as an interrupted download leaves them: the song's first 30 %
+# (its Xing header still says 8 s) and the first half of the cover.
+head -c $(( $(wc -c < tone.mp3) * 3 / 10 )) tone.mp3 > cut.mp3
+head -c $(( $(wc -c < cover.jpg) / 2 )) cover.jpg > cut.jpg
 printf 'not an image' > fake.png
 : > empty.wav
 # An MP3 with headers but no audio frames.

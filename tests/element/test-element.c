@@ -78,6 +78,9 @@ GST_START_TEST (test_pads_and_templates)
   caps = gst_pad_query_caps (v0, NULL);
   fail_unless (gst_caps_can_intersect (caps,
           gst_caps_from_string ("image/jpeg, parsed=true")));
+  /* pngparse of GStreamer 1.22 gives the size but not parsed=true */
+  fail_unless (gst_caps_can_intersect (caps,
+          gst_caps_from_string ("image/png, width=800, height=800")));
   fail_unless (gst_caps_can_intersect (caps,
           gst_caps_from_string ("video/x-raw, format=I420")));
   fail_unless (gst_caps_can_intersect (caps, gst_caps_from_string
@@ -351,6 +354,39 @@ GST_START_TEST (test_pad_inputs)
 }
 GST_END_TEST;
 
+/* A picture straight from its parser, as the pad template asks: the output
+ * shows it. */
+static void
+assert_parsed_image_shown (const gchar * file, const gchar * parser)
+{
+  g_autofree gchar *description = g_strdup_printf ("nemorender name=r "
+      SMALL " audio-uri={tone.wav} filesrc location={%s} ! %s ! r.video_0 "
+      "r.", file, parser);
+  const gdouble at[] = { 4.0, -1 };
+  RunResult r = { 0, };
+  Output out;
+
+  run_pipeline (description, &r);
+  assert_success (&r);
+  output_read (r.output, at, &out);
+  output_assert_contract_near (r.output, &out, 320, 180, 30, TONE_S, EXACT);
+  assert_shows_cover (out.snapshot[0]);
+  output_clear (&out);
+  run_result_clear (&r);
+}
+
+GST_START_TEST (test_pngparse)
+{
+  assert_parsed_image_shown ("cover.png", "pngparse");
+}
+GST_END_TEST;
+
+GST_START_TEST (test_jpegparse)
+{
+  assert_parsed_image_shown ("cover.jpg", "jpegparse");
+}
+GST_END_TEST;
+
 /* imagefreeze never ends: the element takes what the song needs, then EOS. */
 GST_START_TEST (test_endless_imagefreeze)
 {
@@ -581,16 +617,22 @@ keep_warning (GstBus * bus, GstMessage * message, GPtrArray * warnings)
   g_ptr_array_add (warnings, error);
 }
 
+/* The pipeline around nemorender. */
+static GstElement *
+pipeline_of (GstElement * render)
+{
+  GstObject *pipeline = GST_OBJECT (render);
+
+  while (GST_OBJECT_PARENT (pipeline) != NULL)
+    pipeline = GST_OBJECT_PARENT (pipeline);
+  return GST_ELEMENT (pipeline);
+}
+
 static void
 watch_warnings (GstElement * render, gpointer warnings)
 {
-  GstObject *pipeline = GST_OBJECT (render);
-  GstBus *bus;
-
   /* the pipeline's bus: a bin's children post on a bus of its own */
-  while (GST_OBJECT_PARENT (pipeline) != NULL)
-    pipeline = GST_OBJECT_PARENT (pipeline);
-  bus = gst_element_get_bus (GST_ELEMENT (pipeline));
+  GstBus *bus = gst_element_get_bus (pipeline_of (render));
 
   gst_bus_enable_sync_message_emission (bus);
   g_signal_connect (bus, "sync-message::warning", G_CALLBACK (keep_warning),
@@ -598,24 +640,34 @@ watch_warnings (GstElement * render, gpointer warnings)
   gst_object_unref (bus);
 }
 
-/* The video is made, and one warning in @domain says @phrase. */
+/* Run @description, with @setup given the array that watch_warnings()
+ * fills: the video is made, and one warning in @domain says @phrase.  @r
+ * (zeroed) keeps the run for more checks. */
 static void
-assert_warns (const gchar * description, GQuark domain, const gchar * phrase)
+run_warns (const gchar * description, RunSetupFunc setup, GQuark domain,
+    const gchar * phrase, RunResult * r)
 {
   GPtrArray *warnings = g_ptr_array_new_with_free_func (
       (GDestroyNotify) g_error_free);
-  RunResult r = { 0, };
   const GError *warning;
 
-  run_pipeline_with (description, watch_warnings, warnings, &r);
-  assert_success (&r);
+  run_pipeline_with (description, setup, warnings, r);
+  assert_success (r);
   fail_unless_equals_int (warnings->len, 1);
   warning = warnings->pdata[0];
   fail_unless (warning->domain == domain, "%s", warning->message);
   fail_unless (strstr (warning->message, phrase) != NULL, "%s",
       warning->message);
-  run_result_clear (&r);
   g_ptr_array_unref (warnings);
+}
+
+static void
+assert_warns (const gchar * description, GQuark domain, const gchar * phrase)
+{
+  RunResult r = { 0, };
+
+  run_warns (description, watch_warnings, domain, phrase, &r);
+  run_result_clear (&r);
 }
 
 /* max-duration=30 was meant as seconds: it is rendered, with a warning
@@ -632,6 +684,101 @@ GST_START_TEST (test_warning_silent_song)
 {
   assert_warns ("nemorender name=r " SMALL " audio-uri={silent.wav} "
       "visual-uri={cover.png}", GST_STREAM_ERROR, "is silent");
+}
+GST_END_TEST;
+
+/* A GIF through decodebin stamps every frame 0, and GStreamer 1.22's
+ * avdemux_gif never sends EOS: the frames are timed by their durations and
+ * the pad is cut at the song's length, so the job runs. */
+GST_START_TEST (test_untimed_gif)
+{
+  RunResult r = { 0, };
+  Output out;
+
+  run_warns ("nemorender name=r " SMALL " audio-uri={tone.wav} "
+      "filesrc location={anim.gif} ! decodebin ! videoconvert ! r.video_0 "
+      "r.", watch_warnings, GST_STREAM_ERROR,
+      "Frame 2 on video_0 is stamped 0.000 s", &r);
+  output_read (r.output, NULL, &out);
+  output_assert_contract_near (r.output, &out, 320, 180, 30, TONE_S, EXACT);
+  output_clear (&out);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* An endless appsrc: every frame at 0, grey. */
+static void
+push_untimed_frame (GstElement * src, guint length, gpointer user_data)
+{
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, 160 * 120 * 3 / 2, NULL);
+  GstFlowReturn ret;
+
+  gst_buffer_memset (buffer, 0, 0x80, gst_buffer_get_size (buffer));
+  GST_BUFFER_PTS (buffer) = 0;
+  g_signal_emit_by_name (src, "push-buffer", buffer, &ret);
+  gst_buffer_unref (buffer);
+}
+
+static void
+feed_untimed_appsrc (GstElement * render, gpointer warnings)
+{
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline_of (render)),
+      "src");
+
+  g_signal_connect (src, "need-data", G_CALLBACK (push_untimed_frame), NULL);
+  gst_object_unref (src);
+  watch_warnings (render, warnings);
+}
+
+/* It is cut after the song's length in output frames: the job ends. */
+GST_START_TEST (test_untimed_endless_appsrc)
+{
+  RunResult r = { 0, };
+  Output out;
+
+  run_warns ("nemorender name=r " SMALL " audio-uri={tone.wav} "
+      "appsrc name=src format=time caps=video/x-raw,format=I420,width=160,"
+      "height=120,framerate=0/1 ! r.video_0 r.", feed_untimed_appsrc,
+      GST_STREAM_ERROR, "Frame 2 on video_0 is stamped 0.000 s", &r);
+  output_read (r.output, NULL, &out);
+  output_assert_contract_near (r.output, &out, 320, 180, 30, TONE_S, EXACT);
+  output_clear (&out);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* A song cut to 30 % is rendered as far as it goes, with a warning that
+ * says how much of it is there. */
+GST_START_TEST (test_warning_cut_song)
+{
+  RunResult r = { 0, };
+  Output out;
+
+  run_warns ("nemorender name=r " SMALL " visual-uri={cover.png} "
+      "filesrc location={cut.mp3} ! mpegaudioparse ! r.audio r.",
+      watch_warnings, GST_STREAM_ERROR, "ends after 2.4 s of its 8.0 s", &r);
+  output_read (r.output, NULL, &out);
+  output_assert_contract_near (r.output, &out, 320, 180, 30, 2.4,
+      GST_DECODED);
+  output_clear (&out);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* A JPEG cut in half shows its upper half, with a warning. */
+GST_START_TEST (test_warning_cut_picture)
+{
+  RunResult r = { 0, };
+  const gdouble at[] = { 4.0, -1 };
+  Output out;
+
+  run_warns ("nemorender name=r " SMALL " audio-uri={tone.wav} "
+      "visual-uri={cut.jpg}", watch_warnings, GST_STREAM_ERROR,
+      "“cut.jpg” is cut short", &r);
+  output_read (r.output, at, &out);
+  output_assert_contract_near (r.output, &out, 320, 180, 30, TONE_S, EXACT);
+  output_clear (&out);
+  run_result_clear (&r);
 }
 GST_END_TEST;
 
@@ -965,6 +1112,8 @@ nemorender_suite (void)
   tcase_add_test (tc, test_harness_still_frame);
   tcase_add_test (tc, test_uri_inputs_1080p);
   tcase_add_test (tc, test_pad_inputs);
+  tcase_add_test (tc, test_pngparse);
+  tcase_add_test (tc, test_jpegparse);
   tcase_add_test (tc, test_endless_imagefreeze);
   tcase_add_test (tc, test_endless_videotestsrc);
   tcase_add_test (tc, test_short_clip_loops);
@@ -977,6 +1126,10 @@ nemorender_suite (void)
   tcase_add_test (tc, test_start_in_prompt);
   tcase_add_test (tc, test_warning_tiny_max_duration);
   tcase_add_test (tc, test_warning_silent_song);
+  tcase_add_test (tc, test_untimed_gif);
+  tcase_add_test (tc, test_untimed_endless_appsrc);
+  tcase_add_test (tc, test_warning_cut_song);
+  tcase_add_test (tc, test_warning_cut_picture);
   tcase_add_test (tc, test_tags_and_title_property);
   tcase_add_test (tc, test_prompt);
   tcase_add_test (tc, test_thumbnail);

@@ -128,6 +128,41 @@ test_probe_images (void)
   }
 }
 
+/* A file cut short is named with what it lost; whole files, and lengths
+ * that are only guessed (WAV, a clip), are not. */
+static void
+test_describe_loss (void)
+{
+  static const struct
+  {
+    const gchar *file;
+    gboolean audio;
+    const gchar *says;          /* NULL: nothing is lost */
+  } cases[] = {
+    {"cut.mp3", TRUE, "“cut.mp3” ends after 2.4 s of its 8.0 s"},
+    {"cut.jpg", FALSE, "“cut.jpg” is cut short: its data ends before the "
+          "picture does, so the lower part of it is missing"},
+    {"tone.mp3", TRUE, NULL}, {"tone.m4a", TRUE, NULL},
+    {"tone.flac", TRUE, NULL}, {"tone.ogg", TRUE, NULL},
+    {"tone.opus", TRUE, NULL}, {"tone.wav", TRUE, NULL},
+    {"tone-cover.mp3", TRUE, NULL}, {"cover.jpg", FALSE, NULL},
+    {"cover.png", FALSE, NULL}, {"clip.avi", FALSE, NULL},
+    {"garbage.mp3", TRUE, NULL}, {"missing.jpg", FALSE, NULL},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree gchar *path = data_path (cases[i].file);
+    g_autofree gchar *text = nemo_media_describe_loss (path, cases[i].audio);
+
+    g_test_message ("%s: %s", cases[i].file, text);
+    if (cases[i].says == NULL)
+      g_assert_null (text);
+    else
+      g_assert_nonnull (strstr (text, cases[i].says));
+  }
+}
+
 static void
 test_probe_videos (void)
 {
@@ -1118,6 +1153,7 @@ main (int argc, char **argv)
   g_test_add_func ("/media/probe/audio", test_probe_audio);
   g_test_add_func ("/media/probe/tags-and-uri", test_probe_tags_and_uri);
   g_test_add_func ("/media/probe/images", test_probe_images);
+  g_test_add_func ("/media/describe-loss", test_describe_loss);
   g_test_add_func ("/media/probe/videos", test_probe_videos);
   g_test_add_func ("/media/extract-cover", test_extract_cover);
   g_test_add_func ("/media/probe/mp3-with-cover", test_probe_mp3_with_cover);
