@@ -138,6 +138,8 @@ gchar *nemo_sim_dup_last_header (NemoSim * sim, const gchar * path_prefix,
 guint nemo_sim_get_cdn_authorization_count (NemoSim * sim);
 /* The MP4 a completed render wrote, or NULL. */
 gchar *nemo_sim_dup_render_path (NemoSim * sim, const gchar * render_id);
+/* When that render completed (g_get_monotonic_time()), or 0 if it has not. */
+gint64 nemo_sim_get_render_completed (NemoSim * sim, const gchar * render_id);
 
 G_END_DECLS
 

@@ -8,13 +8,23 @@
  * than a waveform drawn a few hundred pixels high needs.  Only the samples
  * of the windows still to come are kept (one window, 4096 samples).
  *
+ * The whole song is analysed before its first frame is drawn, so the
+ * records go to an unlinked file in the temporary folder, a block at a
+ * time, and are read back one by one: memory stays one block whatever the
+ * length.  Without that file (it could not be made, or a write failed)
+ * the records from then on stay in memory, as a warning says.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <nemo/analysis.h>
+#include <nemo/log.h>
 #include <nemo/media.h>
 
+#include <glib/gstdio.h>
+#include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 #include <libavutil/mathematics.h>
 #include <libavutil/mem.h>
 #include <libavutil/tx.h>
@@ -25,6 +35,8 @@
 #define FLOOR_DB (-60.0)
 #define DECAY_SECONDS 0.4
 #define MAX_BANDS 256
+/* records written to the spool file at once: 100 KB at 64 bands */
+#define SPOOL_BLOCK 256
 
 struct _NemoSpectrum
 {
@@ -51,7 +63,10 @@ struct _NemoSpectrum
 
   gint64 n_frames;              /* analysed */
   gsize record_size;
-  GByteArray *records;
+  int spool_fd;                 /* the first n_spooled records; -1: none */
+  gint64 n_spooled;
+  GByteArray *records;          /* those from n_spooled on */
+  guint8 *read_record;          /* record_size, read back from the spool */
 
   NemoSpectrumFrame frame;
   gfloat *frame_bands, *frame_min, *frame_max;
@@ -63,6 +78,87 @@ frame_centre (NemoSpectrum * spectrum, gint64 index)
 {
   return av_rescale (index, (gint64) NEMO_AUDIO_RATE * spectrum->fps_d,
       spectrum->fps_n);
+}
+
+/* An unlinked file for the records, or -1 (and a warning). */
+static int
+open_spool (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = NULL;
+  int fd = g_file_open_tmp ("nemo-spectrum-XXXXXX", &path, &error);
+
+  if (fd < 0) {
+    NEMO_WARNING ("the visualizer's analysis stays in memory (about 42 MB "
+        "an hour): %s", error->message);
+    return -1;
+  }
+  g_unlink (path);
+  return fd;
+}
+
+static void
+close_spool (NemoSpectrum * spectrum)
+{
+  if (spectrum->spool_fd >= 0)
+    close (spectrum->spool_fd);
+  spectrum->spool_fd = -1;
+}
+
+/* Move the records held in memory to the spool, or keep them there for
+ * good if it cannot take them. */
+static void
+spool_records (NemoSpectrum * spectrum)
+{
+  const guint8 *data = spectrum->records->data;
+  gsize left = spectrum->records->len;
+  off_t at = spectrum->n_spooled * spectrum->record_size;
+
+  while (left > 0) {
+    ssize_t n = pwrite (spectrum->spool_fd, data, left, at);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      NEMO_WARNING ("the visualizer's analysis stays in memory from frame %"
+          G_GINT64_FORMAT " on: its temporary file could not be written (%s)",
+          spectrum->n_spooled, n < 0 ? g_strerror (errno) : "disk full");
+      close_spool (spectrum);
+      return;
+    }
+    data += n;
+    left -= n;
+    at += n;
+  }
+  spectrum->n_spooled += spectrum->records->len / spectrum->record_size;
+  g_byte_array_set_size (spectrum->records, 0);
+}
+
+/* Record @index, from the spool or from memory; NULL if it cannot be read
+ * back. */
+static const guint8 *
+find_record (NemoSpectrum * spectrum, gint64 index)
+{
+  gsize size = spectrum->record_size;
+  gsize got = 0;
+
+  if (index >= spectrum->n_spooled)
+    return spectrum->records->data + (index - spectrum->n_spooled) * size;
+  while (got < size) {
+    ssize_t n = pread (spectrum->spool_fd, spectrum->read_record + got,
+        size - got, index * size + got);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      NEMO_WARNING ("frame %" G_GINT64_FORMAT " of the visualizer's "
+          "analysis could not be read back: drawn as silence (%s)", index,
+          n < 0 ? g_strerror (errno) : "the file is short");
+      return NULL;
+    }
+    got += n;
+  }
+  return spectrum->read_record;
 }
 
 NemoSpectrum *
@@ -114,6 +210,8 @@ nemo_spectrum_new (gint fps_n, gint fps_d, guint n_bands)
   spectrum->record_size = n_bands * sizeof (guint16) + sizeof (gfloat) +
       2 * NEMO_SPECTRUM_WAVE_POINTS;
   spectrum->records = g_byte_array_new ();
+  spectrum->read_record = g_malloc (spectrum->record_size);
+  spectrum->spool_fd = open_spool ();
 
   spectrum->frame_bands = g_new0 (gfloat, n_bands);
   spectrum->frame_min = g_new0 (gfloat, NEMO_SPECTRUM_WAVE_POINTS);
@@ -244,9 +342,13 @@ analyse_frame (NemoSpectrum * spectrum)
   guint8 *record;
   gfloat rms;
 
+  if (spectrum->spool_fd >= 0
+      && spectrum->records->len >= SPOOL_BLOCK * spectrum->record_size)
+    spool_records (spectrum);
   g_byte_array_set_size (spectrum->records,
-      (index + 1) * spectrum->record_size);
-  record = spectrum->records->data + index * spectrum->record_size;
+      spectrum->records->len + spectrum->record_size);
+  record = spectrum->records->data + spectrum->records->len -
+      spectrum->record_size;
   analyse_bands (spectrum, centre, (guint16 *) record);
   rms = analyse_rms (spectrum, centre);
   memcpy (record + spectrum->n_bands * sizeof (guint16), &rms, sizeof rms);
@@ -346,7 +448,9 @@ nemo_spectrum_get (NemoSpectrum * spectrum, gint64 frame_index)
 
   g_return_val_if_fail (spectrum != NULL, NULL);
 
-  if (frame_index < 0 || frame_index >= spectrum->n_frames) {
+  record = frame_index >= 0 && frame_index < spectrum->n_frames ?
+      find_record (spectrum, frame_index) : NULL;
+  if (record == NULL) {
     memset (spectrum->frame_bands, 0, spectrum->n_bands * sizeof (gfloat));
     memset (spectrum->frame_min, 0,
         NEMO_SPECTRUM_WAVE_POINTS * sizeof (gfloat));
@@ -356,7 +460,6 @@ nemo_spectrum_get (NemoSpectrum * spectrum, gint64 frame_index)
     return &spectrum->frame;
   }
 
-  record = spectrum->records->data + frame_index * spectrum->record_size;
   for (i = 0; i < spectrum->n_bands; i++) {
     guint16 level;
 
@@ -385,7 +488,9 @@ nemo_spectrum_free (NemoSpectrum * spectrum)
   g_free (spectrum->band_edges);
   g_free (spectrum->levels);
   g_free (spectrum->pcm);
+  close_spool (spectrum);
   g_byte_array_unref (spectrum->records);
+  g_free (spectrum->read_record);
   g_free (spectrum->frame_bands);
   g_free (spectrum->frame_min);
   g_free (spectrum->frame_max);

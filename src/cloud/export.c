@@ -2,8 +2,8 @@
  *
  * The draft goes back to the service as it was given (every key intact).
  * Polling starts poll_interval_ms after the first status, then aims at the
- * finish the reported progress predicts, never more than 30 s apart, and
- * waits as long as a 429 asks.  The video is streamed to the data callback
+ * finish the last two progress reports predict, never more than 30 s
+ * apart, and waits as long as a 429 asks.  The video is streamed to the data callback
  * as it arrives; a body that ends before its Content-Length or breaks in a
  * chunk is an error, never a complete video.
  *
@@ -212,24 +212,34 @@ read_render_status (JsonNode * root, JsonNode * data, RenderStatus * status)
     status->state = RENDER_UNKNOWN;
 }
 
-/* Aim the next poll at the finish the progress predicts; without progress,
- * back off.  Early progress predicts badly (a render's first percents are
- * slow), so never wait longer than the job has taken so far: a finish is
- * seen at most twice as late as it happens.  Never sooner than the floor,
- * never more than 30 s. */
-static guint64
-next_poll_delay (NemoCloud * cloud, guint64 previous_ms, gint64 elapsed_ms,
-    gdouble progress)
+/* A status read while the render runs. */
+typedef struct
 {
-  guint64 floor_ms = CLAMP (cloud->config.poll_interval_ms, 10, 1000);
-  guint64 delay;
+  gint64 at_ms;                 /* since polling started */
+  gdouble progress;             /* -1 when not reported */
+} PollSample;
 
-  if (progress > 0 && progress < 100)
-    delay = elapsed_ms * (100.0 - progress) / progress;
-  else
-    delay = previous_ms * 2;
-  delay = MIN (delay, (guint64) MAX (elapsed_ms, 0));
-  return CLAMP (delay, floor_ms, CLOUD_POLL_MAX_MS);
+/* Aim the next poll at the finish the last two progress reports predict
+ * (their rate carried on from the latest), 5 % late so that it is not one
+ * poll early; without a rate (no progress, or none since the previous
+ * read), back off.  A render's first percents can be slow, so never wait
+ * longer than polling has taken so far (after the first read, that is
+ * nothing: the floor).  Never sooner than poll-interval, never more than
+ * 30 s. */
+static guint64
+next_poll_delay (NemoCloud * cloud, guint64 previous_ms,
+    const PollSample * before, const PollSample * latest)
+{
+  guint64 floor_ms = CLAMP (cloud->config.poll_interval_ms, 10,
+      CLOUD_POLL_MAX_MS);
+  gdouble delay = previous_ms * 2.0;
+
+  if (before->progress >= 0 && latest->progress > before->progress
+      && latest->progress < 100)
+    delay = (100.0 - latest->progress) * (latest->at_ms - before->at_ms)
+        / (latest->progress - before->progress) * 1.05;
+  delay = MIN (delay, MAX (latest->at_ms, 0));
+  return CLAMP ((guint64) delay, floor_ms, CLOUD_POLL_MAX_MS);
 }
 
 static void
@@ -262,6 +272,7 @@ poll_until_done (NemoCloud * cloud, const gchar * render_id, gchar ** url,
   };
   gint64 started = g_get_monotonic_time ();
   guint64 delay = MIN (cloud->config.poll_interval_ms, CLOUD_POLL_MAX_MS);
+  PollSample before = { 0, -1.0 }, latest = { 0, -1.0 };
   guint rate_limits = 0;
 
   for (;;) {
@@ -314,12 +325,13 @@ poll_until_done (NemoCloud * cloud, const gchar * render_id, gchar ** url,
     }
     cloud_response_clear (&response);
 
-    wait_ms = delay;
-    if (!cloud_wait (cloud, wait_ms, call.what, cancellable, error))
+    before = latest;
+    latest.at_ms = (g_get_monotonic_time () - started) /
+        G_TIME_SPAN_MILLISECOND;
+    latest.progress = status.progress;
+    delay = next_poll_delay (cloud, delay, &before, &latest);
+    if (!cloud_wait (cloud, delay, call.what, cancellable, error))
       return FALSE;
-    delay = next_poll_delay (cloud, delay,
-        (g_get_monotonic_time () - started) / G_TIME_SPAN_MILLISECOND,
-        status.progress);
   }
 }
 

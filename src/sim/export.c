@@ -36,6 +36,7 @@ struct _SimRenderJob
   gchar *error;
   gdouble duration_s;
   guint64 size;
+  gint64 completed_us;          /* monotonic, 0 until completed */
 };
 
 static const gchar *
@@ -142,6 +143,7 @@ job_complete (SimRenderJob * job)
   g_mutex_lock (&sim->lock);
   job->state = SIM_RENDER_COMPLETED;
   job->progress = 100;
+  job->completed_us = g_get_monotonic_time ();
   job->duration_s = info ? info->duration_us / 1e6 : 0.0;
   job->size = g_stat (job->output, &st) == 0 ? (guint64) st.st_size : 0;
   g_mutex_unlock (&sim->lock);
@@ -532,6 +534,20 @@ sim_export_dup_path (NemoSim * sim, const gchar * id)
     path = g_strdup (job->output);
   g_mutex_unlock (&sim->lock);
   return path;
+}
+
+gint64
+sim_export_get_completed (NemoSim * sim, const gchar * id)
+{
+  SimRenderJob *job;
+  gint64 completed = 0;
+
+  g_mutex_lock (&sim->lock);
+  job = g_hash_table_lookup (sim->renders, id);
+  if (job)
+    completed = job->completed_us;
+  g_mutex_unlock (&sim->lock);
+  return completed;
 }
 
 void

@@ -205,6 +205,7 @@ void sim_render_job_free (SimRenderJob * job);
 /* Cancel every render and wait for its thread. */
 void sim_export_stop_all (NemoSim * sim);
 gchar *sim_export_dup_path (NemoSim * sim, const gchar * id);
+gint64 sim_export_get_completed (NemoSim * sim, const gchar * id);
 
 G_END_DECLS
 

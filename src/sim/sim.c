@@ -358,6 +358,12 @@ nemo_sim_dup_render_path (NemoSim * sim, const gchar * render_id)
   return sim_export_dup_path (sim, render_id);
 }
 
+gint64
+nemo_sim_get_render_completed (NemoSim * sim, const gchar * render_id)
+{
+  return sim_export_get_completed (sim, render_id);
+}
+
 guint
 nemo_sim_get_port (NemoSim * sim)
 {

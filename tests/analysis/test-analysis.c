@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "drums.h"
+#include "test-util.h"
 
 #define RATE NEMO_AUDIO_RATE
 #define FRAME_US 33333
@@ -412,6 +413,60 @@ test_spectrum_chunks (void)
   }
 }
 
+/* A click each second over a 1 kHz tone: the same every 30 frames. */
+static gfloat
+clicks_over_tone (gsize i, GRand * rand)
+{
+  return (i % RATE == 0 ? 0.5f : 0.0f) + tone_1k (i, rand) / 2;
+}
+
+static gboolean
+frames_same (const NemoSpectrumFrame * a, const NemoSpectrumFrame * b)
+{
+  return a->rms == b->rms
+      && memcmp (a->bands, b->bands, a->n_bands * sizeof (gfloat)) == 0
+      && memcmp (a->wave_min, b->wave_min,
+      NEMO_SPECTRUM_WAVE_POINTS * sizeof (gfloat)) == 0
+      && memcmp (a->wave_max, b->wave_max,
+      NEMO_SPECTRUM_WAVE_POINTS * sizeof (gfloat)) == 0;
+}
+
+/* Twenty minutes (36,000 frames; 11 MB of records held in memory) take
+ * no more memory than one, and every frame reads back as it was. */
+static void
+test_spectrum_long (void)
+{
+  gsize n, second;
+  g_autofree gfloat *stereo = make_stereo (clicks_over_tone, 1, &n);
+  g_autoptr (NemoSpectrum) spectrum = nemo_spectrum_new (30, 1, N_BANDS);
+  guint64 after_a_minute = 0;
+  NemoSpectrumFrame first;
+  g_autofree gfloat *bands = NULL, *wave_min = NULL, *wave_max = NULL;
+  gint64 i;
+
+  for (second = 0; second < 20 * 60; second++) {
+    nemo_spectrum_push (spectrum, stereo, n);
+    if (second == 60)
+      after_a_minute = peak_rss_kib ();
+  }
+  nemo_spectrum_finish (spectrum);
+  g_assert_cmpuint (peak_rss_kib () - after_a_minute, <, 2048);
+
+  g_assert_cmpint (nemo_spectrum_get_n_frames (spectrum), >=, 36000);
+  first = *nemo_spectrum_get (spectrum, 30);
+  g_assert_cmpfloat (first.rms, >, 0);
+  bands = g_memdup2 (first.bands, N_BANDS * sizeof (gfloat));
+  wave_min = g_memdup2 (first.wave_min, NEMO_SPECTRUM_WAVE_POINTS *
+      sizeof (gfloat));
+  wave_max = g_memdup2 (first.wave_max, NEMO_SPECTRUM_WAVE_POINTS *
+      sizeof (gfloat));
+  first.bands = bands;
+  first.wave_min = wave_min;
+  first.wave_max = wave_max;
+  for (i = 60; i < 36000 - 30; i += 30)
+    g_assert_true (frames_same (&first, nemo_spectrum_get (spectrum, i)));
+}
+
 /* Music moves the bands from frame to frame; silence does not. */
 static void
 test_spectrum_moves_with_music (Fixture * f, gconstpointer data)
@@ -471,5 +526,6 @@ main (int argc, char **argv)
   g_test_add_func ("/analysis/spectrum/start", test_spectrum_start);
   g_test_add_func ("/analysis/spectrum/click", test_spectrum_click);
   g_test_add_func ("/analysis/spectrum/chunks", test_spectrum_chunks);
+  g_test_add_func ("/analysis/spectrum/long", test_spectrum_long);
   return g_test_run ();
 }

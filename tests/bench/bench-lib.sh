@@ -11,7 +11,8 @@
 # A script calls bench_init, makes its inputs in $work, then for each round
 # bench_round_start and one bench_measure per tool, and bench_report at the
 # end.  Results are medians over the rounds with the range (min–max), and
-# ratios of medians against the first tool measured.
+# ratios of medians against the first tool measured (with names JOB/TOOL:
+# the first tool measured of that job).
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${NEMO_BUILD_DIR:-$root/build}
@@ -20,6 +21,26 @@ max_load=${BENCH_MAX_LOAD:-1.5}
 max_wait=${BENCH_MAX_WAIT:-600}
 
 ff() { ffmpeg -hide_banner -loglevel error -nostdin -y "$@"; }
+
+# make_music SECONDS OUT.mp3: music the bars can follow, a bass line, an
+# arpeggio and a kick, with hiss on top (as examples/make-doc-images.sh)
+make_music() {
+  ff -f lavfi -i "aevalsrc='$(music_voice 440)|$(music_voice 660)':s=44100:d=$1" \
+     -f lavfi -i "anoisesrc=d=$1:c=pink:a=0.08:r=44100" \
+     -filter_complex "[1]highpass=f=6000,volume='0.5+0.5*sin(2*PI*t*4)':eval=frame[n];[0][n]amix=inputs=2:normalize=0" \
+     -c:a libmp3lame -b:a 320k "$2"
+}
+music_voice() { # $1: arpeggio base frequency
+  echo "0.30*sin(2*PI*t*110*pow(2,floor(mod(t/2,4))*5/12))*exp(-3*mod(t,0.5))"\
+"+0.22*sin(2*PI*t*$1*pow(2,floor(mod(t*8,6))*2/12))*exp(-9*mod(t,0.125))"\
+"+0.45*sin(2*PI*(50+120*exp(-30*mod(t,0.5)))*t)*exp(-14*mod(t,0.5))"
+}
+
+# make_cover OUT.jpg: a 1400x1400 album cover
+make_cover() { ff -f lavfi -i "testsrc2=s=1400x1400:d=1" -frames:v 1 -q:v 2 "$1"; }
+
+# The timed recipes (run as: sh "$recipes" RECIPE ARGS...)
+recipes="$root/tests/bench/recipes.sh"
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
@@ -61,20 +82,20 @@ bench_round_start() {
 # $work/NAME.log), then record "NAME wall_s cpu_s rss_mb" and keep OUTPUT's
 # description from the last round (OUTPUT "-": the tool makes no video).
 bench_measure() {
-  name=$1 output=$2
+  name=$1 output=$2 key=$(echo "$1" | tr / -)
   shift 2
   [ "$output" = - ] || rm -f "$output"
-  if ! /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" > "$work/$name.log" 2>&1; then
+  if ! /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" > "$work/$key.log" 2>&1; then
     echo "$name failed:" >&2
-    tail -n 20 "$work/$name.log" >&2
+    tail -n 20 "$work/$key.log" >&2
     exit 1
   fi
   read -r wall user sys rss < "$work/time"
   echo "$name $wall $(echo "$user + $sys" | bc) $(echo "scale=1; $rss / 1024" | bc)" >> "$work/results"
   if [ "$output" = - ]; then
-    echo "no video made" > "$work/$name.desc"
+    echo "no video made" > "$work/$key.desc"
   else
-    describe "$output" > "$work/$name.desc"
+    describe "$output" > "$work/$key.desc"
   fi
 }
 
@@ -128,23 +149,27 @@ bench_report() {
       m = median(list)
       return sprintf("%.1f (%.1f–%.1f)", m, lo[0], hi[0])
     }
-    !($1 in seen) { seen[$1] = 1; order[++count] = $1 }
+    function job(name) { return index(name, "/") ? substr(name, 1, index(name, "/")) : "" }
+    !($1 in seen) {
+      seen[$1] = 1; order[++count] = $1
+      if (!(job($1) in base)) base[job($1)] = $1
+    }
     { w[$1] = w[$1] " " $2; c[$1] = c[$1] " " $3; r[$1] = r[$1] " " $4 }
     END {
-      base = order[1]
-      bw = median(w[base]); bc = median(c[base]); br = median(r[base])
       for (i = 1; i <= count; i++) {
         t = order[i]
+        b = base[job(t)]
+        bw = median(w[b]); bc = median(c[b]); br = median(r[b])
         printf "| %s | %s | %s | %s | %.2f× | %.2f× | %.2f× |\n", t,
           cell(w[t]), cell(c[t]), cell(r[t]),
           median(w[t]) / bw, median(c[t]) / bc, median(r[t]) / br
       }
     }' "$work/results"
   echo
-  echo "Ratios: median of the tool / median of $(head -n1 "$work/results" | cut -d' ' -f1). Outputs (last round):"
+  echo "Ratios: median of the tool / median of the first tool measured (of its job, for JOB/TOOL names). Outputs (last round):"
   echo
   for d in $(awk '!($1 in s) { s[$1] = 1; print $1 }' "$work/results"); do
-    echo "- $d: $(cat "$work/$d.desc")"
+    echo "- $d: $(cat "$work/$(echo "$d" | tr / -).desc")"
   done
   echo
   echo "Every run (tool, wall s, CPU s, peak RSS MB), in order:"

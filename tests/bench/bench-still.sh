@@ -24,28 +24,22 @@ secs=${1:-180}
 bench_init
 
 ff -f lavfi -i "sine=frequency=220:duration=$secs:sample_rate=44100" -ac 2 -c:a libmp3lame -b:a 320k "$work/song.mp3"
-ff -f lavfi -i "testsrc2=s=1400x1400:d=1" -frames:v 1 -q:v 2 "$work/cover.jpg"
+make_cover "$work/cover.jpg"
 reference_s=$(decoded_seconds "$work/song.mp3")
 frames=$(echo "($reference_s * 30 + 0.999) / 1" | bc)
 has_x264enc=0
 bench_need x264enc gstreamer1.0-plugins-ugly && has_x264enc=1
 
-fit="scale=1920:1080:force_original_aspect_ratio=decrease,pad=1920:1080:(ow-iw)/2:(oh-ih)/2,format=yuv420p"
 round=1
 while [ $round -le "$runs" ]; do
   bench_round_start $round
   bench_measure nemorender "$work/nemorender.mp4" \
-    gst-launch-1.0 -q nemorender audio-uri="$work/song.mp3" visual-uri="$work/cover.jpg" \
-    ! filesink location="$work/nemorender.mp4"
+    sh "$recipes" nemorender_job "$work/cover.jpg" "$work/song.mp3" "$work/nemorender.mp4"
   bench_measure ffmpeg "$work/ffmpeg.mp4" \
-    ffmpeg -nostdin -y -loop 1 -framerate 30 -i "$work/cover.jpg" -i "$work/song.mp3" -vf "$fit" \
-    -c:v libx264 -tune stillimage -preset veryfast -crf 18 -c:a aac -b:a 320k -ar 48000 \
-    -shortest -movflags +faststart "$work/ffmpeg.mp4"
+    sh "$recipes" ffmpeg_still "$work/cover.jpg" "$work/song.mp3" "$work/ffmpeg.mp4"
   bench_measure ffmpeg-gop15 "$work/ffmpeg-gop15.mp4" \
-    ffmpeg -nostdin -y -loop 1 -framerate 30 -i "$work/cover.jpg" -i "$work/song.mp3" -vf "$fit" \
-    -c:v libx264 -preset veryfast -crf 18 -profile:v high -g 15 -keyint_min 15 -bf 2 \
-    -sc_threshold 0 -flags +cgop -c:a aac -b:a 320k -ar 48000 \
-    -shortest -movflags +faststart "$work/ffmpeg-gop15.mp4"
+    sh "$recipes" ffmpeg_still "$work/cover.jpg" "$work/song.mp3" "$work/ffmpeg-gop15.mp4" \
+    -profile:v high -g 15 -keyint_min 15 -bf 2 -sc_threshold 0 -flags +cgop
   if [ $has_x264enc -eq 1 ]; then
     bench_measure gst-launch "$work/gst-launch.mp4" \
       gst-launch-1.0 -q -e mp4mux faststart=true name=m ! filesink location="$work/gst-launch.mp4" \

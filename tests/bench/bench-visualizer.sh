@@ -23,43 +23,22 @@ set -eu
 secs=${1:-60}
 bench_init
 
-# Music the bars can follow: a bass line, an arpeggio and a kick, with hiss
-# on top (as examples/make-doc-images.sh).
-tone() { # $1: arpeggio base frequency
-  echo "0.30*sin(2*PI*t*110*pow(2,floor(mod(t/2,4))*5/12))*exp(-3*mod(t,0.5))"\
-"+0.22*sin(2*PI*t*$1*pow(2,floor(mod(t*8,6))*2/12))*exp(-9*mod(t,0.125))"\
-"+0.45*sin(2*PI*(50+120*exp(-30*mod(t,0.5)))*t)*exp(-14*mod(t,0.5))"
-}
-ff -f lavfi -i "aevalsrc='$(tone 440)|$(tone 660)':s=44100:d=$secs" \
-   -f lavfi -i "anoisesrc=d=$secs:c=pink:a=0.08:r=44100" \
-   -filter_complex "[1]highpass=f=6000,volume='0.5+0.5*sin(2*PI*t*4)':eval=frame[n];[0][n]amix=inputs=2:normalize=0" \
-   -c:a libmp3lame -b:a 320k "$work/song.mp3"
-ff -f lavfi -i "testsrc2=s=1400x1400:d=1" -frames:v 1 -q:v 2 "$work/cover.jpg"
+make_music "$secs" "$work/song.mp3"
+make_cover "$work/cover.jpg"
 reference_s=$(decoded_seconds "$work/song.mp3")
-
-bg="[0:v]scale=1920:1080:force_original_aspect_ratio=decrease,pad=1920:1080:(ow-iw)/2:(oh-ih)/2[bg]"
-showfreqs="[1:a]showfreqs=s=1920x216:mode=bar:fscale=log:ascale=sqrt:win_size=2048:colors=white[viz]"
-showwaves="[1:a]showwaves=s=1920x216:mode=cline:rate=30:colors=white[viz]"
-over="[bg][viz]overlay=0:H-h-40:shortest=1,format=yuv420p[v]"
-encode="-map [v] -map 1:a -c:v libx264 -preset veryfast -crf 18 -c:a aac -b:a 320k -ar 48000 -shortest -movflags +faststart"
 
 round=1
 while [ $round -le "$runs" ]; do
   bench_round_start $round
   bench_measure nemorender "$work/nemorender.mp4" \
-    gst-launch-1.0 -q nemorender audio-uri="$work/song.mp3" visual-uri="$work/cover.jpg" \
-    prompt="spectrum bars visualizer" ! filesink location="$work/nemorender.mp4"
-  # shellcheck disable=SC2086
+    sh "$recipes" nemorender_job "$work/cover.jpg" "$work/song.mp3" "$work/nemorender.mp4" \
+    prompt="spectrum bars visualizer"
   bench_measure ffmpeg-showfreqs "$work/ffmpeg-showfreqs.mp4" \
-    ffmpeg -nostdin -y -loop 1 -framerate 30 -i "$work/cover.jpg" -i "$work/song.mp3" \
-    -filter_complex "$bg;$showfreqs;$over" $encode "$work/ffmpeg-showfreqs.mp4"
-  # shellcheck disable=SC2086
+    sh "$recipes" ffmpeg_visualizer showfreqs "$work/cover.jpg" "$work/song.mp3" "$work/ffmpeg-showfreqs.mp4"
   bench_measure ffmpeg-showwaves "$work/ffmpeg-showwaves.mp4" \
-    ffmpeg -nostdin -y -loop 1 -framerate 30 -i "$work/cover.jpg" -i "$work/song.mp3" \
-    -filter_complex "$bg;$showwaves;$over" $encode "$work/ffmpeg-showwaves.mp4"
+    sh "$recipes" ffmpeg_visualizer showwaves "$work/cover.jpg" "$work/song.mp3" "$work/ffmpeg-showwaves.mp4"
   bench_measure nemorender-still "$work/nemorender-still.mp4" \
-    gst-launch-1.0 -q nemorender audio-uri="$work/song.mp3" visual-uri="$work/cover.jpg" \
-    ! filesink location="$work/nemorender-still.mp4"
+    sh "$recipes" nemorender_job "$work/cover.jpg" "$work/song.mp3" "$work/nemorender-still.mp4"
   round=$((round + 1))
 done
 

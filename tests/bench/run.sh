@@ -1,0 +1,46 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The benchmark in one command: makes its inputs (a generated song and a
+# 1400x1400 cover), then runs each job beside the ffmpeg recipe users copy
+# for it, interleaved, for several rounds, and prints one Markdown table of
+# medians, ranges, ratios against nemorender and peak RSS:
+#   still/…        the song and its cover → 1080p30 H.264/AAC MP4
+#                  (nemorender; ffmpeg -loop 1 … -tune stillimage -shortest)
+#   visualizer/…   the same with spectrum bars (nemorender
+#                  prompt="spectrum bars visualizer"; ffmpeg showfreqs)
+# The recipes are recipes.sh's, as in bench-still.sh and
+# bench-visualizer.sh, which also measure the variants.  Not part of the
+# test suite, no thresholds.  From the project root after .ci/setup:
+#   sh tests/bench/run.sh            1-minute song, 3 rounds (~7 min)
+#   sh tests/bench/run.sh --long     3-minute song (~20 min)
+# (NEMO_BUILD_DIR, BENCH_RUNS, BENCH_MAX_LOAD: see bench-lib.sh)
+set -eu
+. "$(cd "$(dirname "$0")" && pwd)/bench-lib.sh"
+secs=60
+case ${1:-} in
+  --long) secs=180 ;;
+  "") ;;
+  *) echo "usage: $0 [--long]" >&2; exit 2 ;;
+esac
+bench_init
+
+make_music "$secs" "$work/song.mp3"
+make_cover "$work/cover.jpg"
+reference_s=$(decoded_seconds "$work/song.mp3")
+
+round=1
+while [ $round -le "$runs" ]; do
+  bench_round_start $round
+  bench_measure still/nemorender "$work/still-nemorender.mp4" \
+    sh "$recipes" nemorender_job "$work/cover.jpg" "$work/song.mp3" "$work/still-nemorender.mp4"
+  bench_measure still/ffmpeg "$work/still-ffmpeg.mp4" \
+    sh "$recipes" ffmpeg_still "$work/cover.jpg" "$work/song.mp3" "$work/still-ffmpeg.mp4"
+  bench_measure visualizer/nemorender "$work/visualizer-nemorender.mp4" \
+    sh "$recipes" nemorender_job "$work/cover.jpg" "$work/song.mp3" "$work/visualizer-nemorender.mp4" \
+    prompt="spectrum bars visualizer"
+  bench_measure visualizer/ffmpeg-showfreqs "$work/visualizer-ffmpeg.mp4" \
+    sh "$recipes" ffmpeg_visualizer showfreqs "$work/cover.jpg" "$work/song.mp3" "$work/visualizer-ffmpeg.mp4"
+  round=$((round + 1))
+done
+
+bench_report "A ${secs}-second song (MP3 320 kb/s) + a 1400x1400 JPEG → 1080p30 H.264/AAC MP4, each job beside its ffmpeg recipe"
