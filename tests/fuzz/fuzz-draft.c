@@ -1,0 +1,23 @@
+/* The draft parser (src/draft/draft.c) on any JSON: the timeline the
+ * service sends back, or a user's file.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "fuzz.h"
+
+#include <nemo/draft.h>
+
+int
+LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (NemoDraft) draft = NULL;
+  GError *error = NULL;
+
+  if (!json_parser_load_from_data (parser, (const gchar *) data, size, NULL))
+    return 0;
+  draft = nemo_draft_from_node (json_parser_get_root (parser), &error);
+  g_assert ((draft == NULL) != (error == NULL));
+  g_clear_error (&error);
+  return 0;
+}
