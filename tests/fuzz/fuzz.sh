@@ -15,7 +15,8 @@ targets=${*:-sse reply draft intent probe}
 [ -d build-fuzz ] || CC=clang meson setup build-fuzz -Dfuzzing=true \
   -Db_sanitize=address,undefined -Db_lundef=false -Dtests=enabled
 meson compile -C build-fuzz
-export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1
+# the slow unwinder, so that tests/lsan.supp matches inside the libraries
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:fast_unwind_on_malloc=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
 export G_SLICE=always-malloc
