@@ -6,14 +6,17 @@
 
 #include <stdarg.h>
 
-typedef struct
+typedef struct _LogHook LogHook;
+struct _LogHook
 {
   NemoLogFunc func;
   NemoLogEnabledFunc enabled;
   gpointer user_data;
-} LogHook;
+  LogHook *replaced;            /* the hook this one replaced */
+};
 
 static LogHook *hook;
+static GMutex set_lock;
 
 void
 nemo_log_set_func (NemoLogFunc func, NemoLogEnabledFunc enabled,
@@ -21,13 +24,23 @@ nemo_log_set_func (NemoLogFunc func, NemoLogEnabledFunc enabled,
 {
   LogHook *next = NULL;
 
+  /* the old hook is left allocated: another thread may still be using it,
+   * and it is set once per process.  It stays reachable (from the new hook
+   * or, after a NULL, from "retired"), so it is no leak to leak checkers. */
+  static LogHook *retired;
+  LogHook *old;
+
+  g_mutex_lock (&set_lock);
+  old = g_atomic_pointer_get (&hook);
   if (func != NULL) {
     next = g_new (LogHook, 1);
-    *next = (LogHook) { func, enabled, user_data };
+    *next = (LogHook) { func, enabled, user_data, old ? old : retired };
+    retired = NULL;
+  } else if (old != NULL) {
+    retired = old;
   }
-  /* the old hook is left allocated: another thread may still be using it,
-   * and it is set once per process */
   g_atomic_pointer_set (&hook, next);
+  g_mutex_unlock (&set_lock);
 }
 
 static GLogLevelFlags

@@ -1677,11 +1677,13 @@ test_upload_streaming_rss (void)
   NemoCloudConfig config;
   guint64 overhead, before, after;
 
-  if (!g_test_subprocess ()) {
-    g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
-    g_test_trap_assert_passed ();
+  if (NEMO_TEST_ASAN) {
+    g_test_skip ("AddressSanitizer keeps freed memory: RSS means nothing");
     return;
   }
+  /* a fresh process, and its 300 MB file removed even if it fails */
+  if (!in_own_tmp_dir ())
+    return;
   server = server_new (NULL, NULL);
   small = write_temp_file ("upload.bin", "0123456789", 10);
   big = write_temp_file ("upload.bin", "", 0);

@@ -41,10 +41,16 @@ read_box_order (const gchar * path)
   g_assert_no_error (error);
   while (offset + 8 <= length) {
     const guint8 *box = (const guint8 *) contents + offset;
-    guint64 size = GUINT32_FROM_BE (*(const guint32 *) box);
+    guint32 size32;
+    guint64 size;
 
-    if (size == 1 && offset + 16 <= length)
-      size = GUINT64_FROM_BE (*(const guint64 *) (box + 8));
+    /* boxes are not aligned: copy, not load through a cast */
+    memcpy (&size32, box, 4);
+    size = GUINT32_FROM_BE (size32);
+    if (size == 1 && offset + 16 <= length) {
+      memcpy (&size, box + 8, 8);
+      size = GUINT64_FROM_BE (size);
+    }
     else if (size == 0)
       size = length - offset;
     g_string_append_printf (order, "%s%.4s", order->len ? " " : "",

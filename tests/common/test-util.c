@@ -216,6 +216,47 @@ peak_rss_kib (void)
   return g_ascii_strtoull (line + 6, NULL, 10);
 }
 
+/* @path and, if it is a folder, all under it; links are not followed. */
+static void
+remove_tree (const gchar * path)
+{
+  GDir *d;
+  const gchar *name;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK)
+      && (d = g_dir_open (path, 0, NULL))) {
+    while ((name = g_dir_read_name (d))) {
+      g_autofree gchar *child = g_build_filename (path, name, NULL);
+      remove_tree (child);
+    }
+    g_dir_close (d);
+  }
+  g_remove (path);
+}
+
+gboolean
+in_own_tmp_dir (void)
+{
+  g_autofree gchar *dir = NULL;
+  g_autofree gchar *old = NULL;
+
+  if (g_test_subprocess ())
+    return TRUE;
+  dir = g_dir_make_tmp ("nemo-test-XXXXXX", NULL);
+  g_assert_nonnull (dir);
+  old = g_strdup (g_getenv ("TMPDIR"));
+  g_setenv ("TMPDIR", dir, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (old)
+    g_setenv ("TMPDIR", old, TRUE);
+  else
+    g_unsetenv ("TMPDIR");
+  remove_tree (dir);
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  g_test_trap_assert_passed ();
+  return FALSE;
+}
+
 /* All of @path as 48 kHz stereo float; the frame count in @n_frames. */
 gfloat *
 read_all (const gchar * path, gsize * n_frames)

@@ -50,6 +50,28 @@ void wav_header (guint8 header[WAV_HEADER_SIZE], guint32 rate,
 /* The process's peak resident memory so far (VmHWM), in KiB. */
 guint64 peak_rss_kib (void);
 
+/* Built with AddressSanitizer (gcc's -fsanitize=address, or clang's): its
+ * shadow memory, redzones and quarantine of freed blocks make the peak RSS
+ * mean nothing, so RSS assertions are skipped (not loosened) there. */
+#if defined(__SANITIZE_ADDRESS__)
+#define NEMO_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NEMO_TEST_ASAN 1
+#endif
+#endif
+#ifndef NEMO_TEST_ASAN
+#define NEMO_TEST_ASAN 0
+#endif
+
+/* For tests that write big files: in the test's own process, returns TRUE
+ * and the test goes on (its files under g_get_tmp_dir()).  Otherwise runs
+ * the current test in a subprocess whose TMPDIR is a fresh folder, removes
+ * that folder and all it holds when the subprocess ends, passed, failed or
+ * crashed, asserts that it passed, and returns FALSE: the caller returns.
+ *   if (!in_own_tmp_dir ()) return; */
+gboolean in_own_tmp_dir (void);
+
 G_END_DECLS
 
 /* All of @path as 48 kHz stereo float (g_free); the frame count in
