@@ -6,16 +6,17 @@
 
 #include <stdarg.h>
 
-typedef struct _LogHook LogHook;
-struct _LogHook
+typedef struct
 {
   NemoLogFunc func;
   NemoLogEnabledFunc enabled;
   gpointer user_data;
-  LogHook *replaced;            /* the hook this one replaced */
-};
+} LogHook;
 
 static LogHook *hook;
+/* every hook ever set, kept: another thread may still be using a replaced
+ * one, and hooks are set about once per process */
+static GPtrArray *hooks_set;
 static GMutex set_lock;
 
 void
@@ -24,20 +25,13 @@ nemo_log_set_func (NemoLogFunc func, NemoLogEnabledFunc enabled,
 {
   LogHook *next = NULL;
 
-  /* the old hook is left allocated: another thread may still be using it,
-   * and it is set once per process.  It stays reachable (from the new hook
-   * or, after a NULL, from "retired"), so it is no leak to leak checkers. */
-  static LogHook *retired;
-  LogHook *old;
-
   g_mutex_lock (&set_lock);
-  old = g_atomic_pointer_get (&hook);
   if (func != NULL) {
     next = g_new (LogHook, 1);
-    *next = (LogHook) { func, enabled, user_data, old ? old : retired };
-    retired = NULL;
-  } else if (old != NULL) {
-    retired = old;
+    *next = (LogHook) { func, enabled, user_data };
+    if (hooks_set == NULL)
+      hooks_set = g_ptr_array_new ();
+    g_ptr_array_add (hooks_set, next);
   }
   g_atomic_pointer_set (&hook, next);
   g_mutex_unlock (&set_lock);
