@@ -586,8 +586,9 @@ GST_START_TEST (test_logs_reach_gst_debug)
   fail_unless (avdec != NULL, "gst-libav is needed");
   debug_log = g_string_new (NULL);
   gst_debug_add_log_function (capture_debug, NULL, NULL);
-  gst_debug_set_threshold_for_name ("libav", GST_LEVEL_LOG);
-  gst_debug_set_threshold_for_name ("nemorender", GST_LEVEL_LOG);
+  /* GST_DEBUG=libav:5,nemorender:5 */
+  gst_debug_set_threshold_for_name ("libav", GST_LEVEL_DEBUG);
+  gst_debug_set_threshold_for_name ("nemorender", GST_LEVEL_DEBUG);
 
   run_pipeline ("nemorender name=r " SMALL " max-duration=1000000000 "
       "audio-uri={tone.mp3} visual-uri={cover.jpg}", &r);
