@@ -753,20 +753,6 @@ test_keyframe_interval (void)
 
 /* ---- memory ---- */
 
-/* Peak RSS so far in kB (VmHWM). */
-static gint64
-peak_rss_kb (void)
-{
-  g_autofree gchar *status = NULL;
-  const gchar *line;
-
-  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL,
-          NULL));
-  line = strstr (status, "VmHWM:");
-  g_assert_nonnull (line);
-  return g_ascii_strtoll (line + strlen ("VmHWM:"), NULL, 10);
-}
-
 /* The peak after rendering @minutes of silence (the song looped at volume
  * 0: quick to encode) over a still. */
 static gint64
@@ -786,7 +772,7 @@ render_silence (gint minutes, const TempOutput * temp)
   options.height = 180;
   options.fps_n = 4;
   render_ok (draft, &options, temp->output);
-  return peak_rss_kb ();
+  return (gint64) peak_rss_kib ();
 }
 
 /* The sound is streamed through a spool file, not held: 19 more minutes
