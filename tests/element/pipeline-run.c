@@ -228,6 +228,9 @@ find_message (const RunResult * r, const gchar * name)
  * lookup) overlaps, and keeps idle ones, so their number depends on timing.
  * The job's own threads (the element's task, the sim's, the renders) are
  * named otherwise and are counted. */
+/* How long a stopped job's threads may take to be gone from /proc. */
+#define THREADS_SETTLE_S 5
+
 guint
 count_threads (void)
 {
@@ -384,11 +387,17 @@ void
 assert_threads_steady (void (*cycle) (gpointer data), gpointer data,
     const gchar * what)
 {
-  guint after_first;
+  gint64 deadline;
+  guint after_first, now;
 
   cycle (data);
   after_first = count_threads ();
   cycle (data);
-  fail_unless (count_threads () <= after_first, "%u threads after the first "
-      "stop %s, %u after the second", after_first, what, count_threads ());
+  /* a thread joined by the stop may still be leaving the kernel's list */
+  deadline = g_get_monotonic_time () + THREADS_SETTLE_S * G_USEC_PER_SEC;
+  while ((now = count_threads ()) > after_first
+      && g_get_monotonic_time () < deadline)
+    g_usleep (20 * 1000);
+  fail_unless (now <= after_first, "%u threads after the first stop %s, %u "
+      "after the second", after_first, what, now);
 }
