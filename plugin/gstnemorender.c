@@ -71,6 +71,7 @@
 
 #include <glib/gstdio.h>
 #include <gst/video/video.h>
+#include <nemo/eta.h>
 #include <nemo/error.h>
 #include <nemo/log.h>
 #include <nemo/media.h>
@@ -173,7 +174,7 @@ struct _GstNemoRender
   GCancellable *cancellable;    /* cancelled under lock, reset by the task */
   gchar *work_dir;
   const gchar *progress_stage;  /* its GST_MESSAGE_PROGRESS is open */
-  gint64 stage_started_us;      /* monotonic time the stage began */
+  NemoEta stage_eta;            /* the seconds left in the stage */
   gboolean output_started;      /* stream-start, caps and segment went out */
   GstFlowReturn flow;           /* downstream's last answer */
   gchar *last_timeline;
@@ -690,18 +691,16 @@ close_progress (GstNemoRender * self, GstProgressType type)
 }
 
 /* nemorender-progress, with the seconds left in the stage once they can be
- * told from its pace so far (after 1 % and half a second). */
+ * told from its pace (@seconds_left < 0: not yet). */
 static GstStructure *
-progress_structure (GstNemoRender * self, const gchar * stage,
-    gdouble percent)
+progress_structure (const gchar * stage, gdouble percent,
+    gdouble seconds_left)
 {
-  gdouble elapsed_s = (g_get_monotonic_time () - self->stage_started_us) / 1e6;
   GstStructure *s = gst_structure_new ("nemorender-progress",
       "stage", G_TYPE_STRING, stage, "percent", G_TYPE_DOUBLE, percent, NULL);
 
-  if (percent >= 1.0 && elapsed_s >= 0.5)
-    gst_structure_set (s, "eta", G_TYPE_DOUBLE,
-        elapsed_s * (100.0 - percent) / percent, NULL);
+  if (seconds_left >= 0.0)
+    gst_structure_set (s, "eta", G_TYPE_DOUBLE, seconds_left, NULL);
   return s;
 }
 
@@ -710,9 +709,11 @@ on_progress (const gchar * stage, gdouble percent, gpointer user_data)
 {
   GstNemoRender *self = user_data;
   const gchar *interned = g_intern_string (stage);
+  gdouble seconds_left = -1.0;
   gboolean post;
 
   if (interned != self->stage) {
+    nemo_eta_reset (&self->stage_eta);
     close_progress (self, GST_PROGRESS_TYPE_COMPLETE);
     if (!self->output_started) {
       self->progress_stage = interned;
@@ -726,7 +727,6 @@ on_progress (const gchar * stage, gdouble percent, gpointer user_data)
   if (interned != self->stage) {
     self->stage = interned;
     self->stage_percent = -1.0;
-    self->stage_started_us = g_get_monotonic_time ();
   }
   post = percent > self->stage_percent
       && (percent >= self->stage_percent + 1.0 || percent == 100.0);
@@ -734,8 +734,13 @@ on_progress (const gchar * stage, gdouble percent, gpointer user_data)
     self->stage_percent = percent;
   g_mutex_unlock (&self->lock);
 
-  if (post)
-    post_element_message (self, progress_structure (self, stage, percent));
+  if (!post)
+    return;
+  if (!nemo_eta_update (&self->stage_eta, g_get_monotonic_time (), percent,
+          &seconds_left))
+    seconds_left = -1.0;
+  post_element_message (self, progress_structure (stage, percent,
+          seconds_left));
 }
 
 static void
