@@ -220,6 +220,9 @@ find_message (const RunResult * r, const gchar * name)
 
 /* ---- stopping a job half-way ------------------------------------------- */
 
+/* How long a stopped job's threads may take to be gone from /proc. */
+#define THREADS_SETTLE_S 5
+
 /* Bounds the wait for the stage to begin (inputs, a real render first). */
 #define STAGE_START_TIMEOUT (90 * GST_SECOND)
 
@@ -227,18 +230,16 @@ find_message (const RunResult * r, const gchar * name)
  * workers ("pool-…"): GLib starts another when async work (a file query, a
  * lookup) overlaps, and keeps idle ones, so their number depends on timing.
  * The job's own threads (the element's task, the sim's, the renders) are
- * named otherwise and are counted. */
-/* How long a stopped job's threads may take to be gone from /proc. */
-#define THREADS_SETTLE_S 5
-
-guint
-count_threads (void)
+ * named otherwise and are counted.  Their names go into @names. */
+static guint
+list_threads (GString * names)
 {
   GDir *dir = g_dir_open ("/proc/self/task", 0, NULL);
   const gchar *task;
   guint n = 0;
 
   fail_unless (dir != NULL);
+  g_string_truncate (names, 0);
   while ((task = g_dir_read_name (dir)) != NULL) {
     g_autofree gchar *comm_path = g_strdup_printf ("/proc/self/task/%s/comm",
         task);
@@ -246,11 +247,22 @@ count_threads (void)
 
     /* a thread that ended since the listing has no comm any more */
     if (g_file_get_contents (comm_path, &comm, NULL, NULL)
-        && !g_str_has_prefix (comm, "pool-"))
+        && !g_str_has_prefix (comm, "pool-")) {
+      g_string_append_printf (names, "%s%s", n > 0 ? ", " : "",
+          g_strchomp (comm));
       n++;
+    }
   }
   g_dir_close (dir);
   return n;
+}
+
+guint
+count_threads (void)
+{
+  g_autoptr (GString) names = g_string_new (NULL);
+
+  return list_threads (names);
 }
 
 typedef struct
@@ -387,17 +399,20 @@ void
 assert_threads_steady (void (*cycle) (gpointer data), gpointer data,
     const gchar * what)
 {
+  g_autoptr (GString) first = g_string_new (NULL);
+  g_autoptr (GString) second = g_string_new (NULL);
   gint64 deadline;
   guint after_first, now;
 
   cycle (data);
-  after_first = count_threads ();
+  after_first = list_threads (first);
   cycle (data);
   /* a thread joined by the stop may still be leaving the kernel's list */
   deadline = g_get_monotonic_time () + THREADS_SETTLE_S * G_USEC_PER_SEC;
-  while ((now = count_threads ()) > after_first
+  while ((now = list_threads (second)) > after_first
       && g_get_monotonic_time () < deadline)
     g_usleep (20 * 1000);
-  fail_unless (now <= after_first, "%u threads after the first stop %s, %u "
-      "after the second", after_first, what, now);
+  fail_unless (now <= after_first, "%u threads after the first stop %s (%s), "
+      "%u after the second (%s)", after_first, what, first->str, now,
+      second->str);
 }
