@@ -25,11 +25,11 @@ void
 nemo_cloud_config_init (NemoCloudConfig * config)
 {
   memset (config, 0, sizeof *config);
-  config->retries = 3;
-  config->poll_interval_ms = 2000;
-  config->timeout_s = 900;
-  config->chat_limit_s = 900;
-  config->render_limit_s = 1800;
+  config->retries = NEMO_CLOUD_DEFAULT_RETRIES;
+  config->poll_interval_ms = NEMO_CLOUD_DEFAULT_POLL_INTERVAL_MS;
+  config->timeout_s = NEMO_CLOUD_DEFAULT_TIMEOUT_S;
+  config->chat_limit_s = NEMO_CLOUD_DEFAULT_CHAT_LIMIT_S;
+  config->render_limit_s = NEMO_CLOUD_DEFAULT_RENDER_LIMIT_S;
   config->max_upload_size = 500 * 1000 * 1000;
 }
 
@@ -165,9 +165,10 @@ nemo_cloud_new (const NemoCloudConfig * config,
       "1.0.0");
   cloud->config.skill_platform = dup_or_default (config->skill_platform,
       "unknown");
-  cloud->config.chat_limit_s = limit_or_default (config->chat_limit_s, 900);
+  cloud->config.chat_limit_s = limit_or_default (config->chat_limit_s,
+      NEMO_CLOUD_DEFAULT_CHAT_LIMIT_S);
   cloud->config.render_limit_s = limit_or_default (config->render_limit_s,
-      1800);
+      NEMO_CLOUD_DEFAULT_RENDER_LIMIT_S);
   if (callbacks != NULL)
     cloud->callbacks = *callbacks;
   cloud->user_data = user_data;

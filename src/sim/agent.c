@@ -160,10 +160,12 @@ agent_edit (SimTurn * turn)
     if (media->path == NULL)
       continue;                 /* a remote URL: never fetched */
     if (media->kind == NEMO_MEDIA_AUDIO) {
-      if (config.audio == NULL)
-        config.audio = g_strdup (media->path);
+      if (nemo_job_config_get_audio (&config) == NULL)
+        nemo_job_config_add_input (&config, NEMO_JOB_INPUT_AUDIO, media->path,
+            FALSE);
     } else {
-      g_ptr_array_add (config.visuals, g_strdup (media->path));
+      nemo_job_config_add_input (&config, NEMO_JOB_INPUT_VISUAL, media->path,
+          FALSE);
       if (media->kind == NEMO_MEDIA_IMAGE)
         n_images++;
       else
@@ -181,7 +183,7 @@ agent_edit (SimTurn * turn)
     config.height = session->height;
   }
 
-  if (config.audio == NULL) {
+  if (nemo_job_config_get_audio (&config) == NULL) {
     turn->reply = g_strdup (turn->chinese ?
         "我需要一首歌来制作音乐视频：请先上传音频文件（MP3、WAV、M4A、AAC 或 "
         "FLAC），然后把图片拖拽到时间线上。" :
