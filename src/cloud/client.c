@@ -30,7 +30,7 @@ nemo_cloud_config_init (NemoCloudConfig * config)
   config->timeout_s = NEMO_CLOUD_DEFAULT_TIMEOUT_S;
   config->chat_limit_s = NEMO_CLOUD_DEFAULT_CHAT_LIMIT_S;
   config->render_limit_s = NEMO_CLOUD_DEFAULT_RENDER_LIMIT_S;
-  config->max_upload_size = 500 * 1000 * 1000;
+  config->max_upload_size = NEMO_SERVICE_MAX_UPLOAD_SIZE;
 }
 
 void
@@ -693,6 +693,7 @@ cloud_service_error (NemoCloud * cloud, const CloudCall * call, gint code,
   g_autofree gchar *said = service_words (cloud, service_message);
   g_autofree gchar *link = NULL;
   g_autofree gchar *limit = NULL;
+  g_autofree gchar *accepted = NULL;
   g_autofree gchar *file = call->file != NULL ?
       g_strdup_printf ("“%s”", call->file) : g_strdup ("the file");
 
@@ -713,10 +714,11 @@ cloud_service_error (NemoCloud * cloud, const CloudCall * call, gint code,
           "Register at %s to get more credits, or top up credits in your "
           "account if you are already registered.", call->what, link);
     case NEMO_ERROR_UNSUPPORTED_TYPE:
+      accepted = nemo_service_accepted_text (FALSE);
       return g_error_new (NEMO_ERROR, code, "The service does not accept "
-          "the type of %s%s. Accepted formats: " CLOUD_ACCEPTED_FORMATS
-          ". Convert it to one of them (H.264 MP4 for video, MP3 or WAV for "
-          "audio, JPG or PNG for a picture).", file, said);
+          "the type of %s%s. Accepted formats: %s. Convert it to one of them "
+          "(H.264 MP4 for video, MP3 or WAV for audio, JPG or PNG for a "
+          "picture).", file, said, accepted);
     case NEMO_ERROR_FILE_TOO_LARGE:
       limit = g_format_size (cloud->config.max_upload_size);
       return g_error_new (NEMO_ERROR, code, "%s is too large for the "

@@ -13,11 +13,8 @@
 #include <nemo/cloud.h>
 #include <nemo/intent.h>
 #include <nemo/media.h>
+#include <nemo/service.h>
 #include <glib/gstdio.h>
-
-/* The largest video the service renders (docs/protocol.md, Limits). */
-#define SERVICE_SHORT_SIDE 1080
-#define SERVICE_LONG_SIDE 1920
 
 #define DEFAULT_PROMPT "Create a music video for YouTube from this song and " \
   "its album art."
@@ -183,15 +180,17 @@ check_service_size (const NemoJobConfig * config, GError ** error)
     long_side = long_side * intent->resolution / short_side;
     short_side = intent->resolution;
   }
-  if (short_side <= SERVICE_SHORT_SIDE && long_side <= SERVICE_LONG_SIDE)
+  if (short_side <= NEMO_SERVICE_MAX_SHORT_SIDE
+      && long_side <= NEMO_SERVICE_MAX_LONG_SIDE)
     return TRUE;
 
   g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
       "The service renders videos up to %d×%d (or %d×%d); %d×%d was asked. "
       "Ask for 1080p or less (width and height, or in the prompt), or "
       "render on this machine with backend=local, which goes up to 2160p.",
-      SERVICE_SHORT_SIDE, SERVICE_LONG_SIDE, SERVICE_LONG_SIDE,
-      SERVICE_SHORT_SIDE, width >= height ? long_side : short_side,
+      NEMO_SERVICE_MAX_SHORT_SIDE, NEMO_SERVICE_MAX_LONG_SIDE,
+      NEMO_SERVICE_MAX_LONG_SIDE, NEMO_SERVICE_MAX_SHORT_SIDE,
+      width >= height ? long_side : short_side,
       width >= height ? short_side : long_side);
   return FALSE;
 }

@@ -8,6 +8,7 @@
 #include <nemo/log.h>
 #include <nemo/media.h>
 #include <nemo/render.h>
+#include <nemo/service.h>
 
 #include <math.h>
 #include <glib/gstdio.h>
@@ -51,7 +52,7 @@ nemo_job_config_init (NemoJobConfig * config)
   config->service.retries = NEMO_CLOUD_DEFAULT_RETRIES;
   config->service.poll_interval_ms = NEMO_CLOUD_DEFAULT_POLL_INTERVAL_MS;
   config->service.timeout_s = NEMO_CLOUD_DEFAULT_TIMEOUT_S;
-  config->service.max_upload_size = 500 * 1000 * 1000;
+  config->service.max_upload_size = NEMO_SERVICE_MAX_UPLOAD_SIZE;
 }
 
 static void

@@ -144,7 +144,7 @@ finish_args (SimArgs * args, GError ** error)
     if (!g_ascii_string_to_unsigned (args->max_upload_size, 10, 1,
             G_MAXUINT64, &bytes, NULL)) {
       g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
-          "--max-upload-size wants a number of bytes, e.g. 524288000.");
+          "--max-upload-size wants a number of bytes, e.g. 500000000.");
       return FALSE;
     }
     options->max_upload_size = bytes;
@@ -203,7 +203,7 @@ main (int argc, char **argv)
           "Accept this token too, as a registered user's (NEMO_TOKEN)",
           "TOKEN"},
       {"max-upload-size", 0, 0, G_OPTION_ARG_STRING, &args.max_upload_size,
-          "Bigger files get code 4002 (default 524288000)", "BYTES"},
+          "Bigger files get code 4002 (default 500000000)", "BYTES"},
       {"message-field", 0, 0, G_OPTION_ARG_STRING, &args.message_field,
           "Name of the envelope's message field: msg (default) or message",
           "NAME"},

@@ -6,6 +6,7 @@
 #include "sim-private.h"
 
 #include <nemo/error.h>
+#include <nemo/service.h>
 #include <glib/gstdio.h>
 #include <errno.h>
 #include <string.h>
@@ -42,7 +43,7 @@ nemo_sim_options_init (NemoSimOptions * options)
   memset (options, 0, sizeof (*options));
   options->width = 1920;
   options->height = 1080;
-  options->max_upload_size = G_GUINT64_CONSTANT (500) * 1024 * 1024;
+  options->max_upload_size = NEMO_SERVICE_MAX_UPLOAD_SIZE;
   options->seed = 1;
   options->silent_edit_rate = 0.3;
   options->event_shape = NEMO_SIM_EVENTS_ADK;
@@ -412,7 +413,8 @@ inject_transport_fault (NemoSim * sim, SoupServerMessage * msg,
   if (options->rate_limit && !sim->rate_limited_once
       && g_str_has_prefix (path, options->rate_limit)) {
     sim->rate_limited_once = TRUE;
-    sim_reply_code (sim, msg, SIM_STATUS_TOO_MANY_REQUESTS, 429,
+    sim_reply_code (sim, msg, SIM_STATUS_TOO_MANY_REQUESTS,
+        NEMO_ERROR_RATE_LIMITED,
         "Too many requests, slow down.");
     soup_message_headers_replace (soup_server_message_get_response_headers
         (msg), "Retry-After", "1");
@@ -502,14 +504,15 @@ authenticate (NemoSim * sim, SoupServerMessage * msg, const SimTarget * target)
   guint expire_after = sim->options.expire_token_after;
 
   if (header == NULL || g_ascii_strncasecmp (header, "Bearer ", 7) != 0) {
-    reply_error (sim, msg, target, SOUP_STATUS_UNAUTHORIZED, 1001,
+    reply_error (sim, msg, target, SOUP_STATUS_UNAUTHORIZED,
+        NEMO_ERROR_TOKEN_EXPIRED,
         "Missing Authorization: Bearer <token>. Get a token from "
         "/api/auth/anonymous-token.");
     return NULL;
   }
   account = g_hash_table_lookup (sim->accounts, header + 7);
   if (account == NULL || !account->valid) {
-    reply_error (sim, msg, target, SOUP_STATUS_OK, 1001,
+    reply_error (sim, msg, target, SOUP_STATUS_OK, NEMO_ERROR_TOKEN_EXPIRED,
         "Token expired or invalid. Get a new one from "
         "/api/auth/anonymous-token.");
     return NULL;
@@ -518,7 +521,7 @@ authenticate (NemoSim * sim, SoupServerMessage * msg, const SimTarget * target)
       && sim->api_request_count >= expire_after) {
     sim->token_expired_once = TRUE;
     account->valid = FALSE;
-    reply_error (sim, msg, target, SOUP_STATUS_OK, 1001,
+    reply_error (sim, msg, target, SOUP_STATUS_OK, NEMO_ERROR_TOKEN_EXPIRED,
         "Token expired. Get a new one from /api/auth/anonymous-token.");
     return NULL;
   }
@@ -571,7 +574,8 @@ find_named_session (NemoSim * sim, SoupServerMessage * msg,
   }
   if (session == NULL) {
     text = g_strdup_printf ("Session %s not found: create a new session.", id);
-    reply_error (sim, msg, target, SOUP_STATUS_OK, 1002, text);
+    reply_error (sim, msg, target, SOUP_STATUS_OK,
+        NEMO_ERROR_SESSION_NOT_FOUND, text);
   }
   return session;
 }
@@ -591,14 +595,15 @@ handle_token (NemoSim * sim, SoupServerMessage * msg)
   g_autoptr (JsonObject) data = json_object_new ();
 
   if (client_id == NULL || *client_id == '\0') {
-    sim_reply_code (sim, msg, SOUP_STATUS_BAD_REQUEST, 400,
-        "Missing X-Client-Id header: send a UUID that identifies this client.");
+    sim_reply_code (sim, msg, SOUP_STATUS_BAD_REQUEST,
+        NEMO_ERROR_MISSING_CLIENT_ID, "Missing X-Client-Id header: send a UUID that identifies this client.");
     return;
   }
   held = g_hash_table_lookup (sim->client_tokens, client_id);
   account = held ? g_hash_table_lookup (sim->accounts, held) : NULL;
   if (account && account->valid) {
-    sim_reply_code (sim, msg, SIM_STATUS_TOO_MANY_REQUESTS, 429,
+    sim_reply_code (sim, msg, SIM_STATUS_TOO_MANY_REQUESTS,
+        NEMO_ERROR_RATE_LIMITED,
         "This client already has an anonymous token: one per client id "
         "every 7 days.");
     return;
@@ -709,7 +714,7 @@ handle_chat (NemoSim * sim, SoupServerMessage * msg, SimAccount * account,
     return;
   }
   if (account->available <= 0) {
-    sim_reply_code (sim, msg, SOUP_STATUS_OK, 2001,
+    sim_reply_code (sim, msg, SOUP_STATUS_OK, NEMO_ERROR_OUT_OF_CREDITS,
         "Out of credits: register or top up to keep editing.");
     return;
   }
@@ -778,7 +783,8 @@ held_upload_reply (gpointer data)
   else {
     g_autofree gchar *text = g_strdup_printf ("Session %s not found: create "
         "a new session.", held->session_id);
-    sim_reply_code (sim, held->msg, SOUP_STATUS_OK, 1002, text);
+    sim_reply_code (sim, held->msg, SOUP_STATUS_OK,
+        NEMO_ERROR_SESSION_NOT_FOUND, text);
   }
   soup_server_message_unpause (held->msg);
   held_upload_free (held);

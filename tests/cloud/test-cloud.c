@@ -738,7 +738,9 @@ test_error_messages (void)
     {402, 402, NEMO_ERROR_EXPORT_BLOCKED,
         {"Register or upgrade your plan to unlock export."}, "credit"},
     {4001, 200, NEMO_ERROR_UNSUPPORTED_TYPE,
-        {"“/x/a.xyz”", CLOUD_ACCEPTED_FORMATS, "Convert"}, NULL},
+        /* the documents' list, as docs/protocol.md quotes it */
+        {"“/x/a.xyz”", "mp4, mov, avi, webm, mkv, jpg, png, gif, webp, mp3, "
+              "wav, m4a, aac.", "Convert"}, "flac"},
     {4002, 200, NEMO_ERROR_FILE_TOO_LARGE,
         {"“/x/a.xyz” is too large", "max-upload-size", "max-duration"}, NULL},
     {1001, 200, NEMO_ERROR_TOKEN_EXPIRED,
