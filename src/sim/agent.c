@@ -4,7 +4,8 @@
  * under the pictures and clips, the prompt in the metadata, an aspect ratio
  * if the prompt names one) and answers the way the service does: a tool call
  * and its result, then the reply as partial chunks and the full text (ADK
- * shape) or as typed text events, worded for a GUI the client does not have.
+ * shape), or as typed text events (the first one in partial chunks too),
+ * worded for a GUI the client does not have.
  * Some edits answer with no text at all; the faults cut the stream.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -16,7 +17,7 @@
 
 /* Time between two events of a reply. */
 #define SIM_EVENT_GAP_MS 15
-/* The ADK reply's text arrives in this many partial chunks. */
+/* A reply's (first) text arrives in this many partial chunks. */
 #define SIM_PARTIAL_CHUNKS 3
 
 typedef struct
@@ -433,11 +434,14 @@ adk_text_event (SimTurn * turn, const gchar * text, gboolean partial)
   return object_node (event);
 }
 
-/* ADK shape: the text in partial chunks, then in full. */
+typedef JsonNode *(*SimTextEventFunc) (SimTurn * turn, const gchar * text,
+    gboolean partial);
+
+/* @text in partial chunks, then in full (which repeats them). */
 static void
-add_adk_text (SimTurn * turn, GPtrArray * events)
+add_chunked_text (SimTurn * turn, const gchar * text, SimTextEventFunc event,
+    GPtrArray * events)
 {
-  const gchar *text = turn->reply;
   guint i;
 
   for (i = 0; i < SIM_PARTIAL_CHUNKS; i++) {
@@ -445,9 +449,9 @@ add_adk_text (SimTurn * turn, GPtrArray * events)
     gsize to = utf8_split_point (text, i + 1, SIM_PARTIAL_CHUNKS);
     g_autofree gchar *chunk = g_strndup (text + from, to - from);
 
-    g_ptr_array_add (events, adk_text_event (turn, chunk, TRUE));
+    g_ptr_array_add (events, event (turn, chunk, TRUE));
   }
-  g_ptr_array_add (events, adk_text_event (turn, text, FALSE));
+  g_ptr_array_add (events, event (turn, text, FALSE));
 }
 
 static JsonNode *
@@ -461,18 +465,30 @@ typed_event (const gchar * type, const gchar * content)
   return object_node (event);
 }
 
-/* Typed shape: what was done, then the (GUI) next step, as two events. */
+static JsonNode *
+typed_text_event (SimTurn * turn, const gchar * text, gboolean partial)
+{
+  JsonNode *event = typed_event ("text", text);
+
+  if (partial)
+    json_object_set_boolean_member (json_node_get_object (event), "partial",
+        TRUE);
+  return event;
+}
+
+/* Typed shape: what was done (in partial chunks, then in full), then the
+ * (GUI) next step, as one more text. */
 static void
 add_typed_text (SimTurn * turn, GPtrArray * events)
 {
   g_autofree gchar *said = NULL;
 
   if (turn->next_step == 0) {
-    g_ptr_array_add (events, typed_event ("text", turn->reply));
+    add_chunked_text (turn, turn->reply, typed_text_event, events);
     return;
   }
   said = g_strndup (turn->reply, turn->next_step);
-  g_ptr_array_add (events, typed_event ("text", g_strchomp (said)));
+  add_chunked_text (turn, g_strchomp (said), typed_text_event, events);
   g_ptr_array_add (events, typed_event ("text",
           turn->reply + turn->next_step));
 }
@@ -507,7 +523,7 @@ send_reply (SimTurn * turn, gboolean silent)
   else if (!silent && typed)
     add_typed_text (turn, events);
   else if (!silent)
-    add_adk_text (turn, events);
+    add_chunked_text (turn, turn->reply, adk_text_event, events);
 
   /* a fault comes after the first text event, or before a lone one */
   cut_at = events->len > 1 ? 1 : 0;

@@ -292,6 +292,55 @@ test_stream_to_replies (void)
   g_assert_cmpuint (heartbeats, ==, 2);
 }
 
+/* The documents' two event shapes, as fixtures/ writes them by hand: each
+ * event is what the documents say it is, and the text is the last one's. */
+static void
+test_fixture_streams (void)
+{
+  static const struct
+  {
+    const gchar *fixture;
+    NemoChatEventType types[6];
+  } cases[] = {
+    {"chat-adk.sse", {NEMO_CHAT_EVENT_PARTIAL, NEMO_CHAT_EVENT_HEARTBEAT,
+                NEMO_CHAT_EVENT_IGNORE, NEMO_CHAT_EVENT_IGNORE,
+            NEMO_CHAT_EVENT_TEXT}},
+    {"chat-typed.sse", {NEMO_CHAT_EVENT_HEARTBEAT, NEMO_CHAT_EVENT_IGNORE,
+                NEMO_CHAT_EVENT_IGNORE, NEMO_CHAT_EVENT_PARTIAL,
+            NEMO_CHAT_EVENT_TEXT}},
+  };
+  guint i, n;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree gchar *path = g_build_filename (CLOUD_FIXTURES,
+        cases[i].fixture, NULL);
+    g_autofree gchar *contents = NULL;
+    g_autoptr (GInputStream) stream = NULL;
+    g_autoptr (NemoSseReader) reader = NULL;
+    g_autoptr (GError) error = NULL;
+    g_autofree gchar *last = NULL;
+    gchar *payload;
+
+    g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+    stream = trickle_new (contents, strlen (contents));
+    reader = nemo_sse_reader_new (stream, 4096);
+    for (n = 0; (payload = nemo_sse_reader_next (reader, NULL, &error));
+        n++) {
+      g_autofree gchar *text = NULL;
+
+      g_assert_cmpuint (n, <, 5);
+      g_assert_cmpint (nemo_chat_event_parse (payload, &text), ==,
+          cases[i].types[n]);
+      g_free (last);
+      last = g_steal_pointer (&text);
+      g_free (payload);
+    }
+    g_assert_no_error (error);
+    g_assert_cmpuint (n, ==, 5);
+    g_assert_cmpstr (last, ==, "I put your cover over the whole song.");
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -301,5 +350,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sse/event-parse", test_event_parse);
   g_test_add_func ("/sse/partials", test_partials);
   g_test_add_func ("/sse/stream-to-replies", test_stream_to_replies);
+  g_test_add_func ("/sse/fixture-streams", test_fixture_streams);
   return g_test_run ();
 }
