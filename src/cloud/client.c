@@ -1093,13 +1093,73 @@ retry_after_failure (NemoCloud * cloud, const CloudCall * call,
   return FALSE;
 }
 
+/* What call_with_recovery () has tried for one call: each recovery once. */
+typedef struct
+{
+  guint failures;               /* network errors and 5xx so far */
+  gboolean token_renewed, session_renewed, rate_waited, client_id_added;
+} CloudRecovery;
+
+typedef enum
+{
+  RECOVERY_DONE,                /* the reply is the caller's */
+  RECOVERY_AGAIN,               /* recovered: send the call again */
+  RECOVERY_NONE,                /* nothing (more) to try: the code is final */
+  RECOVERY_FAILED,              /* the recovery itself failed: @error is set */
+} CloudRecoveryStep;
+
+/* What to do about the service's @code (docs/protocol.md, Errors). */
+static CloudRecoveryStep
+recover_from_code (NemoCloud * cloud, const CloudCall * call,
+    CloudResponse * response, gint code, CloudRecovery * tried,
+    GCancellable * cancellable, GError ** error)
+{
+  switch (code) {
+    case 0:
+      return RECOVERY_DONE;
+    case NEMO_ERROR_TOKEN_EXPIRED:
+      if ((call->flags & CLOUD_CALL_TOKEN) || tried->token_renewed)
+        return RECOVERY_NONE;
+      NEMO_DEBUG ("token rejected: getting a new anonymous token");
+      tried->token_renewed = TRUE;
+      g_clear_pointer (&cloud->token, g_free);
+      return RECOVERY_AGAIN;
+    case NEMO_ERROR_SESSION_NOT_FOUND:
+      if (!(call->flags & CLOUD_CALL_SESSION) || tried->session_renewed
+          || cloud->recovering)
+        return RECOVERY_NONE;
+      tried->session_renewed = TRUE;
+      return recover_session (cloud, cancellable, error) ? RECOVERY_AGAIN :
+          RECOVERY_FAILED;
+    case NEMO_ERROR_RATE_LIMITED:
+      response->retry_after_s = retry_after_seconds (response->msg);
+      if (call->flags & CLOUD_CALL_RATE_TO_CALLER) {
+        response->rate_limited = TRUE;
+        return RECOVERY_DONE;
+      }
+      if (tried->rate_waited)
+        return RECOVERY_NONE;
+      tried->rate_waited = TRUE;
+      NEMO_DEBUG ("rate limited: waiting %u s", response->retry_after_s);
+      return cloud_wait (cloud, response->retry_after_s * (guint64) 1000,
+          call->what, cancellable, error) ? RECOVERY_AGAIN : RECOVERY_FAILED;
+    case NEMO_ERROR_MISSING_CLIENT_ID:
+      if (tried->client_id_added || cloud->send_client_id
+          || (call->flags & CLOUD_CALL_TOKEN))
+        return RECOVERY_NONE;
+      NEMO_DEBUG ("the service wants X-Client-Id: adding it");
+      tried->client_id_added = cloud->send_client_id = TRUE;
+      return RECOVERY_AGAIN;
+    default:
+      return RECOVERY_NONE;
+  }
+}
+
 static gboolean
 call_with_recovery (NemoCloud * cloud, const CloudCall * call,
     CloudResponse * response, GCancellable * cancellable, GError ** error)
 {
-  guint failures = 0;
-  gboolean token_renewed = FALSE, session_renewed = FALSE;
-  gboolean rate_waited = FALSE, client_id_added = FALSE;
+  CloudRecovery tried = { 0, };
 
   for (;;) {
     g_autoptr (GError) failure = NULL;
@@ -1114,7 +1174,7 @@ call_with_recovery (NemoCloud * cloud, const CloudCall * call,
       case EXCHANGE_FATAL:
         return FALSE;
       case EXCHANGE_RETRY:
-        if (!retry_after_failure (cloud, call, &failures, failure,
+        if (!retry_after_failure (cloud, call, &tried.failures, failure,
                 cancellable, error))
           return FALSE;
         continue;
@@ -1126,46 +1186,15 @@ call_with_recovery (NemoCloud * cloud, const CloudCall * call,
 
     cloud_envelope_read (response->root, response->status, &envelope);
     response->data = envelope.data != NULL ? envelope.data : response->root;
-    switch (envelope.code) {
-      case 0:
+    switch (recover_from_code (cloud, call, response, envelope.code, &tried,
+            cancellable, error)) {
+      case RECOVERY_DONE:
         return TRUE;
-      case NEMO_ERROR_TOKEN_EXPIRED:
-        if ((call->flags & CLOUD_CALL_TOKEN) || token_renewed)
-          break;
-        NEMO_DEBUG ("token rejected: getting a new anonymous token");
-        token_renewed = TRUE;
-        g_clear_pointer (&cloud->token, g_free);
+      case RECOVERY_AGAIN:
         continue;
-      case NEMO_ERROR_SESSION_NOT_FOUND:
-        if (!(call->flags & CLOUD_CALL_SESSION) || session_renewed
-            || cloud->recovering)
-          break;
-        session_renewed = TRUE;
-        if (!recover_session (cloud, cancellable, error))
-          return FALSE;
-        continue;
-      case NEMO_ERROR_RATE_LIMITED:
-        response->retry_after_s = retry_after_seconds (response->msg);
-        if (call->flags & CLOUD_CALL_RATE_TO_CALLER) {
-          response->rate_limited = TRUE;
-          return TRUE;
-        }
-        if (rate_waited)
-          break;
-        rate_waited = TRUE;
-        NEMO_DEBUG ("rate limited: waiting %u s", response->retry_after_s);
-        if (!cloud_wait (cloud, response->retry_after_s * (guint64) 1000,
-                call->what, cancellable, error))
-          return FALSE;
-        continue;
-      case NEMO_ERROR_MISSING_CLIENT_ID:
-        if (client_id_added || cloud->send_client_id
-            || (call->flags & CLOUD_CALL_TOKEN))
-          break;
-        NEMO_DEBUG ("the service wants X-Client-Id: adding it");
-        client_id_added = cloud->send_client_id = TRUE;
-        continue;
-      default:
+      case RECOVERY_FAILED:
+        return FALSE;
+      case RECOVERY_NONE:
         break;
     }
     g_propagate_error (error, cloud_service_error (cloud, call, envelope.code,

@@ -137,53 +137,93 @@ set_result (SimTurn * turn, const gchar * status, const gchar * summary)
   turn->result = json_node_init_object (json_node_alloc (), result);
 }
 
-/* Build the draft for the session's uploads and the prompt; say what
- * happened in turn->reply. */
+/* The job settings for the session's uploads (the first song, the
+ * pictures and clips in order) and the service's canvas; counts the
+ * pictures and the clips. */
 static void
-agent_edit (SimTurn * turn)
+edit_config (const SimTurn * turn, NemoJobConfig * config, guint * n_images,
+    guint * n_clips)
 {
   NemoSim *sim = turn->sim;
   SimSession *session = turn->session;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *summary = NULL;
-  g_autofree gchar *visuals = NULL;
-  g_autofree gchar *said = NULL;
-  const gchar *next;
-  NemoDraft *draft;
-  NemoJobConfig config;
-  guint i, n_images = 0, n_clips = 0;
+  guint i;
 
-  nemo_job_config_init (&config);
-  config.prompt = g_strdup (turn->prompt);
+  nemo_job_config_init (config);
+  config->prompt = g_strdup (turn->prompt);
   for (i = 0; i < session->media->len; i++) {
     SimMedia *media = session->media->pdata[i];
 
     if (media->path == NULL)
       continue;                 /* a remote URL: never fetched */
     if (media->kind == NEMO_MEDIA_AUDIO) {
-      if (nemo_job_config_get_audio (&config) == NULL)
-        nemo_job_config_add_input (&config, NEMO_JOB_INPUT_AUDIO, media->path,
+      if (nemo_job_config_get_audio (config) == NULL)
+        nemo_job_config_add_input (config, NEMO_JOB_INPUT_AUDIO, media->path,
             FALSE);
     } else {
-      nemo_job_config_add_input (&config, NEMO_JOB_INPUT_VISUAL, media->path,
+      nemo_job_config_add_input (config, NEMO_JOB_INPUT_VISUAL, media->path,
           FALSE);
       if (media->kind == NEMO_MEDIA_IMAGE)
-        n_images++;
+        (*n_images)++;
       else
-        n_clips++;
+        (*n_clips)++;
     }
   }
   /* the service's canvas, as settings: no preset's shape replaces it */
-  config.width = sim->options.width;
-  config.height = sim->options.height;
-  config.size_set = TRUE;
-  config.aspect_ratio = g_strdup (prompt_ratio (turn->prompt));
-  if (config.aspect_ratio == NULL && session->draft) {
+  config->width = sim->options.width;
+  config->height = sim->options.height;
+  config->size_set = TRUE;
+  config->aspect_ratio = g_strdup (prompt_ratio (turn->prompt));
+  if (config->aspect_ratio == NULL && session->draft) {
     /* an edit keeps the canvas it had */
-    config.width = session->width;
-    config.height = session->height;
+    config->width = session->width;
+    config->height = session->height;
   }
+}
 
+/* turn->reply for a new or edited draft: what it is now, then the next
+ * step in the GUI's words. */
+static void
+reply_edited (SimTurn * turn, const NemoDraft * draft, guint n_images,
+    guint n_clips)
+{
+  g_autofree gchar *summary = nemo_draft_summary (draft);
+  g_autofree gchar *visuals = describe_visuals (turn, n_images, n_clips);
+  g_autofree gchar *said = NULL;
+  const gchar *next;
+
+  set_result (turn, "ok", summary);
+  if (turn->first && turn->chinese) {
+    said = g_strdup_printf ("我已把%s放到歌曲上：%s。", visuals, summary);
+    next = "请在时间线中预览，然后点击“导出”按钮进行渲染。";
+  } else if (turn->first) {
+    said = g_strdup_printf ("I've put %s over the song: %s.", visuals,
+        summary);
+    next = "Preview it in the timeline, then click the Export button to "
+        "render it.";
+  } else if (turn->chinese) {
+    said = g_strdup_printf ("好的，时间线已更新：%s。", summary);
+    next = "打开时间线面板查看，然后点击“导出”按钮进行渲染。";
+  } else {
+    said = g_strdup_printf ("Done, I've updated the timeline: %s.", summary);
+    next = "Open the timeline panel to check it, then click the Export "
+        "button to render it.";
+  }
+  turn->reply = g_strjoin (turn->chinese ? "" : " ", said, next, NULL);
+  turn->next_step = strlen (said) + (turn->chinese ? 0 : 1);
+}
+
+/* Build the draft for the session's uploads and the prompt; say what
+ * happened in turn->reply. */
+static void
+agent_edit (SimTurn * turn)
+{
+  SimSession *session = turn->session;
+  g_autoptr (GError) error = NULL;
+  NemoDraft *draft;
+  NemoJobConfig config;
+  guint n_images = 0, n_clips = 0;
+
+  edit_config (turn, &config, &n_images, &n_clips);
   if (nemo_job_config_get_audio (&config) == NULL) {
     turn->reply = g_strdup (turn->chinese ?
         "我需要一首歌来制作音乐视频：请先上传音频文件（MP3、WAV、M4A、AAC 或 "
@@ -206,28 +246,7 @@ agent_edit (SimTurn * turn)
   session->width = nemo_draft_get_meta_int (draft, "w", config.width);
   session->height = nemo_draft_get_meta_int (draft, "h", config.height);
   turn->changed = TRUE;
-
-  summary = nemo_draft_summary (draft);
-  visuals = describe_visuals (turn, n_images, n_clips);
-  set_result (turn, "ok", summary);
-  if (turn->first && turn->chinese) {
-    said = g_strdup_printf ("我已把%s放到歌曲上：%s。", visuals, summary);
-    next = "请在时间线中预览，然后点击“导出”按钮进行渲染。";
-  } else if (turn->first) {
-    said = g_strdup_printf ("I've put %s over the song: %s.", visuals,
-        summary);
-    next = "Preview it in the timeline, then click the Export button to "
-        "render it.";
-  } else if (turn->chinese) {
-    said = g_strdup_printf ("好的，时间线已更新：%s。", summary);
-    next = "打开时间线面板查看，然后点击“导出”按钮进行渲染。";
-  } else {
-    said = g_strdup_printf ("Done, I've updated the timeline: %s.", summary);
-    next = "Open the timeline panel to check it, then click the Export "
-        "button to render it.";
-  }
-  turn->reply = g_strjoin (turn->chinese ? "" : " ", said, next, NULL);
-  turn->next_step = strlen (said) + (turn->chinese ? 0 : 1);
+  reply_edited (turn, draft, n_images, n_clips);
 end:
   nemo_job_config_clear (&config);
 }

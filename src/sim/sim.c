@@ -807,55 +807,47 @@ hold_upload (NemoSim * sim, SoupServerMessage * msg, SimSession * session)
   soup_server_message_pause (msg);
 }
 
-static void
-api_handler (SoupServer * server, SoupServerMessage * msg, const char *path,
-    GHashTable * query, gpointer user_data)
+/* The route of @msg into @target; FALSE when @msg has been answered
+ * already (a transport fault, an unknown path or method). */
+static gboolean
+find_route (NemoSim * sim, SoupServerMessage * msg, const char *path,
+    SimTarget * target)
 {
-  NemoSim *sim = user_data;
-  SimTarget target = { ROUTE_NONE, NULL, NULL };
-  g_autoptr (JsonNode) body = NULL;
-  SimAccount *account;
-  SimSession *session = NULL;
-  const gchar *session_id = NULL;
-
-  sim->api_request_count++;
-  record_request (sim, msg, path);
   if (inject_transport_fault (sim, msg, path))
-    goto end;
-  if (!parse_target (path, &target)) {
+    return FALSE;
+  if (!parse_target (path, target)) {
     sim_reply_code (sim, msg, SOUP_STATUS_NOT_FOUND, 404,
         "No such endpoint.");
-    goto end;
+    return FALSE;
   }
-  if (strcmp (soup_server_message_get_method (msg), target.method) != 0) {
-    reply_error (sim, msg, &target, SOUP_STATUS_METHOD_NOT_ALLOWED, 405,
+  if (strcmp (soup_server_message_get_method (msg), target->method) != 0) {
+    reply_error (sim, msg, target, SOUP_STATUS_METHOD_NOT_ALLOWED, 405,
         "Method not allowed.");
-    goto end;
+    return FALSE;
   }
-  if (target.route == ROUTE_TOKEN) {
-    handle_token (sim, msg);
-    goto end;
-  }
-  account = authenticate (sim, msg, &target);
-  if (account == NULL)
-    goto end;
-  if (target.route == ROUTE_SESSION || target.route == ROUTE_CHAT
-      || target.route == ROUTE_EXPORT) {
-    body = read_json_body (sim, msg, &target);
-    if (body == NULL)
-      goto end;
-  }
-  if (target.route == ROUTE_UPLOAD || target.route == ROUTE_STATE)
-    session_id = target.arg;
-  else
-    session_id = body_session_id (target.route, body);
-  if (session_id != NULL) {
-    session = find_named_session (sim, msg, &target, session_id);
-    if (session == NULL)
-      goto end;
-  }
+  return TRUE;
+}
 
-  switch (target.route) {
+/* The session the call names in its path or @body into @session (NULL for
+ * a call that names none); FALSE when it is unknown, answered with 1002. */
+static gboolean
+named_session (NemoSim * sim, SoupServerMessage * msg,
+    const SimTarget * target, JsonNode * body, SimSession ** session)
+{
+  const gchar *id = target->route == ROUTE_UPLOAD
+      || target->route == ROUTE_STATE ? target->arg :
+      body_session_id (target->route, body);
+
+  *session = id != NULL ? find_named_session (sim, msg, target, id) : NULL;
+  return id == NULL || *session != NULL;
+}
+
+static void
+handle_route (NemoSim * sim, SoupServerMessage * msg,
+    const SimTarget * target, SimAccount * account, SimSession * session,
+    JsonNode * body)
+{
+  switch (target->route) {
     case ROUTE_SESSION:
       handle_session (sim, msg, body);
       break;
@@ -878,18 +870,49 @@ api_handler (SoupServer * server, SoupServerMessage * msg, const char *path,
       sim_export_start (sim, msg, body);
       break;
     case ROUTE_STATUS:
-      sim_export_status (sim, msg, target.arg);
+      sim_export_status (sim, msg, target->arg);
       break;
     case ROUTE_CANCEL:
-      sim_export_cancel (sim, msg, target.arg);
+      sim_export_cancel (sim, msg, target->arg);
       break;
     case ROUTE_DOWNLOAD:
-      sim_export_download (sim, msg, target.arg);
+      sim_export_download (sim, msg, target->arg);
       break;
     case ROUTE_NONE:
     case ROUTE_TOKEN:
       g_assert_not_reached ();
   }
+}
+
+static void
+api_handler (SoupServer * server, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer user_data)
+{
+  NemoSim *sim = user_data;
+  SimTarget target = { ROUTE_NONE, NULL, NULL };
+  g_autoptr (JsonNode) body = NULL;
+  SimAccount *account;
+  SimSession *session;
+
+  sim->api_request_count++;
+  record_request (sim, msg, path);
+  if (!find_route (sim, msg, path, &target))
+    goto end;
+  if (target.route == ROUTE_TOKEN) {
+    handle_token (sim, msg);
+    goto end;
+  }
+  account = authenticate (sim, msg, &target);
+  if (account == NULL)
+    goto end;
+  if (target.route == ROUTE_SESSION || target.route == ROUTE_CHAT
+      || target.route == ROUTE_EXPORT) {
+    body = read_json_body (sim, msg, &target);
+    if (body == NULL)
+      goto end;
+  }
+  if (named_session (sim, msg, &target, body, &session))
+    handle_route (sim, msg, &target, account, session, body);
 end:
   g_free (target.arg);
 }
