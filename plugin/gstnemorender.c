@@ -180,8 +180,9 @@ struct _GstNemoRender
   GstFlowReturn flow;           /* downstream's last answer */
   gchar *last_timeline;
 
-  /* properties, under the object lock; settings.service.session_id/render_id are
-   * what the user asked to continue, the current_* ids what the job uses */
+  /* properties, under the object lock; settings.service.session_id and
+   * render_id are what the user asked to continue, the current_* ids what
+   * the job uses */
   NemoJobConfig settings;
   GstNemoRenderBackend backend;
   gboolean api_url_set;

@@ -146,7 +146,8 @@ create_video (NemoCloud * cloud, const NemoJobConfig * config,
         "audio pad, or continue a session with session-id.");
     return FALSE;
   }
-  if (!nemo_cloud_open_session (cloud, config->service.session_id, cancellable, error)
+  if (!nemo_cloud_open_session (cloud, config->service.session_id,
+          cancellable, error)
       || !upload_inputs (cloud, config, cancellable, error))
     return FALSE;
 
@@ -247,9 +248,10 @@ nemo_job_run_cloud (const NemoJobConfig * config,
   if (config->service.render_id != NULL) {
     /* resuming: the application hears the id it gave, as with a new job */
     if (callbacks->job != NULL)
-      callbacks->job (config->service.session_id, config->service.render_id, user_data);
-    ok = nemo_cloud_wait_and_download (cloud, config->service.render_id, cancellable,
-        error);
+      callbacks->job (config->service.session_id, config->service.render_id,
+          user_data);
+    ok = nemo_cloud_wait_and_download (cloud, config->service.render_id,
+        cancellable, error);
   } else
     ok = create_video (cloud, config, callbacks, user_data, cancellable,
         error);

@@ -596,7 +596,8 @@ handle_token (NemoSim * sim, SoupServerMessage * msg)
 
   if (client_id == NULL || *client_id == '\0') {
     sim_reply_code (sim, msg, SOUP_STATUS_BAD_REQUEST,
-        NEMO_ERROR_MISSING_CLIENT_ID, "Missing X-Client-Id header: send a UUID that identifies this client.");
+        NEMO_ERROR_MISSING_CLIENT_ID,
+        "Missing X-Client-Id header: send a UUID that identifies this client.");
     return;
   }
   held = g_hash_table_lookup (sim->client_tokens, client_id);

@@ -33,9 +33,11 @@ typedef struct
   gchar *skill_source;          /* X-Skill-Source, default "yt-music" */
   gchar *skill_version;         /* X-Skill-Version, default "1.0.0" */
   gchar *skill_platform;        /* X-Skill-Platform, default "unknown" */
-  guint retries;                /* network errors / 5xx: retries, capped exponential backoff */
+  guint retries;                /* network errors / 5xx: retries, capped
+                                 * exponential backoff */
   guint poll_interval_ms;       /* first export-status poll delay */
-  guint timeout_s;              /* longest silence on the chat stream, heartbeats apart */
+  guint timeout_s;              /* longest silence on the chat stream,
+                                 * heartbeats apart */
   guint chat_limit_s;           /* longest chat turn, heartbeats or not (default 900; 0 = default) */
   guint render_limit_s;         /* longest wait for an export to finish (default 1800; 0 = default) */
   guint64 max_upload_size;      /* bytes: the limit 4002 messages name */
