@@ -2702,16 +2702,6 @@ test_token_echoed (void)
 
 /* ---- replies written by hand from the documents (fixtures/) ------------ */
 
-static gchar *
-read_fixture (const gchar * name)
-{
-  g_autofree gchar *path = g_build_filename (CLOUD_FIXTURES, name, NULL);
-  gchar *contents = NULL;
-
-  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
-  return contents;
-}
-
 static void
 reply_fixture (SoupServerMessage * msg, guint status, const gchar * name)
 {

@@ -1809,18 +1809,9 @@ test_url_upload (void)
 /* ---- the documents' replies (tests/cloud/fixtures) ---- */
 
 /* Replies written by hand from docs/protocol.md and the service's own
- * documents.  The sim's replies must have their shapes, so that the sim
- * cannot drift from the documents together with the client. */
-static gchar *
-read_fixture (const gchar * name)
-{
-  g_autofree gchar *path = g_build_filename (CLOUD_FIXTURES, name, NULL);
-  gchar *contents = NULL;
-
-  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
-  return contents;
-}
-
+ * documents (read_fixture ()): the sim's replies must have their shapes,
+ * so that the sim cannot drift from the documents together with the
+ * client. */
 static const gchar *
 json_kind (JsonNode * node)
 {
