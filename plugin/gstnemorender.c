@@ -71,6 +71,7 @@
 
 #include <glib/gstdio.h>
 #include <gst/video/video.h>
+#include <nemo/cloud.h>
 #include <nemo/eta.h>
 #include <nemo/error.h>
 #include <nemo/log.h>
@@ -179,13 +180,14 @@ struct _GstNemoRender
   GstFlowReturn flow;           /* downstream's last answer */
   gchar *last_timeline;
 
-  /* properties, under the object lock; settings.session_id/render_id are
-   * what the user asked to continue, the current_* ids what the job uses */
+  /* properties, under the object lock; settings.service.session_id and
+   * render_id are what the user asked to continue, the current_* ids what
+   * the job uses */
   NemoJobConfig settings;
   GstNemoRenderBackend backend;
   gboolean api_url_set;
   GstClockTime max_duration;    /* as set; settings has it in whole µs */
-  gchar *visual_uri;
+  gchar *audio_uri, *visual_uri;
   gchar *current_session_id, *current_render_id;
 };
 
@@ -886,7 +888,7 @@ choose_backend (GstNemoRender * self)
     case GST_NEMO_RENDER_BACKEND_CLOUD:
       return NEMO_BACKEND_CLOUD;
     default:
-      return self->settings.cloud.token != NULL || self->api_url_set
+      return self->settings.service.token != NULL || self->api_url_set
           || (env_token != NULL && *env_token != '\0') ?
           NEMO_BACKEND_CLOUD : NEMO_BACKEND_LOCAL;
   }
@@ -958,8 +960,12 @@ collect_job_config (GstNemoRender * self, NemoJobConfig * config,
   nemo_job_config_copy (config, &self->settings);
   config->backend = choose_backend (self);
   config->work_dir = g_strdup (self->work_dir);
+  if (self->audio_uri != NULL)
+    nemo_job_config_add_input (config, NEMO_JOB_INPUT_AUDIO, self->audio_uri,
+        FALSE);
   if (self->visual_uri != NULL)
-    g_ptr_array_add (config->visuals, g_strdup (self->visual_uri));
+    nemo_job_config_add_input (config, NEMO_JOB_INPUT_VISUAL,
+        self->visual_uri, FALSE);
   if (config->title == NULL)
     config->title = upstream_tag (self, GST_TAG_TITLE);
   if (config->artist == NULL)
@@ -980,13 +986,13 @@ collect_job_config (GstNemoRender * self, NemoJobConfig * config,
       ok = FALSE;
     } else if (pad_is_audio (self, pad)) {
       /* the audio pad wins over audio-uri */
-      g_free (config->audio);
-      config->audio = g_strdup (path);
+      nemo_job_config_add_input (config, NEMO_JOB_INPUT_AUDIO, path, TRUE);
     } else {
-      g_ptr_array_add (config->visuals, g_strdup (path));
+      nemo_job_config_add_input (config, NEMO_JOB_INPUT_VISUAL, path, TRUE);
     }
   }
-  if (ok && config->visuals->len == 0 && self->audio_pad != NULL
+  /* the song alone */
+  if (ok && config->inputs->len <= 1 && self->audio_pad != NULL
       && gst_pad_is_linked (GST_PAD (self->audio_pad)))
     song_picture = gst_nemo_render_pad_get_image (self->audio_pad);
   GST_OBJECT_UNLOCK (self);
@@ -1124,7 +1130,7 @@ work_out_song_length (GstNemoRender * self)
   GST_OBJECT_LOCK (self);
   if (self->song_length == SONG_LENGTH_PENDING && (self->audio_pad == NULL
           || !gst_pad_is_linked (GST_PAD (self->audio_pad)))) {
-    audio_uri = g_strdup (self->settings.audio);
+    audio_uri = g_strdup (self->audio_uri);
     remote = audio_uri != NULL && song_is_remote (self, audio_uri);
   }
   GST_OBJECT_UNLOCK (self);
@@ -1488,17 +1494,17 @@ string_field (GstNemoRender * self, guint prop_id)
     case PROP_PROMPT:
       return &settings->prompt;
     case PROP_API_URL:
-      return &settings->cloud.api_url;
+      return &settings->service.api_url;
     case PROP_CLIENT_ID:
-      return &settings->cloud.client_id;
+      return &settings->service.client_id;
     case PROP_LANGUAGE:
-      return &settings->cloud.language;
+      return &settings->language;
     case PROP_SESSION_ID:
-      return &settings->session_id;
+      return &settings->service.session_id;
     case PROP_RENDER_ID:
-      return &settings->render_id;
+      return &settings->service.render_id;
     case PROP_AUDIO_URI:
-      return &settings->audio;
+      return &self->audio_uri;
     case PROP_VISUAL_URI:
       return &self->visual_uri;
     case PROP_TITLE:
@@ -1510,11 +1516,11 @@ string_field (GstNemoRender * self, guint prop_id)
     case PROP_THUMBNAIL_LOCATION:
       return &settings->thumbnail_location;
     case PROP_SKILL_SOURCE:
-      return &settings->cloud.skill_source;
+      return &settings->service.skill_source;
     case PROP_SKILL_VERSION:
-      return &settings->cloud.skill_version;
+      return &settings->service.skill_version;
     case PROP_SKILL_PLATFORM:
-      return &settings->cloud.skill_platform;
+      return &settings->service.skill_platform;
     default:
       return NULL;
   }
@@ -1531,10 +1537,10 @@ set_token (GstNemoRender * self, const GValue * value)
     GST_OBJECT_LOCK (self);
     return;
   }
-  g_free (self->settings.cloud.token);
-  self->settings.cloud.token = g_value_dup_string (value);
-  if (self->settings.cloud.token && *self->settings.cloud.token == '\0')
-    g_clear_pointer (&self->settings.cloud.token, g_free);
+  g_free (self->settings.service.token);
+  self->settings.service.token = g_value_dup_string (value);
+  if (self->settings.service.token && *self->settings.service.token == '\0')
+    g_clear_pointer (&self->settings.service.token, g_free);
 }
 
 static void
@@ -1607,22 +1613,22 @@ gst_nemo_render_set_property (GObject * object, guint prop_id,
       settings->loudness_lufs = g_value_get_double (value);
       break;
     case PROP_MAX_UPLOAD_SIZE:
-      settings->cloud.max_upload_size = g_value_get_uint64 (value);
+      settings->service.max_upload_size = g_value_get_uint64 (value);
       break;
     case PROP_POLL_INTERVAL:
-      settings->cloud.poll_interval_ms = g_value_get_uint (value);
+      settings->service.poll_interval_ms = g_value_get_uint (value);
       break;
     case PROP_TIMEOUT:
-      settings->cloud.timeout_s = g_value_get_uint (value);
+      settings->service.timeout_s = g_value_get_uint (value);
       break;
     case PROP_RETRIES:
-      settings->cloud.retries = g_value_get_uint (value);
+      settings->service.retries = g_value_get_uint (value);
       break;
     case PROP_CHAT_LIMIT:
-      settings->cloud.chat_limit_s = g_value_get_uint (value);
+      settings->service.chat_limit_s = g_value_get_uint (value);
       break;
     case PROP_RENDER_LIMIT:
-      settings->cloud.render_limit_s = g_value_get_uint (value);
+      settings->service.render_limit_s = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1644,11 +1650,11 @@ gst_nemo_render_get_property (GObject * object, guint prop_id,
     case PROP_SESSION_ID:
       /* the session in use, else the one asked for */
       g_value_set_string (value, self->current_session_id ?
-          self->current_session_id : settings->session_id);
+          self->current_session_id : settings->service.session_id);
       break;
     case PROP_RENDER_ID:
       g_value_set_string (value, self->current_render_id ?
-          self->current_render_id : settings->render_id);
+          self->current_render_id : settings->service.render_id);
       break;
     case PROP_BACKEND:
       g_value_set_enum (value, self->backend);
@@ -1690,22 +1696,22 @@ gst_nemo_render_get_property (GObject * object, guint prop_id,
       g_value_set_enum (value, nemo_preset_get (settings->preset)->preset);
       break;
     case PROP_MAX_UPLOAD_SIZE:
-      g_value_set_uint64 (value, settings->cloud.max_upload_size);
+      g_value_set_uint64 (value, settings->service.max_upload_size);
       break;
     case PROP_POLL_INTERVAL:
-      g_value_set_uint (value, settings->cloud.poll_interval_ms);
+      g_value_set_uint (value, settings->service.poll_interval_ms);
       break;
     case PROP_TIMEOUT:
-      g_value_set_uint (value, settings->cloud.timeout_s);
+      g_value_set_uint (value, settings->service.timeout_s);
       break;
     case PROP_RETRIES:
-      g_value_set_uint (value, settings->cloud.retries);
+      g_value_set_uint (value, settings->service.retries);
       break;
     case PROP_CHAT_LIMIT:
-      g_value_set_uint (value, settings->cloud.chat_limit_s);
+      g_value_set_uint (value, settings->service.chat_limit_s);
       break;
     case PROP_RENDER_LIMIT:
-      g_value_set_uint (value, settings->cloud.render_limit_s);
+      g_value_set_uint (value, settings->service.render_limit_s);
       break;
     default:
       if ((field = string_field (self, prop_id)) != NULL)
@@ -1723,6 +1729,7 @@ gst_nemo_render_finalize (GObject * object)
   GstNemoRender *self = GST_NEMO_RENDER (object);
 
   nemo_job_config_clear (&self->settings);
+  g_free (self->audio_uri);
   g_free (self->visual_uri);
   g_free (self->current_session_id);
   g_free (self->current_render_id);
@@ -2042,10 +2049,10 @@ gst_nemo_render_init (GstNemoRender * self)
   self->max_duration = DEFAULT_MAX_DURATION;
 
   nemo_job_config_init (settings);
-  settings->cloud.api_url = g_strdup (NEMO_CLOUD_DEFAULT_API_URL);
-  settings->cloud.client_id = g_uuid_string_random ();
-  settings->cloud.language = language_from_locale ();
-  settings->cloud.skill_source = g_strdup (DEFAULT_SKILL_SOURCE);
-  settings->cloud.skill_version = g_strdup (DEFAULT_SKILL_VERSION);
-  settings->cloud.skill_platform = g_strdup (DEFAULT_SKILL_PLATFORM);
+  settings->service.api_url = g_strdup (NEMO_CLOUD_DEFAULT_API_URL);
+  settings->service.client_id = g_uuid_string_random ();
+  settings->language = language_from_locale ();
+  settings->service.skill_source = g_strdup (DEFAULT_SKILL_SOURCE);
+  settings->service.skill_version = g_strdup (DEFAULT_SKILL_VERSION);
+  settings->service.skill_platform = g_strdup (DEFAULT_SKILL_PLATFORM);
 }

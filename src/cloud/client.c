@@ -25,12 +25,12 @@ void
 nemo_cloud_config_init (NemoCloudConfig * config)
 {
   memset (config, 0, sizeof *config);
-  config->retries = 3;
-  config->poll_interval_ms = 2000;
-  config->timeout_s = 900;
-  config->chat_limit_s = 900;
-  config->render_limit_s = 1800;
-  config->max_upload_size = 500 * 1000 * 1000;
+  config->retries = NEMO_CLOUD_DEFAULT_RETRIES;
+  config->poll_interval_ms = NEMO_CLOUD_DEFAULT_POLL_INTERVAL_MS;
+  config->timeout_s = NEMO_CLOUD_DEFAULT_TIMEOUT_S;
+  config->chat_limit_s = NEMO_CLOUD_DEFAULT_CHAT_LIMIT_S;
+  config->render_limit_s = NEMO_CLOUD_DEFAULT_RENDER_LIMIT_S;
+  config->max_upload_size = NEMO_SERVICE_MAX_UPLOAD_SIZE;
 }
 
 void
@@ -165,9 +165,10 @@ nemo_cloud_new (const NemoCloudConfig * config,
       "1.0.0");
   cloud->config.skill_platform = dup_or_default (config->skill_platform,
       "unknown");
-  cloud->config.chat_limit_s = limit_or_default (config->chat_limit_s, 900);
+  cloud->config.chat_limit_s = limit_or_default (config->chat_limit_s,
+      NEMO_CLOUD_DEFAULT_CHAT_LIMIT_S);
   cloud->config.render_limit_s = limit_or_default (config->render_limit_s,
-      1800);
+      NEMO_CLOUD_DEFAULT_RENDER_LIMIT_S);
   if (callbacks != NULL)
     cloud->callbacks = *callbacks;
   cloud->user_data = user_data;
@@ -692,6 +693,7 @@ cloud_service_error (NemoCloud * cloud, const CloudCall * call, gint code,
   g_autofree gchar *said = service_words (cloud, service_message);
   g_autofree gchar *link = NULL;
   g_autofree gchar *limit = NULL;
+  g_autofree gchar *accepted = NULL;
   g_autofree gchar *file = call->file != NULL ?
       g_strdup_printf ("“%s”", call->file) : g_strdup ("the file");
 
@@ -712,10 +714,11 @@ cloud_service_error (NemoCloud * cloud, const CloudCall * call, gint code,
           "Register at %s to get more credits, or top up credits in your "
           "account if you are already registered.", call->what, link);
     case NEMO_ERROR_UNSUPPORTED_TYPE:
+      accepted = nemo_service_accepted_text (FALSE);
       return g_error_new (NEMO_ERROR, code, "The service does not accept "
-          "the type of %s%s. Accepted formats: " CLOUD_ACCEPTED_FORMATS
-          ". Convert it to one of them (H.264 MP4 for video, MP3 or WAV for "
-          "audio, JPG or PNG for a picture).", file, said);
+          "the type of %s%s. Accepted formats: %s. Convert it to one of them "
+          "(H.264 MP4 for video, MP3 or WAV for audio, JPG or PNG for a "
+          "picture).", file, said, accepted);
     case NEMO_ERROR_FILE_TOO_LARGE:
       limit = g_format_size (cloud->config.max_upload_size);
       return g_error_new (NEMO_ERROR, code, "%s is too large for the "
@@ -1090,13 +1093,73 @@ retry_after_failure (NemoCloud * cloud, const CloudCall * call,
   return FALSE;
 }
 
+/* What call_with_recovery () has tried for one call: each recovery once. */
+typedef struct
+{
+  guint failures;               /* network errors and 5xx so far */
+  gboolean token_renewed, session_renewed, rate_waited, client_id_added;
+} CloudRecovery;
+
+typedef enum
+{
+  RECOVERY_DONE,                /* the reply is the caller's */
+  RECOVERY_AGAIN,               /* recovered: send the call again */
+  RECOVERY_NONE,                /* nothing (more) to try: the code is final */
+  RECOVERY_FAILED,              /* the recovery itself failed: @error is set */
+} CloudRecoveryStep;
+
+/* What to do about the service's @code (docs/protocol.md, Errors). */
+static CloudRecoveryStep
+recover_from_code (NemoCloud * cloud, const CloudCall * call,
+    CloudResponse * response, gint code, CloudRecovery * tried,
+    GCancellable * cancellable, GError ** error)
+{
+  switch (code) {
+    case 0:
+      return RECOVERY_DONE;
+    case NEMO_ERROR_TOKEN_EXPIRED:
+      if ((call->flags & CLOUD_CALL_TOKEN) || tried->token_renewed)
+        return RECOVERY_NONE;
+      NEMO_DEBUG ("token rejected: getting a new anonymous token");
+      tried->token_renewed = TRUE;
+      g_clear_pointer (&cloud->token, g_free);
+      return RECOVERY_AGAIN;
+    case NEMO_ERROR_SESSION_NOT_FOUND:
+      if (!(call->flags & CLOUD_CALL_SESSION) || tried->session_renewed
+          || cloud->recovering)
+        return RECOVERY_NONE;
+      tried->session_renewed = TRUE;
+      return recover_session (cloud, cancellable, error) ? RECOVERY_AGAIN :
+          RECOVERY_FAILED;
+    case NEMO_ERROR_RATE_LIMITED:
+      response->retry_after_s = retry_after_seconds (response->msg);
+      if (call->flags & CLOUD_CALL_RATE_TO_CALLER) {
+        response->rate_limited = TRUE;
+        return RECOVERY_DONE;
+      }
+      if (tried->rate_waited)
+        return RECOVERY_NONE;
+      tried->rate_waited = TRUE;
+      NEMO_DEBUG ("rate limited: waiting %u s", response->retry_after_s);
+      return cloud_wait (cloud, response->retry_after_s * (guint64) 1000,
+          call->what, cancellable, error) ? RECOVERY_AGAIN : RECOVERY_FAILED;
+    case NEMO_ERROR_MISSING_CLIENT_ID:
+      if (tried->client_id_added || cloud->send_client_id
+          || (call->flags & CLOUD_CALL_TOKEN))
+        return RECOVERY_NONE;
+      NEMO_DEBUG ("the service wants X-Client-Id: adding it");
+      tried->client_id_added = cloud->send_client_id = TRUE;
+      return RECOVERY_AGAIN;
+    default:
+      return RECOVERY_NONE;
+  }
+}
+
 static gboolean
 call_with_recovery (NemoCloud * cloud, const CloudCall * call,
     CloudResponse * response, GCancellable * cancellable, GError ** error)
 {
-  guint failures = 0;
-  gboolean token_renewed = FALSE, session_renewed = FALSE;
-  gboolean rate_waited = FALSE, client_id_added = FALSE;
+  CloudRecovery tried = { 0, };
 
   for (;;) {
     g_autoptr (GError) failure = NULL;
@@ -1111,7 +1174,7 @@ call_with_recovery (NemoCloud * cloud, const CloudCall * call,
       case EXCHANGE_FATAL:
         return FALSE;
       case EXCHANGE_RETRY:
-        if (!retry_after_failure (cloud, call, &failures, failure,
+        if (!retry_after_failure (cloud, call, &tried.failures, failure,
                 cancellable, error))
           return FALSE;
         continue;
@@ -1123,46 +1186,15 @@ call_with_recovery (NemoCloud * cloud, const CloudCall * call,
 
     cloud_envelope_read (response->root, response->status, &envelope);
     response->data = envelope.data != NULL ? envelope.data : response->root;
-    switch (envelope.code) {
-      case 0:
+    switch (recover_from_code (cloud, call, response, envelope.code, &tried,
+            cancellable, error)) {
+      case RECOVERY_DONE:
         return TRUE;
-      case NEMO_ERROR_TOKEN_EXPIRED:
-        if ((call->flags & CLOUD_CALL_TOKEN) || token_renewed)
-          break;
-        NEMO_DEBUG ("token rejected: getting a new anonymous token");
-        token_renewed = TRUE;
-        g_clear_pointer (&cloud->token, g_free);
+      case RECOVERY_AGAIN:
         continue;
-      case NEMO_ERROR_SESSION_NOT_FOUND:
-        if (!(call->flags & CLOUD_CALL_SESSION) || session_renewed
-            || cloud->recovering)
-          break;
-        session_renewed = TRUE;
-        if (!recover_session (cloud, cancellable, error))
-          return FALSE;
-        continue;
-      case NEMO_ERROR_RATE_LIMITED:
-        response->retry_after_s = retry_after_seconds (response->msg);
-        if (call->flags & CLOUD_CALL_RATE_TO_CALLER) {
-          response->rate_limited = TRUE;
-          return TRUE;
-        }
-        if (rate_waited)
-          break;
-        rate_waited = TRUE;
-        NEMO_DEBUG ("rate limited: waiting %u s", response->retry_after_s);
-        if (!cloud_wait (cloud, response->retry_after_s * (guint64) 1000,
-                call->what, cancellable, error))
-          return FALSE;
-        continue;
-      case NEMO_ERROR_MISSING_CLIENT_ID:
-        if (client_id_added || cloud->send_client_id
-            || (call->flags & CLOUD_CALL_TOKEN))
-          break;
-        NEMO_DEBUG ("the service wants X-Client-Id: adding it");
-        client_id_added = cloud->send_client_id = TRUE;
-        continue;
-      default:
+      case RECOVERY_FAILED:
+        return FALSE;
+      case RECOVERY_NONE:
         break;
     }
     g_propagate_error (error, cloud_service_error (cloud, call, envelope.code,

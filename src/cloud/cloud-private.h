@@ -12,6 +12,7 @@
 #include <libsoup/soup.h>
 #include <nemo/cloud.h>
 #include <nemo/error.h>
+#include <nemo/service.h>
 
 G_BEGIN_DECLS
 
@@ -34,8 +35,6 @@ G_BEGIN_DECLS
 #define CLOUD_MAX_JSON_REPLY (16 * 1024 * 1024)
 /* Where an anonymous user registers; ?bind=<client id> keeps their work. */
 #define CLOUD_REGISTER_URL "https://nemovideo.ai/register"
-#define CLOUD_ACCEPTED_FORMATS \
-  "mp4, mov, avi, webm, mkv, jpg, png, gif, webp, mp3, wav, m4a, aac"
 
 typedef struct
 {

@@ -1,4 +1,4 @@
-/* nemorender: the library's log hook (include/nemo/log.h).
+/* nemorender: the library's log hook (include/common/nemo/log.h).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

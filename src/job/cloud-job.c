@@ -13,11 +13,8 @@
 #include <nemo/cloud.h>
 #include <nemo/intent.h>
 #include <nemo/media.h>
+#include <nemo/service.h>
 #include <glib/gstdio.h>
-
-/* The largest video the service renders (docs/protocol.md, Limits). */
-#define SERVICE_SHORT_SIDE 1080
-#define SERVICE_LONG_SIDE 1920
 
 #define DEFAULT_PROMPT "Create a music video for YouTube from this song and " \
   "its album art."
@@ -33,26 +30,25 @@ is_web_url (const gchar * uri)
  * is when the service takes it, else transcoded/trimmed/shrunk first. */
 static gboolean
 upload_input (NemoCloud * cloud, const NemoJobConfig * config,
-    const gchar * input, GCancellable * cancellable, GError ** error)
+    const NemoJobInput * input, GCancellable * cancellable, GError ** error)
 {
   g_autofree gchar *path = NULL;
   g_autofree gchar *upload = NULL;
   NemoUploadLimits limits = { 0, };
   gboolean transcoded = FALSE, ok;
 
-  if (is_web_url (input))
-    return nemo_cloud_upload_url (cloud, input, cancellable, error);
+  if (is_web_url (input->location))
+    return nemo_cloud_upload_url (cloud, input->location, cancellable, error);
 
-  path = nemo_media_path_from_uri (input, error);
+  path = nemo_media_path_from_uri (input->location, error);
   if (path == NULL)
     return FALSE;
-  limits.max_size = config->cloud.max_upload_size;
+  limits.max_size = config->service.max_upload_size;
   /* the song is trimmed after the excerpt's end; the service is told
    * where it starts */
   limits.max_duration_us = config->max_duration_us > 0 ?
       config->start_us + config->max_duration_us : 0;
-  limits.from_pad = config->work_dir != NULL
-      && g_str_has_prefix (path, config->work_dir);
+  limits.from_pad = input->from_pad;
   upload = nemo_media_prepare_upload (path, config->work_dir, &limits,
       &transcoded, cancellable, error);
   if (upload == NULL)
@@ -63,21 +59,17 @@ upload_input (NemoCloud * cloud, const NemoJobConfig * config,
   return ok;
 }
 
+/* The song first, then the visuals in order: the inputs' own order. */
 static gboolean
 upload_inputs (NemoCloud * cloud, const NemoJobConfig * config,
     GCancellable * cancellable, GError ** error)
 {
-  g_autoptr (GPtrArray) inputs = g_ptr_array_new ();
   guint i;
 
-  if (config->audio != NULL)
-    g_ptr_array_add (inputs, config->audio);
-  for (i = 0; i < config->visuals->len; i++)
-    g_ptr_array_add (inputs, config->visuals->pdata[i]);
-
-  nemo_cloud_plan_uploads (cloud, inputs->len);
-  for (i = 0; i < inputs->len; i++) {
-    if (!upload_input (cloud, config, inputs->pdata[i], cancellable, error))
+  nemo_cloud_plan_uploads (cloud, config->inputs->len);
+  for (i = 0; i < config->inputs->len; i++) {
+    if (!upload_input (cloud, config, config->inputs->pdata[i], cancellable,
+            error))
       return FALSE;
   }
   return TRUE;
@@ -147,13 +139,15 @@ create_video (NemoCloud * cloud, const NemoJobConfig * config,
   g_autofree gchar *render_id = NULL;
   g_autoptr (JsonNode) draft = NULL;
 
-  if (config->audio == NULL && config->session_id == NULL) {
+  if (nemo_job_config_get_audio (config) == NULL
+      && config->service.session_id == NULL) {
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_NO_AUDIO,
         "No music to make a video of. Set audio-uri to a song, or link the "
         "audio pad, or continue a session with session-id.");
     return FALSE;
   }
-  if (!nemo_cloud_open_session (cloud, config->session_id, cancellable, error)
+  if (!nemo_cloud_open_session (cloud, config->service.session_id,
+          cancellable, error)
       || !upload_inputs (cloud, config, cancellable, error))
     return FALSE;
 
@@ -187,33 +181,55 @@ check_service_size (const NemoJobConfig * config, GError ** error)
     long_side = long_side * intent->resolution / short_side;
     short_side = intent->resolution;
   }
-  if (short_side <= SERVICE_SHORT_SIDE && long_side <= SERVICE_LONG_SIDE)
+  if (short_side <= NEMO_SERVICE_MAX_SHORT_SIDE
+      && long_side <= NEMO_SERVICE_MAX_LONG_SIDE)
     return TRUE;
 
   g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
       "The service renders videos up to %d×%d (or %d×%d); %d×%d was asked. "
       "Ask for 1080p or less (width and height, or in the prompt), or "
       "render on this machine with backend=local, which goes up to 2160p.",
-      SERVICE_SHORT_SIDE, SERVICE_LONG_SIDE, SERVICE_LONG_SIDE,
-      SERVICE_SHORT_SIDE, width >= height ? long_side : short_side,
+      NEMO_SERVICE_MAX_SHORT_SIDE, NEMO_SERVICE_MAX_LONG_SIDE,
+      NEMO_SERVICE_MAX_LONG_SIDE, NEMO_SERVICE_MAX_SHORT_SIDE,
+      width >= height ? long_side : short_side,
       width >= height ? short_side : long_side);
   return FALSE;
 }
 
-/* The client, with the session in the replies' language. */
+/* The client, told what it needs of the job's settings, with the session
+ * in the replies' language and the job's callbacks. */
 static NemoCloud *
 open_cloud (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
     gpointer user_data, GError ** error)
 {
+  const NemoJobService *service = &config->service;
   NemoCloudConfig cloud_config;
-  NemoCloud *cloud;
+  const NemoCloudCallbacks cloud_callbacks = {
+    .reply = callbacks->reply,
+    .timeline = callbacks->timeline,
+    .credits = callbacks->credits,
+    .job = callbacks->job,
+    .still_working = callbacks->still_working,
+    .progress = callbacks->progress,
+    .data = callbacks->data,
+  };
 
-  nemo_cloud_config_copy (&cloud_config, &config->cloud);
-  g_free (cloud_config.language);
-  cloud_config.language = g_strdup (nemo_job_reply_language (config));
-  cloud = nemo_cloud_new (&cloud_config, callbacks, user_data, error);
-  nemo_cloud_config_clear (&cloud_config);
-  return cloud;
+  /* nemo_cloud_new () copies what it keeps: the strings are lent */
+  nemo_cloud_config_init (&cloud_config);
+  cloud_config.api_url = service->api_url;
+  cloud_config.token = service->token;
+  cloud_config.client_id = service->client_id;
+  cloud_config.language = (gchar *) nemo_job_reply_language (config);
+  cloud_config.skill_source = service->skill_source;
+  cloud_config.skill_version = service->skill_version;
+  cloud_config.skill_platform = service->skill_platform;
+  cloud_config.retries = service->retries;
+  cloud_config.poll_interval_ms = service->poll_interval_ms;
+  cloud_config.timeout_s = service->timeout_s;
+  cloud_config.chat_limit_s = service->chat_limit_s;
+  cloud_config.render_limit_s = service->render_limit_s;
+  cloud_config.max_upload_size = service->max_upload_size;
+  return nemo_cloud_new (&cloud_config, &cloud_callbacks, user_data, error);
 }
 
 gboolean
@@ -224,17 +240,18 @@ nemo_job_run_cloud (const NemoJobConfig * config,
   g_autoptr (NemoCloud) cloud = NULL;
   gboolean ok;
 
-  if (config->render_id == NULL && !check_service_size (config, error))
+  if (config->service.render_id == NULL && !check_service_size (config, error))
     return FALSE;
   cloud = open_cloud (config, callbacks, user_data, error);
   if (cloud == NULL)
     return FALSE;
-  if (config->render_id != NULL) {
+  if (config->service.render_id != NULL) {
     /* resuming: the application hears the id it gave, as with a new job */
     if (callbacks->job != NULL)
-      callbacks->job (config->session_id, config->render_id, user_data);
-    ok = nemo_cloud_wait_and_download (cloud, config->render_id, cancellable,
-        error);
+      callbacks->job (config->service.session_id, config->service.render_id,
+          user_data);
+    ok = nemo_cloud_wait_and_download (cloud, config->service.render_id,
+        cancellable, error);
   } else
     ok = create_video (cloud, config, callbacks, user_data, cancellable,
         error);

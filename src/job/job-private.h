@@ -6,6 +6,7 @@
 #define NEMO_JOB_PRIVATE_H
 
 #include <nemo/job.h>
+#include <nemo/cloud.h>
 #include <nemo/error.h>
 #include <nemo/media.h>
 
@@ -22,9 +23,9 @@ void nemo_job_report_timeline (const NemoDraft * draft,
  * already in NEMO_ERROR pass as they are.  Returns FALSE. */
 gboolean nemo_job_take_io_error (GError ** error, const gchar * path);
 
-/* The language of the replies and of the cloud session: cloud.language
+/* The language of the replies and of the cloud session: @config->language
  * when it was set explicitly, else the prompt's (nemo_intent_language()),
- * else cloud.language. */
+ * else @config->language. */
 const gchar *nemo_job_reply_language (const NemoJobConfig * config);
 
 /* The preset of @config: its own, else the one its prompt names, else

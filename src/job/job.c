@@ -8,6 +8,7 @@
 #include <nemo/log.h>
 #include <nemo/media.h>
 #include <nemo/render.h>
+#include <nemo/service.h>
 
 #include <math.h>
 #include <glib/gstdio.h>
@@ -17,11 +18,30 @@
 /* A still in a sequence of clips is held this long. */
 #define STILL_IN_SEQUENCE_MS 5000
 
+static void
+input_free (NemoJobInput * input)
+{
+  g_free (input->location);
+  g_free (input);
+}
+
+static NemoJobInput *
+input_new (NemoJobInputKind kind, const gchar * location, gboolean from_pad)
+{
+  NemoJobInput *input = g_new0 (NemoJobInput, 1);
+
+  input->kind = kind;
+  input->location = g_strdup (location);
+  input->from_pad = from_pad;
+  return input;
+}
+
 void
 nemo_job_config_init (NemoJobConfig * config)
 {
   memset (config, 0, sizeof (*config));
-  config->visuals = g_ptr_array_new_with_free_func (g_free);
+  config->inputs = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      input_free);
   config->width = 1920;
   config->height = 1080;
   config->fps_n = 30;
@@ -29,15 +49,44 @@ nemo_job_config_init (NemoJobConfig * config)
   config->quality = NEMO_RENDER_DEFAULT_QUALITY;
   config->audio_bitrate_kbps = NEMO_RENDER_DEFAULT_AUDIO_KBPS;
   config->loudness_lufs = NAN;
-  nemo_cloud_config_init (&config->cloud);
+  config->service.retries = NEMO_CLOUD_DEFAULT_RETRIES;
+  config->service.poll_interval_ms = NEMO_CLOUD_DEFAULT_POLL_INTERVAL_MS;
+  config->service.timeout_s = NEMO_CLOUD_DEFAULT_TIMEOUT_S;
+  config->service.max_upload_size = NEMO_SERVICE_MAX_UPLOAD_SIZE;
+}
+
+static void
+service_clear (NemoJobService * service)
+{
+  g_free (service->api_url);
+  g_free (service->token);
+  g_free (service->client_id);
+  g_free (service->skill_source);
+  g_free (service->skill_version);
+  g_free (service->skill_platform);
+  g_free (service->session_id);
+  g_free (service->render_id);
+}
+
+static void
+service_copy (NemoJobService * dest, const NemoJobService * src)
+{
+  *dest = *src;
+  dest->api_url = g_strdup (src->api_url);
+  dest->token = g_strdup (src->token);
+  dest->client_id = g_strdup (src->client_id);
+  dest->skill_source = g_strdup (src->skill_source);
+  dest->skill_version = g_strdup (src->skill_version);
+  dest->skill_platform = g_strdup (src->skill_platform);
+  dest->session_id = g_strdup (src->session_id);
+  dest->render_id = g_strdup (src->render_id);
 }
 
 void
 nemo_job_config_clear (NemoJobConfig * config)
 {
   g_free (config->prompt);
-  g_free (config->audio);
-  g_clear_pointer (&config->visuals, g_ptr_array_unref);
+  g_clear_pointer (&config->inputs, g_ptr_array_unref);
   g_free (config->cover);
   g_free (config->title);
   g_free (config->artist);
@@ -45,9 +94,8 @@ nemo_job_config_clear (NemoJobConfig * config)
   g_free (config->aspect_ratio);
   g_free (config->thumbnail_location);
   g_free (config->work_dir);
-  nemo_cloud_config_clear (&config->cloud);
-  g_free (config->session_id);
-  g_free (config->render_id);
+  g_free (config->language);
+  service_clear (&config->service);
   memset (config, 0, sizeof (*config));
 }
 
@@ -58,10 +106,14 @@ nemo_job_config_copy (NemoJobConfig * dest, const NemoJobConfig * src)
 
   *dest = *src;
   dest->prompt = g_strdup (src->prompt);
-  dest->audio = g_strdup (src->audio);
-  dest->visuals = g_ptr_array_new_with_free_func (g_free);
-  for (i = 0; i < src->visuals->len; i++)
-    g_ptr_array_add (dest->visuals, g_strdup (src->visuals->pdata[i]));
+  dest->inputs = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      input_free);
+  for (i = 0; i < src->inputs->len; i++) {
+    const NemoJobInput *input = src->inputs->pdata[i];
+
+    g_ptr_array_add (dest->inputs, input_new (input->kind, input->location,
+            input->from_pad));
+  }
   dest->cover = g_strdup (src->cover);
   dest->title = g_strdup (src->title);
   dest->artist = g_strdup (src->artist);
@@ -69,9 +121,32 @@ nemo_job_config_copy (NemoJobConfig * dest, const NemoJobConfig * src)
   dest->aspect_ratio = g_strdup (src->aspect_ratio);
   dest->thumbnail_location = g_strdup (src->thumbnail_location);
   dest->work_dir = g_strdup (src->work_dir);
-  nemo_cloud_config_copy (&dest->cloud, &src->cloud);
-  dest->session_id = g_strdup (src->session_id);
-  dest->render_id = g_strdup (src->render_id);
+  dest->language = g_strdup (src->language);
+  service_copy (&dest->service, &src->service);
+}
+
+void
+nemo_job_config_add_input (NemoJobConfig * config, NemoJobInputKind kind,
+    const gchar * location, gboolean from_pad)
+{
+  NemoJobInput *input = input_new (kind, location, from_pad);
+
+  if (kind == NEMO_JOB_INPUT_VISUAL) {
+    g_ptr_array_add (config->inputs, input);
+    return;
+  }
+  if (nemo_job_config_get_audio (config) != NULL)
+    g_ptr_array_remove_index (config->inputs, 0);
+  g_ptr_array_insert (config->inputs, 0, input);
+}
+
+const NemoJobInput *
+nemo_job_config_get_audio (const NemoJobConfig * config)
+{
+  const NemoJobInput *first = config->inputs->len > 0 ?
+      config->inputs->pdata[0] : NULL;
+
+  return first != NULL && first->kind == NEMO_JOB_INPUT_AUDIO ? first : NULL;
 }
 
 gboolean
@@ -112,7 +187,7 @@ nemo_job_reply_language (const NemoJobConfig * config)
   const gchar *prompt_language = nemo_intent_language (config->prompt);
 
   if (config->language_set || prompt_language == NULL)
-    return config->cloud.language;
+    return config->language;
   return prompt_language;
 }
 
@@ -434,11 +509,12 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   g_autoptr (NemoIntent) intent = nemo_intent_parse (config->prompt);
   const NemoPresetInfo *preset = preset_for (config, intent);
   const gchar *language = nemo_job_reply_language (config);
+  const NemoJobInput *audio = nemo_job_config_get_audio (config);
   gint64 song_ms, start_ms, total_ms, limit_ms;
   gint width, height, fps_n = config->fps_n, fps_d = config->fps_d;
   guint i;
 
-  if (config->audio == NULL) {
+  if (audio == NULL) {
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_NO_AUDIO,
         "No music to make a video of. Set audio-uri to a song, or link the "
         "audio pad (e.g. filesrc location=song.mp3 ! decodebin ! "
@@ -447,11 +523,12 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   }
   if (!base_size (config, preset, &width, &height, error))
     return NULL;
-  song = probe_soundtrack (config->audio, error);
+  song = probe_soundtrack (audio->location, error);
   if (song == NULL)
     return NULL;
-  for (i = 0; i < config->visuals->len; i++) {
-    NemoMediaInfo *visual = probe_visual (config->visuals->pdata[i], error);
+  for (i = 1; i < config->inputs->len; i++) {
+    const NemoJobInput *input = config->inputs->pdata[i];
+    NemoMediaInfo *visual = probe_visual (input->location, error);
 
     if (visual == NULL)
       return NULL;

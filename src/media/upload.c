@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <glib/gstdio.h>
+#include <nemo/service.h>
 #include <libavutil/audio_fifo.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
@@ -35,34 +36,6 @@
 #define VIDEO_TIME_BASE ((AVRational) { 1, 90000 })
 
 /* ---- what the service takes as it is ---- */
-
-#define COMMON_VIDEO "h264,hevc,vp8,vp9,av1,mpeg4"
-#define COMMON_AUDIO "aac,mp3,opus,vorbis,pcm"
-
-typedef struct
-{
-  const gchar *ext;             /* lower case, without the dot */
-  const gchar *demuxers;        /* one of these libavformat names read it */
-  const gchar *video;           /* codecs a picture stream may use; NULL: none */
-  const gchar *audio;           /* codecs a sound stream may use; NULL: none */
-} AcceptedType;
-
-static const AcceptedType accepted_types[] = {
-  {"mp3", "mp3", NULL, "mp3"},
-  {"wav", "wav", NULL, "pcm"},
-  {"m4a", "m4a", NULL, "aac"},
-  {"aac", "aac", NULL, "aac"},
-  {"jpg", "image2,jpeg_pipe", "mjpeg", NULL},
-  {"jpeg", "image2,jpeg_pipe", "mjpeg", NULL},
-  {"png", "image2,png_pipe", "png", NULL},
-  {"gif", "gif", "gif", NULL},
-  {"webp", "image2,webp_pipe", "webp", NULL},
-  {"mp4", "mp4", COMMON_VIDEO, COMMON_AUDIO},
-  {"mov", "mov", COMMON_VIDEO, COMMON_AUDIO},
-  {"avi", "avi", COMMON_VIDEO, COMMON_AUDIO},
-  {"mkv", "matroska", COMMON_VIDEO, COMMON_AUDIO},
-  {"webm", "webm", "vp8,vp9,av1", "opus,vorbis"},
-};
 
 /* Spools that are already compact: the raw ones (.wav, .mkv, .ts) are
  * always transcoded. */
@@ -107,19 +80,17 @@ path_extension (const gchar * path)
   return g_ascii_strdown (dot ? dot + 1 : "", -1);
 }
 
-/* Whether the service takes the file as it is: its extension names a type
- * whose demuxer read it and whose codecs all its streams use (a cover in
- * an MP3 aside). */
+/* Whether the service takes the file at @path as it is: its extension
+ * names a format every document lists, whose demuxer read it and whose
+ * codecs all its streams use (a cover in an MP3 aside). */
 static gboolean
-is_accepted (NemoDecoder * dec, const gchar * ext)
+is_accepted (NemoDecoder * dec, const gchar * path)
 {
-  const AcceptedType *type = NULL;
+  const NemoServiceFormat *type = nemo_service_format_for_name (path);
   guint i;
 
-  for (i = 0; i < G_N_ELEMENTS (accepted_types); i++)
-    if (g_str_equal (ext, accepted_types[i].ext))
-      type = &accepted_types[i];
-  if (!type || !lists_meet (dec->fmt->iformat->name, type->demuxers))
+  if (!type || type->source == NEMO_SERVICE_ONE_DOCUMENT
+      || !lists_meet (dec->fmt->iformat->name, type->demuxers))
     return FALSE;
 
   for (i = 0; i < dec->fmt->nb_streams; i++) {
@@ -1363,7 +1334,7 @@ choose_plan (UploadJob * job, UploadPlan * plan, gboolean * fit_first,
     return FALSE;
   }
 
-  accepted = is_accepted (dec, ext) &&
+  accepted = is_accepted (dec, job->path) &&
       (!limits->from_pad || g_strv_contains (compact_spools, ext));
   too_long = limits->max_duration_us > 0 && info->kind != NEMO_MEDIA_IMAGE
       && info->duration_us > limits->max_duration_us;

@@ -32,7 +32,7 @@
 #include "render-private.h"
 
 #include <nemo/error.h>
-#include <nemo/intent.h>
+#include <nemo/draft.h>
 #include <nemo/media.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/mem.h>

@@ -4,7 +4,8 @@
  * under the pictures and clips, the prompt in the metadata, an aspect ratio
  * if the prompt names one) and answers the way the service does: a tool call
  * and its result, then the reply as partial chunks and the full text (ADK
- * shape) or as typed text events, worded for a GUI the client does not have.
+ * shape), or as typed text events (the first one in partial chunks too),
+ * worded for a GUI the client does not have.
  * Some edits answer with no text at all; the faults cut the stream.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -16,7 +17,7 @@
 
 /* Time between two events of a reply. */
 #define SIM_EVENT_GAP_MS 15
-/* The ADK reply's text arrives in this many partial chunks. */
+/* A reply's (first) text arrives in this many partial chunks. */
 #define SIM_PARTIAL_CHUNKS 3
 
 typedef struct
@@ -136,52 +137,94 @@ set_result (SimTurn * turn, const gchar * status, const gchar * summary)
   turn->result = json_node_init_object (json_node_alloc (), result);
 }
 
-/* Build the draft for the session's uploads and the prompt; say what
- * happened in turn->reply. */
+/* The job settings for the session's uploads (the first song, the
+ * pictures and clips in order) and the service's canvas; counts the
+ * pictures and the clips. */
 static void
-agent_edit (SimTurn * turn)
+edit_config (const SimTurn * turn, NemoJobConfig * config, guint * n_images,
+    guint * n_clips)
 {
   NemoSim *sim = turn->sim;
   SimSession *session = turn->session;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *summary = NULL;
-  g_autofree gchar *visuals = NULL;
-  g_autofree gchar *said = NULL;
-  const gchar *next;
-  NemoDraft *draft;
-  NemoJobConfig config;
-  guint i, n_images = 0, n_clips = 0;
+  guint i;
 
-  nemo_job_config_init (&config);
-  config.prompt = g_strdup (turn->prompt);
+  nemo_job_config_init (config);
+  config->prompt = g_strdup (turn->prompt);
   for (i = 0; i < session->media->len; i++) {
     SimMedia *media = session->media->pdata[i];
 
     if (media->path == NULL)
       continue;                 /* a remote URL: never fetched */
     if (media->kind == NEMO_MEDIA_AUDIO) {
-      if (config.audio == NULL)
-        config.audio = g_strdup (media->path);
+      if (nemo_job_config_get_audio (config) == NULL)
+        nemo_job_config_add_input (config, NEMO_JOB_INPUT_AUDIO, media->path,
+            FALSE);
     } else {
-      g_ptr_array_add (config.visuals, g_strdup (media->path));
+      nemo_job_config_add_input (config, NEMO_JOB_INPUT_VISUAL, media->path,
+          FALSE);
       if (media->kind == NEMO_MEDIA_IMAGE)
-        n_images++;
+        (*n_images)++;
       else
-        n_clips++;
+        (*n_clips)++;
     }
   }
   /* the service's canvas, as settings: no preset's shape replaces it */
-  config.width = sim->options.width;
-  config.height = sim->options.height;
-  config.size_set = TRUE;
-  config.aspect_ratio = g_strdup (prompt_ratio (turn->prompt));
-  if (config.aspect_ratio == NULL && session->draft) {
+  config->width = sim->options.width;
+  config->height = sim->options.height;
+  config->size_set = TRUE;
+  config->aspect_ratio = g_strdup (prompt_ratio (turn->prompt));
+  if (config->aspect_ratio == NULL && session->draft) {
     /* an edit keeps the canvas it had */
-    config.width = session->width;
-    config.height = session->height;
+    config->width = session->width;
+    config->height = session->height;
   }
+}
 
-  if (config.audio == NULL) {
+/* turn->reply for a new or edited draft: what it is now, then the next
+ * step in the GUI's words. */
+static void
+reply_edited (SimTurn * turn, const NemoDraft * draft, guint n_images,
+    guint n_clips)
+{
+  g_autofree gchar *summary = nemo_draft_summary (draft);
+  g_autofree gchar *visuals = describe_visuals (turn, n_images, n_clips);
+  g_autofree gchar *said = NULL;
+  const gchar *next;
+
+  set_result (turn, "ok", summary);
+  if (turn->first && turn->chinese) {
+    said = g_strdup_printf ("我已把%s放到歌曲上：%s。", visuals, summary);
+    next = "请在时间线中预览，然后点击“导出”按钮进行渲染。";
+  } else if (turn->first) {
+    said = g_strdup_printf ("I've put %s over the song: %s.", visuals,
+        summary);
+    next = "Preview it in the timeline, then click the Export button to "
+        "render it.";
+  } else if (turn->chinese) {
+    said = g_strdup_printf ("好的，时间线已更新：%s。", summary);
+    next = "打开时间线面板查看，然后点击“导出”按钮进行渲染。";
+  } else {
+    said = g_strdup_printf ("Done, I've updated the timeline: %s.", summary);
+    next = "Open the timeline panel to check it, then click the Export "
+        "button to render it.";
+  }
+  turn->reply = g_strjoin (turn->chinese ? "" : " ", said, next, NULL);
+  turn->next_step = strlen (said) + (turn->chinese ? 0 : 1);
+}
+
+/* Build the draft for the session's uploads and the prompt; say what
+ * happened in turn->reply. */
+static void
+agent_edit (SimTurn * turn)
+{
+  SimSession *session = turn->session;
+  g_autoptr (GError) error = NULL;
+  NemoDraft *draft;
+  NemoJobConfig config;
+  guint n_images = 0, n_clips = 0;
+
+  edit_config (turn, &config, &n_images, &n_clips);
+  if (nemo_job_config_get_audio (&config) == NULL) {
     turn->reply = g_strdup (turn->chinese ?
         "我需要一首歌来制作音乐视频：请先上传音频文件（MP3、WAV、M4A、AAC 或 "
         "FLAC），然后把图片拖拽到时间线上。" :
@@ -203,28 +246,7 @@ agent_edit (SimTurn * turn)
   session->width = nemo_draft_get_meta_int (draft, "w", config.width);
   session->height = nemo_draft_get_meta_int (draft, "h", config.height);
   turn->changed = TRUE;
-
-  summary = nemo_draft_summary (draft);
-  visuals = describe_visuals (turn, n_images, n_clips);
-  set_result (turn, "ok", summary);
-  if (turn->first && turn->chinese) {
-    said = g_strdup_printf ("我已把%s放到歌曲上：%s。", visuals, summary);
-    next = "请在时间线中预览，然后点击“导出”按钮进行渲染。";
-  } else if (turn->first) {
-    said = g_strdup_printf ("I've put %s over the song: %s.", visuals,
-        summary);
-    next = "Preview it in the timeline, then click the Export button to "
-        "render it.";
-  } else if (turn->chinese) {
-    said = g_strdup_printf ("好的，时间线已更新：%s。", summary);
-    next = "打开时间线面板查看，然后点击“导出”按钮进行渲染。";
-  } else {
-    said = g_strdup_printf ("Done, I've updated the timeline: %s.", summary);
-    next = "Open the timeline panel to check it, then click the Export "
-        "button to render it.";
-  }
-  turn->reply = g_strjoin (turn->chinese ? "" : " ", said, next, NULL);
-  turn->next_step = strlen (said) + (turn->chinese ? 0 : 1);
+  reply_edited (turn, draft, n_images, n_clips);
 end:
   nemo_job_config_clear (&config);
 }
@@ -431,11 +453,14 @@ adk_text_event (SimTurn * turn, const gchar * text, gboolean partial)
   return object_node (event);
 }
 
-/* ADK shape: the text in partial chunks, then in full. */
+typedef JsonNode *(*SimTextEventFunc) (SimTurn * turn, const gchar * text,
+    gboolean partial);
+
+/* @text in partial chunks, then in full (which repeats them). */
 static void
-add_adk_text (SimTurn * turn, GPtrArray * events)
+add_chunked_text (SimTurn * turn, const gchar * text, SimTextEventFunc event,
+    GPtrArray * events)
 {
-  const gchar *text = turn->reply;
   guint i;
 
   for (i = 0; i < SIM_PARTIAL_CHUNKS; i++) {
@@ -443,9 +468,9 @@ add_adk_text (SimTurn * turn, GPtrArray * events)
     gsize to = utf8_split_point (text, i + 1, SIM_PARTIAL_CHUNKS);
     g_autofree gchar *chunk = g_strndup (text + from, to - from);
 
-    g_ptr_array_add (events, adk_text_event (turn, chunk, TRUE));
+    g_ptr_array_add (events, event (turn, chunk, TRUE));
   }
-  g_ptr_array_add (events, adk_text_event (turn, text, FALSE));
+  g_ptr_array_add (events, event (turn, text, FALSE));
 }
 
 static JsonNode *
@@ -459,18 +484,30 @@ typed_event (const gchar * type, const gchar * content)
   return object_node (event);
 }
 
-/* Typed shape: what was done, then the (GUI) next step, as two events. */
+static JsonNode *
+typed_text_event (SimTurn * turn, const gchar * text, gboolean partial)
+{
+  JsonNode *event = typed_event ("text", text);
+
+  if (partial)
+    json_object_set_boolean_member (json_node_get_object (event), "partial",
+        TRUE);
+  return event;
+}
+
+/* Typed shape: what was done (in partial chunks, then in full), then the
+ * (GUI) next step, as one more text. */
 static void
 add_typed_text (SimTurn * turn, GPtrArray * events)
 {
   g_autofree gchar *said = NULL;
 
   if (turn->next_step == 0) {
-    g_ptr_array_add (events, typed_event ("text", turn->reply));
+    add_chunked_text (turn, turn->reply, typed_text_event, events);
     return;
   }
   said = g_strndup (turn->reply, turn->next_step);
-  g_ptr_array_add (events, typed_event ("text", g_strchomp (said)));
+  add_chunked_text (turn, g_strchomp (said), typed_text_event, events);
   g_ptr_array_add (events, typed_event ("text",
           turn->reply + turn->next_step));
 }
@@ -505,7 +542,7 @@ send_reply (SimTurn * turn, gboolean silent)
   else if (!silent && typed)
     add_typed_text (turn, events);
   else if (!silent)
-    add_adk_text (turn, events);
+    add_chunked_text (turn, turn->reply, adk_text_event, events);
 
   /* a fault comes after the first text event, or before a lone one */
   cut_at = events->len > 1 ? 1 : 0;

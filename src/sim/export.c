@@ -340,7 +340,8 @@ sim_export_start (NemoSim * sim, SoupServerMessage * msg, JsonNode * body)
     return;
   }
   if (sim->options.export_402 || !has_attribution (msg)) {
-    sim_reply_failure (msg, SOUP_STATUS_PAYMENT_REQUIRED, 402,
+    sim_reply_failure (msg, SOUP_STATUS_PAYMENT_REQUIRED,
+        NEMO_ERROR_EXPORT_BLOCKED,
         "Free plan export blocked: register or upgrade your plan to unlock "
         "export.");
     return;

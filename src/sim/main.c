@@ -144,7 +144,7 @@ finish_args (SimArgs * args, GError ** error)
     if (!g_ascii_string_to_unsigned (args->max_upload_size, 10, 1,
             G_MAXUINT64, &bytes, NULL)) {
       g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
-          "--max-upload-size wants a number of bytes, e.g. 524288000.");
+          "--max-upload-size wants a number of bytes, e.g. 500000000.");
       return FALSE;
     }
     options->max_upload_size = bytes;
@@ -173,118 +173,113 @@ on_signal (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-int
-main (int argc, char **argv)
+/* The command line into @args, checked. */
+static gboolean
+parse_args (SimArgs * args, gint * argc, gchar *** argv, GError ** error)
 {
-  SimArgs args = { 0, };
-  NemoSimOptions *options = &args.options;
-  g_autoptr (GOptionContext) context = NULL;
-  g_autoptr (GError) error = NULL;
+  NemoSimOptions *options = &args->options;
+  GOptionEntry entries[] = {
+    {"port", 0, 0, G_OPTION_ARG_INT, &args->port,
+        "API port on 127.0.0.1 (default 0: any free port)", "N"},
+    {"cdn-port", 0, 0, G_OPTION_ARG_INT, &args->cdn_port,
+        "Port of the CDN that serves renders and uploads (default 0: any)",
+        "N"},
+    {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->work_dir,
+        "Keep uploads and renders here (default: a temporary directory, "
+        "removed at exit)", "DIR"},
+    {"size", 0, 0, G_OPTION_ARG_STRING, &args->size,
+        "Canvas of the drafts the agent builds (default 1920x1080)", "WxH"},
+    {"token", 0, 0, G_OPTION_ARG_STRING, &options->token,
+        "Accept this token too, as a registered user's (NEMO_TOKEN)",
+        "TOKEN"},
+    {"max-upload-size", 0, 0, G_OPTION_ARG_STRING, &args->max_upload_size,
+        "Bigger files get code 4002 (default 500000000)", "BYTES"},
+    {"message-field", 0, 0, G_OPTION_ARG_STRING, &args->message_field,
+        "Name of the envelope's message field: msg (default) or message",
+        "NAME"},
+    {"seed", 0, 0, G_OPTION_ARG_INT, &args->seed,
+        "Seed of every random choice (default 1)", "N"},
+    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose,
+        "One line per request on stderr (never a token)", NULL},
+    {"silent-edit-rate", 0, 0, G_OPTION_ARG_DOUBLE,
+          &options->silent_edit_rate,
+          "Share of edit messages (not a session's first) whose stream "
+          "ends with no text (default 0.3)", "F"},
+    {"think-ms", 0, 0, G_OPTION_ARG_INT, &args->think_ms,
+        "The agent thinks this long before its events (default 0)", "N"},
+    {"heartbeat-ms", 0, 0, G_OPTION_ARG_INT, &args->heartbeat_ms,
+          "A heartbeat every N ms of thinking: an empty data: line (adk) "
+          "or {\"type\":\"heartbeat\"} (typed)", "N"},
+    {"event-shape", 0, 0, G_OPTION_ARG_STRING, &args->event_shape,
+        "Chat events: adk (default) or typed", "SHAPE"},
+    {"status-shape", 0, 0, G_OPTION_ARG_STRING, &args->status_shape,
+          "Export status: top (status + output.url, default) or data "
+          "({\"success\":true,\"data\":{...,\"outputUrl\"}})", "SHAPE"},
+    {"expire-token-after", 0, 0, G_OPTION_ARG_INT, &args->expire_token_after,
+          "The Nth API request gets code 1001 once; its token stays "
+          "invalid until a new one is fetched", "N"},
+    {"lose-session-after", 0, 0, G_OPTION_ARG_INT, &args->lose_session_after,
+          "The first request from the Nth on that names a session gets "
+          "code 1002 once; the session is forgotten", "N"},
+    {"no-credits", 0, 0, G_OPTION_ARG_NONE, &options->no_credits,
+        "Accounts have no credits: chat gets code 2001", NULL},
+    {"export-402", 0, 0, G_OPTION_ARG_NONE, &options->export_402,
+          "Every export gets HTTP 402 (free plan export blocked; missing "
+          "X-Skill-* headers always do)", NULL},
+    {"rate-limit", 0, 0, G_OPTION_ARG_STRING, &options->rate_limit,
+          "The first request under this path prefix gets 429 with "
+          "Retry-After: 1", "PATH_PREFIX"},
+    {"slow-render-ms", 0, 0, G_OPTION_ARG_INT, &args->slow_render_ms,
+        "A render takes at least N ms, reporting progress", "N"},
+    {"fail-render", 0, 0, G_OPTION_ARG_STRING, &options->fail_render,
+        "Renders fail half way with this reason", "REASON"},
+    {"drop-chat", 0, 0, G_OPTION_ARG_NONE, &options->drop_chat,
+        "Close chat streams mid-text (chunked body left unfinished)", NULL},
+    {"drop-download", 0, 0, G_OPTION_ARG_NONE, &options->drop_download,
+        "Close render downloads after half the body", NULL},
+    {"short-body", 0, 0, G_OPTION_ARG_NONE, &options->short_body,
+          "Render downloads announce a Content-Length larger than the "
+          "file, send the file, then close", NULL},
+    {"slow-upload-ms", 0, 0, G_OPTION_ARG_INT, &args->slow_upload_ms,
+        "An upload's reply comes N ms after its body arrived", "N"},
+    {"slow-download-ms", 0, 0, G_OPTION_ARG_INT, &args->slow_download_ms,
+          "Render downloads send their headers at once and their body N "
+          "ms later", "N"},
+    {"server-error", 0, 0, G_OPTION_ARG_STRING, &args->server_error,
+          "Requests under PATH_PREFIX get HTTP 503 N times, then pass",
+        "PATH_PREFIX:N"},
+    {"stream-error", 0, 0, G_OPTION_ARG_STRING, &options->stream_error,
+          "Chat streams send data: {\"error\":MSG} mid-stream, then end",
+        "MSG"},
+    {"model-error", 0, 0, G_OPTION_ARG_STRING, &options->model_error,
+          "Chat streams send an errorCode/errorMessage event instead of "
+          "the reply, then end", "MSG"},
+    {NULL}
+  };
+  g_autoptr (GOptionContext) context =
+      g_option_context_new ("- the nemorender cloud service, simulated on "
+      "127.0.0.1");
+
+  g_option_context_set_summary (context,
+      "Serves every call of docs/protocol.md on 127.0.0.1 and renders real "
+      "MP4s with the local renderer.\nPrints \"nemo-sim listening on "
+      "http://127.0.0.1:<port>\" once it serves; the CDN's address goes to "
+      "stderr.\nPoint the element at it with "
+      "api-url=http://127.0.0.1:<port>.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  return g_option_context_parse (context, argc, argv, error)
+      && finish_args (args, error);
+}
+
+/* Serve until SIGINT or SIGTERM. */
+static gboolean
+serve (const NemoSimOptions * options, GError ** error)
+{
   g_autoptr (GMainLoop) loop = NULL;
-  NemoSim *sim;
-  gint ret = EXIT_FAILURE;
+  NemoSim *sim = nemo_sim_new (options, error);
 
-  setlocale (LC_ALL, "");
-  nemo_sim_options_init (options);
-  args.seed = (gint) options->seed;
-  {
-    GOptionEntry entries[] = {
-      {"port", 0, 0, G_OPTION_ARG_INT, &args.port,
-          "API port on 127.0.0.1 (default 0: any free port)", "N"},
-      {"cdn-port", 0, 0, G_OPTION_ARG_INT, &args.cdn_port,
-          "Port of the CDN that serves renders and uploads (default 0: any)",
-          "N"},
-      {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->work_dir,
-          "Keep uploads and renders here (default: a temporary directory, "
-          "removed at exit)", "DIR"},
-      {"size", 0, 0, G_OPTION_ARG_STRING, &args.size,
-          "Canvas of the drafts the agent builds (default 1920x1080)", "WxH"},
-      {"token", 0, 0, G_OPTION_ARG_STRING, &options->token,
-          "Accept this token too, as a registered user's (NEMO_TOKEN)",
-          "TOKEN"},
-      {"max-upload-size", 0, 0, G_OPTION_ARG_STRING, &args.max_upload_size,
-          "Bigger files get code 4002 (default 524288000)", "BYTES"},
-      {"message-field", 0, 0, G_OPTION_ARG_STRING, &args.message_field,
-          "Name of the envelope's message field: msg (default) or message",
-          "NAME"},
-      {"seed", 0, 0, G_OPTION_ARG_INT, &args.seed,
-          "Seed of every random choice (default 1)", "N"},
-      {"verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose,
-          "One line per request on stderr (never a token)", NULL},
-      {"silent-edit-rate", 0, 0, G_OPTION_ARG_DOUBLE,
-            &options->silent_edit_rate,
-            "Share of edit messages (not a session's first) whose stream "
-            "ends with no text (default 0.3)", "F"},
-      {"think-ms", 0, 0, G_OPTION_ARG_INT, &args.think_ms,
-          "The agent thinks this long before its events (default 0)", "N"},
-      {"heartbeat-ms", 0, 0, G_OPTION_ARG_INT, &args.heartbeat_ms,
-            "A heartbeat every N ms of thinking: an empty data: line (adk) "
-            "or {\"type\":\"heartbeat\"} (typed)", "N"},
-      {"event-shape", 0, 0, G_OPTION_ARG_STRING, &args.event_shape,
-          "Chat events: adk (default) or typed", "SHAPE"},
-      {"status-shape", 0, 0, G_OPTION_ARG_STRING, &args.status_shape,
-            "Export status: top (status + output.url, default) or data "
-            "({\"success\":true,\"data\":{...,\"outputUrl\"}})", "SHAPE"},
-      {"expire-token-after", 0, 0, G_OPTION_ARG_INT, &args.expire_token_after,
-            "The Nth API request gets code 1001 once; its token stays "
-            "invalid until a new one is fetched", "N"},
-      {"lose-session-after", 0, 0, G_OPTION_ARG_INT, &args.lose_session_after,
-            "The first request from the Nth on that names a session gets "
-            "code 1002 once; the session is forgotten", "N"},
-      {"no-credits", 0, 0, G_OPTION_ARG_NONE, &options->no_credits,
-          "Accounts have no credits: chat gets code 2001", NULL},
-      {"export-402", 0, 0, G_OPTION_ARG_NONE, &options->export_402,
-            "Every export gets HTTP 402 (free plan export blocked; missing "
-            "X-Skill-* headers always do)", NULL},
-      {"rate-limit", 0, 0, G_OPTION_ARG_STRING, &options->rate_limit,
-            "The first request under this path prefix gets 429 with "
-            "Retry-After: 1", "PATH_PREFIX"},
-      {"slow-render-ms", 0, 0, G_OPTION_ARG_INT, &args.slow_render_ms,
-          "A render takes at least N ms, reporting progress", "N"},
-      {"fail-render", 0, 0, G_OPTION_ARG_STRING, &options->fail_render,
-          "Renders fail half way with this reason", "REASON"},
-      {"drop-chat", 0, 0, G_OPTION_ARG_NONE, &options->drop_chat,
-          "Close chat streams mid-text (chunked body left unfinished)", NULL},
-      {"drop-download", 0, 0, G_OPTION_ARG_NONE, &options->drop_download,
-          "Close render downloads after half the body", NULL},
-      {"short-body", 0, 0, G_OPTION_ARG_NONE, &options->short_body,
-            "Render downloads announce a Content-Length larger than the "
-            "file, send the file, then close", NULL},
-      {"slow-upload-ms", 0, 0, G_OPTION_ARG_INT, &args.slow_upload_ms,
-          "An upload's reply comes N ms after its body arrived", "N"},
-      {"slow-download-ms", 0, 0, G_OPTION_ARG_INT, &args.slow_download_ms,
-            "Render downloads send their headers at once and their body N "
-            "ms later", "N"},
-      {"server-error", 0, 0, G_OPTION_ARG_STRING, &args.server_error,
-            "Requests under PATH_PREFIX get HTTP 503 N times, then pass",
-          "PATH_PREFIX:N"},
-      {"stream-error", 0, 0, G_OPTION_ARG_STRING, &options->stream_error,
-            "Chat streams send data: {\"error\":MSG} mid-stream, then end",
-          "MSG"},
-      {"model-error", 0, 0, G_OPTION_ARG_STRING, &options->model_error,
-            "Chat streams send an errorCode/errorMessage event instead of "
-            "the reply, then end", "MSG"},
-      {NULL}
-    };
-
-    context = g_option_context_new ("- the nemorender cloud service, "
-        "simulated on 127.0.0.1");
-    g_option_context_set_summary (context,
-        "Serves every call of docs/protocol.md on 127.0.0.1 and renders real "
-        "MP4s with the local renderer.\nPrints \"nemo-sim listening on "
-        "http://127.0.0.1:<port>\" once it serves; the CDN's address goes to "
-        "stderr.\nPoint the element at it with "
-        "api-url=http://127.0.0.1:<port>.");
-    g_option_context_add_main_entries (context, entries, NULL);
-    if (!g_option_context_parse (context, &argc, &argv, &error))
-      goto end;
-  }
-  if (!finish_args (&args, &error))
-    goto end;
-
-  sim = nemo_sim_new (options, &error);
   if (sim == NULL)
-    goto end;
+    return FALSE;
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGINT, on_signal, loop);
   g_unix_signal_add (SIGTERM, on_signal, loop);
@@ -293,11 +288,14 @@ main (int argc, char **argv)
   fflush (stdout);
   g_main_loop_run (loop);
   nemo_sim_free (sim);
-  ret = EXIT_SUCCESS;
+  return TRUE;
+}
 
-end:
-  if (error)
-    g_printerr ("nemo-sim: %s\n", error->message);
+static void
+sim_args_clear (SimArgs * args)
+{
+  NemoSimOptions *options = &args->options;
+
   g_free ((gchar *) options->work_dir);
   g_free ((gchar *) options->token);
   g_free ((gchar *) options->rate_limit);
@@ -305,11 +303,28 @@ end:
   g_free ((gchar *) options->server_error);
   g_free ((gchar *) options->stream_error);
   g_free ((gchar *) options->model_error);
-  g_free (args.size);
-  g_free (args.max_upload_size);
-  g_free (args.message_field);
-  g_free (args.event_shape);
-  g_free (args.status_shape);
-  g_free (args.server_error);
-  return ret;
+  g_free (args->size);
+  g_free (args->max_upload_size);
+  g_free (args->message_field);
+  g_free (args->event_shape);
+  g_free (args->status_shape);
+  g_free (args->server_error);
+}
+
+int
+main (int argc, char **argv)
+{
+  SimArgs args = { 0, };
+  g_autoptr (GError) error = NULL;
+  gboolean ok;
+
+  setlocale (LC_ALL, "");
+  nemo_sim_options_init (&args.options);
+  args.seed = (gint) args.options.seed;
+  ok = parse_args (&args, &argc, &argv, &error)
+      && serve (&args.options, &error);
+  if (error)
+    g_printerr ("nemo-sim: %s\n", error->message);
+  sim_args_clear (&args);
+  return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -6,6 +6,7 @@
 #include "sim-private.h"
 
 #include <nemo/error.h>
+#include <nemo/service.h>
 #include <glib/gstdio.h>
 #include <errno.h>
 #include <string.h>
@@ -42,7 +43,7 @@ nemo_sim_options_init (NemoSimOptions * options)
   memset (options, 0, sizeof (*options));
   options->width = 1920;
   options->height = 1080;
-  options->max_upload_size = G_GUINT64_CONSTANT (500) * 1024 * 1024;
+  options->max_upload_size = NEMO_SERVICE_MAX_UPLOAD_SIZE;
   options->seed = 1;
   options->silent_edit_rate = 0.3;
   options->event_shape = NEMO_SIM_EVENTS_ADK;
@@ -412,7 +413,8 @@ inject_transport_fault (NemoSim * sim, SoupServerMessage * msg,
   if (options->rate_limit && !sim->rate_limited_once
       && g_str_has_prefix (path, options->rate_limit)) {
     sim->rate_limited_once = TRUE;
-    sim_reply_code (sim, msg, SIM_STATUS_TOO_MANY_REQUESTS, 429,
+    sim_reply_code (sim, msg, SIM_STATUS_TOO_MANY_REQUESTS,
+        NEMO_ERROR_RATE_LIMITED,
         "Too many requests, slow down.");
     soup_message_headers_replace (soup_server_message_get_response_headers
         (msg), "Retry-After", "1");
@@ -502,14 +504,15 @@ authenticate (NemoSim * sim, SoupServerMessage * msg, const SimTarget * target)
   guint expire_after = sim->options.expire_token_after;
 
   if (header == NULL || g_ascii_strncasecmp (header, "Bearer ", 7) != 0) {
-    reply_error (sim, msg, target, SOUP_STATUS_UNAUTHORIZED, 1001,
+    reply_error (sim, msg, target, SOUP_STATUS_UNAUTHORIZED,
+        NEMO_ERROR_TOKEN_EXPIRED,
         "Missing Authorization: Bearer <token>. Get a token from "
         "/api/auth/anonymous-token.");
     return NULL;
   }
   account = g_hash_table_lookup (sim->accounts, header + 7);
   if (account == NULL || !account->valid) {
-    reply_error (sim, msg, target, SOUP_STATUS_OK, 1001,
+    reply_error (sim, msg, target, SOUP_STATUS_OK, NEMO_ERROR_TOKEN_EXPIRED,
         "Token expired or invalid. Get a new one from "
         "/api/auth/anonymous-token.");
     return NULL;
@@ -518,7 +521,7 @@ authenticate (NemoSim * sim, SoupServerMessage * msg, const SimTarget * target)
       && sim->api_request_count >= expire_after) {
     sim->token_expired_once = TRUE;
     account->valid = FALSE;
-    reply_error (sim, msg, target, SOUP_STATUS_OK, 1001,
+    reply_error (sim, msg, target, SOUP_STATUS_OK, NEMO_ERROR_TOKEN_EXPIRED,
         "Token expired. Get a new one from /api/auth/anonymous-token.");
     return NULL;
   }
@@ -571,7 +574,8 @@ find_named_session (NemoSim * sim, SoupServerMessage * msg,
   }
   if (session == NULL) {
     text = g_strdup_printf ("Session %s not found: create a new session.", id);
-    reply_error (sim, msg, target, SOUP_STATUS_OK, 1002, text);
+    reply_error (sim, msg, target, SOUP_STATUS_OK,
+        NEMO_ERROR_SESSION_NOT_FOUND, text);
   }
   return session;
 }
@@ -591,14 +595,16 @@ handle_token (NemoSim * sim, SoupServerMessage * msg)
   g_autoptr (JsonObject) data = json_object_new ();
 
   if (client_id == NULL || *client_id == '\0') {
-    sim_reply_code (sim, msg, SOUP_STATUS_BAD_REQUEST, 400,
+    sim_reply_code (sim, msg, SOUP_STATUS_BAD_REQUEST,
+        NEMO_ERROR_MISSING_CLIENT_ID,
         "Missing X-Client-Id header: send a UUID that identifies this client.");
     return;
   }
   held = g_hash_table_lookup (sim->client_tokens, client_id);
   account = held ? g_hash_table_lookup (sim->accounts, held) : NULL;
   if (account && account->valid) {
-    sim_reply_code (sim, msg, SIM_STATUS_TOO_MANY_REQUESTS, 429,
+    sim_reply_code (sim, msg, SIM_STATUS_TOO_MANY_REQUESTS,
+        NEMO_ERROR_RATE_LIMITED,
         "This client already has an anonymous token: one per client id "
         "every 7 days.");
     return;
@@ -709,7 +715,7 @@ handle_chat (NemoSim * sim, SoupServerMessage * msg, SimAccount * account,
     return;
   }
   if (account->available <= 0) {
-    sim_reply_code (sim, msg, SOUP_STATUS_OK, 2001,
+    sim_reply_code (sim, msg, SOUP_STATUS_OK, NEMO_ERROR_OUT_OF_CREDITS,
         "Out of credits: register or top up to keep editing.");
     return;
   }
@@ -778,7 +784,8 @@ held_upload_reply (gpointer data)
   else {
     g_autofree gchar *text = g_strdup_printf ("Session %s not found: create "
         "a new session.", held->session_id);
-    sim_reply_code (sim, held->msg, SOUP_STATUS_OK, 1002, text);
+    sim_reply_code (sim, held->msg, SOUP_STATUS_OK,
+        NEMO_ERROR_SESSION_NOT_FOUND, text);
   }
   soup_server_message_unpause (held->msg);
   held_upload_free (held);
@@ -801,55 +808,47 @@ hold_upload (NemoSim * sim, SoupServerMessage * msg, SimSession * session)
   soup_server_message_pause (msg);
 }
 
-static void
-api_handler (SoupServer * server, SoupServerMessage * msg, const char *path,
-    GHashTable * query, gpointer user_data)
+/* The route of @msg into @target; FALSE when @msg has been answered
+ * already (a transport fault, an unknown path or method). */
+static gboolean
+find_route (NemoSim * sim, SoupServerMessage * msg, const char *path,
+    SimTarget * target)
 {
-  NemoSim *sim = user_data;
-  SimTarget target = { ROUTE_NONE, NULL, NULL };
-  g_autoptr (JsonNode) body = NULL;
-  SimAccount *account;
-  SimSession *session = NULL;
-  const gchar *session_id = NULL;
-
-  sim->api_request_count++;
-  record_request (sim, msg, path);
   if (inject_transport_fault (sim, msg, path))
-    goto end;
-  if (!parse_target (path, &target)) {
+    return FALSE;
+  if (!parse_target (path, target)) {
     sim_reply_code (sim, msg, SOUP_STATUS_NOT_FOUND, 404,
         "No such endpoint.");
-    goto end;
+    return FALSE;
   }
-  if (strcmp (soup_server_message_get_method (msg), target.method) != 0) {
-    reply_error (sim, msg, &target, SOUP_STATUS_METHOD_NOT_ALLOWED, 405,
+  if (strcmp (soup_server_message_get_method (msg), target->method) != 0) {
+    reply_error (sim, msg, target, SOUP_STATUS_METHOD_NOT_ALLOWED, 405,
         "Method not allowed.");
-    goto end;
+    return FALSE;
   }
-  if (target.route == ROUTE_TOKEN) {
-    handle_token (sim, msg);
-    goto end;
-  }
-  account = authenticate (sim, msg, &target);
-  if (account == NULL)
-    goto end;
-  if (target.route == ROUTE_SESSION || target.route == ROUTE_CHAT
-      || target.route == ROUTE_EXPORT) {
-    body = read_json_body (sim, msg, &target);
-    if (body == NULL)
-      goto end;
-  }
-  if (target.route == ROUTE_UPLOAD || target.route == ROUTE_STATE)
-    session_id = target.arg;
-  else
-    session_id = body_session_id (target.route, body);
-  if (session_id != NULL) {
-    session = find_named_session (sim, msg, &target, session_id);
-    if (session == NULL)
-      goto end;
-  }
+  return TRUE;
+}
 
-  switch (target.route) {
+/* The session the call names in its path or @body into @session (NULL for
+ * a call that names none); FALSE when it is unknown, answered with 1002. */
+static gboolean
+named_session (NemoSim * sim, SoupServerMessage * msg,
+    const SimTarget * target, JsonNode * body, SimSession ** session)
+{
+  const gchar *id = target->route == ROUTE_UPLOAD
+      || target->route == ROUTE_STATE ? target->arg :
+      body_session_id (target->route, body);
+
+  *session = id != NULL ? find_named_session (sim, msg, target, id) : NULL;
+  return id == NULL || *session != NULL;
+}
+
+static void
+handle_route (NemoSim * sim, SoupServerMessage * msg,
+    const SimTarget * target, SimAccount * account, SimSession * session,
+    JsonNode * body)
+{
+  switch (target->route) {
     case ROUTE_SESSION:
       handle_session (sim, msg, body);
       break;
@@ -872,18 +871,49 @@ api_handler (SoupServer * server, SoupServerMessage * msg, const char *path,
       sim_export_start (sim, msg, body);
       break;
     case ROUTE_STATUS:
-      sim_export_status (sim, msg, target.arg);
+      sim_export_status (sim, msg, target->arg);
       break;
     case ROUTE_CANCEL:
-      sim_export_cancel (sim, msg, target.arg);
+      sim_export_cancel (sim, msg, target->arg);
       break;
     case ROUTE_DOWNLOAD:
-      sim_export_download (sim, msg, target.arg);
+      sim_export_download (sim, msg, target->arg);
       break;
     case ROUTE_NONE:
     case ROUTE_TOKEN:
       g_assert_not_reached ();
   }
+}
+
+static void
+api_handler (SoupServer * server, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer user_data)
+{
+  NemoSim *sim = user_data;
+  SimTarget target = { ROUTE_NONE, NULL, NULL };
+  g_autoptr (JsonNode) body = NULL;
+  SimAccount *account;
+  SimSession *session;
+
+  sim->api_request_count++;
+  record_request (sim, msg, path);
+  if (!find_route (sim, msg, path, &target))
+    goto end;
+  if (target.route == ROUTE_TOKEN) {
+    handle_token (sim, msg);
+    goto end;
+  }
+  account = authenticate (sim, msg, &target);
+  if (account == NULL)
+    goto end;
+  if (target.route == ROUTE_SESSION || target.route == ROUTE_CHAT
+      || target.route == ROUTE_EXPORT) {
+    body = read_json_body (sim, msg, &target);
+    if (body == NULL)
+      goto end;
+  }
+  if (named_session (sim, msg, &target, body, &session))
+    handle_route (sim, msg, &target, account, session, body);
 end:
   g_free (target.arg);
 }

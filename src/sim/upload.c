@@ -13,6 +13,7 @@
 #include "sim-private.h"
 
 #include <nemo/error.h>
+#include <nemo/service.h>
 #include <glib/gstdio.h>
 #include <errno.h>
 #include <string.h>
@@ -20,8 +21,6 @@
 #define SIM_MAX_PART_HEADERS (16 * 1024)
 #define SIM_MAX_URL_BODY (1024 * 1024)
 #define SIM_UPLOAD_KEY "nemo-sim-upload"
-#define SIM_ACCEPTED "mp4, mov, avi, webm, mkv, jpg, png, gif, webp, mp3, " \
-  "wav, m4a, aac, flac"
 
 typedef enum
 {
@@ -56,28 +55,14 @@ typedef struct
   gchar *error;
 } SimUpload;
 
-static const struct
-{
-  const gchar *extension;
-  const gchar *file_type;
-} accepted_types[] = {
-  {"mp4", "video"}, {"mov", "video"}, {"avi", "video"}, {"webm", "video"},
-  {"mkv", "video"}, {"jpg", "image"}, {"jpeg", "image"}, {"png", "image"},
-  {"gif", "image"}, {"webp", "image"}, {"mp3", "audio"}, {"wav", "audio"},
-  {"m4a", "audio"}, {"aac", "audio"}, {"flac", "audio"},
-};
-
-/* The file type the service files @name under, or NULL if not accepted. */
+/* The file type the service files @name under, or NULL if not accepted:
+ * the simulator takes every format a document names. */
 static const gchar *
 file_type_for_name (const gchar * name)
 {
-  const gchar *dot = strrchr (name, '.');
-  guint i;
+  const NemoServiceFormat *format = nemo_service_format_for_name (name);
 
-  for (i = 0; dot && i < G_N_ELEMENTS (accepted_types); i++)
-    if (g_ascii_strcasecmp (dot + 1, accepted_types[i].extension) == 0)
-      return accepted_types[i].file_type;
-  return NULL;
+  return format != NULL ? format->file_type : NULL;
 }
 
 static void
@@ -430,8 +415,10 @@ too_large_text (NemoSim * sim, const gchar * filename, guint64 size)
 static gchar *
 unsupported_text (const gchar * filename)
 {
+  g_autofree gchar *accepted = nemo_service_accepted_text (TRUE);
+
   return g_strdup_printf ("“%s” is not a file type the service accepts. "
-      "Accepted: " SIM_ACCEPTED ".", filename);
+      "Accepted: %s.", filename, accepted);
 }
 
 static void
@@ -501,12 +488,14 @@ handle_multipart (NemoSim * sim, SoupServerMessage * msg,
 
     if (part->too_large) {
       reason = too_large_text (sim, part->filename, part->size);
-      sim_reply_code (sim, msg, SOUP_STATUS_OK, 4002, reason);
+      sim_reply_code (sim, msg, SOUP_STATUS_OK,
+          NEMO_ERROR_FILE_TOO_LARGE, reason);
       return;
     }
     if (file_type_for_name (part->filename) == NULL) {
       reason = unsupported_text (part->filename);
-      sim_reply_code (sim, msg, SOUP_STATUS_OK, 4001, reason);
+      sim_reply_code (sim, msg, SOUP_STATUS_OK,
+          NEMO_ERROR_UNSUPPORTED_TYPE, reason);
       return;
     }
     media = g_new0 (SimMedia, 1);
@@ -516,7 +505,8 @@ handle_multipart (NemoSim * sim, SoupServerMessage * msg,
     media->size = part->size;
     media->hash = g_strdup (g_checksum_get_string (part->sha));
     if (!probe_media (media, &reason)) {
-      sim_reply_code (sim, msg, SOUP_STATUS_OK, 4001, reason);
+      sim_reply_code (sim, msg, SOUP_STATUS_OK,
+          NEMO_ERROR_UNSUPPORTED_TYPE, reason);
       return;
     }
   }
@@ -556,7 +546,7 @@ media_for_url (NemoSim * sim, const gchar * url, guint * code,
     base = g_path_get_basename (g_uri_get_path (uri)[0] ?
         g_uri_get_path (uri) : "/");
   } else {
-    *code = 4001;
+    *code = NEMO_ERROR_UNSUPPORTED_TYPE;
     *reason = g_strdup_printf ("“%s” is not a URL the service can fetch: "
         "give an http(s) URL, or upload the file.", url);
     goto fail;
@@ -573,18 +563,18 @@ media_for_url (NemoSim * sim, const gchar * url, guint * code,
     return media;
   }
   if (media->file_type == NULL) {
-    *code = 4001;
+    *code = NEMO_ERROR_UNSUPPORTED_TYPE;
     *reason = unsupported_text (base);
     goto fail;
   }
   if (g_stat (media->path, &st) == 0
       && (guint64) st.st_size > sim->options.max_upload_size) {
-    *code = 4002;
+    *code = NEMO_ERROR_FILE_TOO_LARGE;
     *reason = too_large_text (sim, base, st.st_size);
     goto fail;
   }
   if (!probe_media (media, reason)) {
-    *code = 4001;
+    *code = NEMO_ERROR_UNSUPPORTED_TYPE;
     goto fail;
   }
   return media;

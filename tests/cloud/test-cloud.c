@@ -738,7 +738,9 @@ test_error_messages (void)
     {402, 402, NEMO_ERROR_EXPORT_BLOCKED,
         {"Register or upgrade your plan to unlock export."}, "credit"},
     {4001, 200, NEMO_ERROR_UNSUPPORTED_TYPE,
-        {"“/x/a.xyz”", CLOUD_ACCEPTED_FORMATS, "Convert"}, NULL},
+        /* the documents' list, as docs/protocol.md quotes it */
+        {"“/x/a.xyz”", "mp4, mov, avi, webm, mkv, jpg, png, gif, webp, mp3, "
+              "wav, m4a, aac.", "Convert"}, "flac"},
     {4002, 200, NEMO_ERROR_FILE_TOO_LARGE,
         {"“/x/a.xyz” is too large", "max-upload-size", "max-duration"}, NULL},
     {1001, 200, NEMO_ERROR_TOKEN_EXPIRED,
@@ -2698,6 +2700,239 @@ test_token_echoed (void)
   assert_no_token (log->str);
 }
 
+/* ---- replies written by hand from the documents (fixtures/) ------------ */
+
+static void
+reply_fixture (SoupServerMessage * msg, guint status, const gchar * name)
+{
+  gchar *contents = read_fixture (name);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, g_str_has_suffix (name, ".sse") ?
+      "text/event-stream" : "application/json", SOUP_MEMORY_TAKE, contents,
+      strlen (contents));
+}
+
+/* The service of the fixtures: every call answered with its file, one
+ * call (@error_prefix) with an error instead. */
+typedef struct
+{
+  const gchar *chat;            /* chat-adk.sse or chat-typed.sse */
+  const gchar *completed;       /* the status once rendered */
+  const gchar *error_prefix;
+  const gchar *error;
+  guint error_status;
+} FixtureService;
+
+static const gchar *
+fixture_for (const FixtureService * service, const gchar * path, guint count)
+{
+  static const gchar *const calls[][2] = {
+    {"/api/auth/anonymous-token", "token.json"},
+    {"/api/tasks/me/with-session/nemo_agent", "session.json"},
+    {"/api/credits/balance/simple", "credits.json"},
+    {"/api/upload-video/nemo_agent/me/", "upload.json"},
+    {"/api/state/nemo_agent/me/", "state.json"},
+  };
+  guint i;
+
+  if (g_str_equal (path, "/run_sse"))
+    return service->chat;
+  if (g_str_equal (path, "/api/render/proxy/lambda"))
+    return "export.json";
+  if (g_str_has_prefix (path, "/api/render/proxy/lambda/"))
+    return count == 1 ? "status-data.json" : service->completed;
+  for (i = 0; i < G_N_ELEMENTS (calls); i++)
+    if (g_str_has_prefix (path, calls[i][0]))
+      return calls[i][1];
+  return NULL;                  /* the video: the default service's */
+}
+
+static gboolean
+serve_fixtures (Server * server, SoupServerMessage * msg, const gchar * path,
+    guint count)
+{
+  const FixtureService *service = server->data;
+  const gchar *name;
+
+  if (service->error_prefix != NULL
+      && g_str_has_prefix (path, service->error_prefix)) {
+    if (service->error_status == 429)
+      soup_message_headers_append (soup_server_message_get_response_headers
+          (msg), "Retry-After", "0");
+    reply_fixture (msg, service->error_status, service->error);
+    return TRUE;
+  }
+  name = fixture_for (service, path, count);
+  if (name == NULL)
+    return FALSE;
+  reply_fixture (msg, SOUP_STATUS_OK, name);
+  return TRUE;
+}
+
+/* @key of the first segment of @draft's first track. */
+static JsonNode *
+first_segment_member (JsonNode * draft, const gchar * key)
+{
+  JsonObject *track = json_array_get_object_element
+      (json_object_get_array_member (json_node_get_object (draft), "t"), 0);
+  JsonObject *segment = json_array_get_object_element
+      (json_object_get_array_member (track, "sg"), 0);
+
+  return json_object_get_member (segment, key);
+}
+
+/* What a user of the client sees of the fixtures' whole cycle: the
+ * anonymous token in use, the credits, the agent's complete text once, the
+ * service's draft sent back with the keys no document names, the render's
+ * progress and the video. */
+static void
+fixture_cycle (const FixtureService * service)
+{
+  g_autoptr (Server) server = server_new (serve_fixtures, (gpointer) service);
+  g_autoptr (Seen) seen = seen_new ();
+  g_autoptr (NemoCloud) cloud = client_new (server, NULL, seen);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = write_temp_file ("song.mp3", "ID3", 3);
+  g_autofree gchar *render_id = NULL;
+  g_autoptr (JsonNode) state = NULL;
+  g_autoptr (JsonNode) body = NULL;
+  g_autoptr (JsonNode) sent = NULL;
+  g_autoptr (NemoDraft) parsed = NULL;
+  JsonNode *draft;
+  Request *export;
+
+  open_session (cloud);
+  g_assert_cmpstr (nemo_cloud_get_session_id (cloud), ==, "1743712255001");
+  g_assert_cmpstr (get_request (server, "/api/tasks/", 0)->authorization, ==,
+      "Bearer nmv_usr_5f3c9a0e7d21");
+  g_assert_cmpint (seen->credits, ==, 1);
+  g_assert_cmpint (seen->available, ==, 100);
+  g_assert_cmpint (seen->total, ==, 100);
+
+  g_assert_true (nemo_cloud_upload_file (cloud, path, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (nemo_cloud_chat (cloud, "a music video", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (seen->replies->len, ==, 1);
+  g_assert_cmpstr (seen->replies->pdata[0], ==,
+      "I put your cover over the whole song.");
+
+  state = nemo_cloud_get_state (cloud, NULL, &error);
+  g_assert_no_error (error);
+  draft = json_object_get_member (json_node_get_object (state), "draft");
+  parsed = nemo_draft_from_node (draft, &error);
+  g_assert_no_error (error);
+  render_id = nemo_cloud_export (cloud, draft, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (render_id, ==, "render_1743712300000");
+  export = get_request (server, "/api/render/proxy/lambda", 0);
+  body = json_from_string (g_bytes_get_data (export->body, NULL), &error);
+  g_assert_no_error (error);
+  sent = json_object_dup_member (json_node_get_object (body), "draft");
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (sent),
+          "x_revision"), ==, 7);
+  g_assert_nonnull (first_segment_member (sent, "x_transition"));
+
+  g_assert_true (nemo_cloud_wait_and_download (cloud, render_id, NULL,
+          &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_requests (server, "/api/render/proxy/lambda/"), ==,
+      2);
+  g_assert_nonnull (strstr (seen->stages->str, "render;download;"));
+  g_assert_cmpuint (seen->video->len, ==, VIDEO_SIZE);
+  g_assert_true (memcmp (seen->video->data, g_bytes_get_data (server->video,
+              NULL), VIDEO_SIZE) == 0);
+  remove_temp_file (path);
+}
+
+static void
+test_fixtures_adk_top (void)
+{
+  const FixtureService service = { "chat-adk.sse", "status-top.json", };
+
+  fixture_cycle (&service);
+}
+
+static void
+test_fixtures_typed_data (void)
+{
+  const FixtureService service = { "chat-typed.sse",
+    "status-data-completed.json",
+  };
+
+  fixture_cycle (&service);
+}
+
+/* Each documented error code, as the documents say it arrives: the error a
+ * user gets is in NEMO_ERROR with that code, and names the HTTP status. */
+static void
+test_fixtures_errors (void)
+{
+  static const struct
+  {
+    const gchar *fixture;
+    guint status;
+    const gchar *prefix;
+    const gchar *call;
+    gint code;
+  } cases[] = {
+    {"error-1001.json", 200, "/api/credits/", "credits",
+        NEMO_ERROR_TOKEN_EXPIRED},
+    {"error-1002.json", 200, "/api/state/", "state",
+        NEMO_ERROR_SESSION_NOT_FOUND},
+    {"error-2001.json", 200, "/run_sse", "chat", NEMO_ERROR_OUT_OF_CREDITS},
+    {"error-4001.json", 200, "/api/upload-video/", "upload",
+        NEMO_ERROR_UNSUPPORTED_TYPE},
+    {"error-4002.json", 200, "/api/upload-video/", "upload",
+        NEMO_ERROR_FILE_TOO_LARGE},
+    {"error-400.json", 400, "/api/credits/", "credits",
+        NEMO_ERROR_MISSING_CLIENT_ID},
+    {"error-402.json", 402, "/api/render/proxy/lambda", "export",
+        NEMO_ERROR_EXPORT_BLOCKED},
+    {"error-429.json", 429, "/api/credits/", "credits",
+        NEMO_ERROR_RATE_LIMITED},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    FixtureService service = { "chat-adk.sse", "status-top.json",
+      NULL, cases[i].fixture, cases[i].status
+    };
+    g_autoptr (Server) server = server_new (serve_fixtures, &service);
+    g_autoptr (Seen) seen = seen_new ();
+    g_autoptr (NemoCloud) cloud = client_new (server, "tok", seen);
+    g_autoptr (GError) error = NULL;
+    g_autofree gchar *path = write_temp_file ("song.mp3", "ID3", 3);
+    g_autoptr (JsonNode) draft = json_from_string (TEST_DRAFT, NULL);
+    g_autofree gchar *render_id = NULL;
+    g_autoptr (JsonNode) state = NULL;
+    gboolean ok;
+
+    g_test_message ("%s", cases[i].fixture);
+    open_session (cloud);
+    service.error_prefix = cases[i].prefix;
+    if (g_str_equal (cases[i].call, "credits"))
+      ok = nemo_cloud_refresh_credits (cloud, NULL, &error);
+    else if (g_str_equal (cases[i].call, "state")) {
+      state = nemo_cloud_get_state (cloud, NULL, &error);
+      ok = state != NULL;
+    }
+    else if (g_str_equal (cases[i].call, "chat"))
+      ok = nemo_cloud_chat (cloud, "a music video", NULL, &error);
+    else if (g_str_equal (cases[i].call, "upload"))
+      ok = nemo_cloud_upload_file (cloud, path, NULL, &error);
+    else {
+      render_id = nemo_cloud_export (cloud, draft, NULL, &error);
+      ok = render_id != NULL;
+    }
+    g_assert_false (ok);
+    g_assert_error (error, NEMO_ERROR, cases[i].code);
+    g_assert_cmpuint (nemo_cloud_get_http_status (cloud), ==, cases[i].status);
+    remove_temp_file (path);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -2765,6 +3000,9 @@ main (int argc, char **argv)
   g_test_add_data_func ("/cloud/logging/no-token", &capture,
       test_token_never_logged);
   g_test_add_func ("/cloud/logging/token-echoed", test_token_echoed);
+  g_test_add_func ("/cloud/fixtures/adk-top", test_fixtures_adk_top);
+  g_test_add_func ("/cloud/fixtures/typed-data", test_fixtures_typed_data);
+  g_test_add_func ("/cloud/fixtures/errors", test_fixtures_errors);
   ret = g_test_run ();
   g_string_free (capture.text, TRUE);
   g_mutex_clear (&capture.lock);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cloud-private.h"
+#include "test-util.h"
 
 /* ---- a stream that returns 1, 2, 3, 1, 2, 3… bytes per read ----------- */
 
@@ -69,7 +70,7 @@ trickle_new (const gchar * text, gsize length)
 
 /* Every payload of @text, read in trickles, joined with "|". */
 static gchar *
-read_all (const gchar * text, gsize max_line, GError ** error)
+all_payloads (const gchar * text, gsize max_line, GError ** error)
 {
   g_autoptr (GInputStream) stream = trickle_new (text, strlen (text));
   g_autoptr (NemoSseReader) reader = nemo_sse_reader_new (stream, max_line);
@@ -110,7 +111,7 @@ test_reader_lines (void)
 
   for (i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (GError) error = NULL;
-    g_autofree gchar *payloads = read_all (cases[i].stream, 0, &error);
+    g_autofree gchar *payloads = all_payloads (cases[i].stream, 0, &error);
 
     g_test_message ("case %u: %s", i, cases[i].stream);
     g_assert_no_error (error);
@@ -129,14 +130,14 @@ test_reader_long_lines (void)
 
   /* "data: " + 94 bytes is exactly the 100-byte cap, CR not counted */
   text = g_strdup_printf ("data: %.*s\r\n\r\n", 94, fits);
-  payloads = read_all (text, 100, &error);
+  payloads = all_payloads (text, 100, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (strlen (payloads), ==, 94);
 
   g_clear_pointer (&text, g_free);
   g_clear_pointer (&payloads, g_free);
   text = g_strdup_printf ("data: %.*s\n\n", 95, fits);
-  payloads = read_all (text, 100, &error);
+  payloads = all_payloads (text, 100, &error);
   g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "longer than 100 bytes"));
   g_clear_error (&error);
@@ -292,6 +293,52 @@ test_stream_to_replies (void)
   g_assert_cmpuint (heartbeats, ==, 2);
 }
 
+/* The documents' two event shapes, as fixtures/ writes them by hand: each
+ * event is what the documents say it is, and the text is the last one's. */
+static void
+test_fixture_streams (void)
+{
+  static const struct
+  {
+    const gchar *fixture;
+    NemoChatEventType types[6];
+  } cases[] = {
+    {"chat-adk.sse", {NEMO_CHAT_EVENT_PARTIAL, NEMO_CHAT_EVENT_HEARTBEAT,
+                NEMO_CHAT_EVENT_IGNORE, NEMO_CHAT_EVENT_IGNORE,
+            NEMO_CHAT_EVENT_TEXT}},
+    {"chat-typed.sse", {NEMO_CHAT_EVENT_HEARTBEAT, NEMO_CHAT_EVENT_IGNORE,
+                NEMO_CHAT_EVENT_IGNORE, NEMO_CHAT_EVENT_PARTIAL,
+            NEMO_CHAT_EVENT_TEXT}},
+  };
+  guint i, n;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree gchar *contents = read_fixture (cases[i].fixture);
+    g_autoptr (GInputStream) stream = NULL;
+    g_autoptr (NemoSseReader) reader = NULL;
+    g_autoptr (GError) error = NULL;
+    g_autofree gchar *last = NULL;
+    gchar *payload;
+
+    stream = trickle_new (contents, strlen (contents));
+    reader = nemo_sse_reader_new (stream, 4096);
+    for (n = 0; (payload = nemo_sse_reader_next (reader, NULL, &error));
+        n++) {
+      g_autofree gchar *text = NULL;
+
+      g_assert_cmpuint (n, <, 5);
+      g_assert_cmpint (nemo_chat_event_parse (payload, &text), ==,
+          cases[i].types[n]);
+      g_free (last);
+      last = g_steal_pointer (&text);
+      g_free (payload);
+    }
+    g_assert_no_error (error);
+    g_assert_cmpuint (n, ==, 5);
+    g_assert_cmpstr (last, ==, "I put your cover over the whole song.");
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -301,5 +348,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sse/event-parse", test_event_parse);
   g_test_add_func ("/sse/partials", test_partials);
   g_test_add_func ("/sse/stream-to-replies", test_stream_to_replies);
+  g_test_add_func ("/sse/fixture-streams", test_fixture_streams);
   return g_test_run ();
 }

@@ -20,6 +20,16 @@ data_path (const gchar * name)
 }
 
 gchar *
+read_fixture (const gchar * name)
+{
+  g_autofree gchar *path = g_build_filename (NEMO_FIXTURES, name, NULL);
+  gchar *contents = NULL;
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  return contents;
+}
+
+gchar *
 make_dir (void)
 {
   gchar *dir = g_dir_make_tmp ("nemo-test-XXXXXX", NULL);

@@ -17,6 +17,10 @@ G_BEGIN_DECLS
 /* @name in the folder of generated test media (NEMO_TEST_DATA). */
 gchar *data_path (const gchar * name);
 
+/* All of @name in tests/cloud/fixtures/: the service's replies, written by
+ * hand from the documents. */
+gchar *read_fixture (const gchar * name);
+
 /* A fresh temporary folder, removed with its files by remove_dir(). */
 gchar *make_dir (void);
 void remove_dir (gchar * dir);

@@ -52,10 +52,10 @@ reply_for (const gchar * prompt, const gchar * language,
   gchar *reply = NULL;
 
   nemo_job_config_init (&config);
-  config.audio = g_strdup (song);
-  g_ptr_array_add (config.visuals, g_strdup (cover));
+  nemo_job_config_add_input (&config, NEMO_JOB_INPUT_AUDIO, song, FALSE);
+  nemo_job_config_add_input (&config, NEMO_JOB_INPUT_VISUAL, cover, FALSE);
   config.prompt = g_strdup (prompt);
-  config.cloud.language = g_strdup (language);
+  config.language = g_strdup (language);
   config.language_set = language_set;
   draft = nemo_job_build_draft (&config, &reply, NULL, &error);
   g_assert_no_error (error);
@@ -88,8 +88,8 @@ preset_draft (const gchar * song, NemoPreset preset, gint fps_n,
   NemoJobConfig config;
 
   nemo_job_config_init (&config);
-  config.audio = g_strdup (song);
-  g_ptr_array_add (config.visuals, g_strdup (cover));
+  nemo_job_config_add_input (&config, NEMO_JOB_INPUT_AUDIO, song, FALSE);
+  nemo_job_config_add_input (&config, NEMO_JOB_INPUT_VISUAL, cover, FALSE);
   config.preset = preset;
   config.fps_n = fps_n;
   config.prompt = g_strdup (prompt);
@@ -195,7 +195,7 @@ test_loudness_property_wins (void)
   NemoJobConfig config;
 
   nemo_job_config_init (&config);
-  config.audio = g_strdup (song);
+  nemo_job_config_add_input (&config, NEMO_JOB_INPUT_AUDIO, song, FALSE);
   config.prompt = g_strdup ("normalize the loudness");
   by_prompt = nemo_job_build_draft (&config, &prompted, NULL, &error);
   g_assert_no_error (error);

@@ -77,9 +77,13 @@ build_draft (const Fixture * fixture, const gchar * const *clips,
   GError *error = NULL;
 
   nemo_job_config_init (&config);
-  config.audio = g_strdup (fixture->song);
-  for (; *clips; clips++)
-    g_ptr_array_add (config.visuals, data_path (*clips));
+  nemo_job_config_add_input (&config, NEMO_JOB_INPUT_AUDIO, fixture->song,
+      FALSE);
+  for (; *clips; clips++) {
+    g_autofree gchar *clip = data_path (*clips);
+
+    nemo_job_config_add_input (&config, NEMO_JOB_INPUT_VISUAL, clip, FALSE);
+  }
   config.prompt = g_strdup (prompt);
   config.width = WIDTH;
   config.height = HEIGHT;

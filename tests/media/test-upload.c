@@ -547,29 +547,96 @@ test_pad_clip_runs (void)
   remove_dir (dir);
 }
 
+/* Cancels as soon as bytes are written to the output: mid-encode.  The
+ * folder is watched (inotify) on a thread of its own, since the encode
+ * blocks the test's thread. */
 typedef struct
 {
-  const gchar *watch;           /* the output file to wait for */
+  GFile *dir;
+  const gchar *name;            /* the output file to watch */
   GCancellable *cancellable;
-  gint stop;
+  GMainContext *context;
+  GMainLoop *loop;
+  GMutex lock;
+  GCond cond;
+  gboolean watching;
 } CancelWhenWriting;
 
-/* Cancels as soon as the output has bytes in it: mid-encode. */
+static void
+output_changed (GFileMonitor * monitor, GFile * file, GFile * other,
+    GFileMonitorEvent event, gpointer data)
+{
+  CancelWhenWriting *cw = data;
+  g_autofree gchar *name = g_file_get_basename (file);
+
+  if (event == G_FILE_MONITOR_EVENT_CHANGED && g_str_equal (name, cw->name))
+    g_cancellable_cancel (cw->cancellable);
+}
+
+static gboolean
+started_watching (gpointer data)
+{
+  CancelWhenWriting *cw = data;
+
+  g_mutex_lock (&cw->lock);
+  cw->watching = TRUE;
+  g_cond_signal (&cw->cond);
+  g_mutex_unlock (&cw->lock);
+  return G_SOURCE_REMOVE;
+}
+
 static gpointer
 cancel_when_writing (gpointer data)
 {
   CancelWhenWriting *cw = data;
+  GFileMonitor *monitor;
+  GSource *started = g_idle_source_new ();
+  GError *error = NULL;
 
-  while (!g_atomic_int_get (&cw->stop)) {
-    GStatBuf st;
-
-    if (g_stat (cw->watch, &st) == 0 && st.st_size > 0) {
-      g_cancellable_cancel (cw->cancellable);
-      break;
-    }
-    g_usleep (500);
-  }
+  g_main_context_push_thread_default (cw->context);
+  monitor = g_file_monitor_directory (cw->dir, G_FILE_MONITOR_NONE, NULL,
+      &error);
+  g_assert_no_error (error);
+  /* every write, not one report in 800 ms */
+  g_file_monitor_set_rate_limit (monitor, 0);
+  g_signal_connect (monitor, "changed", G_CALLBACK (output_changed), cw);
+  g_source_set_callback (started, started_watching, cw, NULL);
+  g_source_attach (started, cw->context);
+  g_source_unref (started);
+  g_main_loop_run (cw->loop);
+  g_object_unref (monitor);
+  g_main_context_pop_thread_default (cw->context);
   return NULL;
+}
+
+static GThread *
+start_watching (CancelWhenWriting * cw)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  GThread *thread;
+
+  g_mutex_init (&cw->lock);
+  g_cond_init (&cw->cond);
+  cw->context = g_main_context_new ();
+  cw->loop = g_main_loop_new (cw->context, FALSE);
+  thread = g_thread_new ("cancel", cancel_when_writing, cw);
+  g_mutex_lock (&cw->lock);
+  while (!cw->watching)
+    if (!g_cond_wait_until (&cw->cond, &cw->lock, deadline))
+      g_error ("the folder watch did not start in 10 s");
+  g_mutex_unlock (&cw->lock);
+  return thread;
+}
+
+static void
+stop_watching (CancelWhenWriting * cw, GThread * thread)
+{
+  g_main_loop_quit (cw->loop);
+  g_thread_join (thread);
+  g_main_loop_unref (cw->loop);
+  g_main_context_unref (cw->context);
+  g_mutex_clear (&cw->lock);
+  g_cond_clear (&cw->cond);
 }
 
 /* Cancelled halfway through a 60 s MP3 encode: CANCELLED, and the partial
@@ -580,12 +647,12 @@ test_cancelled_midway (void)
   NemoUploadLimits pad = { 0, 0, TRUE };
   gchar *dir = make_dir ();
   g_autofree gchar *base = g_build_filename (dir, "long", NULL);
-  g_autofree gchar *watch = g_build_filename (dir, "long.mp3", NULL);
+  g_autoptr (GFile) dir_file = g_file_new_for_path (dir);
   g_autofree gchar *listing = NULL;
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (GError) error = NULL;
   g_autoptr (NemoSpool) spool = NULL;
-  CancelWhenWriting cw = { watch, cancellable, 0 };
+  CancelWhenWriting cw = { dir_file, "long.mp3", cancellable, };
   gint16 chunk[48000 * 2];
   GThread *thread;
   gchar *out;
@@ -601,11 +668,10 @@ test_cancelled_midway (void)
   g_assert_true (nemo_spool_finish (spool, &error));
   g_assert_no_error (error);
 
-  thread = g_thread_new ("cancel", cancel_when_writing, &cw);
+  thread = start_watching (&cw);
   out = nemo_media_prepare_upload (nemo_spool_get_path (spool), dir, &pad,
       NULL, cancellable, &error);
-  g_atomic_int_set (&cw.stop, 1);
-  g_thread_join (thread);
+  stop_watching (&cw, thread);
 
   g_assert_null (out);
   g_assert_error (error, NEMO_ERROR, NEMO_ERROR_CANCELLED);

@@ -201,13 +201,25 @@ typedef struct
   gint unknown_glyphs;
 } Panel;
 
+/* docs/visuals.md's look worked out by hand for the 640x360 frames the
+ * title tests render (a short side of 360 px): "Sans Bold" at 4.5 % of it
+ * is 16 px; margins of 5 % are 18 px; the padding is 0.75 x 16 = 12 px
+ * across and 0.45 x 16 = 7 px down, the corners 0.4 x 16 = 6.4 px, the
+ * shadow 6 % of 16 = 1 px down at 55 % opacity, the panel black at 45 %. */
+#define REF_WIDTH 640
+#define REF_HEIGHT 360
+#define REF_FONT_PX 16
+#define REF_MARGIN 18
+#define REF_PAD_X 12
+#define REF_PAD_Y 7
+#define REF_RADIUS 6.4
+#define REF_SHADOW 1
+#define REF_SHADOW_ALPHA 0.55
+#define REF_PANEL_ALPHA 0.45
+
 static PangoLayout *
-reference_layout (cairo_t * cr, const gchar * text, gint width, gint height)
+reference_layout (cairo_t * cr, const gchar * text)
 {
-  gint short_side = MIN (width, height);
-  gint font_px = MAX (12, (gint) lround (short_side * 0.045));
-  gint margin = (gint) lround (short_side * 0.05);
-  gint pad_x = (gint) round (font_px * 0.75);
   PangoLayout *layout = pango_cairo_create_layout (cr);
   PangoContext *context = pango_layout_get_context (layout);
   cairo_font_options_t *options = cairo_font_options_create ();
@@ -219,11 +231,11 @@ reference_layout (cairo_t * cr, const gchar * text, gint width, gint height)
   cairo_font_options_set_hint_metrics (options, CAIRO_HINT_METRICS_OFF);
   pango_cairo_context_set_font_options (context, options);
   cairo_font_options_destroy (options);
-  pango_font_description_set_absolute_size (font, font_px * PANGO_SCALE);
+  pango_font_description_set_absolute_size (font, REF_FONT_PX * PANGO_SCALE);
   pango_layout_set_font_description (layout, font);
   pango_font_description_free (font);
   pango_layout_set_single_paragraph_mode (layout, TRUE);
-  pango_layout_set_width (layout, (width - 2 * margin - 2 * pad_x)
+  pango_layout_set_width (layout, (REF_WIDTH - 2 * REF_MARGIN - 2 * REF_PAD_X)
       * PANGO_SCALE);
   pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
   pango_layout_set_text (layout, text, -1);
@@ -231,28 +243,26 @@ reference_layout (cairo_t * cr, const gchar * text, gint width, gint height)
   return layout;
 }
 
-/* Draw @text's panel at the top-left margin of @background (an RGB24
- * snapshot), as documented; returns the panel's rectangle. */
+/* Draw @text's panel at the top-left margin of @background (a 640x360
+ * RGB24 snapshot), as documented; returns the panel's rectangle. */
 static AVFrame *
 draw_reference (const AVFrame * background, const gchar * text,
     Panel * panel)
 {
   gint w = background->width, h = background->height;
-  gint short_side = MIN (w, h);
-  gint font_px = MAX (12, (gint) lround (short_side * 0.045));
-  gint margin = (gint) lround (short_side * 0.05);
-  gdouble pad_x = round (font_px * 0.75), pad_y = round (font_px * 0.45);
-  gdouble r = font_px * 0.4, shadow = MAX (1.0, round (font_px * 0.06));
+  gdouble r = REF_RADIUS;
   cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24,
       w, h);
   guint8 *pixels = cairo_image_surface_get_data (surface);
   gint stride = cairo_image_surface_get_stride (surface);
   cairo_t *cr = cairo_create (surface);
-  PangoLayout *layout = reference_layout (cr, text, w, h);
+  PangoLayout *layout = reference_layout (cr, text);
   PangoRectangle logical;
   AVFrame *out = av_frame_clone (background);
   gint x, y;
 
+  g_assert_cmpint (w, ==, REF_WIDTH);
+  g_assert_cmpint (h, ==, REF_HEIGHT);
   g_assert_cmpint (av_frame_make_writable (out), ==, 0);
   for (y = 0; y < h; y++)
     for (x = 0; x < w; x++) {
@@ -265,10 +275,10 @@ draw_reference (const AVFrame * background, const gchar * text,
   cairo_surface_mark_dirty (surface);
 
   pango_layout_get_pixel_extents (layout, NULL, &logical);
-  panel->x = margin;
-  panel->y = margin;
-  panel->width = logical.width + 2 * (gint) pad_x;
-  panel->height = logical.height + 2 * (gint) pad_y;
+  panel->x = REF_MARGIN;
+  panel->y = REF_MARGIN;
+  panel->width = logical.width + 2 * REF_PAD_X;
+  panel->height = logical.height + 2 * REF_PAD_Y;
   panel->unknown_glyphs = pango_layout_get_unknown_glyphs_count (layout);
 
   cairo_translate (cr, panel->x, panel->y);
@@ -278,12 +288,13 @@ draw_reference (const AVFrame * background, const gchar * text,
   cairo_arc (cr, r, panel->height - r, r, G_PI / 2, G_PI);
   cairo_arc (cr, r, r, r, G_PI, 3 * G_PI / 2);
   cairo_close_path (cr);
-  cairo_set_source_rgba (cr, 0, 0, 0, 0.45);
+  cairo_set_source_rgba (cr, 0, 0, 0, REF_PANEL_ALPHA);
   cairo_fill (cr);
-  cairo_move_to (cr, pad_x - logical.x, pad_y - logical.y + shadow);
-  cairo_set_source_rgba (cr, 0, 0, 0, 0.55);
+  cairo_move_to (cr, REF_PAD_X - logical.x, REF_PAD_Y - logical.y
+      + REF_SHADOW);
+  cairo_set_source_rgba (cr, 0, 0, 0, REF_SHADOW_ALPHA);
   pango_cairo_show_layout (cr, layout);
-  cairo_move_to (cr, pad_x - logical.x, pad_y - logical.y);
+  cairo_move_to (cr, REF_PAD_X - logical.x, REF_PAD_Y - logical.y);
   cairo_set_source_rgb (cr, 1, 1, 1);
   pango_cairo_show_layout (cr, layout);
   cairo_surface_flush (surface);

@@ -194,18 +194,25 @@ reply_data (const Reply * reply)
   return json_object_get_object_member (reply_object (reply), "data");
 }
 
-static void
-get_token (Client * client)
+/* The anonymous-token call, as a client sends it. */
+static Reply *
+request_token (Client * client)
 {
   g_autofree gchar *url = g_strconcat (nemo_sim_get_url (client->sim),
       "/api/auth/anonymous-token", NULL);
   SoupMessage *msg = soup_message_new ("POST", url);
-  g_autoptr (Reply) reply = NULL;
-  JsonObject *data;
 
   soup_message_headers_replace (soup_message_get_request_headers (msg),
       "X-Client-Id", client->client_id);
-  reply = send_message (client, msg);
+  return send_message (client, msg);
+}
+
+static void
+get_token (Client * client)
+{
+  g_autoptr (Reply) reply = request_token (client);
+  JsonObject *data;
+
   data = reply_data (reply);
   g_assert_true (g_str_has_prefix (json_object_get_string_member (data,
               "token"), "nmv_usr_"));
@@ -896,6 +903,7 @@ check_cycle (NemoSimEventShape events, NemoSimStatusShape shape,
     adk_summary_clear (&said);
   } else {
     GString *text = g_string_new (NULL);
+    GString *partial = g_string_new (NULL);
     gboolean call_seen = FALSE, result_seen = FALSE;
     guint n_texts = 0;
 
@@ -904,7 +912,16 @@ check_cycle (NemoSimEventShape events, NemoSimStatusShape shape,
       JsonObject *event = parse_object (parser, reply->payloads->pdata[i]);
       const gchar *type = json_object_get_string_member (event, "type");
 
-      if (strcmp (type, "text") == 0) {
+      if (strcmp (type, "text") == 0
+          && json_object_get_boolean_member_with_default (event, "partial",
+              FALSE)) {
+        g_string_append (partial, json_object_get_string_member (event,
+                "content"));
+      } else if (strcmp (type, "text") == 0) {
+        /* the first text repeats the chunks before it */
+        if (n_texts == 0)
+          g_assert_cmpstr (partial->str, ==,
+              json_object_get_string_member (event, "content"));
         g_string_append (text, json_object_get_string_member (event,
                 "content"));
         g_string_append_c (text, ' ');
@@ -923,6 +940,7 @@ check_cycle (NemoSimEventShape events, NemoSimStatusShape shape,
     g_assert_nonnull (strstr (text->str, summary));
     g_assert_nonnull (strstr (text->str, chinese ? "导出" : "Export button"));
     g_string_free (text, TRUE);
+    g_string_free (partial, TRUE);
   }
 
   meta = json_object_get_object_member (draft, "m");
@@ -1788,6 +1806,282 @@ test_url_upload (void)
   client_clear (&client);
 }
 
+/* ---- the documents' replies (tests/cloud/fixtures) ---- */
+
+/* Replies written by hand from docs/protocol.md and the service's own
+ * documents (read_fixture ()): the sim's replies must have their shapes,
+ * so that the sim cannot drift from the documents together with the
+ * client. */
+static const gchar *
+json_kind (JsonNode * node)
+{
+  GType type;
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    return "object";
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    return "array";
+  if (JSON_NODE_HOLDS_NULL (node))
+    return "null";
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_STRING)
+    return "string";
+  if (type == G_TYPE_BOOLEAN)
+    return "boolean";
+  return "number";
+}
+
+static gchar *shape_difference (JsonNode * fixture, JsonNode * sim,
+    const gchar * where);
+
+/* @sim has at least @fixture's elements, each of its shape. */
+static gchar *
+array_shape_difference (JsonArray * fixture, JsonArray * sim,
+    const gchar * where)
+{
+  guint i;
+
+  if (json_array_get_length (sim) < json_array_get_length (fixture))
+    return g_strdup_printf ("%s: %u elements, not %u", where,
+        json_array_get_length (sim), json_array_get_length (fixture));
+  for (i = 0; i < json_array_get_length (fixture); i++) {
+    g_autofree gchar *element = g_strdup_printf ("%s[%u]", where, i);
+    gchar *difference = shape_difference (json_array_get_element (fixture, i),
+        json_array_get_element (sim, i), element);
+
+    if (difference != NULL)
+      return difference;
+  }
+  return NULL;
+}
+
+/* Where @sim first lacks @fixture's shape (NULL: nowhere): every key of
+ * @fixture's objects, but the x_ ones (keys no document names), with a
+ * value of the same JSON type; arrays element by element. */
+static gchar *
+shape_difference (JsonNode * fixture, JsonNode * sim, const gchar * where)
+{
+  g_autoptr (GList) members = NULL;
+  JsonObject *object;
+  GList *l;
+
+  if (!g_str_equal (json_kind (fixture), json_kind (sim)))
+    return g_strdup_printf ("%s: %s, not %s", where, json_kind (sim),
+        json_kind (fixture));
+  if (JSON_NODE_HOLDS_ARRAY (fixture))
+    return array_shape_difference (json_node_get_array (fixture),
+        json_node_get_array (sim), where);
+  if (!JSON_NODE_HOLDS_OBJECT (fixture))
+    return NULL;
+  object = json_node_get_object (fixture);
+  members = json_object_get_members (object);
+  for (l = members; l != NULL; l = l->next) {
+    const gchar *key = l->data;
+    g_autofree gchar *inner = g_strdup_printf ("%s.%s", where, key);
+    JsonNode *got = json_object_get_member (json_node_get_object (sim), key);
+    gchar *difference;
+
+    if (g_str_has_prefix (key, "x_"))
+      continue;
+    if (got == NULL)
+      return g_strdup_printf ("%s: missing", inner);
+    difference = shape_difference (json_object_get_member (object, key), got,
+        inner);
+    if (difference != NULL)
+      return difference;
+  }
+  return NULL;
+}
+
+static void
+assert_fixture_shape (const gchar * name, JsonNode * sim)
+{
+  g_autofree gchar *text = read_fixture (name);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree gchar *difference = NULL;
+
+  g_assert_nonnull (sim);
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  difference = shape_difference (json_parser_get_root (parser), sim, name);
+  if (difference != NULL)
+    g_error ("the sim's reply is not shaped as %s", difference);
+}
+
+/* Every event of the fixture @name has the shape of one of @chat's: the
+ * empty data line (a heartbeat) as well as the JSON ones. */
+static void
+assert_fixture_events (const gchar * name, const Chat * chat)
+{
+  g_autoptr (Chat) fixture = g_new0 (Chat, 1);
+  guint i, j;
+
+  fixture->raw = read_fixture (name);
+  fixture->payloads = g_ptr_array_new_with_free_func (g_free);
+  parse_payloads (fixture);
+  g_assert_cmpuint (fixture->payloads->len, >, 0);
+  for (i = 0; i < fixture->payloads->len; i++) {
+    g_autoptr (JsonParser) expected = json_parser_new ();
+    const gchar *event = fixture->payloads->pdata[i];
+    gboolean found = FALSE;
+
+    if (*event != '\0')
+      g_assert_true (json_parser_load_from_data (expected, event, -1, NULL));
+    for (j = 0; !found && j < chat->payloads->len; j++) {
+      const gchar *got = chat->payloads->pdata[j];
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      g_autofree gchar *difference = NULL;
+
+      if (*event == '\0' || *got == '\0') {
+        found = *event == '\0' && *got == '\0';
+        continue;
+      }
+      if (!json_parser_load_from_data (parser, got, -1, NULL))
+        continue;
+      difference = shape_difference (json_parser_get_root (expected),
+          json_parser_get_root (parser), name);
+      found = difference == NULL;
+    }
+    if (!found)
+      g_error ("no event of the sim's stream is shaped as %s's “%s”", name,
+          event);
+  }
+}
+
+/* The whole cycle in @shape: each reply shaped as the documents' own. */
+static void
+fixture_cycle (NemoSimEventShape events, NemoSimStatusShape status_shape,
+    const gchar * chat_fixture, const gchar * completed_fixture)
+{
+  NemoSimOptions options;
+  g_autoptr (NemoSim) sim = NULL;
+  g_autoptr (Reply) token = NULL, session = NULL, credits = NULL;
+  g_autoptr (Reply) upload = NULL, state = NULL, export = NULL;
+  g_autoptr (Reply) status = NULL;
+  g_autoptr (Chat) turn = NULL;
+  g_autofree gchar *status_path = NULL;
+  Status done = { 0, };
+  gint64 max_progress;
+  Client client;
+
+  test_options (&options);
+  options.event_shape = events;
+  options.status_shape = status_shape;
+  options.think_ms = 40;
+  options.heartbeat_ms = 10;
+  sim = start_sim (&options);
+  client_init (&client, sim);
+
+  token = request_token (&client);
+  assert_fixture_shape ("token.json", token->json);
+  client.token = g_strdup (json_object_get_string_member (reply_data (token),
+          "token"));
+  session = call (&client, "POST", "/api/tasks/me/with-session/nemo_agent",
+      "{\"task_name\":\"project\",\"language\":\"en\"}");
+  assert_fixture_shape ("session.json", session->json);
+  client.session_id = g_strdup (json_object_get_string_member (reply_data
+          (session), "session_id"));
+  credits = call (&client, "GET", "/api/credits/balance/simple", NULL);
+  assert_fixture_shape ("credits.json", credits->json);
+  upload = upload_files (&client, "cover.png", "tone.mp3", NULL);
+  assert_fixture_shape ("upload.json", upload->json);
+
+  turn = chat (&client, "create a music video");
+  g_assert_no_error (turn->error);
+  assert_fixture_events (chat_fixture, turn);
+  get_state (&client, &state);
+  assert_fixture_shape ("state.json", state->json);
+
+  export = export_draft (&client, "render_1743712300000");
+  assert_fixture_shape ("export.json", export->json);
+  status_path = g_strdup_printf ("/api/render/proxy/lambda/%s",
+      "render_1743712300000");
+  if (status_shape == NEMO_SIM_STATUS_DATA) {
+    g_autoptr (Reply) first = call (&client, "GET", status_path, NULL);
+
+    assert_fixture_shape ("status-data.json", first->json);
+  }
+  poll_until_done (&client, "render_1743712300000", status_shape, &done,
+      &max_progress);
+  status = call (&client, "GET", status_path, NULL);
+  assert_fixture_shape (completed_fixture, status->json);
+  status_clear (&done);
+  client_clear (&client);
+}
+
+static void
+test_fixtures_adk_top (void)
+{
+  fixture_cycle (NEMO_SIM_EVENTS_ADK, NEMO_SIM_STATUS_TOP, "chat-adk.sse",
+      "status-top.json");
+}
+
+static void
+test_fixtures_typed_data (void)
+{
+  fixture_cycle (NEMO_SIM_EVENTS_TYPED, NEMO_SIM_STATUS_DATA,
+      "chat-typed.sse", "status-data-completed.json");
+}
+
+/* Each documented error code, answered by the sim shaped as the
+ * documents' own. */
+static void
+test_fixtures_errors (void)
+{
+  NemoSimOptions options;
+  g_autoptr (NemoSim) sim = NULL, broke = NULL, small = NULL;
+  g_autoptr (Reply) no_client_id = NULL, no_token = NULL, lost = NULL;
+  g_autoptr (Reply) unsupported = NULL, too_large = NULL, blocked = NULL;
+  g_autoptr (Reply) limited = NULL;
+  g_autoptr (Chat) no_credits = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree gchar *upload_path = NULL;
+  Client client, broke_client, small_client;
+
+  test_options (&options);
+  options.rate_limit = "/api/credits";
+  sim = start_sim (&options);
+  client_init (&client, sim);
+  no_client_id = call (&client, "POST", "/api/auth/anonymous-token", NULL);
+  assert_fixture_shape ("error-400.json", no_client_id->json);
+  no_token = call (&client, "GET", "/api/credits/balance/simple", NULL);
+  assert_fixture_shape ("error-1001.json", no_token->json);
+  client_setup (&client, "en");
+  limited = call (&client, "GET", "/api/credits/balance/simple", NULL);
+  assert_fixture_shape ("error-429.json", limited->json);
+  lost = call (&client, "GET", "/api/state/nemo_agent/me/42/latest", NULL);
+  assert_fixture_shape ("error-1002.json", lost->json);
+  upload_path = g_strdup_printf ("/api/upload-video/nemo_agent/me/%s",
+      client.session_id);
+  unsupported = call (&client, "POST", upload_path,
+      "{\"urls\":[\"https://example.com/notes.txt\"],\"source_type\":\"url\"}");
+  assert_fixture_shape ("error-4001.json", unsupported->json);
+  client.attribution = FALSE;
+  blocked = export_draft (&client, "render_402");
+  assert_fixture_shape ("error-402.json", blocked->json);
+
+  options.rate_limit = NULL;
+  options.no_credits = TRUE;
+  broke = start_sim (&options);
+  client_init (&broke_client, broke);
+  client_setup (&broke_client, "en");
+  no_credits = chat (&broke_client, "create a music video");
+  g_assert_true (json_parser_load_from_data (parser, no_credits->raw, -1,
+          NULL));
+  assert_fixture_shape ("error-2001.json", json_parser_get_root (parser));
+
+  options.no_credits = FALSE;
+  options.max_upload_size = 1000;
+  small = start_sim (&options);
+  client_init (&small_client, small);
+  get_token (&small_client);
+  new_session (&small_client, "en");
+  too_large = upload_files (&small_client, "cover.png", NULL);
+  assert_fixture_shape ("error-4002.json", too_large->json);
+  client_clear (&client);
+  client_clear (&broke_client);
+  client_clear (&small_client);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1823,5 +2117,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/fault/model-error", test_model_error);
   g_test_add_func ("/sim/fault/drop-download", test_drop_download);
   g_test_add_func ("/sim/fault/short-body", test_short_body);
+  g_test_add_func ("/sim/fixtures/adk-top", test_fixtures_adk_top);
+  g_test_add_func ("/sim/fixtures/typed-data", test_fixtures_typed_data);
+  g_test_add_func ("/sim/fixtures/errors", test_fixtures_errors);
   return g_test_run ();
 }

@@ -20,13 +20,6 @@
 
 G_BEGIN_DECLS
 
-/* Segment kinds the intent adds; docs/draft.md, "Feature segments and
- * metadata".  Visualizers sit on a video track of their own above the
- * pictures (an overlay layer), running for the whole draft. */
-#define NEMO_SEGMENT_SPECTRUM "spectrum"        /* spectrum bars */
-#define NEMO_SEGMENT_WAVEFORM "waveform"        /* the waveform */
-#define NEMO_SEGMENT_CIRCLE "circle"            /* bars in a circle around the cover */
-
 typedef enum
 {
   NEMO_INTENT_UNSET = 0,

@@ -13,7 +13,6 @@
 #define NEMO_JOB_H
 
 #include <gio/gio.h>
-#include <nemo/cloud.h>
 #include <nemo/draft.h>
 #include <nemo/render.h>
 
@@ -58,16 +57,51 @@ const NemoPresetInfo *nemo_preset_find (const gchar * name);
 void nemo_preset_clamp_fps (const NemoPresetInfo * preset, gint * fps_n,
     gint * fps_d);
 
+typedef enum
+{
+  NEMO_JOB_INPUT_AUDIO,         /* the song */
+  NEMO_JOB_INPUT_VISUAL,        /* a still or a clip */
+} NemoJobInputKind;
+
+/* One input of the job. */
+typedef struct
+{
+  NemoJobInputKind kind;
+  gchar *location;              /* a path or URI; for the cloud also an
+                                 * http(s) URL */
+  gboolean from_pad;            /* spooled from one of the element's pads:
+                                 * always prepared again before an upload */
+} NemoJobInput;
+
+/* How to reach the hosted service (cloud backend only). */
+typedef struct
+{
+  gchar *api_url;               /* NULL = the service's own */
+  gchar *token;                 /* NULL = $NEMO_TOKEN, else an anonymous one */
+  gchar *client_id;             /* NULL = a random UUID */
+  gchar *skill_source, *skill_version, *skill_platform;  /* attribution;
+                                 * NULL = the client's defaults */
+  guint retries;                /* network errors / 5xx */
+  guint poll_interval_ms;       /* first export-status poll delay */
+  guint timeout_s;              /* longest silence on the chat stream */
+  guint chat_limit_s;           /* longest chat turn (0 = default) */
+  guint render_limit_s;         /* longest wait for an export (0 = default) */
+  guint64 max_upload_size;      /* bytes: larger inputs are made to fit */
+  gchar *session_id;            /* continue this session's timeline */
+  gchar *render_id;             /* resume: poll and download this export only */
+} NemoJobService;
+
 typedef struct
 {
   NemoBackend backend;
   gchar *prompt;                /* what the user asked for, or NULL */
-  gchar *audio;                 /* path or URI of the soundtrack */
-  GPtrArray *visuals;           /* paths or URIs of stills/clips, in order */
+  GPtrArray *inputs;            /* NemoJobInput*: the song first (at most
+                                 * one), then the visuals in order; see
+                                 * nemo_job_config_add_input () */
   gchar *cover;                 /* the picture the song carries, as a file
                                  * (e.g. from the audio pad's image tag), or
-                                 * NULL: then the one embedded in @audio.
-                                 * Shown only when @visuals is empty */
+                                 * NULL: then the one embedded in the song.
+                                 * Shown only when there is no visual */
   gchar *title, *artist, *album; /* track info; NULL = from the audio's tags */
   gint width, height;           /* requested size (before aspect_ratio) */
   gboolean size_set;            /* width/height were given explicitly: they
@@ -87,30 +121,50 @@ typedef struct
   gdouble loudness_lufs;        /* NaN: as the draft (the prompt) says */
   gchar *thumbnail_location;    /* local backend: a JPEG thumbnail is also
                                  * written to this path; NULL: none */
-  gchar *work_dir;              /* the job's scratch folder; inputs inside it
-                                 * came from pads */
+  gchar *work_dir;              /* the job's scratch folder */
 
-  /* cloud.language is also the language of the local reply; with
-   * language_set FALSE (a default, not the user's choice) the prompt's own
-   * language wins over it */
-  NemoCloudConfig cloud;
+  /* the language of the replies and of the cloud session (NULL = "en");
+   * with language_set FALSE (a default, not the user's choice) the
+   * prompt's own language wins over it */
+  gchar *language;
   gboolean language_set;
 
-  /* cloud backend only */
-  gchar *session_id;            /* continue this session's timeline */
-  gchar *render_id;             /* resume: poll and download this export only */
+  NemoJobService service;
 } NemoJobConfig;
 
 void nemo_job_config_init (NemoJobConfig * config);
 void nemo_job_config_clear (NemoJobConfig * config);
 /* A deep copy of @src into @dest (which holds nothing yet). */
 void nemo_job_config_copy (NemoJobConfig * dest, const NemoJobConfig * src);
+/* Add an input: a song replaces the one already there (the audio pad wins
+ * over audio-uri) and stays first; visuals follow in the order added. */
+void nemo_job_config_add_input (NemoJobConfig * config, NemoJobInputKind kind,
+    const gchar * location, gboolean from_pad);
+/* The song, or NULL. */
+const NemoJobInput *nemo_job_config_get_audio (const NemoJobConfig * config);
 
-/* The same events whatever the backend: progress ("prepare", "encode"
- * locally; "upload", "chat", "render", "download" in the cloud), the
- * timeline, and the MP4 bytes through `data`; the cloud adds replies,
- * credits, job ids and still-working.  Called on the job's thread. */
-typedef NemoCloudCallbacks NemoJobCallbacks;
+/* The same events whatever the backend, on the job's thread; any may be
+ * NULL.  Progress stages are "prepare", "encode" locally and "upload",
+ * "chat", "render", "download" in the cloud. */
+typedef struct
+{
+  void (*reply) (const gchar * text, gpointer user_data);
+  void (*timeline) (const gchar * summary, const gchar * draft_json,
+      gpointer user_data);
+  void (*progress) (const gchar * stage, gdouble percent, gpointer user_data);
+  /* the MP4 bytes, in order; FALSE + error aborts */
+  gboolean (*data) (const guint8 * data, gsize size, gpointer user_data,
+      GError ** error);
+  /* something the user should know that does not stop the job */
+  void (*warning) (const gchar * text, gpointer user_data);
+  /* cloud backend only: the service's credits, the session and export ids
+   * (render_id NULL when only the session is new), a long wait */
+  void (*credits) (gint64 available, gint64 frozen, gint64 total,
+      gpointer user_data);
+  void (*job) (const gchar * session_id, const gchar * render_id,
+      gpointer user_data);
+  void (*still_working) (guint64 elapsed_ns, gpointer user_data);
+} NemoJobCallbacks;
 
 /* The output size for @width x @height reshaped to @aspect_ratio: the short
  * side keeps its length, as with shapes in the prompt (1920x1080 with 1:1

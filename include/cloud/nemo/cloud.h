@@ -18,6 +18,11 @@
 G_BEGIN_DECLS
 
 #define NEMO_CLOUD_DEFAULT_API_URL "https://mega-api-prod.nemovideo.ai"
+#define NEMO_CLOUD_DEFAULT_RETRIES 3
+#define NEMO_CLOUD_DEFAULT_POLL_INTERVAL_MS 2000
+#define NEMO_CLOUD_DEFAULT_TIMEOUT_S 900
+#define NEMO_CLOUD_DEFAULT_CHAT_LIMIT_S 900
+#define NEMO_CLOUD_DEFAULT_RENDER_LIMIT_S 1800
 
 typedef struct
 {
@@ -28,14 +33,17 @@ typedef struct
   gchar *skill_source;          /* X-Skill-Source, default "yt-music" */
   gchar *skill_version;         /* X-Skill-Version, default "1.0.0" */
   gchar *skill_platform;        /* X-Skill-Platform, default "unknown" */
-  guint retries;                /* network errors / 5xx: retries, capped exponential backoff (default 3) */
-  guint poll_interval_ms;       /* first export-status poll delay (default 2000) */
-  guint timeout_s;              /* longest silence on the chat stream, heartbeats apart (default 900) */
+  guint retries;                /* network errors / 5xx: retries, capped
+                                 * exponential backoff */
+  guint poll_interval_ms;       /* first export-status poll delay */
+  guint timeout_s;              /* longest silence on the chat stream,
+                                 * heartbeats apart */
   guint chat_limit_s;           /* longest chat turn, heartbeats or not (default 900; 0 = default) */
   guint render_limit_s;         /* longest wait for an export to finish (default 1800; 0 = default) */
-  guint64 max_upload_size;      /* bytes (default 500 MB) */
+  guint64 max_upload_size;      /* bytes: the limit 4002 messages name */
 } NemoCloudConfig;
 
+/* The NEMO_CLOUD_DEFAULT_* values, every string NULL. */
 void nemo_cloud_config_init (NemoCloudConfig * config);
 void nemo_cloud_config_clear (NemoCloudConfig * config);
 /* A deep copy of @src into @dest (which holds nothing yet). */
@@ -56,9 +64,6 @@ typedef struct
   void (*progress) (const gchar * stage, gdouble percent, gpointer user_data);
   /* downloaded MP4 bytes, in order, as they arrive; FALSE + error aborts */
   gboolean (*data) (const guint8 * data, gsize size, gpointer user_data, GError ** error);
-  /* local job: something the user should know that does not stop the job
-   * (a silent song) */
-  void (*warning) (const gchar * text, gpointer user_data);
 } NemoCloudCallbacks;
 
 typedef struct _NemoCloud NemoCloud;

@@ -263,7 +263,7 @@ gchar *nemo_media_prepare_upload (const gchar * path, const gchar * work_dir,
     const NemoUploadLimits * limits, gboolean * transcoded,
     GCancellable * cancellable, GError ** error);
 
-/* Send FFmpeg's log through the library's log hook (include/nemo/log.h).
+/* Send FFmpeg's log through the library's log hook (include/common/nemo/log.h).
  * FFmpeg has one log callback per process and no way to read it back: call
  * this only when nothing else in the process (gst-libav, the application)
  * has set one. */

@@ -33,6 +33,12 @@ typedef enum
 #define NEMO_SEGMENT_MUSIC "music"      /* the song: the soundtrack */
 #define NEMO_SEGMENT_BGM "bgm"          /* music under a clip's own sound */
 #define NEMO_SEGMENT_TITLE "title"      /* track-info text */
+/* Visualizers (docs/draft.md, "Feature segments and metadata") sit on a
+ * video track of their own above the pictures (an overlay layer), running
+ * for the whole draft. */
+#define NEMO_SEGMENT_SPECTRUM "spectrum" /* spectrum bars */
+#define NEMO_SEGMENT_WAVEFORM "waveform" /* the waveform */
+#define NEMO_SEGMENT_CIRCLE "circle"    /* bars in a circle around the cover */
 
 typedef struct
 {
