@@ -18,6 +18,7 @@ typedef struct
   gdouble duration_s;
   gdouble swing;                /* where the off-beat hat falls in a beat: 0.5 straight, 0.67 swung */
   gboolean pads;                /* sustained chords over the drums */
+  gdouble drift;                /* the tempo swings by this share (0.03: ±3 %), one slow sine over the track */
 } DrumTrack;
 
 /* Four on the floor: a kick on every beat (louder on the first of each bar
@@ -25,6 +26,10 @@ typedef struct
  * stereo 16-bit WAV at @path and returns the beat times in seconds. */
 GArray *drums_write (const DrumTrack * track, const gchar * path,
     GError ** error);
+
+/* Chords of saw-like notes over @mono (@n samples at 48 kHz) from
+ * @start_s on, changing every two bars of @bar_s, slow to rise. */
+void drums_add_pads (gfloat * mono, gsize n, gdouble start_s, gdouble bar_s);
 
 /* A WAV of @n_frames stereo frames, 48 kHz, 16-bit. */
 gboolean drums_write_wav (const gchar * path, const gfloat * stereo,
