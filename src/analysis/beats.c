@@ -57,6 +57,9 @@
  * sixth this strongly (relative to at the half) */
 #define LOW_HALF_RATIO 0.45
 #define HATS_SUB_RATIO 0.3
+/* hats repeat when their autocorrelation at the half reaches this share of
+ * their energy */
+#define HATS_PRESENT 0.1
 /* the hats' weight beside the low band's where beats are placed: they
  * mark the beats that kicks and snares leave out */
 #define HATS_WEIGHT 0.5
@@ -67,7 +70,8 @@
 #define CANCEL_EVERY 16384
 /* the envelope's resolution: 2.7 ms */
 #define BLOCK 128
-/* around a beat, where its attack is */
+/* around a beat, where its attack is: the level this long before the beat
+ * and the loudest up to this long after it */
 #define STRENGTH_BEFORE_US 20000
 #define STRENGTH_AFTER_US 80000
 #define BEATS_PER_BAR 4
@@ -334,7 +338,9 @@ half_is_the_beat (const Acfs * acfs, gdouble period)
 
   if (on <= 0 || half < LOW_HALF_RATIO * on)
     return FALSE;
-  return hats_half <= 0 || hats_sub >= HATS_SUB_RATIO * hats_half;
+  /* without hats that repeat, kicks and snares decide alone */
+  return hats_half < HATS_PRESENT * acfs->high[0]
+      || hats_sub >= HATS_SUB_RATIO * hats_half;
 }
 
 /* The played tempo among the octaves of @period: the slowest octave at or
@@ -413,9 +419,10 @@ place_beats (Analysis * a, gdouble period, GError ** error)
     }
     score[i] = odf[i] + HATS_WEIGHT * hats[i] + best;
   }
-  /* the path ends at the best score of the last period */
+  /* the path ends at the best score of the last two periods: a later hop
+   * only scores more with an onset of its own */
   last = n - 1;
-  for (i = n - 1; i + period >= n && i > 0; i--)
+  for (i = n - 1; i + 2 * period >= n && i > 0; i--)
     if (score[i] > score[last])
       last = i;
   for (d = last; d >= 0; d = previous[d]) {
@@ -431,32 +438,6 @@ static gint64
 us_to_blocks (gint64 us)
 {
   return av_rescale (us, NEMO_AUDIO_RATE, G_USEC_PER_SEC * BLOCK);
-}
-
-/* How much the envelope rises into block @b. */
-static gfloat
-rise_at (Analysis * a, gint64 b)
-{
-  if (b <= 0 || b >= (gint64) a->envelope->len)
-    return 0;
-  return MAX (0.0f, g_array_index (a->envelope, gfloat, b) -
-      g_array_index (a->envelope, gfloat, b - 1));
-}
-
-/* The block of the steepest rise from @before_us before the sample @at to
- * @after_us after it, -1 if the envelope does not rise there. */
-static gint64
-steepest_rise_near (Analysis * a, gint64 at, gint64 before_us,
-    gint64 after_us)
-{
-  gint64 b = at / BLOCK - us_to_blocks (before_us);
-  gint64 last = at / BLOCK + us_to_blocks (after_us);
-  gint64 best = -1;
-
-  for (; b <= last; b++)
-    if (rise_at (a, b) > (best < 0 ? 0 : rise_at (a, best)))
-      best = b;
-  return best;
 }
 
 /* The loudest block from @before_us before the sample @at to @after_us
@@ -495,14 +476,17 @@ drop_silent_and_doubled_beats (Analysis * a)
   g_array_set_size (a->beats, kept);
 }
 
-/* A beat's strength: the steepest rise of the envelope at its attack. */
+/* A beat's strength: how much louder it gets, from just before the beat
+ * to the loudest of its attack. */
 static gfloat
 beat_strength (Analysis * a, gint64 at)
 {
-  gint64 attack = steepest_rise_near (a, at, STRENGTH_BEFORE_US,
-      STRENGTH_AFTER_US);
+  gint64 before = at / BLOCK - us_to_blocks (STRENGTH_BEFORE_US);
+  gfloat base = before >= 0 && before < (gint64) a->envelope->len ?
+      g_array_index (a->envelope, gfloat, before) : 0;
 
-  return attack < 0 ? 0 : rise_at (a, attack);
+  return MAX (0.0f, loudest_near (a, at, STRENGTH_BEFORE_US,
+          STRENGTH_AFTER_US) - base);
 }
 
 static gint

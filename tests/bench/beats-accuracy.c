@@ -16,7 +16,7 @@
  *   F = 2 P R / (P + R).
  * - frame: the share of the detected beats (a montage's cuts) within one
  *   frame at 30 fps (1/30 s) of a true beat.
- * - BPM: the median interval of the detected beats.
+ * - BPM: the tempo the tracker reports.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -81,39 +81,14 @@ near_any (const gdouble * truth, guint n, gdouble t, gdouble window)
   return FALSE;
 }
 
-static gint
-compare_double (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-static gdouble
-median_bpm (GArray * beats)
-{
-  g_autoptr (GArray) intervals = g_array_new (FALSE, FALSE, sizeof (gdouble));
-  guint i;
-
-  for (i = 1; i < beats->len; i++) {
-    gdouble d = g_array_index (beats, gdouble, i) -
-        g_array_index (beats, gdouble, i - 1);
-    g_array_append_val (intervals, d);
-  }
-  if (intervals->len == 0)
-    return 0;
-  g_array_sort (intervals, compare_double);
-  return 60.0 / g_array_index (intervals, gdouble, intervals->len / 2);
-}
-
 static Score
-score_beats (GArray * truth, GArray * detected)
+score_beats (GArray * truth, GArray * detected, gdouble bpm)
 {
   const gdouble *ref = (const gdouble *) truth->data;
   const gdouble *est = (const gdouble *) detected->data;
   guint matched = match_count (ref, truth->len, est, detected->len,
       F_WINDOW_S);
-  Score score = {.bpm = median_bpm (detected),.detected = detected->len };
+  Score score = {.bpm = bpm,.detected = detected->len };
   gdouble p, r;
   guint i;
 
@@ -130,11 +105,11 @@ score_beats (GArray * truth, GArray * detected)
 
 /* ---- the trackers ---- */
 
-/* Beat times in seconds. */
-typedef GArray *(*TrackFunc) (const gchar * path);
+/* Beat times in seconds, and the tempo in @bpm. */
+typedef GArray *(*TrackFunc) (const gchar * path, gdouble * bpm);
 
 static GArray *
-track_nemo (const gchar * path)
+track_nemo (const gchar * path, gdouble * bpm)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (NemoBeats) beats = nemo_analysis_beats (path, 0, NULL, &error);
@@ -143,6 +118,7 @@ track_nemo (const gchar * path)
 
   if (!beats)
     g_error ("%s", error->message);
+  *bpm = beats->bpm;
   for (i = 0; i < beats->n_beats; i++) {
     gdouble t = beats->beats[i].time_us / 1e6;
     g_array_append_val (times, t);
@@ -158,7 +134,7 @@ track_nemo (const gchar * path)
 #define AUBIO_WINDOW 1114
 
 static GArray *
-track_aubio (const gchar * path)
+track_aubio (const gchar * path, gdouble * bpm)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (NemoAudioReader) reader = nemo_audio_reader_open (path, &error);
@@ -184,6 +160,7 @@ track_aubio (const gchar * path)
   }
   if (got < 0)
     g_error ("%s", error->message);
+  *bpm = aubio_tempo_get_bpm (tempo);
   del_fvec (hop);
   del_fvec (out);
   del_aubio_tempo (tempo);
@@ -453,8 +430,9 @@ print_row (const gchar * name, gdouble played, const gchar * path,
 
   printf ("| %s | %.0f |", name, played);
   for (k = 0; k < G_N_ELEMENTS (trackers); k++) {
-    g_autoptr (GArray) detected = trackers[k] (path);
-    Score score = score_beats (truth, detected);
+    gdouble bpm;
+    g_autoptr (GArray) detected = trackers[k] (path, &bpm);
+    Score score = score_beats (truth, detected, bpm);
 
     print_cell (&score);
     add_score (totals[k], &score);
