@@ -47,7 +47,11 @@ typedef struct
 static void
 fixture_init (Fixture * fixture)
 {
-  DrumTrack track = { .bpm = BPM, .duration_s = SONG_S, .swing = 0.5 };
+  /* the drums come in at 1.5 s: both test clips hold the same footage, so
+   * a cut from one to the other at the same point of it could not be seen;
+   * the first shot, longer, puts their cursors apart */
+  DrumTrack track = { .bpm = BPM, .duration_s = SONG_S, .swing = 0.5,
+    .intro_s = 1.5 };
   GError *error = NULL;
 
   fixture->dir = g_dir_make_tmp ("nemo-montage-XXXXXX", &error);
@@ -407,16 +411,14 @@ test_cuts_on_beats (void)
   assert_no_gaps (draft);
   planned = planned_cuts (draft, &fps_ntsc);
 
-  /* every known beat after the tracker's first (about 1.5 s in) is a cut,
-   * and every cut is a known beat */
+  /* every known beat is a cut, from the first, and every cut is a known
+   * beat */
   g_assert_cmpuint (planned->len, >=, 11);
   for (i = 0; i < planned->len; i++) {
     gint64 frame = g_array_index (planned, gint64, i);
     gint beat = beat_at_frame (&fixture, frame, &fps_ntsc);
 
-    g_assert_cmpint (beat, >=, 0);
-    if (previous >= 0)
-      g_assert_cmpint (beat, ==, previous + 1);
+    g_assert_cmpint (beat, ==, previous + 1);
     previous = beat;
   }
   g_assert_cmpint (previous, ==, (gint) fixture.beats->len - 1);
@@ -533,8 +535,10 @@ main (int argc, char **argv)
   static const CutRate two_beats =
       { "sync the clips to the beat, every 2 beats", 1.0, 2 };
   static const CutRate bar = { "sync to the beat, every bar", 2.0, 4 };
-  /* on this track beats 1 and 3 of a bar are the strongest */
-  static const CutRate energy = { "beat sync by energy", 0, 2 };
+  /* on this track the downbeats are the strongest, then the beats with a
+   * snare (2 and 4), then beat 3: which of 3 or 4 fills the last second
+   * depends on where the song ends, so any beat may be a cut */
+  static const CutRate energy = { "beat sync by energy", 0, 1 };
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/montage/cuts-on-beats", test_cuts_on_beats);
