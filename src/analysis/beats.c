@@ -294,6 +294,18 @@ acf_near (const gdouble * acf, guint max_lag, gdouble lag)
   return best;
 }
 
+/* Where the peak of a parabola through @y0, @y1, @y2 (one apart) is,
+ * from @y1: -0.5 to 0.5 (0 if @y1 is not a peak). */
+static gdouble
+peak_shift (gdouble y0, gdouble y1, gdouble y2)
+{
+  gdouble curvature = y0 - 2 * y1 + y2;
+
+  if (curvature >= 0 || y1 < y0 || y1 < y2)
+    return 0;
+  return CLAMP (0.5 * (y0 - y2) / curvature, -0.5, 0.5);
+}
+
 /* The period (hops) from 60 to 200 BPM whose multiples the onsets repeat
  * at most, refined between hops by a parabola through its peak. */
 static gdouble
@@ -301,7 +313,7 @@ comb_period (const Acfs * acfs)
 {
   gint first = (gint) floor (MIN_PERIOD_S * HOPS_PER_S);
   gint last = (gint) ceil (MAX_PERIOD_S * HOPS_PER_S);
-  gdouble best_score = -G_MAXDOUBLE, y0, y1, y2, shift = 0;
+  gdouble best_score = -G_MAXDOUBLE;
   gint p, k, best = first;
 
   for (p = first; p <= last; p++) {
@@ -315,12 +327,8 @@ comb_period (const Acfs * acfs)
       best = p;
     }
   }
-  y0 = acfs->low[best - 1];
-  y1 = acfs->low[best];
-  y2 = acfs->low[best + 1];
-  if (y0 - 2 * y1 + y2 < 0)
-    shift = CLAMP (0.5 * (y0 - y2) / (y0 - 2 * y1 + y2), -0.5, 0.5);
-  return best + shift;
+  return best + peak_shift (acfs->low[best - 1], acfs->low[best],
+      acfs->low[best + 1]);
 }
 
 /* Whether half @period is the beat: kicks and snares (the low band) fall
@@ -426,8 +434,12 @@ place_beats (Analysis * a, gdouble period, GError ** error)
     if (score[i] > score[last])
       last = i;
   for (d = last; d >= 0; d = previous[d]) {
-    /* the hop whose window is centred on the attack */
-    gint64 at = MAX (0, (gint64) d * HOP + HOP - WINDOW / 2);
+    /* where the onsets peak between hops, in the hop whose window is
+     * centred on the attack */
+    gdouble shift = d > 0 && d + 1 < (gint) n ?
+        peak_shift (odf[d - 1], odf[d], odf[d + 1]) : 0;
+    gint64 at = MAX (0, (gint64) llround ((d + shift) * HOP) + HOP -
+        WINDOW / 2);
 
     g_array_prepend_val (a->beats, at);
   }
