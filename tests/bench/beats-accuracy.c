@@ -286,14 +286,16 @@ add_bass (gfloat * mono, gsize n, gdouble t, gdouble hz)
   }
 }
 
-/* The beat times of @track over TRACK_S, its tempo drifting by a sine. */
+/* The beat times of @track over TRACK_S and one beat past it, its tempo
+ * drifting by a sine. */
 static GArray *
 set_beats (const SetTrack * track)
 {
   GArray *beats = g_array_new (FALSE, FALSE, sizeof (gdouble));
   gdouble t;
 
-  for (t = 0; t < TRACK_S;
+  for (t = 0; beats->len == 0 ||
+      g_array_index (beats, gdouble, beats->len - 1) < TRACK_S;
       t += 60.0 / (track->bpm * (1 + track->drift * sin (2 * G_PI * t /
                   TRACK_S))))
     g_array_append_val (beats, t);
@@ -324,7 +326,8 @@ play_step (gfloat * mix, gfloat * bass, gsize n, const Pattern * pattern,
     mix_sample (mix, n, &kit[2], t, 0.3f * velocity (pattern->hat[s], rand));
 }
 
-/* Mix @track into a WAV at @path; returns its beat times. */
+/* Mix @track into a WAV at @path; returns its beat times.  Every beat in
+ * the track is played, the last one too. */
 static GArray *
 write_set_track (const SetTrack * track, const Sample * kit,
     const gchar * path)
@@ -347,6 +350,8 @@ write_set_track (const SetTrack * track, const Sample * kit,
           b * STEPS_PER_BEAT + s, b / 4, t + s * (next - t) / STEPS_PER_BEAT,
           rand);
   }
+  /* the true beats are the ones in the track */
+  g_array_set_size (beats, beats->len - 1);
   drums_add_pads (bass, n, 0, 4 * 60.0 / track->bpm);
   for (i = 0; i < n; i++) {
     mix[2 * i] += bass[i];
