@@ -92,7 +92,7 @@ typedef struct
   gfloat *last_log;             /* log magnitudes of the previous hop */
   gfloat *rise;                 /* and their rise into this one */
   guint hop_fill;
-  GArray *low, *high;   /* gfloat onset functions, one per hop */
+  GArray *low, *high;           /* gfloat onset functions, one per hop */
   /* RMS of each BLOCK samples, and the one being summed */
   GArray *envelope;
   gdouble block_sum;

@@ -134,7 +134,7 @@ check_drum_track (Fixture * f, const DrumTrack * track)
 static void
 test_beats_120 (Fixture * f, gconstpointer data)
 {
-  DrumTrack track = {.bpm = 120,.duration_s = 20,.swing = 0.5 };
+  DrumTrack track = {.bpm = 120, .duration_s = 20, .swing = 0.5 };
 
   check_drum_track (f, &track);
 }
@@ -142,7 +142,7 @@ test_beats_120 (Fixture * f, gconstpointer data)
 static void
 test_beats_90 (Fixture * f, gconstpointer data)
 {
-  DrumTrack track = {.bpm = 90,.duration_s = 20,.swing = 0.5 };
+  DrumTrack track = {.bpm = 90, .duration_s = 20, .swing = 0.5 };
 
   check_drum_track (f, &track);
 }
@@ -151,7 +151,7 @@ test_beats_90 (Fixture * f, gconstpointer data)
 static void
 test_beats_174 (Fixture * f, gconstpointer data)
 {
-  DrumTrack track = {.bpm = 174,.duration_s = 20,.swing = 0.5 };
+  DrumTrack track = {.bpm = 174, .duration_s = 20, .swing = 0.5 };
 
   check_drum_track (f, &track);
 }
@@ -160,7 +160,7 @@ test_beats_174 (Fixture * f, gconstpointer data)
 static void
 test_beats_70 (Fixture * f, gconstpointer data)
 {
-  DrumTrack track = {.bpm = 70,.duration_s = 20,.swing = 0.5 };
+  DrumTrack track = {.bpm = 70, .duration_s = 20, .swing = 0.5 };
 
   check_drum_track (f, &track);
 }
@@ -169,7 +169,7 @@ test_beats_70 (Fixture * f, gconstpointer data)
 static void
 test_beats_drift (Fixture * f, gconstpointer data)
 {
-  DrumTrack track = {.bpm = 128,.duration_s = 20,.swing = 0.5,
+  DrumTrack track = {.bpm = 128, .duration_s = 20, .swing = 0.5,
     .drift = 0.03
   };
 
@@ -297,7 +297,7 @@ test_beats_cancel_long_song (Fixture * f, gconstpointer data)
 {
   g_autofree gchar *path = write_long_clicks (f, 1800);
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
-  CancelRun run = {.path = path,.cancellable = cancellable };
+  CancelRun run = {.path = path, .cancellable = cancellable };
   GThread *thread;
   gint64 cancelled_us;
 

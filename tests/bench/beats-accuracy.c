@@ -88,7 +88,7 @@ score_beats (GArray * truth, GArray * detected, gdouble bpm)
   const gdouble *est = (const gdouble *) detected->data;
   guint matched = match_count (ref, truth->len, est, detected->len,
       F_WINDOW_S);
-  Score score = {.bpm = bpm,.detected = detected->len };
+  Score score = {.bpm = bpm, .detected = detected->len };
   gdouble p, r;
   guint i;
 
@@ -374,20 +374,20 @@ typedef struct
 } SynthTrack;
 
 static const SynthTrack synth[] = {
-  {"70 BPM", {.bpm = 70,.duration_s = 30,.swing = 0.5}},
-  {"90 BPM", {.bpm = 90,.duration_s = 30,.swing = 0.5}},
-  {"120 BPM", {.bpm = 120,.duration_s = 30,.swing = 0.5}},
-  {"128 BPM", {.bpm = 128,.duration_s = 30,.swing = 0.5}},
-  {"140 BPM", {.bpm = 140,.duration_s = 30,.swing = 0.5}},
-  {"174 BPM", {.bpm = 174,.duration_s = 30,.swing = 0.5}},
-  {"120 BPM swing", {.bpm = 120,.duration_s = 30,.swing = 0.67}},
-  {"120 BPM ±3 % drift", {.bpm = 120,.duration_s = 30,.swing = 0.5,
+  {"70 BPM", {.bpm = 70, .duration_s = 30, .swing = 0.5}},
+  {"90 BPM", {.bpm = 90, .duration_s = 30, .swing = 0.5}},
+  {"120 BPM", {.bpm = 120, .duration_s = 30, .swing = 0.5}},
+  {"128 BPM", {.bpm = 128, .duration_s = 30, .swing = 0.5}},
+  {"140 BPM", {.bpm = 140, .duration_s = 30, .swing = 0.5}},
+  {"174 BPM", {.bpm = 174, .duration_s = 30, .swing = 0.5}},
+  {"120 BPM swing", {.bpm = 120, .duration_s = 30, .swing = 0.67}},
+  {"120 BPM ±3 % drift", {.bpm = 120, .duration_s = 30, .swing = 0.5,
           .drift = 0.03}},
-  {"120→140 BPM at 10 s", {.bpm = 120,.bpm_after = 140,.change_at_s = 10,
-          .duration_s = 30,.swing = 0.5}},
-  {"128 BPM, 2 s silent intro", {.bpm = 128,.intro_s = 2,.duration_s = 30,
+  {"120→140 BPM at 10 s", {.bpm = 120, .bpm_after = 140, .change_at_s = 10,
+          .duration_s = 30, .swing = 0.5}},
+  {"128 BPM, 2 s silent intro", {.bpm = 128, .intro_s = 2, .duration_s = 30,
           .swing = 0.5}},
-  {"120 BPM with pads", {.bpm = 120,.duration_s = 30,.swing = 0.5,
+  {"120 BPM with pads", {.bpm = 120, .duration_s = 30, .swing = 0.5,
           .pads = TRUE}},
 };
 
