@@ -245,27 +245,6 @@ test_beats_errors (Fixture * f, gconstpointer data)
   g_assert_error (error, NEMO_ERROR, NEMO_ERROR_CANCELLED);
 }
 
-/* A long song, cheap to write: @seconds of a click every half second,
- * 8 kHz mono (the analysis decodes it to 48 kHz stereo like any song). */
-static gchar *
-write_long_clicks (Fixture * f, guint seconds)
-{
-  const guint rate = 8000;
-  guint32 n = seconds * rate, i;
-  g_autofree guint8 *wav = g_malloc (WAV_HEADER_SIZE + 2 * n);
-  gint16 *pcm = (gint16 *) (wav + WAV_HEADER_SIZE);
-  gchar *path = g_build_filename (f->dir, "long.wav", NULL);
-  g_autoptr (GError) error = NULL;
-
-  wav_header (wav, rate, 1, 2 * n);
-  for (i = 0; i < n; i++)
-    pcm[i] = GINT16_TO_LE (i % (rate / 2) < 80 ? 16000 : 0);
-  g_file_set_contents (path, (const gchar *) wav, WAV_HEADER_SIZE + 2 * n,
-      &error);
-  g_assert_no_error (error);
-  return path;
-}
-
 typedef struct
 {
   const gchar *path;
@@ -295,12 +274,15 @@ analyse_until_cancelled (gpointer data)
 static void
 test_beats_cancel_long_song (Fixture * f, gconstpointer data)
 {
-  g_autofree gchar *path = write_long_clicks (f, 1800);
+  g_autofree gchar *path = g_build_filename (f->dir, "long.wav", NULL);
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   CancelRun run = {.path = path, .cancellable = cancellable };
+  g_autoptr (GError) error = NULL;
   GThread *thread;
   gint64 cancelled_us;
 
+  drums_write_clicks (path, 1800, &error);
+  g_assert_no_error (error);
   thread = g_thread_new ("beats", analyse_until_cancelled, &run);
   g_usleep (300000);
   cancelled_us = g_get_monotonic_time ();

@@ -137,3 +137,18 @@ drums_write (const DrumTrack * track, const gchar * path, GError ** error)
     return NULL;
   return g_steal_pointer (&beats);
 }
+
+gboolean
+drums_write_clicks (const gchar * path, guint seconds, GError ** error)
+{
+  const guint rate = 8000;
+  guint32 n = seconds * rate, i;
+  g_autofree guint8 *wav = g_malloc (WAV_HEADER_SIZE + 2 * n);
+  gint16 *pcm = (gint16 *) (wav + WAV_HEADER_SIZE);
+
+  wav_header (wav, rate, 1, 2 * n);
+  for (i = 0; i < n; i++)
+    pcm[i] = GINT16_TO_LE (i % (rate / 2) < 80 ? 16000 : 0);
+  return g_file_set_contents (path, (const gchar *) wav, WAV_HEADER_SIZE +
+      2 * n, error);
+}

@@ -31,6 +31,11 @@ GArray *drums_write (const DrumTrack * track, const gchar * path,
  * @start_s on, changing every two bars of @bar_s, slow to rise. */
 void drums_add_pads (gfloat * mono, gsize n, gdouble start_s, gdouble bar_s);
 
+/* A long song, cheap to write: @seconds of a click every half second
+ * (120 BPM), 8 kHz mono 16-bit (decoded to 48 kHz stereo like any song). */
+gboolean drums_write_clicks (const gchar * path, guint seconds,
+    GError ** error);
+
 /* A WAV of @n_frames stereo frames, 48 kHz, 16-bit. */
 gboolean drums_write_wav (const gchar * path, const gfloat * stereo,
     gsize n_frames, GError ** error);

@@ -490,6 +490,67 @@ test_one_clip_jumps (void)
 
 typedef struct
 {
+  GCancellable *cancellable;
+  gint64 cancelled_us;
+} Canceller;
+
+static gpointer
+cancel_soon (gpointer data)
+{
+  Canceller *canceller = data;
+
+  g_usleep (300000);
+  canceller->cancelled_us = g_get_monotonic_time ();
+  g_cancellable_cancel (canceller->cancellable);
+  return NULL;
+}
+
+/* A montage of a half-hour song, cancelled while its beats are analysed
+ * (some 2 s of processor time): nemo_job_build_draft() fails with
+ * NEMO_ERROR_CANCELLED within a fraction of a second of the cancel. */
+static void
+test_cancel_long_song (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("nemo-montage-XXXXXX", NULL);
+  g_autofree gchar *song = g_build_filename (dir, "long.wav", NULL);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  Canceller canceller = {.cancellable = cancellable };
+  NemoJobConfig config;
+  NemoDraft *draft;
+  GError *error = NULL;
+  GThread *thread;
+  gint64 returned_us;
+
+  drums_write_clicks (song, 1800, &error);
+  g_assert_no_error (error);
+  nemo_job_config_init (&config);
+  config.audio = g_strdup (song);
+  g_ptr_array_add (config.visuals, data_path ("clip.mp4"));
+  g_ptr_array_add (config.visuals, data_path ("clip.mov"));
+  config.prompt = g_strdup ("sync the clips to the beat");
+  config.work_dir = g_strdup (dir);
+
+  thread = g_thread_new ("canceller", cancel_soon, &canceller);
+  draft = nemo_job_build_draft (&config, NULL, cancellable, &error);
+  returned_us = g_get_monotonic_time ();
+  g_thread_join (thread);
+
+  g_test_message ("returned %" G_GINT64_FORMAT " ms after the cancel",
+      (returned_us - canceller.cancelled_us) / 1000);
+  g_assert_null (draft);
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_CANCELLED);
+  /* stopped in the beat analysis, not before it */
+  g_assert_nonnull (strstr (error->message, "beat tracking"));
+  g_assert_cmpint (returned_us - canceller.cancelled_us, <,
+      G_USEC_PER_SEC / 2);
+  g_clear_error (&error);
+  nemo_job_config_clear (&config);
+  g_unlink (song);
+  g_rmdir (dir);
+}
+
+typedef struct
+{
   const gchar *prompt;
   gdouble spacing_s;            /* between cuts; 0: at least ENERGY_MIN */
   guint beat_modulo;            /* cuts fall on beats k with k % this == 0 */
@@ -543,6 +604,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/montage/cuts-on-beats", test_cuts_on_beats);
   g_test_add_func ("/montage/one-clip-jumps", test_one_clip_jumps);
+  g_test_add_func ("/montage/cancel-long-song", test_cancel_long_song);
   g_test_add_data_func ("/montage/rate/beat", &beat, check_cut_rate);
   g_test_add_data_func ("/montage/rate/2beats", &two_beats, check_cut_rate);
   g_test_add_data_func ("/montage/rate/bar", &bar, check_cut_rate);
