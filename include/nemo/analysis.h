@@ -40,7 +40,7 @@ typedef struct
 
 /* Track the beats of the first audio stream of @path, up to
  * @max_duration_us (<= 0: all of it), at a tempo from 60 to 200 BPM.
- * Audio without a beat (silence, a drone) and audio shorter than 4.3 s
+ * Audio without a beat (silence, a drone) and audio shorter than 2.2 s
  * give no beats, which is not an error.  @cancellable is checked
  * throughout.  Errors are the media
  * layer's (NEMO_ERROR_NOT_FOUND, _UNSUPPORTED_MEDIA, _NO_AUDIO), and

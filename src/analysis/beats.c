@@ -10,7 +10,7 @@
  *    for the beats' strength and for silence.
  * 2. Tempo: the autocorrelations of both onset functions over the whole
  *    song, and the period from 60 to 200 BPM whose multiples they favour
- *    most (a comb over four multiples).
+ *    most (a comb over four multiples, fewer in songs under 4.3 s).
  * 3. Octave: from the slowest octave of that period at or above 60 BPM,
  *    the period is halved while kicks and snares fall half way between its
  *    beats nearly as strongly as on them and the hats subdivide the half
@@ -306,6 +306,26 @@ peak_shift (gdouble y0, gdouble y1, gdouble y2)
   return CLAMP (0.5 * (y0 - y2) / curvature, -0.5, 0.5);
 }
 
+/* How much the onsets repeat at the multiples of @period that the
+ * autocorrelations reach (all COMB_MULTIPLES but in short songs), on
+ * average; -G_MAXDOUBLE if they reach none. */
+static gdouble
+comb_score (const Acfs * acfs, gint period)
+{
+  gdouble sum = 0;
+  gint k;
+
+  for (k = 1; k <= COMB_MULTIPLES; k++) {
+    gdouble lag = (gdouble) k * period;
+
+    if (ceil (lag * (1 + LAG_TOLERANCE) + 0.5) > acfs->max_lag)
+      break;
+    sum += acf_near (acfs->low, acfs->max_lag, lag) +
+        acf_near (acfs->high, acfs->max_lag, lag);
+  }
+  return k > 1 ? sum / (k - 1) : -G_MAXDOUBLE;
+}
+
 /* The period (hops) from 60 to 200 BPM whose multiples the onsets repeat
  * at most, refined between hops by a parabola through its peak. */
 static gdouble
@@ -314,14 +334,11 @@ comb_period (const Acfs * acfs)
   gint first = (gint) floor (MIN_PERIOD_S * HOPS_PER_S);
   gint last = (gint) ceil (MAX_PERIOD_S * HOPS_PER_S);
   gdouble best_score = -G_MAXDOUBLE;
-  gint p, k, best = first;
+  gint p, best = first;
 
   for (p = first; p <= last; p++) {
-    gdouble score = 0;
+    gdouble score = comb_score (acfs, p);
 
-    for (k = 1; k <= COMB_MULTIPLES; k++)
-      score += acf_near (acfs->low, acfs->max_lag, (gdouble) k * p) +
-          acf_near (acfs->high, acfs->max_lag, (gdouble) k * p);
     if (score > best_score) {
       best_score = score;
       best = p;
@@ -379,10 +396,12 @@ find_period (Analysis * a, GError ** error)
 {
   g_auto (Acfs) acfs = { 0 };
 
-  acfs.max_lag = (guint) ceil (MAX_PERIOD_S * HOPS_PER_S *
-      COMB_MULTIPLES * (1 + LAG_TOLERANCE)) + 1;
-  if (a->low->len <= acfs.max_lag)
+  /* two of the longest periods at least, for the octave */
+  if (a->low->len < 2 * ceil (MAX_PERIOD_S * HOPS_PER_S * (1 +
+              LAG_TOLERANCE)) + 2)
     return 0;
+  acfs.max_lag = MIN (a->low->len - 1, (guint) ceil (MAX_PERIOD_S *
+          HOPS_PER_S * COMB_MULTIPLES * (1 + LAG_TOLERANCE)) + 1);
   acfs.low = autocorrelation (a, a->low, acfs.max_lag, error);
   if (acfs.low)
     acfs.high = autocorrelation (a, a->high, acfs.max_lag, error);

@@ -224,6 +224,30 @@ test_beats_max_duration (Fixture * f, gconstpointer data)
       6 * G_USEC_PER_SEC);
 }
 
+/* A 3 s video still gets its beats, all of them, on time. */
+static void
+test_beats_short (Fixture * f, gconstpointer data)
+{
+  DrumTrack track = {.bpm = 120, .duration_s = 3, .swing = 0.5 };
+  g_autofree gchar *path = g_build_filename (f->dir, "drums.wav", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) truth = NULL;
+  g_autoptr (NemoBeats) beats = NULL;
+  guint i;
+
+  truth = drums_write (&track, path, &error);
+  g_assert_no_error (error);
+  beats = nemo_analysis_beats (path, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("tempo %.2f, %u beats of %u", beats->bpm, beats->n_beats,
+      truth->len);
+  g_assert_cmpfloat (fabs (beats->bpm - 120), <=, 1.5);
+  g_assert_cmpuint (beats->n_beats, ==, truth->len);
+  for (i = 0; i < truth->len; i++)
+    g_assert_cmpint (ABS (nearest_beat_error (beats,
+                g_array_index (truth, gdouble, i))), <=, FRAME_US);
+}
+
 static void
 test_beats_errors (Fixture * f, gconstpointer data)
 {
@@ -625,6 +649,7 @@ main (int argc, char **argv)
   ADD ("/analysis/beats/drift", test_beats_drift);
   ADD ("/analysis/beats/silence", test_beats_silence);
   ADD ("/analysis/beats/max-duration", test_beats_max_duration);
+  ADD ("/analysis/beats/short", test_beats_short);
   ADD ("/analysis/beats/errors", test_beats_errors);
   ADD ("/analysis/beats/cancel-long-song", test_beats_cancel_long_song);
   ADD ("/analysis/spectrum/moves-with-music", test_spectrum_moves_with_music);
