@@ -13,7 +13,7 @@
  *    most (a comb over four multiples, fewer in songs under 4.3 s).
  * 3. Octave: from the slowest octave of that period at or above 60 BPM,
  *    the period is halved while kicks and snares fall half way between its
- *    beats nearly as strongly as on them and the hats subdivide the half
+ *    beats nearly as strongly as on them and the hats divide the half
  *    again (half_is_the_beat()).
  * 4. Beats: dynamic programming over the whole song (Ellis 2007): the path
  *    of beats through the strongest onsets whose intervals stay closest to
@@ -53,8 +53,9 @@
 #define COMB_MULTIPLES 4
 #define LAG_TOLERANCE 0.04
 /* the half of a period is the beat when the low band repeats at the half
- * this strongly (relative to at the period) and the hats at a quarter or a
- * sixth this strongly (relative to at the half) */
+ * this strongly (relative to at the period) and the hats follow the low
+ * band by a quarter or a third of the period this strongly (relative to
+ * by a half) */
 #define LOW_HALF_RATIO 0.45
 #define HATS_SUB_RATIO 0.3
 /* hats repeat when their autocorrelation at the half reaches this share of
@@ -252,35 +253,38 @@ standardise (GArray * odf)
     x[i] = sd > 0 ? (x[i] - sum / odf->len) / sd : 0;
 }
 
-/* The autocorrelations of the onset functions, lags 0 to max_lag hops. */
+/* The autocorrelations of the onset functions, lags 0 to max_lag hops,
+ * and how the hats follow the low band, lags 0 to max_hats_lag. */
 typedef struct
 {
-  guint max_lag;
-  gdouble *low, *high;
+  guint max_lag, max_hats_lag;
+  gdouble *low, *high, *hats_after_low;
 } Acfs;
 
 static void acfs_clear (Acfs * acfs);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Acfs, acfs_clear)
 
-/* The autocorrelation of @odf, standardised, for lags 0 to @max_lag. */
+/* The correlation of @y with @x @lag hops earlier, for lags 0 to
+ * @max_lag (@x and @y the same length). */
 static gdouble *
-autocorrelation (Analysis * a, GArray * odf, guint max_lag, GError ** error)
+correlation (Analysis * a, GArray * x, GArray * y, guint max_lag,
+    GError ** error)
 {
-  const gfloat *x = (const gfloat *) odf->data;
-  g_autofree gdouble *acf = g_new0 (gdouble, max_lag + 1);
+  const gfloat *xs = (const gfloat *) x->data;
+  const gfloat *ys = (const gfloat *) y->data;
+  g_autofree gdouble *c = g_new0 (gdouble, max_lag + 1);
   guint lag, i;
 
-  standardise (odf);
-  for (lag = 0; lag <= max_lag && lag < odf->len; lag++) {
+  for (lag = 0; lag <= max_lag && lag < x->len; lag++) {
     if (lag % 64 == 0 && !check_cancelled (a, error))
       return NULL;
-    for (i = lag; i < odf->len; i++)
-      acf[lag] += x[i] * x[i - lag];
+    for (i = lag; i < x->len; i++)
+      c[lag] += xs[i - lag] * ys[i];
   }
-  return g_steal_pointer (&acf);
+  return g_steal_pointer (&c);
 }
 
-/* The strongest autocorrelation within LAG_TOLERANCE of lag @lag. */
+/* The strongest correlation within LAG_TOLERANCE of lag @lag. */
 static gdouble
 acf_near (const gdouble * acf, guint max_lag, gdouble lag)
 {
@@ -350,22 +354,28 @@ comb_period (const Acfs * acfs)
 
 /* Whether half @period is the beat: kicks and snares (the low band) fall
  * half way between its beats nearly as often as on them, and the hats
- * subdivide that half again, in two (straight) or three (swung).  Where
- * only hats fall half way, they subdivide the beat: @period is the beat. */
+ * divide that half again: they follow kicks and snares by a quarter of
+ * @period (straight) or a third (swung) at least so much as by a half.
+ * Where the hats only fall half way, they subdivide the beat: @period is
+ * the beat. */
 static gboolean
 half_is_the_beat (const Acfs * acfs, gdouble period)
 {
   gdouble on = acf_near (acfs->low, acfs->max_lag, period);
   gdouble half = acf_near (acfs->low, acfs->max_lag, period / 2);
   gdouble hats_half = acf_near (acfs->high, acfs->max_lag, period / 2);
-  gdouble hats_sub = MAX (acf_near (acfs->high, acfs->max_lag, period / 4),
-      acf_near (acfs->high, acfs->max_lag, period / 6));
+  gdouble after_half = acf_near (acfs->hats_after_low, acfs->max_hats_lag,
+      period / 2);
+  gdouble after_sub = MAX (acf_near (acfs->hats_after_low,
+          acfs->max_hats_lag, period / 4), acf_near (acfs->hats_after_low,
+          acfs->max_hats_lag, period / 3));
 
   if (on <= 0 || half < LOW_HALF_RATIO * on)
     return FALSE;
   /* without hats that repeat, kicks and snares decide alone */
-  return hats_half < HATS_PRESENT * acfs->high[0]
-      || hats_sub >= HATS_SUB_RATIO * hats_half;
+  if (hats_half < HATS_PRESENT * acfs->high[0])
+    return TRUE;
+  return after_sub > 0 && after_sub >= HATS_SUB_RATIO * after_half;
 }
 
 /* The played tempo among the octaves of @period: the slowest octave at or
@@ -388,6 +398,7 @@ acfs_clear (Acfs * acfs)
 {
   g_free (acfs->low);
   g_free (acfs->high);
+  g_free (acfs->hats_after_low);
 }
 
 /* The beat period in hops, 0 if the onsets do not repeat, -1 on error. */
@@ -402,10 +413,17 @@ find_period (Analysis * a, GError ** error)
     return 0;
   acfs.max_lag = MIN (a->low->len - 1, (guint) ceil (MAX_PERIOD_S *
           HOPS_PER_S * COMB_MULTIPLES * (1 + LAG_TOLERANCE)) + 1);
-  acfs.low = autocorrelation (a, a->low, acfs.max_lag, error);
+  acfs.max_hats_lag = (guint) ceil (MAX_PERIOD_S * HOPS_PER_S / 2 *
+      (1 + LAG_TOLERANCE)) + 1;
+  standardise (a->low);
+  standardise (a->high);
+  acfs.low = correlation (a, a->low, a->low, acfs.max_lag, error);
   if (acfs.low)
-    acfs.high = autocorrelation (a, a->high, acfs.max_lag, error);
-  if (!acfs.high)
+    acfs.high = correlation (a, a->high, a->high, acfs.max_lag, error);
+  if (acfs.high)
+    acfs.hats_after_low = correlation (a, a->low, a->high,
+        acfs.max_hats_lag, error);
+  if (!acfs.hats_after_low)
     return -1;
   if (acfs.low[0] <= 0)
     return 0;

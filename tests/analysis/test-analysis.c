@@ -165,6 +165,18 @@ test_beats_70 (Fixture * f, gconstpointer data)
   check_drum_track (f, &track);
 }
 
+/* A kick on every beat and a hat between (examples/beat-montage.sh's
+ * loop): the hats play at the tempo, not faster, and it is 124, not 62. */
+static void
+test_beats_offbeat_hats (Fixture * f, gconstpointer data)
+{
+  DrumTrack track = {.bpm = 124, .duration_s = 20, .swing = 0.5,
+    .offbeat_hats = TRUE, .no_snare = TRUE
+  };
+
+  check_drum_track (f, &track);
+}
+
 /* A tempo that swings by ±3 % over the track, as a drummer's does. */
 static void
 test_beats_drift (Fixture * f, gconstpointer data)
@@ -647,6 +659,7 @@ main (int argc, char **argv)
   ADD ("/analysis/beats/174bpm", test_beats_174);
   ADD ("/analysis/beats/70bpm", test_beats_70);
   ADD ("/analysis/beats/drift", test_beats_drift);
+  ADD ("/analysis/beats/offbeat-hats", test_beats_offbeat_hats);
   ADD ("/analysis/beats/silence", test_beats_silence);
   ADD ("/analysis/beats/max-duration", test_beats_max_duration);
   ADD ("/analysis/beats/short", test_beats_short);

@@ -122,9 +122,10 @@ drums_write (const DrumTrack * track, const gchar * path, GError ** error)
 
     g_array_append_val (beats, t);
     add_kick (mono, n, at, k % 4 == 0 ? 0.9 : 0.6);
-    if (k % 2 == 1)
+    if (k % 2 == 1 && !track->no_snare)
       add_noise_hit (mono, n, at, 0.3, 0.05, 185, rand);
-    add_noise_hit (mono, n, at, 0.08, 0.02, 0, rand);
+    if (!track->offbeat_hats)
+      add_noise_hit (mono, n, at, 0.08, 0.02, 0, rand);
     if (off < n)
       add_noise_hit (mono, n, off, 0.12, 0.02, 0, rand);
   }

@@ -18,6 +18,8 @@ typedef struct
   gdouble duration_s;
   gdouble swing;                /* where the off-beat hat falls in a beat: 0.5 straight, 0.67 swung */
   gboolean pads;                /* sustained chords over the drums */
+  gboolean offbeat_hats;         /* hats only between the beats (house), none on them */
+  gboolean no_snare;            /* kick and hats only */
   gdouble drift;                /* the tempo swings by this share (0.03: ±3 %), one slow sine over the track */
 } DrumTrack;
 
