@@ -48,9 +48,8 @@ add_noise_hit (gfloat * mono, gsize n, gsize at, gfloat gain,
   }
 }
 
-/* Chords of saw-like notes changing every two bars, slow to rise. */
-static void
-add_pads (gfloat * mono, gsize n, gdouble start_s, gdouble bar_s)
+void
+drums_add_pads (gfloat * mono, gsize n, gdouble start_s, gdouble bar_s)
 {
   static const gdouble chords[4][3] = {
     {220.0, 261.6, 329.6}, {174.6, 220.0, 261.6},
@@ -74,9 +73,11 @@ add_pads (gfloat * mono, gsize n, gdouble start_s, gdouble bar_s)
 static gdouble
 beat_period (const DrumTrack * track, gdouble t)
 {
-  if (track->bpm_after > 0 && t >= track->change_at_s)
-    return 60.0 / track->bpm_after;
-  return 60.0 / track->bpm;
+  gdouble bpm = track->bpm_after > 0 && t >= track->change_at_s ?
+      track->bpm_after : track->bpm;
+
+  bpm *= 1 + track->drift * sin (2 * G_PI * t / track->duration_s);
+  return 60.0 / bpm;
 }
 
 gboolean
@@ -121,18 +122,34 @@ drums_write (const DrumTrack * track, const gchar * path, GError ** error)
 
     g_array_append_val (beats, t);
     add_kick (mono, n, at, k % 4 == 0 ? 0.9 : 0.6);
-    if (k % 2 == 1)
+    if (k % 2 == 1 && !track->no_snare)
       add_noise_hit (mono, n, at, 0.3, 0.05, 185, rand);
-    add_noise_hit (mono, n, at, 0.08, 0.02, 0, rand);
+    if (!track->offbeat_hats)
+      add_noise_hit (mono, n, at, 0.08, 0.02, 0, rand);
     if (off < n)
       add_noise_hit (mono, n, off, 0.12, 0.02, 0, rand);
   }
   if (track->pads)
-    add_pads (mono, n, track->intro_s, 4 * 60.0 / track->bpm);
+    drums_add_pads (mono, n, track->intro_s, 4 * 60.0 / track->bpm);
 
   for (i = 0; i < n; i++)
     stereo[2 * i] = stereo[2 * i + 1] = 0.7f * mono[i];
   if (!drums_write_wav (path, stereo, n, error))
     return NULL;
   return g_steal_pointer (&beats);
+}
+
+gboolean
+drums_write_clicks (const gchar * path, guint seconds, GError ** error)
+{
+  const guint rate = 8000;
+  guint32 n = seconds * rate, i;
+  g_autofree guint8 *wav = g_malloc (WAV_HEADER_SIZE + 2 * n);
+  gint16 *pcm = (gint16 *) (wav + WAV_HEADER_SIZE);
+
+  wav_header (wav, rate, 1, 2 * n);
+  for (i = 0; i < n; i++)
+    pcm[i] = GINT16_TO_LE (i % (rate / 2) < 80 ? 16000 : 0);
+  return g_file_set_contents (path, (const gchar *) wav, WAV_HEADER_SIZE +
+      2 * n, error);
 }

@@ -1,8 +1,10 @@
 /* nemorender audio analysis: what the music does, for pictures that follow
  * it.
  *
- * - Beats: beat and tempo tracking over a whole file (aubio), with a bar
- *   estimate and a strength per beat, for cutting clips on the beat.
+ * - Beats: beat and tempo tracking over a whole file (onset functions
+ *   from aubio's phase vocoder, the tempo and its octave from the whole
+ *   song, then the beats; docs/beats.md), with a bar estimate and a
+ *   strength per beat, for cutting clips on the beat.
  * - Spectrum: per video frame, log-frequency band levels, a level and a
  *   small waveform, computed from the render's PCM as it is decoded
  *   (FFmpeg's av_tx), for visualizers.
@@ -31,14 +33,16 @@ typedef struct
 {
   NemoBeat *beats;              /* sorted by time; NULL when n_beats is 0 */
   guint n_beats;
-  gdouble bpm;                  /* prevailing tempo (median interval), 0 if no beats */
+  gdouble bpm;                  /* prevailing tempo (mean interval near the median), 0 if no beats */
   guint bar_phase;              /* index of the first downbeat, 0..3 */
   gint64 duration_us;           /* audio analysed */
 } NemoBeats;
 
 /* Track the beats of the first audio stream of @path, up to
- * @max_duration_us (<= 0: all of it).  Audio without a beat (silence, a
- * drone) gives no beats, which is not an error.  Errors are the media
+ * @max_duration_us (<= 0: all of it), at a tempo from 60 to 200 BPM.
+ * Audio without a beat (silence, a drone) and audio shorter than 2.2 s
+ * give no beats, which is not an error.  @cancellable is checked
+ * throughout.  Errors are the media
  * layer's (NEMO_ERROR_NOT_FOUND, _UNSUPPORTED_MEDIA, _NO_AUDIO), and
  * NEMO_ERROR_CANCELLED. */
 NemoBeats *nemo_analysis_beats (const gchar * path, gint64 max_duration_us,
