@@ -522,15 +522,20 @@ test_cancel_long_song (void)
   NemoJobConfig config;
   NemoDraft *draft;
   GError *error = NULL;
+  const gchar *clips[] = { "clip.mp4", "clip.mov" };
   GThread *thread;
   gint64 returned_us;
+  guint i;
 
   drums_write_clicks (song, 1800, &error);
   g_assert_no_error (error);
   nemo_job_config_init (&config);
-  config.audio = g_strdup (song);
-  g_ptr_array_add (config.visuals, data_path ("clip.mp4"));
-  g_ptr_array_add (config.visuals, data_path ("clip.mov"));
+  nemo_job_config_add_input (&config, NEMO_JOB_INPUT_AUDIO, song, FALSE);
+  for (i = 0; i < G_N_ELEMENTS (clips); i++) {
+    g_autofree gchar *clip = data_path (clips[i]);
+
+    nemo_job_config_add_input (&config, NEMO_JOB_INPUT_VISUAL, clip, FALSE);
+  }
   config.prompt = g_strdup ("sync the clips to the beat");
   config.work_dir = g_strdup (dir);
 
@@ -545,8 +550,9 @@ test_cancel_long_song (void)
   g_assert_error (error, NEMO_ERROR, NEMO_ERROR_CANCELLED);
   /* stopped in the beat analysis, not before it */
   g_assert_nonnull (strstr (error->message, "beat tracking"));
+  /* the bound leaves room for a sanitizer build on a loaded machine */
   g_assert_cmpint (returned_us - canceller.cancelled_us, <,
-      G_USEC_PER_SEC / 2);
+      2 * G_USEC_PER_SEC);
   g_clear_error (&error);
   nemo_job_config_clear (&config);
   g_unlink (song);
