@@ -95,7 +95,7 @@ write_oldest (NemoSpool * spool, GError ** error)
   pkt = g_queue_pop_head (&ts->pending);
   pkt->dts = g_array_index (ts->pending_pts, gint64, 0) - ts->dts_offset;
   g_array_remove_index (ts->pending_pts, 0);
-  written = nemo_output_write (ts->mux, pkt, error);
+  written = nemo_output_write_in_order (ts->mux, pkt, error);
   av_packet_free (&pkt);
   return written;
 }

@@ -194,7 +194,7 @@ write_packets (NemoSpool * spool, GError ** error)
     video->pkt->stream_index = video->st->index;
     av_packet_rescale_ts (video->pkt, video->enc->time_base,
         video->st->time_base);
-    if (!nemo_output_write (video->mux, video->pkt, error))
+    if (!nemo_output_write_in_order (video->mux, video->pkt, error))
       return FALSE;
   }
 }

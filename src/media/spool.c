@@ -96,7 +96,7 @@ write_pcm (NemoSpool * spool, const guint8 * data, gsize size,
   spool->pkt->size = size;
   spool->pkt->pts = spool->pkt->dts = spool->n_samples;
   spool->pkt->duration = n_frames;
-  written = nemo_output_write (spool->mux, spool->pkt, error);
+  written = nemo_output_write_in_order (spool->mux, spool->pkt, error);
   av_packet_unref (spool->pkt);
   if (!written)
     return FALSE;

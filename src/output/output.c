@@ -381,6 +381,20 @@ nemo_output_write (NemoOutput * output, AVPacket * packet, GError ** error)
 }
 
 gboolean
+nemo_output_write_in_order (NemoOutput * output, AVPacket * packet,
+    GError ** error)
+{
+  int ret = av_write_frame (output->format, packet);
+
+  av_packet_unref (packet);
+  if (ret < 0) {
+    nemo_output_set_error (error, output->path, "write to", ret);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
 nemo_output_finish (NemoOutput * output, GError ** error)
 {
   int ret = av_write_trailer (output->format);

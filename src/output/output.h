@@ -112,6 +112,10 @@ gboolean nemo_output_start (NemoOutput * output, GError ** error);
  * interleaved with the other streams' by time, left blank. */
 gboolean nemo_output_write (NemoOutput * output, AVPacket * packet,
     GError ** error);
+/* The same, in the order given: the caller interleaves (or there is one
+ * stream). */
+gboolean nemo_output_write_in_order (NemoOutput * output, AVPacket * packet,
+    GError ** error);
 /* The trailer (MP4: the index, moved to the front), then the file closed. */
 gboolean nemo_output_finish (NemoOutput * output, GError ** error);
 /* Closes the file as it is, if not finished. */
