@@ -284,12 +284,6 @@ fail:
   return NULL;
 }
 
-const gchar *
-nemo_output_get_path (const NemoOutput * output)
-{
-  return output->path;
-}
-
 AVStream *
 nemo_output_add_copy (NemoOutput * output, const AVCodecParameters * par,
     AVRational time_base, GError ** error)

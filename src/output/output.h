@@ -92,7 +92,6 @@ typedef enum
 /* Creates @path (replacing it) to be written as @container. */
 NemoOutput *nemo_output_open (const gchar * path, NemoContainer container,
     GError ** error);
-const gchar *nemo_output_get_path (const NemoOutput * output);
 /* A stream carrying what @encoder makes, in its time base. */
 AVStream *nemo_output_add_stream (NemoOutput * output,
     const AVCodecContext * encoder, GError ** error);

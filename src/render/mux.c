@@ -26,7 +26,7 @@ struct _NemoMuxer
   AVRational video_time_base;   /* the encoder's: 1/fps */
   AVRational audio_time_base;   /* the soundtrack's: 1/sample rate */
   NemoSoundtrack *soundtrack;
-  gint64 audio_until;           /* the sound is written up to here (video ticks) */
+  gint64 audio_until;           /* sound written up to here, in video ticks */
   gint64 block;                 /* INTERLEAVE_US in video ticks */
   AVPacket *audio_packet;       /* read, not written yet */
   gboolean audio_waiting;
