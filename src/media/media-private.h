@@ -7,6 +7,7 @@
 
 #include <nemo/media.h>
 #include <nemo/error.h>
+#include "output.h"
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -94,7 +95,7 @@ struct _NemoSpool
   gboolean finished;
 
   /* RAW_AUDIO */
-  AVFormatContext *mux;
+  NemoOutput *mux;
   AVPacket *pkt;
   gint rate;
   gint bytes_per_frame;
@@ -106,15 +107,6 @@ struct _NemoSpool
   NemoSpoolVideo *video;
   NemoSpoolTs *ts;
 };
-
-/* Opens @path for writing with libavformat's muxer @format_name. */
-AVFormatContext *nemo_spool_open_muxer (const gchar * path,
-    const gchar * format_name, GError ** error);
-/* Writes the trailer and closes the file (also after an error). */
-gboolean nemo_spool_close_muxer (AVFormatContext ** mux, const gchar * path,
-    gboolean write_trailer, GError ** error);
-void nemo_spool_set_mux_error (GError ** error, const gchar * path,
-    const gchar * what, int averr);
 
 NemoSpoolVideo *nemo_spool_video_new (const gchar * path,
     NemoPixelFormat format, gint width, gint height, gint fps_n, gint fps_d,

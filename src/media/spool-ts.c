@@ -16,7 +16,7 @@
 
 struct _NemoSpoolTs
 {
-  AVFormatContext *mux;
+  NemoOutput *mux;
   AVStream *st;
   GQueue pending;               /* AVPacket *, decode order, no dts yet */
   GArray *pending_pts;          /* their pts, ascending */
@@ -31,24 +31,22 @@ NemoSpoolTs *
 nemo_spool_ts_new (const gchar * path, GError ** error)
 {
   NemoSpoolTs *ts = g_new0 (NemoSpoolTs, 1);
-  int ret;
 
   g_queue_init (&ts->pending);
   ts->pending_pts = g_array_new (FALSE, FALSE, sizeof (gint64));
   ts->prev_pts = AV_NOPTS_VALUE;
-  ts->mux = nemo_spool_open_muxer (path, "mpegts", error);
+  ts->mux = nemo_output_open (path, NEMO_CONTAINER_MPEGTS, error);
   if (!ts->mux)
     goto fail;
 
-  ts->st = avformat_new_stream (ts->mux, NULL);
-  ts->st->time_base = (AVRational) { 1, 90000 };
+  ts->st = nemo_output_add_copy (ts->mux, NULL, (AVRational) { 1, 90000 },
+      error);
+  if (!ts->st)
+    goto fail;
   ts->st->codecpar->codec_type = AVMEDIA_TYPE_VIDEO;
   ts->st->codecpar->codec_id = AV_CODEC_ID_H264;
-  ret = avformat_write_header (ts->mux, NULL);
-  if (ret < 0) {
-    nemo_spool_set_mux_error (error, path, "write the header of", ret);
+  if (!nemo_output_start (ts->mux, error))
     goto fail;
-  }
   return ts;
 
 fail:
@@ -87,7 +85,7 @@ write_oldest (NemoSpool * spool, GError ** error)
 {
   NemoSpoolTs *ts = spool->ts;
   AVPacket *pkt;
-  int ret;
+  gboolean written;
 
   if (!ts->offset_known) {
     ts->dts_offset = window_is_reordered (ts) ?
@@ -97,13 +95,9 @@ write_oldest (NemoSpool * spool, GError ** error)
   pkt = g_queue_pop_head (&ts->pending);
   pkt->dts = g_array_index (ts->pending_pts, gint64, 0) - ts->dts_offset;
   g_array_remove_index (ts->pending_pts, 0);
-  ret = av_write_frame (ts->mux, pkt);
+  written = nemo_output_write_in_order (ts->mux, pkt, error);
   av_packet_free (&pkt);
-  if (ret < 0) {
-    nemo_spool_set_mux_error (error, spool->path, "write to", ret);
-    return FALSE;
-  }
-  return TRUE;
+  return written;
 }
 
 gboolean
@@ -124,8 +118,7 @@ nemo_spool_ts_write (NemoSpool * spool, const guint8 * data, gsize size,
   pkt = av_packet_alloc ();
   if (av_new_packet (pkt, size) < 0) {
     av_packet_free (&pkt);
-    nemo_spool_set_mux_error (error, spool->path, "write to",
-        AVERROR (ENOMEM));
+    nemo_output_set_error (error, spool->path, "write to", AVERROR (ENOMEM));
     return FALSE;
   }
   memcpy (pkt->data, data, size);
@@ -164,8 +157,7 @@ nemo_spool_ts_finish (NemoSpool * spool, GError ** error)
 
   while (ok && ts->pending.length > 0)
     ok = write_oldest (spool, error);
-  return nemo_spool_close_muxer (&ts->mux, spool->path, ok,
-      ok ? error : NULL) && ok;
+  return ok && nemo_output_finish (ts->mux, error);
 }
 
 void
@@ -173,7 +165,7 @@ nemo_spool_ts_free (NemoSpoolTs * ts)
 {
   AVPacket *pkt;
 
-  nemo_spool_close_muxer (&ts->mux, NULL, FALSE, NULL);
+  nemo_output_free (ts->mux);
   while ((pkt = g_queue_pop_head (&ts->pending)))
     av_packet_free (&pkt);
   g_array_unref (ts->pending_pts);

@@ -10,13 +10,12 @@
 #include "media-private.h"
 
 #include <libavutil/imgutils.h>
-#include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
 struct _NemoSpoolVideo
 {
-  AVFormatContext *mux;
+  NemoOutput *mux;
   AVStream *st;
   AVCodecContext *enc;
   AVPacket *pkt;
@@ -61,46 +60,27 @@ to_av_format (NemoPixelFormat format)
   return formats[format];
 }
 
+/* Lossless H.264, 4:2:0 when the size allows: x264 needs even sizes for
+ * it, so odd ones are kept whole in 4:4:4. */
 static gboolean
-open_encoder (NemoSpoolVideo * video, const gchar * path, gint fps_n,
-    gint fps_d, GError ** error)
+open_encoder (NemoSpoolVideo * video, gint fps_n, gint fps_d,
+    GError ** error)
 {
-  const AVCodec *codec = avcodec_find_encoder_by_name ("libx264");
-  int ret = AVERROR_ENCODER_NOT_FOUND;
+  NemoH264Settings settings = {
+    .use = NEMO_H264_LOSSLESS,
+    .width = video->width,
+    .height = video->height,
+    .pix_fmt = video->width % 2 == 0 && video->height % 2 == 0 ?
+        AV_PIX_FMT_YUV420P : AV_PIX_FMT_YUV444P,
+    .time_base = AV_TIME_BASE_Q,
+    .framerate = {fps_n, fps_d},
+  };
 
-  if (!codec)
-    goto fail;
-  video->enc = avcodec_alloc_context3 (codec);
-  video->enc->width = video->width;
-  video->enc->height = video->height;
-  /* x264 needs even sizes for 4:2:0; odd ones are kept whole in 4:4:4 */
-  video->enc->pix_fmt = video->width % 2 == 0 && video->height % 2 == 0 ?
-      AV_PIX_FMT_YUV420P : AV_PIX_FMT_YUV444P;
-  video->enc->time_base = AV_TIME_BASE_Q;
-  if (fps_n > 0)
-    video->enc->framerate = (AVRational) { fps_n, fps_d };
-  video->enc->max_b_frames = 0;
-  if (video->mux->oformat->flags & AVFMT_GLOBALHEADER)
-    video->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-  av_opt_set (video->enc->priv_data, "preset", "ultrafast", 0);
-  av_opt_set_int (video->enc->priv_data, "qp", 0, 0);
-  ret = avcodec_open2 (video->enc, codec, NULL);
-  if (ret < 0)
-    goto fail;
-
-  video->st = avformat_new_stream (video->mux, NULL);
-  video->st->time_base = video->enc->time_base;
-  video->st->avg_frame_rate = video->enc->framerate;
-  ret = avcodec_parameters_from_context (video->st->codecpar, video->enc);
-  if (ret < 0)
-    goto fail;
-  return TRUE;
-
-fail:
-  g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
-      "Could not set up the lossless H.264 encoder for “%s” (%s). Check "
-      "that FFmpeg was built with libx264.", path, av_err2str (ret));
-  return FALSE;
+  video->enc = nemo_output_open_h264 (&settings, video->mux, error);
+  if (!video->enc)
+    return FALSE;
+  video->st = nemo_output_add_stream (video->mux, video->enc, error);
+  return video->st != NULL;
 }
 
 static AVFrame *
@@ -121,7 +101,6 @@ nemo_spool_video_new (const gchar * path, NemoPixelFormat format,
     gint width, gint height, gint fps_n, gint fps_d, GError ** error)
 {
   NemoSpoolVideo *video;
-  int ret;
 
   if (to_av_format (format) == AV_PIX_FMT_NONE || width <= 0 || height <= 0
       || width > NEMO_MAX_IMAGE_SIDE || height > NEMO_MAX_IMAGE_SIDE
@@ -145,8 +124,8 @@ nemo_spool_video_new (const gchar * path, NemoPixelFormat format,
   video->durations = g_array_new (FALSE, FALSE, sizeof (gint64));
   video->pkt = av_packet_alloc ();
 
-  video->mux = nemo_spool_open_muxer (path, "matroska", error);
-  if (!video->mux || !open_encoder (video, path, fps_n, fps_d, error))
+  video->mux = nemo_output_open (path, NEMO_CONTAINER_MATROSKA, error);
+  if (!video->mux || !open_encoder (video, fps_n, fps_d, error))
     goto fail;
 
   if (video->in_format != video->enc->pix_fmt) {
@@ -165,11 +144,8 @@ nemo_spool_video_new (const gchar * path, NemoPixelFormat format,
     goto fail;
   }
 
-  ret = avformat_write_header (video->mux, NULL);
-  if (ret < 0) {
-    nemo_spool_set_mux_error (error, path, "write the header of", ret);
+  if (!nemo_output_start (video->mux, error))
     goto fail;
-  }
   return video;
 
 fail:
@@ -208,8 +184,7 @@ write_packets (NemoSpool * spool, GError ** error)
     if (ret == AVERROR (EAGAIN) || ret == AVERROR_EOF)
       return TRUE;
     if (ret < 0) {
-      nemo_spool_set_mux_error (error, spool->path, "encode a frame for",
-          ret);
+      nemo_output_set_error (error, spool->path, "encode a frame for", ret);
       return FALSE;
     }
     if (video->durations->len > 0) {
@@ -219,12 +194,8 @@ write_packets (NemoSpool * spool, GError ** error)
     video->pkt->stream_index = video->st->index;
     av_packet_rescale_ts (video->pkt, video->enc->time_base,
         video->st->time_base);
-    ret = av_write_frame (video->mux, video->pkt);
-    av_packet_unref (video->pkt);
-    if (ret < 0) {
-      nemo_spool_set_mux_error (error, spool->path, "write to", ret);
+    if (!nemo_output_write_in_order (video->mux, video->pkt, error))
       return FALSE;
-    }
   }
 }
 
@@ -239,7 +210,7 @@ encode_held (NemoSpool * spool, gint64 duration_us, GError ** error)
   g_array_append_val (video->durations, duration_us);
   ret = avcodec_send_frame (video->enc, video->held);
   if (ret < 0) {
-    nemo_spool_set_mux_error (error, spool->path, "encode a frame for", ret);
+    nemo_output_set_error (error, spool->path, "encode a frame for", ret);
     return FALSE;
   }
   video->have_held = FALSE;
@@ -264,7 +235,7 @@ nemo_spool_video_write (NemoSpool * spool, const guint8 * const planes[4],
   /* the encoder may still hold a reference to the old picture */
   ret = av_frame_make_writable (video->scratch);
   if (ret < 0) {
-    nemo_spool_set_mux_error (error, spool->path, "encode a frame for", ret);
+    nemo_output_set_error (error, spool->path, "encode a frame for", ret);
     return FALSE;
   }
   if (video->sws) {
@@ -337,20 +308,18 @@ nemo_spool_video_finish (NemoSpool * spool, GError ** error)
   if (ok) {
     ret = avcodec_send_frame (video->enc, NULL);
     if (ret < 0) {
-      nemo_spool_set_mux_error (error, spool->path, "encode a frame for",
-          ret);
+      nemo_output_set_error (error, spool->path, "encode a frame for", ret);
       ok = FALSE;
     }
   }
-  ok = ok && write_packets (spool, error);
-  return nemo_spool_close_muxer (&video->mux, spool->path, ok,
-      ok ? error : NULL) && ok;
+  return ok && write_packets (spool, error)
+      && nemo_output_finish (video->mux, error);
 }
 
 void
 nemo_spool_video_free (NemoSpoolVideo * video)
 {
-  nemo_spool_close_muxer (&video->mux, NULL, FALSE, NULL);
+  nemo_output_free (video->mux);
   avcodec_free_context (&video->enc);
   sws_freeContext (video->sws);
   av_frame_free (&video->input);

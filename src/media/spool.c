@@ -18,58 +18,6 @@ spool_new (NemoSpoolKind kind, const gchar * base, const gchar * ext)
   return spool;
 }
 
-void
-nemo_spool_set_mux_error (GError ** error, const gchar * path,
-    const gchar * what, int averr)
-{
-  g_set_error (error, NEMO_ERROR, averr == AVERROR (ENOSPC) ||
-      averr == AVERROR (EACCES) || averr == AVERROR (ENOENT) ||
-      averr == AVERROR (EIO) ? NEMO_ERROR_IO : NEMO_ERROR_ENCODE,
-      "Could not %s “%s” (%s). Check that its folder exists, is writable "
-      "and has free space.", what, path, av_err2str (averr));
-}
-
-AVFormatContext *
-nemo_spool_open_muxer (const gchar * path, const gchar * format_name,
-    GError ** error)
-{
-  AVFormatContext *mux = NULL;
-  int ret;
-
-  ret = avformat_alloc_output_context2 (&mux, NULL, format_name, path);
-  if (ret < 0) {
-    nemo_spool_set_mux_error (error, path, "set up a writer for", ret);
-    return NULL;
-  }
-  ret = avio_open (&mux->pb, path, AVIO_FLAG_WRITE);
-  if (ret < 0) {
-    nemo_spool_set_mux_error (error, path, "create", ret);
-    avformat_free_context (mux);
-    return NULL;
-  }
-  return mux;
-}
-
-gboolean
-nemo_spool_close_muxer (AVFormatContext ** mux, const gchar * path,
-    gboolean write_trailer, GError ** error)
-{
-  int ret = 0;
-
-  if (!*mux)
-    return TRUE;
-  if (write_trailer)
-    ret = av_write_trailer (*mux);
-  avio_closep (&(*mux)->pb);
-  avformat_free_context (*mux);
-  *mux = NULL;
-  if (ret < 0) {
-    nemo_spool_set_mux_error (error, path, "finish", ret);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 /* ---- raw audio ---- */
 
 NemoSpool *
@@ -88,10 +36,8 @@ nemo_spool_new_raw_audio (const gchar * path, NemoSampleFormat format,
     [NEMO_SAMPLE_F32] = {AV_CODEC_ID_PCM_F32LE, 4},
     [NEMO_SAMPLE_F64] = {AV_CODEC_ID_PCM_F64LE, 8},
   };
-  AVDictionary *options = NULL;
   NemoSpool *spool;
   AVStream *st;
-  int ret;
 
   if ((guint) format >= G_N_ELEMENTS (pcm) || rate <= 0 || channels <= 0) {
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
@@ -105,12 +51,14 @@ nemo_spool_new_raw_audio (const gchar * path, NemoSampleFormat format,
   spool->rate = rate;
   spool->bytes_per_frame = pcm[format].bytes * channels;
   spool->pkt = av_packet_alloc ();
-  spool->mux = nemo_spool_open_muxer (spool->path, "wav", error);
+  spool->mux = nemo_output_open (spool->path, NEMO_CONTAINER_WAV, error);
   if (!spool->mux)
     goto fail;
 
-  st = avformat_new_stream (spool->mux, NULL);
-  st->time_base = (AVRational) { 1, rate };
+  st = nemo_output_add_copy (spool->mux, NULL, (AVRational) { 1, rate },
+      error);
+  if (!st)
+    goto fail;
   st->codecpar->codec_type = AVMEDIA_TYPE_AUDIO;
   st->codecpar->codec_id = pcm[format].codec;
   st->codecpar->sample_rate = rate;
@@ -119,14 +67,8 @@ nemo_spool_new_raw_audio (const gchar * path, NemoSampleFormat format,
   st->codecpar->block_align = spool->bytes_per_frame;
   st->codecpar->bit_rate = (gint64) rate * spool->bytes_per_frame * 8;
 
-  /* recordings past 4 GB become RF64 instead of a broken WAV */
-  av_dict_set (&options, "rf64", "auto", 0);
-  ret = avformat_write_header (spool->mux, &options);
-  av_dict_free (&options);
-  if (ret < 0) {
-    nemo_spool_set_mux_error (error, spool->path, "write the header of", ret);
+  if (!nemo_output_start (spool->mux, error))
     goto fail;
-  }
   return spool;
 
 fail:
@@ -139,7 +81,7 @@ write_pcm (NemoSpool * spool, const guint8 * data, gsize size,
     GError ** error)
 {
   gint64 n_frames = size / spool->bytes_per_frame;
-  int ret;
+  gboolean written;
 
   if (size % spool->bytes_per_frame != 0) {
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
@@ -154,12 +96,10 @@ write_pcm (NemoSpool * spool, const guint8 * data, gsize size,
   spool->pkt->size = size;
   spool->pkt->pts = spool->pkt->dts = spool->n_samples;
   spool->pkt->duration = n_frames;
-  ret = av_write_frame (spool->mux, spool->pkt);
+  written = nemo_output_write_in_order (spool->mux, spool->pkt, error);
   av_packet_unref (spool->pkt);
-  if (ret < 0) {
-    nemo_spool_set_mux_error (error, spool->path, "write to", ret);
+  if (!written)
     return FALSE;
-  }
   spool->n_samples += n_frames;
   spool->duration_us = av_rescale (spool->n_samples, G_USEC_PER_SEC,
       spool->rate);
@@ -327,7 +267,7 @@ nemo_spool_finish (NemoSpool * spool, GError ** error)
 
   switch (spool->kind) {
     case NEMO_SPOOL_RAW_AUDIO:
-      return nemo_spool_close_muxer (&spool->mux, spool->path, TRUE, error);
+      return nemo_output_finish (spool->mux, error);
     case NEMO_SPOOL_RAW_VIDEO:
       return nemo_spool_video_finish (spool, error);
     case NEMO_SPOOL_TS:
@@ -358,7 +298,7 @@ nemo_spool_free (NemoSpool * spool)
   if (!spool)
     return;
   /* an unfinished spool is closed as it is */
-  nemo_spool_close_muxer (&spool->mux, spool->path, FALSE, NULL);
+  nemo_output_free (spool->mux);
   av_packet_free (&spool->pkt);
   g_clear_object (&spool->out);
   g_clear_pointer (&spool->video, nemo_spool_video_free);

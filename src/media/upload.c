@@ -14,7 +14,6 @@
 #include <glib/gstdio.h>
 #include <nemo/service.h>
 #include <libavutil/audio_fifo.h>
-#include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 #include <libswresample/swresample.h>
 #include <libswscale/swscale.h>
@@ -27,7 +26,6 @@
 #define SIZE_MARGIN 0.97
 /* the second try when the first bitrate that fits still does not */
 #define RETRY_FACTOR 0.85
-#define JPEG_QSCALE 2
 /* a still is not scaled below this many pixels on its longer side */
 #define MIN_STILL_SIDE 16
 /* the bounds of H.264's rate-control buffer when aiming at a size */
@@ -258,76 +256,15 @@ output_size (UploadJob * job, guint64 * size, GError ** error)
 
 /* ---- writing ---- */
 
-static AVCodecContext *
-alloc_encoder (const gchar * name, GError ** error)
-{
-  const AVCodec *codec = avcodec_find_encoder_by_name (name);
-
-  if (!codec) {
-    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
-        "FFmpeg here has no %s encoder, needed to prepare uploads. Install "
-        "an FFmpeg built with it.", name);
-    return NULL;
-  }
-  return avcodec_alloc_context3 (codec);
-}
-
-static gboolean
-open_encoder (AVCodecContext * enc, AVFormatContext * mux,
-    const gchar * out_path, GError ** error)
-{
-  int ret;
-
-  if (mux && (mux->oformat->flags & AVFMT_GLOBALHEADER))
-    enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-  ret = avcodec_open2 (enc, enc->codec, NULL);
-  if (ret < 0) {
-    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
-        "Could not set up the %s encoder for “%s” (%s).", enc->codec->name,
-        out_path, av_err2str (ret));
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* A stream of @mux carrying what @enc makes. */
-static AVStream *
-add_stream (AVFormatContext * mux, AVCodecContext * enc,
-    const gchar * out_path, GError ** error)
-{
-  AVStream *st = avformat_new_stream (mux, NULL);
-  int ret;
-
-  st->time_base = enc->time_base;
-  ret = avcodec_parameters_from_context (st->codecpar, enc);
-  if (ret < 0) {
-    nemo_spool_set_mux_error (error, out_path, "set up a stream of", ret);
-    return NULL;
-  }
-  return st;
-}
-
 /* The input's tags (an MP3's ID3, an MP4's ilst) and, for MP4, the index
  * in front so the service can read the file while it arrives. */
 static gboolean
-start_output (UploadJob * job, AVFormatContext * mux, GError ** error)
+start_output (UploadJob * job, NemoOutput * mux, GError ** error)
 {
-  AVDictionary *options = NULL;
-  int ret;
-
-  av_dict_set (&mux->metadata, "title", job->info->title, 0);
-  av_dict_set (&mux->metadata, "artist", job->info->artist, 0);
-  av_dict_set (&mux->metadata, "album", job->info->album, 0);
-  if (g_str_equal (mux->oformat->name, "mp4"))
-    av_dict_set (&options, "movflags", "+faststart", 0);
-  ret = avformat_write_header (mux, &options);
-  av_dict_free (&options);
-  if (ret < 0) {
-    nemo_spool_set_mux_error (error, job->out_path, "write the header of",
-        ret);
-    return FALSE;
-  }
-  return TRUE;
+  nemo_output_set_tag (mux, "title", job->info->title);
+  nemo_output_set_tag (mux, "artist", job->info->artist);
+  nemo_output_set_tag (mux, "album", job->info->album);
+  return nemo_output_start (mux, error);
 }
 
 /* A frame's place and length on the encoder's clock. */
@@ -358,7 +295,7 @@ take_span (GArray * spans, AVPacket * pkt)
 /* Muxes what @enc has ready (after the end: everything).  @spans, if not
  * NULL, holds the frames inside the encoder. */
 static gboolean
-mux_packets (AVCodecContext * enc, AVStream * st, AVFormatContext * mux,
+mux_packets (AVCodecContext * enc, AVStream * st, NemoOutput * mux,
     AVPacket * pkt, GArray * spans, const gchar * out_path, GError ** error)
 {
   int ret;
@@ -375,11 +312,8 @@ mux_packets (AVCodecContext * enc, AVStream * st, AVFormatContext * mux,
       take_span (spans, pkt);
     pkt->stream_index = st->index;
     av_packet_rescale_ts (pkt, enc->time_base, st->time_base);
-    ret = av_interleaved_write_frame (mux, pkt);
-    if (ret < 0) {
-      nemo_spool_set_mux_error (error, out_path, "write to", ret);
+    if (!nemo_output_write (mux, pkt, error))
       return FALSE;
-    }
   }
 }
 
@@ -452,8 +386,8 @@ audio_track_open_resampler (AudioTrack * a, const gchar * out_path,
  * With @origin_us (not AV_NOPTS_VALUE) the sound keeps its place from that
  * input time, next to a picture track; else it starts at 0. */
 static AudioTrack *
-audio_track_new (UploadJob * job, AVFormatContext * mux,
-    const gchar * encoder, gint64 bitrate, gint64 origin_us, GError ** error)
+audio_track_new (UploadJob * job, NemoOutput * mux, NemoAudioCodec codec,
+    gint64 bitrate, gint64 origin_us, GError ** error)
 {
   AudioTrack *a = g_new0 (AudioTrack, 1);
   int ret;
@@ -465,17 +399,11 @@ audio_track_new (UploadJob * job, AVFormatContext * mux,
           nemo_decoder_find_audio (a->dec), error))
     goto fail;
 
-  a->enc = alloc_encoder (encoder, error);
+  a->enc = nemo_output_open_audio (codec,
+      a->dec->dec->sample_rate == 44100 ? 44100 : 48000, bitrate, mux, error);
   if (!a->enc)
     goto fail;
-  a->enc->bit_rate = bitrate;
-  a->enc->sample_fmt = AV_SAMPLE_FMT_FLTP;
-  a->enc->sample_rate = a->dec->dec->sample_rate == 44100 ? 44100 : 48000;
-  av_channel_layout_default (&a->enc->ch_layout, 2);
-  a->enc->time_base = (AVRational) { 1, a->enc->sample_rate };
-  if (!open_encoder (a->enc, mux, job->out_path, error))
-    goto fail;
-  a->st = add_stream (mux, a->enc, job->out_path, error);
+  a->st = nemo_output_add_stream (mux, a->enc, error);
   if (!a->st || !audio_track_open_resampler (a, job->out_path, error))
     goto fail;
 
@@ -553,7 +481,7 @@ audio_track_queue (AudioTrack * a, const AVFrame * in, const gchar * out_path,
 /* Encodes the fifo's whole frames; at the end of the input the rest too
  * (a shorter last frame), then drains the encoder. */
 static gboolean
-audio_track_encode (AudioTrack * a, AVFormatContext * mux,
+audio_track_encode (AudioTrack * a, NemoOutput * mux,
     const gchar * out_path, GError ** error)
 {
   int ret;
@@ -593,7 +521,7 @@ fail:
 /* Decodes one frame of sound and encodes what it completes; sets done
  * after the last. */
 static gboolean
-audio_track_step (AudioTrack * a, AVFormatContext * mux,
+audio_track_step (AudioTrack * a, NemoOutput * mux,
     const gchar * out_path, GError ** error)
 {
   gint got = nemo_decoder_next (a->dec, a->in, error);
@@ -674,39 +602,30 @@ video_track_free (VideoTrack * v)
  * key frames. */
 static gboolean
 video_track_open_encoder (VideoTrack * v, UploadJob * job,
-    AVFormatContext * mux, gint64 bitrate, GError ** error)
+    NemoOutput * mux, gint64 bitrate, GError ** error)
 {
   AVCodecParameters *par = v->dec->stream->codecpar;
   NemoMediaInfo *info = job->info;
+  NemoH264Settings settings = {
+    .use = NEMO_H264_UPLOAD,
+    /* 4:2:0 wants even sizes */
+    .width = MAX (2, par->width & ~1),
+    .height = MAX (2, par->height & ~1),
+    .pix_fmt = AV_PIX_FMT_YUV420P,
+    .time_base = VIDEO_TIME_BASE,
+    .framerate = {info->fps_n, info->fps_d},
+    .sample_aspect_ratio = par->sample_aspect_ratio,
+    .bitrate = bitrate,
+    .max_rate = bitrate,
+    .buffer_size = av_rescale (bitrate, CLAMP (upload_duration (job) / 16,
+            MIN_VBV_US, MAX_VBV_US), G_USEC_PER_SEC),
+  };
 
-  v->enc = alloc_encoder ("libx264", error);
+  v->enc = nemo_output_open_h264 (&settings, mux, error);
   if (!v->enc)
     return FALSE;
-  /* 4:2:0 wants even sizes */
-  v->enc->width = MAX (2, par->width & ~1);
-  v->enc->height = MAX (2, par->height & ~1);
-  v->enc->pix_fmt = AV_PIX_FMT_YUV420P;
-  v->enc->time_base = VIDEO_TIME_BASE;
-  if (info->fps_n > 0)
-    v->enc->framerate = (AVRational) { info->fps_n, info->fps_d };
-  v->enc->sample_aspect_ratio = par->sample_aspect_ratio;
-  av_opt_set (v->enc->priv_data, "preset", "veryfast", 0);
-  if (bitrate > 0) {
-    v->enc->bit_rate = bitrate;
-    v->enc->rc_max_rate = bitrate;
-    v->enc->rc_buffer_size = av_rescale (bitrate,
-        CLAMP (upload_duration (job) / 16, MIN_VBV_US, MAX_VBV_US),
-        G_USEC_PER_SEC);
-  } else {
-    av_opt_set (v->enc->priv_data, "crf", "20", 0);
-  }
-  if (!open_encoder (v->enc, mux, job->out_path, error))
-    return FALSE;
-  v->st = add_stream (mux, v->enc, job->out_path, error);
-  if (!v->st)
-    return FALSE;
-  v->st->avg_frame_rate = v->enc->framerate;
-  return TRUE;
+  v->st = nemo_output_add_stream (mux, v->enc, error);
+  return v->st != NULL;
 }
 
 /* Where @st ends after @origin_us: Matroska keeps a run's length only in
@@ -723,7 +642,7 @@ video_stream_end (AVStream * st, gint64 origin_us, gint64 fallback_us)
 }
 
 static VideoTrack *
-video_track_new (UploadJob * job, AVFormatContext * mux, gint64 bitrate,
+video_track_new (UploadJob * job, NemoOutput * mux, gint64 bitrate,
     GError ** error)
 {
   VideoTrack *v = g_new0 (VideoTrack, 1);
@@ -768,7 +687,7 @@ fail:
 
 /* Encodes the held frame, shown for @duration_us. */
 static gboolean
-video_track_encode (VideoTrack * v, AVFormatContext * mux,
+video_track_encode (VideoTrack * v, NemoOutput * mux,
     gint64 duration_us, const gchar * out_path, GError ** error)
 {
   AVFrame *in = v->held;
@@ -813,7 +732,7 @@ fail:
 /* The held frame lasts to the end of the input (at least its own length)
  * or to the cut; then the encoder is drained. */
 static gboolean
-video_track_finish (VideoTrack * v, AVFormatContext * mux,
+video_track_finish (VideoTrack * v, NemoOutput * mux,
     const gchar * out_path, GError ** error)
 {
   gint64 end;
@@ -840,7 +759,7 @@ video_track_finish (VideoTrack * v, AVFormatContext * mux,
 /* Decodes one picture and encodes the one before it, which lasts until
  * this one; at the end or the cut, finishes. */
 static gboolean
-video_track_step (VideoTrack * v, AVFormatContext * mux,
+video_track_step (VideoTrack * v, NemoOutput * mux,
     const gchar * out_path, GError ** error)
 {
   gint got = nemo_decoder_next (v->dec, v->in, error);
@@ -876,14 +795,14 @@ video_track_step (VideoTrack * v, AVFormatContext * mux,
 static gboolean
 encode_mp3 (UploadJob * job, const Bitrates * rates, GError ** error)
 {
-  AVFormatContext *mux;
+  NemoOutput *mux;
   AudioTrack *audio = NULL;
   gboolean ret = FALSE;
 
-  mux = nemo_spool_open_muxer (job->out_path, "mp3", error);
+  mux = nemo_output_open (job->out_path, NEMO_CONTAINER_MP3, error);
   if (!mux)
     goto end;
-  audio = audio_track_new (job, mux, "libmp3lame",
+  audio = audio_track_new (job, mux, NEMO_AUDIO_MP3,
       rates->audio > 0 ? rates->audio : MP3_BITRATE, AV_NOPTS_VALUE, error);
   if (!audio || !start_output (job, mux, error))
     goto end;
@@ -895,8 +814,8 @@ encode_mp3 (UploadJob * job, const Bitrates * rates, GError ** error)
   ret = TRUE;
 
 end:
-  ret = nemo_spool_close_muxer (&mux, job->out_path, ret, ret ? error : NULL)
-      && ret;
+  ret = ret && nemo_output_finish (mux, error);
+  nemo_output_free (mux);
   audio_track_free (audio);
   return ret;
 }
@@ -904,19 +823,19 @@ end:
 static gboolean
 encode_mp4 (UploadJob * job, const Bitrates * rates, GError ** error)
 {
-  AVFormatContext *mux;
+  NemoOutput *mux;
   VideoTrack *video = NULL;
   AudioTrack *audio = NULL;
   gboolean ret = FALSE;
 
-  mux = nemo_spool_open_muxer (job->out_path, "mp4", error);
+  mux = nemo_output_open (job->out_path, NEMO_CONTAINER_MP4, error);
   if (!mux)
     goto end;
   video = video_track_new (job, mux, rates->video, error);
   if (!video)
     goto end;
   if (job->info->has_audio) {
-    audio = audio_track_new (job, mux, "aac",
+    audio = audio_track_new (job, mux, NEMO_AUDIO_AAC,
         rates->audio > 0 ? rates->audio : AAC_BITRATE, video->origin_us,
         error);
     if (!audio)
@@ -941,11 +860,72 @@ encode_mp4 (UploadJob * job, const Bitrates * rates, GError ** error)
   ret = TRUE;
 
 end:
-  ret = nemo_spool_close_muxer (&mux, job->out_path, ret, ret ? error : NULL)
-      && ret;
+  ret = ret && nemo_output_finish (mux, error);
+  nemo_output_free (mux);
   video_track_free (video);
   audio_track_free (audio);
   return ret;
+}
+
+/* One frame of the input at its nominal rate (25 fps when it has none),
+ * in @time_base. */
+static gint64
+nominal_frame (UploadJob * job, AVRational time_base)
+{
+  NemoMediaInfo *info = job->info;
+
+  return av_rescale_q (info->fps_n > 0 ? av_rescale (G_USEC_PER_SEC,
+          info->fps_d, info->fps_n) : G_USEC_PER_SEC / 25, AV_TIME_BASE_Q,
+      time_base);
+}
+
+/* Moves @pkt back by @start, so the first picture is at 0, and gives it
+ * @frame's length when it has none. */
+static void
+remux_retime (AVPacket * pkt, gint64 start, gint64 frame)
+{
+  if (pkt->pts != AV_NOPTS_VALUE)
+    pkt->pts -= start;
+  if (pkt->dts != AV_NOPTS_VALUE)
+    pkt->dts -= start;
+  if (pkt->duration <= 0)
+    pkt->duration = frame;
+}
+
+/* Copies the packets of @dec's stream @in_st to @st, retimed; @end: where
+ * the last picture ends, in @in_st's time base. */
+static gboolean
+remux_packets (UploadJob * job, NemoDecoder * dec, AVStream * in_st,
+    NemoOutput * mux, AVStream * st, gint64 * end, GError ** error)
+{
+  gint64 start = in_st->start_time != AV_NOPTS_VALUE ? in_st->start_time : 0;
+  gint64 frame = nominal_frame (job, in_st->time_base);
+  AVPacket *pkt = dec->pkt;
+  int err;
+
+  *end = 0;
+  while ((err = av_read_frame (dec->fmt, pkt)) >= 0) {
+    if (pkt->stream_index != in_st->index) {
+      av_packet_unref (pkt);
+      continue;
+    }
+    if (!check_cancelled (job, error))
+      return FALSE;
+    remux_retime (pkt, start, frame);
+    if (pkt->pts != AV_NOPTS_VALUE)
+      *end = MAX (*end, pkt->pts + pkt->duration);
+    pkt->stream_index = st->index;
+    av_packet_rescale_ts (pkt, in_st->time_base, st->time_base);
+    if (!nemo_output_write (mux, pkt, error))
+      return FALSE;
+  }
+  if (err != AVERROR_EOF) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA,
+        "“%s” could not be read to its end (%s); the file is damaged or cut "
+        "short. Record or download it again.", job->path, av_err2str (err));
+    return FALSE;
+  }
+  return TRUE;
 }
 
 /* An H.264 MPEG-TS into MP4 without re-encoding: the times move so the
@@ -954,76 +934,91 @@ static gboolean
 remux_mp4 (UploadJob * job, GError ** error)
 {
   NemoDecoder *dec;
-  AVFormatContext *mux = NULL;
+  NemoOutput *mux = NULL;
   AVStream *in_st, *st;
-  AVPacket *pkt;
-  gint64 start, frame, end = 0;
+  gint64 end;
   gboolean ret = FALSE;
-  int err;
 
   dec = nemo_decoder_open (job->path, error);
   if (!dec)
     goto end;
   in_st = dec->fmt->streams[nemo_decoder_find_video (dec, FALSE)];
-  start = in_st->start_time != AV_NOPTS_VALUE ? in_st->start_time : 0;
-  frame = av_rescale_q (job->info->fps_n > 0 ? av_rescale (G_USEC_PER_SEC,
-          job->info->fps_d, job->info->fps_n) : G_USEC_PER_SEC / 25,
-      AV_TIME_BASE_Q, in_st->time_base);
-
-  mux = nemo_spool_open_muxer (job->out_path, "mp4", error);
+  mux = nemo_output_open (job->out_path, NEMO_CONTAINER_MP4, error);
   if (!mux)
     goto end;
-  st = avformat_new_stream (mux, NULL);
-  err = avcodec_parameters_copy (st->codecpar, in_st->codecpar);
-  if (err < 0) {
-    nemo_spool_set_mux_error (error, job->out_path, "set up a stream of",
-        err);
+  st = nemo_output_add_copy (mux, in_st->codecpar, in_st->time_base, error);
+  if (!st)
     goto end;
-  }
-  st->codecpar->codec_tag = 0;
-  st->time_base = in_st->time_base;
   st->avg_frame_rate = in_st->avg_frame_rate;
-  if (!start_output (job, mux, error))
+  if (!start_output (job, mux, error) ||
+      !remux_packets (job, dec, in_st, mux, st, &end, error))
     goto end;
-
-  pkt = dec->pkt;
-  while ((err = av_read_frame (dec->fmt, pkt)) >= 0) {
-    if (pkt->stream_index != in_st->index) {
-      av_packet_unref (pkt);
-      continue;
-    }
-    if (!check_cancelled (job, error))
-      goto end;
-    if (pkt->pts != AV_NOPTS_VALUE)
-      pkt->pts -= start;
-    if (pkt->dts != AV_NOPTS_VALUE)
-      pkt->dts -= start;
-    if (pkt->duration <= 0)
-      pkt->duration = frame;
-    if (pkt->pts != AV_NOPTS_VALUE)
-      end = MAX (end, pkt->pts + pkt->duration);
-    pkt->stream_index = st->index;
-    av_packet_rescale_ts (pkt, in_st->time_base, st->time_base);
-    err = av_interleaved_write_frame (mux, pkt);
-    if (err < 0) {
-      nemo_spool_set_mux_error (error, job->out_path, "write to", err);
-      goto end;
-    }
-  }
-  if (err != AVERROR_EOF) {
-    g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA,
-        "“%s” could not be read to its end (%s); the file is damaged or cut "
-        "short. Record or download it again.", job->path, av_err2str (err));
-    goto end;
-  }
   job->out_duration_us = av_rescale_q (end, in_st->time_base, AV_TIME_BASE_Q);
-  ret = TRUE;
+  ret = nemo_output_finish (mux, error);
 
 end:
-  ret = nemo_spool_close_muxer (&mux, job->out_path, ret, ret ? error : NULL)
-      && ret;
+  nemo_output_free (mux);
   nemo_decoder_free (dec);
   return ret;
+}
+
+/* What a picture is encoded from: JPEG's full-range 4:2:0, or PNG's RGB,
+ * with alpha if @frame has it. */
+static enum AVPixelFormat
+picture_format (const AVFrame * frame, gboolean jpeg)
+{
+  const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get (frame->format);
+
+  if (jpeg)
+    return AV_PIX_FMT_YUVJ420P;
+  return desc && (desc->flags & AV_PIX_FMT_FLAG_ALPHA) ? AV_PIX_FMT_RGBA :
+      AV_PIX_FMT_RGB24;
+}
+
+/* @frame scaled to @width×@height in @format. */
+static AVFrame *
+scale_picture (UploadJob * job, const AVFrame * frame, gint width,
+    gint height, enum AVPixelFormat format, GError ** error)
+{
+  AVFrame *picture = av_frame_alloc ();
+  struct SwsContext *sws = NULL;
+  int err;
+
+  picture->format = format;
+  picture->width = width;
+  picture->height = height;
+  err = av_frame_get_buffer (picture, 0);
+  /* full chroma: a 4:2:0 picture becomes the RGB pixels it shows */
+  if (err >= 0)
+    sws = sws_getContext (frame->width, frame->height, frame->format, width,
+        height, format, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
+        NULL, NULL, NULL);
+  if (err >= 0 && !sws)
+    err = AVERROR (EINVAL);
+  if (err >= 0)
+    sws_scale (sws, (const uint8_t * const *) frame->data, frame->linesize,
+        0, frame->height, picture->data, picture->linesize);
+  sws_freeContext (sws);
+  if (err < 0) {
+    set_encode_error (error, job->out_path, err);
+    av_frame_free (&picture);
+  }
+  return picture;
+}
+
+static gboolean
+write_output_file (UploadJob * job, const AVPacket * pkt, GError ** error)
+{
+  GError *local_error = NULL;
+
+  if (g_file_set_contents (job->out_path, (const gchar *) pkt->data,
+          pkt->size, &local_error))
+    return TRUE;
+  g_set_error (error, NEMO_ERROR, NEMO_ERROR_IO,
+      "Could not write “%s” (%s). Check that the work folder is writable "
+      "and has free space.", job->out_path, local_error->message);
+  g_error_free (local_error);
+  return FALSE;
 }
 
 /* Encodes @frame as one PNG or JPEG picture of @width×@height into
@@ -1033,79 +1028,30 @@ static gboolean
 write_picture (UploadJob * job, const AVFrame * frame, gboolean jpeg,
     gint width, gint height, guint64 * size, GError ** error)
 {
-  const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get (frame->format);
   const gchar *ext = jpeg ? "jpg" : "png";
-  GError *local_error = NULL;
+  enum AVPixelFormat format = picture_format (frame, jpeg);
   AVCodecContext *enc = NULL;
-  struct SwsContext *sws = NULL;
   AVFrame *picture = NULL;
   AVPacket *pkt = av_packet_alloc ();
   gboolean ret = FALSE;
-  int err;
 
   if ((!job->out_path || !g_str_has_suffix (job->out_path, ext)) &&
       !reserve_output (job, ext, error))
     goto end;
-  enc = alloc_encoder (jpeg ? "mjpeg" : "png", error);
+  enc = nemo_output_open_picture (jpeg ? NEMO_PICTURE_JPEG :
+      NEMO_PICTURE_PNG, width, height, format, error);
   if (!enc)
     goto end;
-  enc->width = width;
-  enc->height = height;
-  enc->time_base = (AVRational) { 1, 25 };
-  if (jpeg) {
-    enc->pix_fmt = AV_PIX_FMT_YUVJ420P;
-    enc->flags |= AV_CODEC_FLAG_QSCALE;
-    enc->global_quality = FF_QP2LAMBDA * JPEG_QSCALE;
-  } else {
-    enc->pix_fmt = desc && (desc->flags & AV_PIX_FMT_FLAG_ALPHA) ?
-        AV_PIX_FMT_RGBA : AV_PIX_FMT_RGB24;
-  }
-  if (!open_encoder (enc, NULL, job->out_path, error))
+  picture = scale_picture (job, frame, width, height, format, error);
+  if (!picture || !nemo_output_encode_picture (enc, picture, pkt, error) ||
+      !write_output_file (job, pkt, error))
     goto end;
-
-  picture = av_frame_alloc ();
-  picture->format = enc->pix_fmt;
-  picture->width = width;
-  picture->height = height;
-  picture->quality = enc->global_quality;
-  err = av_frame_get_buffer (picture, 0);
-  /* full chroma: a 4:2:0 picture becomes the RGB pixels it shows */
-  sws = sws_getContext (frame->width, frame->height, frame->format, width,
-      height, enc->pix_fmt, SWS_BICUBIC | SWS_ACCURATE_RND |
-      SWS_FULL_CHR_H_INT, NULL, NULL, NULL);
-  if (err >= 0 && !sws)
-    err = AVERROR (EINVAL);
-  if (err < 0)
-    goto encode_failed;
-  sws_scale (sws, (const uint8_t * const *) frame->data, frame->linesize, 0,
-      frame->height, picture->data, picture->linesize);
-
-  err = avcodec_send_frame (enc, picture);
-  if (err >= 0)
-    err = avcodec_send_frame (enc, NULL);
-  if (err >= 0)
-    err = avcodec_receive_packet (enc, pkt);
-  if (err < 0)
-    goto encode_failed;
-
-  if (!g_file_set_contents (job->out_path, (const gchar *) pkt->data,
-          pkt->size, &local_error)) {
-    g_set_error (error, NEMO_ERROR, NEMO_ERROR_IO,
-        "Could not write “%s” (%s). Check that the work folder is writable "
-        "and has free space.", job->out_path, local_error->message);
-    g_error_free (local_error);
-    goto end;
-  }
   *size = pkt->size;
   ret = TRUE;
-  goto end;
 
-encode_failed:
-  set_encode_error (error, job->out_path, err);
 end:
   av_packet_free (&pkt);
   av_frame_free (&picture);
-  sws_freeContext (sws);
   avcodec_free_context (&enc);
   return ret;
 }

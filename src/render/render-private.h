@@ -8,7 +8,7 @@
  *   overlay.c     the drawn layers over it: placement, palette, compositing
  *   visualizer.c  spectrum bars, waveform, circle (cairo)
  *   text.c        track-info titles (Pango)
- *   encoder.c     H.264 with the contract's settings
+ *   encoder.c     H.264 with the contract's settings (src/output/)
  *   mux.c         MP4 with audio and video interleaved, moov first
  *   render.c      options, the two passes, the still-image fast path
  *   thumbnail.c   a JPEG of the frame a third in
@@ -220,9 +220,11 @@ NemoVideoEncoder *nemo_video_encoder_new (const NemoRenderOptions * options,
 /* Frames in a GOP: the keyframe interval, else round (fps / 2), at least
  * 1. */
 gint nemo_video_gop (const NemoRenderOptions * options);
+/* Valid until the encoder is drained. */
 const AVCodecContext *nemo_video_encoder_get_context (NemoVideoEncoder *
     encoder);
-/* Encode @frame (its pts is the frame index), or flush with NULL. */
+/* Encode @frame (its pts is the frame index), or drain with NULL (once,
+ * last: x264 is closed then). */
 gboolean nemo_video_encoder_encode (NemoVideoEncoder * encoder,
     AVFrame * frame, NemoPacketFunc func, gpointer user_data, GError ** error);
 void nemo_video_encoder_free (NemoVideoEncoder * encoder);

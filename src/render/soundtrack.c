@@ -32,6 +32,7 @@
 
 #include <nemo/error.h>
 #include <nemo/media.h>
+#include "output.h"
 #include <libavformat/avformat.h>
 #include <libavutil/audio_fifo.h>
 #include <libavutil/channel_layout.h>
@@ -384,33 +385,15 @@ static gboolean
 aac_encoder_init (AacEncoder * encoder, gint kbps, NemoPacketSpool * spool,
     GError ** error)
 {
-  const AVCodec *aac = avcodec_find_encoder_by_name ("aac");
   AVChannelLayout stereo = AV_CHANNEL_LAYOUT_STEREO;
   int ret;
 
   encoder->spool = spool;
   encoder->packet = av_packet_alloc ();
-  if (aac == NULL) {
-    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
-        "This FFmpeg has no native AAC encoder (\"aac\"). Install an FFmpeg "
-        "build with its standard encoders.");
+  encoder->codec = nemo_output_open_audio (NEMO_AUDIO_AAC, NEMO_AUDIO_RATE,
+      kbps * 1000LL, NULL, error);
+  if (encoder->codec == NULL)
     return FALSE;
-  }
-  encoder->codec = avcodec_alloc_context3 (aac);
-  encoder->codec->sample_fmt = AV_SAMPLE_FMT_FLTP;
-  encoder->codec->sample_rate = NEMO_AUDIO_RATE;
-  av_channel_layout_copy (&encoder->codec->ch_layout, &stereo);
-  encoder->codec->bit_rate = kbps * 1000LL;
-  encoder->codec->profile = FF_PROFILE_AAC_LOW;
-  encoder->codec->time_base = (AVRational) { 1, NEMO_AUDIO_RATE };
-  encoder->codec->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-
-  ret = avcodec_open2 (encoder->codec, aac, NULL);
-  if (ret < 0) {
-    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
-        "Could not open the AAC encoder (%s).", av_err2str (ret));
-    return FALSE;
-  }
 
   encoder->fifo = av_audio_fifo_alloc (AV_SAMPLE_FMT_FLTP,
       NEMO_AUDIO_CHANNELS, MIX_BLOCK + encoder->codec->frame_size);

@@ -19,14 +19,13 @@
 #include "render-private.h"
 
 #include <nemo/error.h>
+#include "output.h"
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 #include <math.h>
 
 /* YouTube's thumbnail: 1280x720, the long side of any other shape */
 #define THUMBNAIL_LONG_SIDE 1280
-/* mjpeg's quantiser scale: 2 is near the best, a few hundred kB */
-#define JPEG_QSCALE 2
 
 void
 nemo_render_thumbnail_size (gint width, gint height, gint * thumbnail_width,
@@ -111,35 +110,15 @@ end:
 static gboolean
 encode_jpeg (AVFrame * frame, AVPacket * packet, GError ** error)
 {
-  const AVCodec *mjpeg = avcodec_find_encoder (AV_CODEC_ID_MJPEG);
-  AVCodecContext *context = mjpeg ? avcodec_alloc_context3 (mjpeg) : NULL;
-  int ret = mjpeg ? AVERROR (ENOMEM) : AVERROR_ENCODER_NOT_FOUND;
+  AVCodecContext *jpeg = nemo_output_open_picture (NEMO_PICTURE_JPEG,
+      frame->width, frame->height, frame->format, error);
+  gboolean ret;
 
-  if (context == NULL)
-    goto end;
-  context->width = frame->width;
-  context->height = frame->height;
-  context->pix_fmt = frame->format;
-  context->color_range = AVCOL_RANGE_JPEG;
-  context->time_base = (AVRational) { 1, 1 };
-  context->flags |= AV_CODEC_FLAG_QSCALE;
-  frame->quality = FF_QP2LAMBDA * JPEG_QSCALE;
-  frame->pts = 0;
-  ret = avcodec_open2 (context, mjpeg, NULL);
-  if (ret >= 0)
-    ret = avcodec_send_frame (context, frame);
-  if (ret >= 0)
-    ret = avcodec_send_frame (context, NULL);
-  if (ret >= 0)
-    ret = avcodec_receive_packet (context, packet);
-
-end:
-  avcodec_free_context (&context);
-  if (ret < 0)
-    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
-        "Could not encode the %dx%d thumbnail as JPEG (%s).", frame->width,
-        frame->height, av_err2str (ret));
-  return ret >= 0;
+  if (jpeg == NULL)
+    return FALSE;
+  ret = nemo_output_encode_picture (jpeg, frame, packet, error);
+  avcodec_free_context (&jpeg);
+  return ret;
 }
 
 /* @packet to @path through a temporary file renamed into place. */
