@@ -59,7 +59,7 @@ make_song (const gchar * dir)
 
   song = g_strdup_printf ("aevalsrc='%s|%s':s=%d:d=%d", left, right, RATE,
       SONG_S);
-  noise = g_strdup_printf ("anoisesrc=d=%d:c=pink:a=0.08:r=%d", SONG_S, RATE);
+  noise = g_strdup_printf ("anoisesrc=d=%d:c=pink:a=0.08:r=%d:seed=1", SONG_S, RATE);
   {
     const gchar *argv[] = { "ffmpeg", "-hide_banner", "-loglevel", "error",
       "-nostdin", "-y", "-f", "lavfi", "-i", song, "-f", "lavfi", "-i", noise,
