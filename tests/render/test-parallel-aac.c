@@ -46,8 +46,9 @@ voice (gint hz)
       "*exp(-14*mod(t,0.5))", hz);
 }
 
-/* bench-lib.sh's music, hiss added, at half its level, so the limiter (-1.5 dBFS)
- * never touches it and the decoded sound compares with the source. */
+/* bench-lib.sh's music with its hiss, at half its level, so the limiter
+ * (-1.5 dBFS) never touches it and the decoded sound compares with the
+ * source. */
 static gchar *
 make_song (const gchar * dir)
 {
@@ -59,7 +60,8 @@ make_song (const gchar * dir)
 
   song = g_strdup_printf ("aevalsrc='%s|%s':s=%d:d=%d", left, right, RATE,
       SONG_S);
-  noise = g_strdup_printf ("anoisesrc=d=%d:c=pink:a=0.08:r=%d:seed=1", SONG_S, RATE);
+  noise = g_strdup_printf ("anoisesrc=d=%d:c=pink:a=0.08:r=%d:seed=1",
+      SONG_S, RATE);
   {
     const gchar *argv[] = { "ffmpeg", "-hide_banner", "-loglevel", "error",
       "-nostdin", "-y", "-f", "lavfi", "-i", song, "-f", "lavfi", "-i", noise,
