@@ -58,6 +58,8 @@
 #define MIN_CHUNK_FRAMES 256
 #define MAX_CHUNK_FRAMES 512
 #define MAX_THREADS 8
+/* a thread tells how far it is every this many blocks, for the progress */
+#define REPORT_BLOCKS 16
 
 /* What the packets decode to, for their true peak. */
 typedef struct
@@ -108,7 +110,8 @@ struct _NemoAacWriter
   AVPacket *block;              /* wraps samples for the spool */
   GThreadPool *pool;
   GMutex lock;
-  GCond done;
+  GCond done;                   /* a chunk is done, or more is encoded */
+  gint64 encoded;               /* samples fed to the threads' encoders */
   gint abort;                   /* atomic */
 };
 
@@ -358,7 +361,7 @@ chunk_encode (gpointer data, gpointer user_data)
   AacEncoder encoder = { 0 };
   AVPacket *block = av_packet_alloc ();
   GError *error = NULL;
-  gint got = 0;
+  gint got = 0, blocks = 0;
   gboolean ok = block != NULL
       && nemo_packet_spool_rewind (chunk->samples, &error)
       && aac_encoder_init (&encoder, writer->kbps, chunk->from,
@@ -367,9 +370,16 @@ chunk_encode (gpointer data, gpointer user_data)
 
   while (ok && !g_atomic_int_get (&writer->abort)
       && (got = nemo_packet_spool_read (chunk->samples, block, &error)) > 0) {
-    ok = aac_encoder_write (&encoder, (const gfloat *) block->data,
-        block->size / (gint) (sizeof (gfloat) * NEMO_AUDIO_CHANNELS), &error);
+    gint n = block->size / (gint) (sizeof (gfloat) * NEMO_AUDIO_CHANNELS);
+
+    ok = aac_encoder_write (&encoder, (const gfloat *) block->data, n,
+        &error);
     av_packet_unref (block);
+    g_mutex_lock (&writer->lock);
+    writer->encoded += n;
+    if (++blocks % REPORT_BLOCKS == 0)
+      g_cond_broadcast (&writer->done);
+    g_mutex_unlock (&writer->lock);
   }
   ok = ok && got >= 0 && !g_atomic_int_get (&writer->abort)
       && aac_encoder_drain (&encoder, TRUE, &error);
@@ -416,8 +426,8 @@ writer_report (NemoAacWriter * writer, gint64 done)
     writer->progress (MIN (done, writer->position), writer->progress_data);
 }
 
-/* Wait for the oldest chunk (queued), then append its packets, checked,
- * to the soundtrack's spool. */
+/* Wait for the oldest chunk (queued), reporting how much the threads have
+ * encoded, then append its packets, checked, to the soundtrack's spool. */
 static gboolean
 writer_join_first (NemoAacWriter * writer, GError ** error)
 {
@@ -428,8 +438,15 @@ writer_join_first (NemoAacWriter * writer, GError ** error)
 
   g_assert (chunk->queued);
   g_mutex_lock (&writer->lock);
-  while (!chunk->done)
+  while (!chunk->done) {
+    gint64 encoded;
+
     g_cond_wait (&writer->done, &writer->lock);
+    encoded = writer->encoded;
+    g_mutex_unlock (&writer->lock);
+    writer_report (writer, encoded);
+    g_mutex_lock (&writer->lock);
+  }
   g_mutex_unlock (&writer->lock);
 
   g_queue_pop_head (&writer->chunks);
@@ -445,8 +462,6 @@ writer_join_first (NemoAacWriter * writer, GError ** error)
     av_packet_unref (packet);
   }
   ok = ok && got == 0;
-  if (ok)
-    writer_report (writer, chunk->end);
   chunk_free (chunk);
   return ok;
 }
