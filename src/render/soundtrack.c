@@ -548,7 +548,7 @@ typedef struct
   gint64 limit;                 /* samples, G_MAXINT64 for none */
   gint64 estimate;
   gint passes, pass;            /* for progress */
-  gboolean encoder_reports;     /* the AAC encoder reports this pass's */
+  gboolean encoder_reports;     /* the AAC encoder reports the progress */
   NemoPassProgressFunc progress;
   gpointer progress_data;
   GCancellable *cancellable;
