@@ -2,6 +2,7 @@
  *
  *   soundtrack.c  pass 1: mix the draft's audio, encode AAC (or keep the
  *                 song's), count samples
+ *   aac.c         the AAC encode, in chunks on every core for a long sound
  *   packet-spool.c  the encoded AAC on disk until it is muxed
  *   layout.c      a source picture -> an output frame (fit over blurred fill)
  *   timeline.c    the video track: which picture is shown at a time
@@ -44,6 +45,31 @@ gint nemo_packet_spool_read (NemoPacketSpool * spool, AVPacket * packet,
     GError ** error);
 void nemo_packet_spool_free (NemoPacketSpool * spool);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoPacketSpool, nemo_packet_spool_free)
+
+/* ---- aac.c ---- */
+
+typedef struct _NemoAacWriter NemoAacWriter;
+
+/* Called on the writer's thread with the samples encoded so far. */
+typedef void (*NemoAacProgressFunc) (gint64 done, gpointer user_data);
+
+/* AAC-LC at @kbps of about @estimate samples (NEMO_AUDIO_RATE stereo), its
+ * packets appended to @spool in order; a long sound is encoded in chunks
+ * on a thread each, with spool files in @work_dir (aac.c). */
+NemoAacWriter *nemo_aac_writer_new (gint kbps, gint64 estimate,
+    NemoPacketSpool * spool, const gchar * work_dir,
+    NemoAacProgressFunc progress, gpointer progress_data, GError ** error);
+gboolean nemo_aac_writer_write (NemoAacWriter * writer,
+    const gfloat * interleaved, gint n_frames, GError ** error);
+/* The end of the sound: every packet is in the spool once it returns. */
+gboolean nemo_aac_writer_finish (NemoAacWriter * writer, GError ** error);
+/* The encoder's parameters (the same for every chunk). */
+const AVCodecContext *nemo_aac_writer_get_context (const NemoAacWriter *
+    writer);
+/* The true peak of the packets decoded in order, dBTP. */
+gdouble nemo_aac_writer_true_peak (NemoAacWriter * writer);
+void nemo_aac_writer_free (NemoAacWriter * writer);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoAacWriter, nemo_aac_writer_free)
 
 /* ---- soundtrack.c ---- */
 

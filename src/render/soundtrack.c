@@ -2,9 +2,10 @@
  *
  * Every audio segment of the draft is decoded at NEMO_AUDIO_RATE stereo
  * float, placed on the timeline at its start, trimmed to its in-point and
- * length, scaled by its volume and mixed.  The mix is encoded once to AAC-LC
- * and the packets are spooled to the work folder (packet-spool.c), read back
- * by the muxer as the video comes: memory does not grow with the song.  The
+ * length, scaled by its volume and mixed.  The mix is encoded to AAC-LC
+ * (aac.c: a long one in chunks on every core) and the packets are spooled
+ * to the work folder (packet-spool.c), read back by the muxer as the video
+ * comes: memory does not grow with the song.  The
  * number of samples mixed is the render's duration: the video is made to
  * cover exactly that.
  *
@@ -32,10 +33,7 @@
 
 #include <nemo/error.h>
 #include <nemo/media.h>
-#include "output.h"
 #include <libavformat/avformat.h>
-#include <libavutil/audio_fifo.h>
-#include <libavutil/channel_layout.h>
 #include <ebur128.h>
 #include <math.h>
 #include <string.h>
@@ -104,20 +102,6 @@ typedef struct
   NemoAudioReader *reader;
   gint64 read;
 } IdleReader;
-
-typedef struct
-{
-  AVCodecContext *codec;
-  AVAudioFifo *fifo;
-  AVFrame *frame;
-  AVPacket *packet;
-  gint64 next_pts;
-  NemoPacketSpool *spool;
-  /* what the packets decode to, for its true peak */
-  AVCodecContext *check;
-  AVFrame *decoded;
-  ebur128_state *meter;
-} AacEncoder;
 
 struct _NemoSoundtrack
 {
@@ -290,199 +274,6 @@ audio_source_read (AudioSource * source, gfloat * out, gint wanted,
     restarted = TRUE;
   }
   return got;
-}
-
-/* ---- the AAC encoder ---- */
-
-static void
-aac_encoder_clear (AacEncoder * encoder)
-{
-  avcodec_free_context (&encoder->codec);
-  g_clear_pointer (&encoder->fifo, av_audio_fifo_free);
-  av_frame_free (&encoder->frame);
-  av_packet_free (&encoder->packet);
-  avcodec_free_context (&encoder->check);
-  av_frame_free (&encoder->decoded);
-  if (encoder->meter != NULL)
-    ebur128_destroy (&encoder->meter);
-  memset (encoder, 0, sizeof (*encoder));
-}
-
-/* The decoder and meter that check the encoder's output. */
-static gboolean
-aac_encoder_init_check (AacEncoder * encoder, GError ** error)
-{
-  AVCodecParameters *par = avcodec_parameters_alloc ();
-  int ret = par ? avcodec_parameters_from_context (par, encoder->codec) :
-      AVERROR (ENOMEM);
-
-  encoder->check = avcodec_alloc_context3 (avcodec_find_decoder
-      (AV_CODEC_ID_AAC));
-  encoder->decoded = av_frame_alloc ();
-  encoder->meter = ebur128_init (NEMO_AUDIO_CHANNELS, NEMO_AUDIO_RATE,
-      EBUR128_MODE_TRUE_PEAK);
-  if (ret >= 0 && (encoder->check == NULL || encoder->decoded == NULL
-          || encoder->meter == NULL))
-    ret = AVERROR (ENOMEM);
-  if (ret >= 0)
-    ret = avcodec_parameters_to_context (encoder->check, par);
-  if (ret >= 0)
-    ret = avcodec_open2 (encoder->check, NULL, NULL);
-  avcodec_parameters_free (&par);
-  if (ret < 0) {
-    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
-        "Could not open the AAC decoder that checks the peaks (%s).",
-        av_err2str (ret));
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* Decode @packet (NULL: flush) into the true-peak meter. */
-static gboolean
-aac_encoder_check (AacEncoder * encoder, const AVPacket * packet,
-    GError ** error)
-{
-  gfloat interleaved[2048 * NEMO_AUDIO_CHANNELS];   /* AAC frames: 1024 */
-  int ret = avcodec_send_packet (encoder->check, packet);
-
-  while (ret >= 0) {
-    AVFrame *frame = encoder->decoded;
-    gint i, n;
-
-    ret = avcodec_receive_frame (encoder->check, frame);
-    if (ret < 0)
-      break;
-    n = MIN (frame->nb_samples, 2048);
-    for (i = 0; i < n; i++) {
-      interleaved[2 * i] = ((const gfloat *) frame->data[0])[i];
-      interleaved[2 * i + 1] = ((const gfloat *) frame->data[1])[i];
-    }
-    ebur128_add_frames_float (encoder->meter, interleaved, n);
-    av_frame_unref (frame);
-  }
-  if (ret == AVERROR (EAGAIN) || ret == AVERROR_EOF)
-    return TRUE;
-  g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
-      "Decoding the encoded soundtrack back failed (%s).", av_err2str (ret));
-  return FALSE;
-}
-
-/* The true peak of all that was encoded, dBTP. */
-static gdouble
-aac_encoder_true_peak (AacEncoder * encoder)
-{
-  gdouble peak = 0, channel;
-  guint c;
-
-  for (c = 0; c < NEMO_AUDIO_CHANNELS; c++)
-    if (ebur128_true_peak (encoder->meter, c, &channel) == 0)
-      peak = MAX (peak, channel);
-  return 20 * log10 (MAX (peak, 1e-10));
-}
-
-static gboolean
-aac_encoder_init (AacEncoder * encoder, gint kbps, NemoPacketSpool * spool,
-    GError ** error)
-{
-  AVChannelLayout stereo = AV_CHANNEL_LAYOUT_STEREO;
-  int ret;
-
-  encoder->spool = spool;
-  encoder->packet = av_packet_alloc ();
-  encoder->codec = nemo_output_open_audio (NEMO_AUDIO_AAC, NEMO_AUDIO_RATE,
-      kbps * 1000LL, NULL, error);
-  if (encoder->codec == NULL)
-    return FALSE;
-
-  encoder->fifo = av_audio_fifo_alloc (AV_SAMPLE_FMT_FLTP,
-      NEMO_AUDIO_CHANNELS, MIX_BLOCK + encoder->codec->frame_size);
-  encoder->frame = av_frame_alloc ();
-  encoder->frame->format = AV_SAMPLE_FMT_FLTP;
-  encoder->frame->sample_rate = NEMO_AUDIO_RATE;
-  encoder->frame->nb_samples = encoder->codec->frame_size;
-  av_channel_layout_copy (&encoder->frame->ch_layout, &stereo);
-  ret = av_frame_get_buffer (encoder->frame, 0);
-  if (encoder->fifo == NULL || ret < 0) {
-    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
-        "Out of memory for the audio encoder (%s).", av_err2str (ret));
-    return FALSE;
-  }
-  return aac_encoder_init_check (encoder, error);
-}
-
-/* Send @frame (NULL: flush) and spool every packet that comes out. */
-static gboolean
-aac_encoder_send (AacEncoder * encoder, const AVFrame * frame, GError ** error)
-{
-  int ret = avcodec_send_frame (encoder->codec, frame);
-
-  while (ret >= 0) {
-    gboolean written;
-
-    ret = avcodec_receive_packet (encoder->codec, encoder->packet);
-    if (ret < 0)
-      break;
-    written = aac_encoder_check (encoder, encoder->packet, error)
-        && nemo_packet_spool_write (encoder->spool, encoder->packet, error);
-    av_packet_unref (encoder->packet);
-    if (!written)
-      return FALSE;
-  }
-  if (ret == AVERROR_EOF)
-    return aac_encoder_check (encoder, NULL, error);
-  if (ret == AVERROR (EAGAIN))
-    return TRUE;
-  g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
-      "Encoding the soundtrack to AAC failed (%s).", av_err2str (ret));
-  return FALSE;
-}
-
-/* Encode whole frames from the FIFO; with @final the last, partial one too
- * (the encoder pads it with silence). */
-static gboolean
-aac_encoder_drain (AacEncoder * encoder, gboolean final, GError ** error)
-{
-  gint frame_size = encoder->codec->frame_size;
-
-  while (av_audio_fifo_size (encoder->fifo) >= frame_size
-      || (final && av_audio_fifo_size (encoder->fifo) > 0)) {
-    gint n = MIN (av_audio_fifo_size (encoder->fifo), frame_size);
-    int ret = av_frame_make_writable (encoder->frame);
-
-    if (ret < 0) {
-      g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
-          "Out of memory for the audio encoder (%s).", av_err2str (ret));
-      return FALSE;
-    }
-    encoder->frame->nb_samples = n;
-    av_audio_fifo_read (encoder->fifo, (void **) encoder->frame->data, n);
-    encoder->frame->pts = encoder->next_pts;
-    encoder->next_pts += n;
-    if (!aac_encoder_send (encoder, encoder->frame, error))
-      return FALSE;
-  }
-  return final ? aac_encoder_send (encoder, NULL, error) : TRUE;
-}
-
-static gboolean
-aac_encoder_write (AacEncoder * encoder, const gfloat * interleaved,
-    gint n_frames, GError ** error)
-{
-  gfloat left[MIX_BLOCK], right[MIX_BLOCK];
-  void *planes[NEMO_AUDIO_CHANNELS] = { left, right };
-  gint i;
-
-  for (i = 0; i < n_frames; i++) {
-    left[i] = interleaved[2 * i];
-    right[i] = interleaved[2 * i + 1];
-  }
-  if (av_audio_fifo_write (encoder->fifo, planes, n_frames) < n_frames) {
-    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
-        "Out of memory while buffering the soundtrack.");
-    return FALSE;
-  }
-  return aac_encoder_drain (encoder, FALSE, error);
 }
 
 /* ---- ducking: the music dips under the clips' sound ---- */
@@ -757,6 +548,7 @@ typedef struct
   gint64 limit;                 /* samples, G_MAXINT64 for none */
   gint64 estimate;
   gint passes, pass;            /* for progress */
+  gboolean encoder_reports;     /* the AAC encoder reports the progress */
   NemoPassProgressFunc progress;
   gpointer progress_data;
   GCancellable *cancellable;
@@ -843,6 +635,17 @@ mix_rewind (Mix * mix)
   mix->pass++;
 }
 
+/* @done samples of the pass are mixed (or encoded). */
+static void
+mix_report (gint64 done, gpointer user_data)
+{
+  Mix *mix = user_data;
+
+  if (mix->progress && mix->estimate > 0)
+    mix->progress (MIN ((mix->pass + MIN ((gdouble) done / mix->estimate,
+                    1.0)) * 100.0 / mix->passes, 100.0), mix->progress_data);
+}
+
 /* The next block of the mix into @block: its length (less than a block at
  * the end, 0 past it), -1 on error. */
 static gint
@@ -859,10 +662,8 @@ mix_next (Mix * mix, gint64 position, gfloat * block, GError ** error)
   if (n <= 0)
     return 0;
   covered = mix_block (mix, position, n, block, error);
-  if (covered > 0 && mix->progress && mix->estimate > 0)
-    mix->progress (MIN ((mix->pass + MIN ((gdouble) (position + covered) /
-                    mix->estimate, 1.0)) * 100.0 / mix->passes, 100.0),
-        mix->progress_data);
+  if (covered > 0 && !mix->encoder_reports)
+    mix_report (position + covered, mix);
   return covered;
 }
 
@@ -915,7 +716,7 @@ typedef struct
   const MixPlan *plan;
   gint64 total;                 /* frames in all, when a fade-out needs it */
   gint64 position;
-  AacEncoder *encoder;
+  NemoAacWriter *encoder;
   NemoSpectrum *spectrum;
 } MixOutput;
 
@@ -942,7 +743,7 @@ mix_output_write (MixOutput * output, gfloat * block, gint n, GError ** error)
   if (output->spectrum != NULL)
     nemo_spectrum_push (output->spectrum, block, n);
   return output->encoder == NULL
-      || aac_encoder_write (output->encoder, block, n, error);
+      || nemo_aac_writer_write (output->encoder, block, n, error);
 }
 
 /* The last pass: mix, gain, the limiter (on what is encoded), fades,
@@ -984,7 +785,7 @@ mix_and_encode (Mix * mix, gfloat gain, gdouble ceiling_db,
   if (output->spectrum != NULL)
     nemo_spectrum_finish (output->spectrum);
   return output->encoder == NULL
-      || aac_encoder_drain (output->encoder, TRUE, error);
+      || nemo_aac_writer_finish (output->encoder, error);
 }
 
 /* Probe each file once: a montage has many segments of the same clips. */
@@ -1176,33 +977,38 @@ normalising_gain (const MixPlan * plan, gdouble loudness)
   return (gfloat) pow (10, db / 20);
 }
 
-/* A new spool in @work_dir, and @encoder (cleared first) writing to it. */
+/* A new spool in @work_dir, and @encoder (freed first) writing @mix to
+ * it, reporting its progress. */
 static gboolean
-start_encoding (NemoSoundtrack * soundtrack, const NemoRenderOptions *
-    options, const gchar * work_dir, AacEncoder * encoder, GError ** error)
+start_encoding (NemoSoundtrack * soundtrack, Mix * mix,
+    const NemoRenderOptions * options, const gchar * work_dir,
+    NemoAacWriter ** encoder, GError ** error)
 {
+  g_clear_pointer (encoder, nemo_aac_writer_free);
   g_clear_pointer (&soundtrack->spool, nemo_packet_spool_free);
-  aac_encoder_clear (encoder);
   soundtrack->spool = nemo_packet_spool_new (work_dir, error);
-  return soundtrack->spool != NULL
-      && aac_encoder_init (encoder, options->audio_bitrate_kbps,
-      soundtrack->spool, error);
+  if (soundtrack->spool == NULL)
+    return FALSE;
+  *encoder = nemo_aac_writer_new (options->audio_bitrate_kbps, mix->estimate,
+      soundtrack->spool, work_dir, mix_report, mix, error);
+  mix->encoder_reports = *encoder != NULL;
+  return *encoder != NULL;
 }
 
 /* The song is kept when @options allow and nothing changes it;
  * otherwise the mix is encoded into a new spool in @work_dir. */
 static gboolean
-choose_output (NemoSoundtrack * soundtrack, const GPtrArray * sources,
-    const MixPlan * plan, gint64 limit, const NemoRenderOptions * options,
-    const gchar * work_dir, AacEncoder * encoder, GError ** error)
+choose_output (NemoSoundtrack * soundtrack, Mix * mix, const MixPlan * plan,
+    const NemoRenderOptions * options, const gchar * work_dir,
+    NemoAacWriter ** encoder, GError ** error)
 {
-  const AudioSource *first = g_ptr_array_index (sources, 0);
+  const AudioSource *first = g_ptr_array_index (mix->sources, 0);
 
   if (options->audio_passthrough == NEMO_AUDIO_PASSTHROUGH_AUTO
-      && plays_song_unchanged (sources, plan, limit)
+      && plays_song_unchanged (mix->sources, plan, mix->limit)
       && keep_song (soundtrack, first->segment->source))
     return TRUE;
-  return start_encoding (soundtrack, options, work_dir, encoder, error);
+  return start_encoding (soundtrack, mix, options, work_dir, encoder, error);
 }
 
 /* Encode the mix, and again with a lower ceiling while its decoded true
@@ -1221,7 +1027,7 @@ encode_under_peak (NemoSoundtrack * soundtrack, Mix * mix, gfloat gain,
       return FALSE;
     if (output->encoder == NULL)
       return TRUE;
-    peak = aac_encoder_true_peak (output->encoder);
+    peak = nemo_aac_writer_true_peak (output->encoder);
     NEMO_DEBUG ("soundtrack: %.2f dBTP with the limiter at %.2f dB", peak,
         ceiling);
     if (peak <= TRUE_PEAK_DBTP || retry == MAX_RETRIES)
@@ -1230,7 +1036,7 @@ encode_under_peak (NemoSoundtrack * soundtrack, Mix * mix, gfloat gain,
     mix_rewind (mix);
     output->position = 0;
     output->spectrum = NULL;    /* it has had the sound once */
-    if (!start_encoding (soundtrack, options, work_dir, output->encoder,
+    if (!start_encoding (soundtrack, mix, options, work_dir, &output->encoder,
             error))
       return FALSE;
   }
@@ -1246,7 +1052,6 @@ nemo_soundtrack_encode (const NemoDraft * draft,
   g_autoptr (GPtrArray) sources = NULL;
   g_autoptr (GHashTable) idle = g_hash_table_new_full (g_str_hash,
       g_str_equal, NULL, (GDestroyNotify) idle_reader_free);
-  AacEncoder encoder = { 0 };
   MixOutput output = { 0 };
   Mix mix = { 0 };
   MixPlan plan;
@@ -1286,12 +1091,11 @@ nemo_soundtrack_encode (const NemoDraft * draft,
       goto end;
     mix_rewind (&mix);
   }
-  if (!choose_output (soundtrack, sources, &plan, mix.limit, options,
-          work_dir, &encoder, error))
+  if (!choose_output (soundtrack, &mix, &plan, options, work_dir,
+          &output.encoder, error))
     goto end;
   output.plan = &plan;
   output.total = measured;
-  output.encoder = soundtrack->spool ? &encoder : NULL;
   output.spectrum = spectrum;
   if (!encode_under_peak (soundtrack, &mix, normalising_gain (&plan,
               loudness), &output, options, work_dir, error))
@@ -1303,7 +1107,8 @@ nemo_soundtrack_encode (const NemoDraft * draft,
     goto end;
   }
   if (soundtrack->spool != NULL) {
-    avcodec_parameters_from_context (soundtrack->codecpar, encoder.codec);
+    avcodec_parameters_from_context (soundtrack->codecpar,
+        nemo_aac_writer_get_context (output.encoder));
     if (!nemo_packet_spool_rewind (soundtrack->spool, error))
       goto end;
   }
@@ -1312,6 +1117,6 @@ nemo_soundtrack_encode (const NemoDraft * draft,
   ret = g_steal_pointer (&soundtrack);
 
 end:
-  aac_encoder_clear (&encoder);
+  nemo_aac_writer_free (output.encoder);
   return ret;
 }
