@@ -307,6 +307,12 @@ nemo_overlay_get_spectrum (NemoOverlay * overlay)
   return overlay->spectrum;
 }
 
+const NemoScope *
+nemo_overlay_get_scope (NemoOverlay * overlay)
+{
+  return overlay->has_scope && overlay->prepared ? &overlay->scope : NULL;
+}
+
 void
 nemo_overlay_set_duration (NemoOverlay * overlay, gint64 duration_us)
 {

@@ -138,6 +138,9 @@ gboolean nemo_overlay_is_static (NemoOverlay * overlay);
  * set its pts.  The palette is taken from the first picture drawn. */
 AVFrame *nemo_overlay_draw (NemoOverlay * overlay, const AVFrame * picture,
     gint64 index, GError ** error);
+/* The visualizer as placed when the first frame was drawn, or NULL
+ * (none, or no frame drawn yet). */
+const NemoScope *nemo_overlay_get_scope (NemoOverlay * overlay);
 void nemo_overlay_free (NemoOverlay * overlay);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoOverlay, nemo_overlay_free)
 
