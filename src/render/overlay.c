@@ -107,8 +107,7 @@ struct _NemoOverlay
   gboolean prepared;
   /* the background, and what it was made of */
   AVFrame *background;
-  AVFrame *picture;             /* a copy of the picture under it */
-  gboolean background_made;
+  AVFrame *picture;             /* a reference to the picture under it */
   gboolean background_scope;    /* with the visualizer's backdrop */
   AVFrame *frame;
   /* the frame is not the background outside the bands (it is new, the
@@ -753,10 +752,15 @@ prepare (NemoOverlay * overlay, const AVFrame * picture, GError ** error)
   pick_background_titles (overlay);
 
   overlay->background = new_frame (overlay, error);
-  overlay->picture = overlay->background ? new_frame (overlay, error) : NULL;
-  overlay->frame = overlay->picture ? new_frame (overlay, error) : NULL;
+  overlay->frame = overlay->background ? new_frame (overlay, error) : NULL;
   if (overlay->frame == NULL)
     return FALSE;
+  overlay->picture = av_frame_alloc ();
+  if (overlay->picture == NULL) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
+        "Out of memory for the overlay (%s).", av_err2str (AVERROR (ENOMEM)));
+    return FALSE;
+  }
   overlay->prepared = TRUE;
   return TRUE;
 }
@@ -839,20 +843,21 @@ fade_frame (AVFrame * frame, gdouble gain)
 
 /* ---- the background and the bands ---- */
 
+/* The picture under the background is shown again: the same buffers.
+ * The overlay holds a reference to them, so they cannot have been freed
+ * and reused for another picture meanwhile, and a referenced buffer is
+ * not written to (FFmpeg's rule: only a frame's sole owner writes). */
 static gboolean
-same_picture (const AVFrame * a, const AVFrame * b)
+same_picture (const AVFrame * picture, const AVFrame * last)
 {
-  gint plane, row;
+  gint plane;
 
-  for (plane = 0; plane < 3; plane++) {
-    gint shift = plane ? 1 : 0;
-    gint width = (a->width + shift) >> shift;
-
-    for (row = 0; row < (a->height + shift) >> shift; row++)
-      if (memcmp (a->data[plane] + (gsize) row * a->linesize[plane],
-              b->data[plane] + (gsize) row * b->linesize[plane], width) != 0)
-        return FALSE;
-  }
+  if (last->buf[0] == NULL)
+    return FALSE;               /* none yet */
+  for (plane = 0; plane < 3; plane++)
+    if (picture->data[plane] != last->data[plane]
+        || picture->linesize[plane] != last->linesize[plane])
+      return FALSE;
   return TRUE;
 }
 
@@ -877,10 +882,11 @@ update_background (NemoOverlay * overlay, const AVFrame * picture,
   AVFrame *background = overlay->background;
   guint i;
 
-  if (overlay->background_made && overlay->background_scope == scope_on
+  if (overlay->background_scope == scope_on
       && same_picture (picture, overlay->picture))
     return TRUE;
-  if (av_frame_copy (overlay->picture, picture) < 0
+  av_frame_unref (overlay->picture);
+  if (av_frame_ref (overlay->picture, picture) < 0
       || av_frame_copy (background, picture) < 0) {
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
         "Could not copy a %dx%d picture for the overlay.", picture->width,
@@ -901,7 +907,6 @@ update_background (NemoOverlay * overlay, const AVFrame * picture,
     if (layer->in_background)
       blend_title (layer, 1, background);
   }
-  overlay->background_made = TRUE;
   overlay->background_scope = scope_on;
   overlay->frame_stale = TRUE;
   return TRUE;

