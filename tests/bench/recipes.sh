@@ -5,7 +5,7 @@
 #   sh tests/bench/recipes.sh RECIPE ARGS...
 #   ffmpeg_still COVER SONG OUT.mp4 [X264 ARGS...]
 #   ffmpeg_visualizer showfreqs|showwaves|avectorscope COVER SONG OUT.mp4
-#   nemorender_visualizer spectrum|waveform|circle COVER SONG OUT.mp4
+#   nemorender_visualizer spectrum|waveform|circle COVER SONG OUT.mp4 [PROPERTIES...]
 #   nemorender_job COVER SONG OUT.mp4 [PROPERTIES...]
 set -eu
 
@@ -53,7 +53,9 @@ nemorender_visualizer() {
     circle) prompt="circular visualizer and track info" ;;
     *) echo "unknown visualizer $1" >&2; return 2 ;;
   esac
-  nemorender_job "$2" "$3" "$4" prompt="$prompt" title="$title" artist="$artist"
+  cover=$2 song=$3 out=$4
+  shift 4
+  nemorender_job "$cover" "$song" "$out" prompt="$prompt" title="$title" artist="$artist" "$@"
 }
 # nemorender_job COVER SONG OUT.mp4 [PROPERTIES...]
 nemorender_job() {
