@@ -5,11 +5,17 @@
  * the end (m.fade_in_ms, m.fade_out_ms), so the layers fade with the
  * pictures.
  *
- * Compositing: for each layer, the part of the frame it can paint (a
- * patch) is converted from yuv420p to BGRA in a cairo image surface
- * (BT.709 TV range in, full range RGB), the layer is drawn with cairo and
- * the patch is converted back to yuv420p BT.709 TV range.  Only patches are
- * converted: a bar band and a title panel are a fraction of the frame.
+ * Compositing, drawn where it changes (visualizer.h): the background is
+ * the picture with the layers that are the same in every frame blended in
+ * once, in yuv420p: the visualizer's backdrop (the wash under the bars,
+ * the dimmed cover around the circle) and the titles shown throughout
+ * without a fade.  It is made again only when the picture changes (a
+ * clip, the next still) or the visualizer starts or stops.  Each frame is
+ * then the background with, in their bands only, the visualizer's moving
+ * part and the titles that change drawn with cairo into band-sized ARGB
+ * surfaces and blended straight into the frame: the background's bytes
+ * under the bands are copied back first, and nothing outside them is
+ * touched, so the encoder codes those macroblocks as skips.
  * A fade darkens the whole frame, in yuv420p: black over it at 1 - gain is
  * luma towards 16 and chroma towards 128 (TV range), as ffmpeg's fade.
  *
@@ -51,8 +57,6 @@
 #define PALETTE_SIDE 40
 #define PALETTE_CLUSTERS 5
 #define PALETTE_ROUNDS 10
-/* Patches start on 32-pixel columns: swscale's SIMD wants aligned rows. */
-#define PATCH_ALIGN 32
 
 typedef enum
 {
@@ -71,20 +75,6 @@ static const gchar *const place_names[] = {
   "bottom-right"
 };
 
-/* Part of the frame converted to BGRA for cairo and back. */
-typedef struct
-{
-  cairo_rectangle_int_t rect;   /* even, inside the frame */
-  guint8 *pixels;               /* av_malloc'ed, aligned rows */
-  gint stride;
-  /* swscale writes whole SIMD blocks, past a patch's right edge: it
-   * converts back into this yuv420p copy, whose rows are then copied */
-  guint8 *yuv[4];
-  gint yuv_linesize[4];
-  cairo_surface_t *surface;
-  struct SwsContext *to_rgb, *to_yuv;
-} Patch;
-
 typedef struct
 {
   gchar *text;
@@ -93,7 +83,8 @@ typedef struct
   gint64 fade_us;
   NemoTitle *title;
   gdouble x, y;
-  Patch patch;
+  NemoBand *band;               /* the panel's; NULL outside the frame */
+  gboolean in_background;       /* shown throughout, the same: drawn once */
 } TitleLayer;
 
 struct _NemoOverlay
@@ -108,13 +99,20 @@ struct _NemoOverlay
   gint64 scope_start_us, scope_end_us;
   NemoSpectrum *spectrum;
   NemoScope scope;
-  Patch scope_patch;
+  NemoBand *backdrop_band, *scope_band; /* NULL outside the frame */
 
   GPtrArray *titles;            /* TitleLayer* */
 
   const NemoSegment *cover;     /* the picture shown first, or NULL */
   gboolean prepared;
+  /* the background, and what it was made of */
+  AVFrame *background;
+  AVFrame *picture;             /* a reference to the picture under it */
+  gboolean background_scope;    /* with the visualizer's backdrop */
   AVFrame *frame;
+  /* the frame is not the background outside the bands (it is new, the
+   * background changed, or a fade darkened it) */
+  gboolean frame_stale;
 };
 
 /* ---- the draft's layers ---- */
@@ -181,23 +179,11 @@ fade_us_of (const NemoSegment * segment)
 }
 
 static void
-patch_clear (Patch * patch)
-{
-  if (patch->surface)
-    cairo_surface_destroy (patch->surface);
-  av_freep (&patch->pixels);
-  av_freep (&patch->yuv[0]);
-  sws_freeContext (patch->to_rgb);
-  sws_freeContext (patch->to_yuv);
-  memset (patch, 0, sizeof (*patch));
-}
-
-static void
 title_layer_free (TitleLayer * layer)
 {
   g_free (layer->text);
   g_clear_pointer (&layer->title, nemo_title_free);
-  patch_clear (&layer->patch);
+  nemo_band_free (layer->band);
   g_free (layer);
 }
 
@@ -305,8 +291,11 @@ nemo_overlay_free (NemoOverlay * overlay)
   if (overlay == NULL)
     return;
   g_clear_pointer (&overlay->spectrum, nemo_spectrum_free);
-  patch_clear (&overlay->scope_patch);
+  nemo_band_free (overlay->backdrop_band);
+  nemo_band_free (overlay->scope_band);
   g_ptr_array_unref (overlay->titles);
+  av_frame_free (&overlay->background);
+  av_frame_free (&overlay->picture);
   av_frame_free (&overlay->frame);
   g_free (overlay);
 }
@@ -315,6 +304,12 @@ NemoSpectrum *
 nemo_overlay_get_spectrum (NemoOverlay * overlay)
 {
   return overlay->spectrum;
+}
+
+const NemoScope *
+nemo_overlay_get_scope (NemoOverlay * overlay)
+{
+  return overlay->has_scope && overlay->prepared ? &overlay->scope : NULL;
 }
 
 void
@@ -641,104 +636,79 @@ place_title (const NemoOverlay * overlay, TitleLayer * layer,
     layer->y = place_is_bottom (place) ? bottom - margin - th : top + margin;
 }
 
-/* ---- patches ---- */
+/* ---- drawing ---- */
+
+static AVFrame *
+new_frame (const NemoOverlay * overlay, GError ** error)
+{
+  AVFrame *frame = av_frame_alloc ();
+
+  if (frame != NULL) {
+    frame->format = AV_PIX_FMT_YUV420P;
+    frame->width = overlay->width;
+    frame->height = overlay->height;
+  }
+  if (frame == NULL || av_frame_get_buffer (frame, 0) < 0) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
+        "Out of memory for a %dx%d frame.", overlay->width, overlay->height);
+    av_frame_free (&frame);
+  }
+  return frame;
+}
 
 static gboolean
-patch_init (Patch * patch, const cairo_rectangle_int_t * area, gint width,
-    gint height, GError ** error)
+title_is_constant (const NemoOverlay * overlay, const TitleLayer * layer)
 {
-  gint x0 = CLAMP (area->x, 0, width) / PATCH_ALIGN * PATCH_ALIGN;
-  gint y0 = CLAMP (area->y, 0, height) / 2 * 2;
-  gint x1 = MIN ((CLAMP (area->x + area->width, 0, width) + 1) / 2 * 2, width);
-  gint y1 = MIN ((CLAMP (area->y + area->height, 0, height) + 1) / 2 * 2,
-      height);
+  return layer->start_us <= 0 && layer->end_us >= overlay->duration_us
+      && layer->fade_us == 0;
+}
 
-  patch->rect = (cairo_rectangle_int_t) {
-  x0, y0, x1 - x0, y1 - y0};
-  if (patch->rect.width <= 0 || patch->rect.height <= 0)
-    return TRUE;                /* outside the frame: nothing to draw */
+static gboolean
+bands_overlap (const NemoBand * a, const NemoBand * b)
+{
+  const cairo_rectangle_int_t *r, *q;
 
-  patch->stride = FFALIGN (patch->rect.width * 4, 64);
-  patch->pixels = av_malloc ((gsize) patch->stride * patch->rect.height);
-  if (av_image_alloc (patch->yuv, patch->yuv_linesize, patch->rect.width,
-          patch->rect.height, AV_PIX_FMT_YUV420P, 64) < 0)
-    patch->yuv[0] = NULL;
-  patch->to_rgb = sws_getContext (patch->rect.width, patch->rect.height,
-      AV_PIX_FMT_YUV420P, patch->rect.width, patch->rect.height,
-      AV_PIX_FMT_BGRA, SWS_POINT, NULL, NULL, NULL);
-  patch->to_yuv = sws_getContext (patch->rect.width, patch->rect.height,
-      AV_PIX_FMT_BGRA, patch->rect.width, patch->rect.height,
-      AV_PIX_FMT_YUV420P, SWS_AREA | SWS_ACCURATE_RND, NULL, NULL, NULL);
-  if (patch->pixels == NULL || patch->yuv[0] == NULL || patch->to_rgb == NULL
-      || patch->to_yuv == NULL) {
-    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
-        "Could not set up the %dx%d overlay conversion (%s).",
-        patch->rect.width, patch->rect.height, av_err2str (AVERROR (ENOMEM)));
+  if (a == NULL || b == NULL)
     return FALSE;
-  }
-  /* BT.709 TV range <-> full range RGB */
-  sws_setColorspaceDetails (patch->to_rgb,
-      sws_getCoefficients (SWS_CS_ITU709), 0,
-      sws_getCoefficients (SWS_CS_ITU709), 1, 0, 1 << 16, 1 << 16);
-  sws_setColorspaceDetails (patch->to_yuv,
-      sws_getCoefficients (SWS_CS_ITU709), 1,
-      sws_getCoefficients (SWS_CS_ITU709), 0, 0, 1 << 16, 1 << 16);
-  /* RGB24: cairo keeps the patch opaque, the 4th byte is ignored */
-  patch->surface = cairo_image_surface_create_for_data (patch->pixels,
-      CAIRO_FORMAT_RGB24, patch->rect.width, patch->rect.height,
-      patch->stride);
-  return TRUE;
+  r = nemo_band_get_rect (a);
+  q = nemo_band_get_rect (b);
+  return r->x < q->x + q->width
+      && q->x < r->x + r->width && r->y < q->y + q->height
+      && q->y < r->y + r->height;
 }
 
-/* The frame's patch as a cairo context in frame coordinates, or NULL for a
- * patch outside the frame. */
-static cairo_t *
-patch_begin (Patch * patch, AVFrame * frame)
-{
-  const cairo_rectangle_int_t *r = &patch->rect;
-  const uint8_t *planes[3];
-  cairo_t *cr;
-  gint i;
-
-  if (patch->surface == NULL)
-    return NULL;
-  for (i = 0; i < 3; i++) {
-    gint shift = i ? 1 : 0;
-    planes[i] = frame->data[i] + (gsize) (r->y >> shift) * frame->linesize[i]
-        + (r->x >> shift);
-  }
-  cairo_surface_flush (patch->surface);
-  sws_scale (patch->to_rgb, planes, frame->linesize, 0, r->height,
-      &patch->pixels, &patch->stride);
-  cairo_surface_mark_dirty (patch->surface);
-  cr = cairo_create (patch->surface);
-  cairo_translate (cr, -r->x, -r->y);
-  return cr;
-}
-
+/* A title goes into the background when it never changes and nothing
+ * drawn per frame (the visualizer under it, a changing title under or over
+ * it) crosses its panel: the layers keep their order. */
 static void
-patch_end (Patch * patch, cairo_t * cr, AVFrame * frame)
+pick_background_titles (NemoOverlay * overlay)
 {
-  const cairo_rectangle_int_t *r = &patch->rect;
-  const uint8_t *rgb[1] = { patch->pixels };
-  gint plane, row;
+  gboolean changed = TRUE;
+  guint i, j;
 
-  cairo_destroy (cr);
-  cairo_surface_flush (patch->surface);
-  sws_scale (patch->to_yuv, rgb, &patch->stride, 0, r->height, patch->yuv,
-      patch->yuv_linesize);
-  for (plane = 0; plane < 3; plane++) {
-    gint shift = plane ? 1 : 0;
+  for (i = 0; i < overlay->titles->len; i++) {
+    TitleLayer *layer = g_ptr_array_index (overlay->titles, i);
 
-    for (row = 0; row < r->height >> shift; row++)
-      memcpy (frame->data[plane] + (gsize) ((r->y >> shift) + row)
-          * frame->linesize[plane] + (r->x >> shift),
-          patch->yuv[plane] + (gsize) row * patch->yuv_linesize[plane],
-          r->width >> shift);
+    layer->in_background = layer->band != NULL
+        && title_is_constant (overlay, layer)
+        && !bands_overlap (layer->band, overlay->scope_band);
+  }
+  while (changed) {
+    changed = FALSE;
+    for (i = 0; i < overlay->titles->len; i++) {
+      TitleLayer *layer = g_ptr_array_index (overlay->titles, i);
+
+      for (j = 0; j < overlay->titles->len && layer->in_background; j++) {
+        TitleLayer *other = g_ptr_array_index (overlay->titles, j);
+
+        if (!other->in_background && bands_overlap (layer->band, other->band)) {
+          layer->in_background = FALSE;
+          changed = TRUE;
+        }
+      }
+    }
   }
 }
-
-/* ---- drawing ---- */
 
 static gboolean
 prepare (NemoOverlay * overlay, const AVFrame * picture, GError ** error)
@@ -764,29 +734,31 @@ prepare (NemoOverlay * overlay, const AVFrame * picture, GError ** error)
     place_title (overlay, layer, &cover);
     nemo_title_get_size (layer->title, &tw, &th);
     bounds = (cairo_rectangle_int_t) {
-    (gint) layer->x, (gint) layer->y, tw, th};
-    if (!patch_init (&layer->patch, &bounds, overlay->width, overlay->height,
-            error))
-      return FALSE;
+    (gint) floor (layer->x), (gint) floor (layer->y), tw + 1, th + 1};
+    layer->band = nemo_band_new (&bounds, overlay->width, overlay->height);
     title_at_bottom |= place_is_bottom (resolve_place (overlay, layer->place));
   }
 
   if (overlay->has_scope) {
     overlay->scope.palette = palette;
     place_scope (overlay, &cover, title_at_bottom);
+    nemo_scope_get_backdrop_bounds (&overlay->scope, &bounds);
+    overlay->backdrop_band = nemo_band_new (&bounds, overlay->width,
+        overlay->height);
     nemo_scope_get_bounds (&overlay->scope, &bounds);
-    if (!patch_init (&overlay->scope_patch, &bounds, overlay->width,
-            overlay->height, error))
-      return FALSE;
+    overlay->scope_band = nemo_band_new (&bounds, overlay->width,
+        overlay->height);
   }
+  pick_background_titles (overlay);
 
-  overlay->frame = av_frame_alloc ();
-  overlay->frame->format = AV_PIX_FMT_YUV420P;
-  overlay->frame->width = overlay->width;
-  overlay->frame->height = overlay->height;
-  if (av_frame_get_buffer (overlay->frame, 0) < 0) {
+  overlay->background = new_frame (overlay, error);
+  overlay->frame = overlay->background ? new_frame (overlay, error) : NULL;
+  if (overlay->frame == NULL)
+    return FALSE;
+  overlay->picture = av_frame_alloc ();
+  if (overlay->picture == NULL) {
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
-        "Out of memory for a %dx%d frame.", overlay->width, overlay->height);
+        "Out of memory for the overlay (%s).", av_err2str (AVERROR (ENOMEM)));
     return FALSE;
   }
   overlay->prepared = TRUE;
@@ -869,43 +841,145 @@ fade_frame (AVFrame * frame, gdouble gain)
       chroma_height, 128, gain);
 }
 
+/* ---- the background and the bands ---- */
+
+/* The picture under the background is shown again: the same buffers.
+ * The overlay holds a reference to them, so they cannot have been freed
+ * and reused for another picture meanwhile, and a referenced buffer is
+ * not written to (FFmpeg's rule: only a frame's sole owner writes). */
+static gboolean
+same_picture (const AVFrame * picture, const AVFrame * last)
+{
+  gint plane;
+
+  if (last->buf[0] == NULL)
+    return FALSE;               /* none yet */
+  for (plane = 0; plane < 3; plane++)
+    if (picture->data[plane] != last->data[plane]
+        || picture->linesize[plane] != last->linesize[plane])
+      return FALSE;
+  return TRUE;
+}
+
+/* @layer's title at @opacity, drawn into its band and blended over
+ * @frame. */
+static void
+blend_title (TitleLayer * layer, gdouble opacity, AVFrame * frame)
+{
+  cairo_t *cr = nemo_band_begin (layer->band);
+
+  nemo_title_draw (layer->title, cr, layer->x, layer->y, opacity);
+  cairo_destroy (cr);
+  nemo_band_blend (layer->band, frame->data, frame->linesize);
+}
+
+/* The background for @picture, made again only when it is a new picture
+ * or the visualizer's backdrop comes or goes. */
+static gboolean
+update_background (NemoOverlay * overlay, const AVFrame * picture,
+    gboolean scope_on, GError ** error)
+{
+  AVFrame *background = overlay->background;
+  guint i;
+
+  if (overlay->background_scope == scope_on
+      && same_picture (picture, overlay->picture))
+    return TRUE;
+  av_frame_unref (overlay->picture);
+  if (av_frame_ref (overlay->picture, picture) < 0
+      || av_frame_copy (background, picture) < 0) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
+        "Could not copy a %dx%d picture for the overlay.", picture->width,
+        picture->height);
+    return FALSE;
+  }
+  if (scope_on && overlay->backdrop_band) {
+    cairo_t *cr = nemo_band_begin (overlay->backdrop_band);
+
+    nemo_scope_draw_backdrop (&overlay->scope, cr);
+    cairo_destroy (cr);
+    nemo_band_blend (overlay->backdrop_band, background->data,
+        background->linesize);
+  }
+  for (i = 0; i < overlay->titles->len; i++) {
+    TitleLayer *layer = g_ptr_array_index (overlay->titles, i);
+
+    if (layer->in_background)
+      blend_title (layer, 1, background);
+  }
+  overlay->background_scope = scope_on;
+  overlay->frame_stale = TRUE;
+  return TRUE;
+}
+
+/* The frame as the background, copying only what the bands changed when
+ * the rest is still the background's. */
+static void
+restore_background (NemoOverlay * overlay, AVFrame * frame)
+{
+  const AVFrame *background = overlay->background;
+  guint i;
+
+  if (overlay->frame_stale) {
+    av_frame_copy (frame, background);
+    overlay->frame_stale = FALSE;
+    return;
+  }
+  if (overlay->scope_band)
+    nemo_band_copy (overlay->scope_band,
+        (const guint8 * const *) background->data, background->linesize,
+        frame->data, frame->linesize);
+  for (i = 0; i < overlay->titles->len; i++) {
+    TitleLayer *layer = g_ptr_array_index (overlay->titles, i);
+
+    if (layer->band && !layer->in_background)
+      nemo_band_copy (layer->band, (const guint8 * const *) background->data,
+          background->linesize, frame->data, frame->linesize);
+  }
+}
+
 AVFrame *
 nemo_overlay_draw (NemoOverlay * overlay, const AVFrame * picture,
     gint64 index, GError ** error)
 {
   gint64 t_us = frame_time_us (overlay, index);
   gdouble gain = fade_gain (overlay, index);
+  gboolean scope_on = overlay->has_scope && t_us >= overlay->scope_start_us
+      && t_us < overlay->scope_end_us;
   AVFrame *frame;
-  cairo_t *cr;
   guint i;
 
   if (!overlay->prepared && !prepare (overlay, picture, error))
     return NULL;
+  if (!update_background (overlay, picture, scope_on, error))
+    return NULL;
   frame = overlay->frame;
-  if (av_frame_make_writable (frame) < 0 || av_frame_copy (frame, picture) < 0) {
+  if (av_frame_make_writable (frame) < 0) {
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
         "Out of memory for a %dx%d frame.", overlay->width, overlay->height);
     return NULL;
   }
+  restore_background (overlay, frame);
   av_frame_copy_props (frame, picture);
 
-  if (overlay->has_scope && t_us >= overlay->scope_start_us
-      && t_us < overlay->scope_end_us
-      && (cr = patch_begin (&overlay->scope_patch, frame)) != NULL) {
+  if (scope_on && overlay->scope_band) {
+    cairo_t *cr = nemo_band_begin (overlay->scope_band);
+
     nemo_scope_draw (&overlay->scope, cr,
         nemo_spectrum_get (overlay->spectrum, index));
-    patch_end (&overlay->scope_patch, cr, frame);
+    cairo_destroy (cr);
+    nemo_band_blend (overlay->scope_band, frame->data, frame->linesize);
   }
   for (i = 0; i < overlay->titles->len; i++) {
     TitleLayer *layer = g_ptr_array_index (overlay->titles, i);
     gdouble opacity = title_opacity (overlay, layer, t_us);
 
-    if (opacity <= 0 || (cr = patch_begin (&layer->patch, frame)) == NULL)
-      continue;
-    nemo_title_draw (layer->title, cr, layer->x, layer->y, opacity);
-    patch_end (&layer->patch, cr, frame);
+    if (opacity > 0 && layer->band && !layer->in_background)
+      blend_title (layer, opacity, frame);
   }
-  if (gain < 1)
+  if (gain < 1) {
     fade_frame (frame, gain);
+    overlay->frame_stale = TRUE;
+  }
   return frame;
 }

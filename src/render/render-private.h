@@ -7,7 +7,8 @@
  *   layout.c      a source picture -> an output frame (fit over blurred fill)
  *   timeline.c    the video track: which picture is shown at a time
  *   overlay.c     the drawn layers over it: placement, palette, compositing
- *   visualizer.c  spectrum bars, waveform, circle (cairo)
+ *   visualizer.c  spectrum bars, waveform, circle (cairo), and
+ *   band.c        their bands blended into yuv420p: see visualizer.h
  *   text.c        track-info titles (Pango)
  *   encoder.c     H.264 with the contract's settings (src/output/)
  *   mux.c         MP4 with audio and video interleaved, moov first
@@ -23,6 +24,8 @@
 #include <nemo/analysis.h>
 #include <libavcodec/avcodec.h>
 #include <cairo.h>
+
+#include "visualizer.h"
 
 G_BEGIN_DECLS
 
@@ -161,46 +164,11 @@ gboolean nemo_overlay_is_static (NemoOverlay * overlay);
  * set its pts.  The palette is taken from the first picture drawn. */
 AVFrame *nemo_overlay_draw (NemoOverlay * overlay, const AVFrame * picture,
     gint64 index, GError ** error);
+/* The visualizer as placed when the first frame was drawn, or NULL
+ * (none, or no frame drawn yet). */
+const NemoScope *nemo_overlay_get_scope (NemoOverlay * overlay);
 void nemo_overlay_free (NemoOverlay * overlay);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoOverlay, nemo_overlay_free)
-
-/* Colours for the layers, from the cover: all readable on the dark fill. */
-typedef struct
-{
-  gdouble primary[3];           /* a vibrant colour of the picture, RGB 0..1 */
-  gdouble accent[3];            /* a light tint of it */
-  gdouble shade[3];             /* a deep shade of it */
-} NemoPalette;
-
-/* ---- visualizer.c ---- */
-
-typedef enum
-{
-  NEMO_SCOPE_SPECTRUM,
-  NEMO_SCOPE_WAVEFORM,
-  NEMO_SCOPE_CIRCLE,
-} NemoScopeKind;
-
-typedef struct
-{
-  NemoScopeKind kind;
-  NemoPalette palette;
-  gint frame_width, frame_height;
-  gdouble scale;                /* the frame's short side / 1080 */
-  /* bars and waveform: their band, over a dark wash from the frame's edge */
-  cairo_rectangle_t band;
-  gboolean hang;                /* bars hang from the band's top (band at the top) */
-  /* circle: around the cover */
-  gdouble cx, cy, radius, reach;
-  cairo_rectangle_t cover;
-} NemoScope;
-
-/* The area the scope can paint, in whole pixels. */
-void nemo_scope_get_bounds (const NemoScope * scope,
-    cairo_rectangle_int_t * bounds);
-/* Draw @frame's analysis; silence draws flat, the same every frame. */
-void nemo_scope_draw (const NemoScope * scope, cairo_t * cr,
-    const NemoSpectrumFrame * frame);
 
 /* ---- text.c ---- */
 

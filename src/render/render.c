@@ -16,8 +16,10 @@
  * three GOPs of encoding instead of 240 frames.
  *
  * Drawn layers (overlay.c) go over the timeline's frames.  A visualizer or
- * a fading title changes the frames, so they take the plain path; a title
- * shown throughout without a fade is drawn into the still once.
+ * a fading title changes the frames, so they take the plain path, where
+ * each frame is the overlay's background with only their bands redrawn
+ * (the rest byte for byte the same, for x264's skips); a title shown
+ * throughout without a fade is drawn into the still once.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -4,10 +4,14 @@
 # runs the same ones (bench_measure runs them under /usr/bin/time):
 #   sh tests/bench/recipes.sh RECIPE ARGS...
 #   ffmpeg_still COVER SONG OUT.mp4 [X264 ARGS...]
-#   ffmpeg_visualizer showfreqs|showwaves COVER SONG OUT.mp4
+#   ffmpeg_visualizer showfreqs|showwaves|avectorscope COVER SONG OUT.mp4
+#   nemorender_visualizer spectrum|waveform|circle COVER SONG OUT.mp4 [PROPERTIES...]
 #   nemorender_job COVER SONG OUT.mp4 [PROPERTIES...]
 set -eu
 
+# the track info of the visualizer jobs
+title="Bench Song"
+artist="Nemo"
 fit="scale=1920:1080:force_original_aspect_ratio=decrease,pad=1920:1080:(ow-iw)/2:(oh-ih)/2"
 # the still recipe users copy: -loop 1 … -tune stillimage -shortest
 ffmpeg_still() {
@@ -18,16 +22,40 @@ ffmpeg_still() {
     -c:v libx264 -preset veryfast -crf 18 "$@" -c:a aac -b:a 320k -ar 48000 \
     -shortest -movflags +faststart "$out"
 }
-# a visualizer band 40 px above the bottom: FILTER is showfreqs or showwaves
+# A visualizer over the padded cover, the recipes people copy for each
+# kind: showfreqs bars (the nearest to nemorender's spectrum bars) and a
+# showwaves line in a band 40 px above the bottom, an avectorscope in the
+# middle (the nearest ffmpeg has to a circle); drawtext writes the track
+# info at the top-left on a translucent box, as nemorender does.
 ffmpeg_visualizer() {
-  case $1 in
+  kind=$1 cover=$2 song=$3 out=$4
+  place="0:H-h-40"
+  case $kind in
     showfreqs) viz="showfreqs=s=1920x216:mode=bar:fscale=log:ascale=sqrt:win_size=2048:colors=white" ;;
-    *) viz="showwaves=s=1920x216:mode=cline:rate=30:colors=white" ;;
+    showwaves) viz="showwaves=s=1920x216:mode=cline:rate=30:colors=white" ;;
+    avectorscope)
+      viz="avectorscope=s=1080x1080:rate=30:mode=lissajous:draw=line:zoom=1.5"
+      place="(W-w)/2:(H-h)/2" ;;
+    *) echo "unknown visualizer $kind" >&2; return 2 ;;
   esac
-  ffmpeg -nostdin -y -loop 1 -framerate 30 -i "$2" -i "$3" \
-    -filter_complex "[0:v]$fit[bg];[1:a]$viz[viz];[bg][viz]overlay=0:H-h-40:shortest=1,format=yuv420p[v]" \
+  text="drawtext=text='$title — $artist':font=Sans Bold:fontsize=49:fontcolor=white:box=1:boxcolor=black@0.45:boxborderw=22:x=54:y=54"
+  ffmpeg -nostdin -y -loop 1 -framerate 30 -i "$cover" -i "$song" \
+    -filter_complex "[0:v]$fit[bg];[1:a]$viz[viz];[bg][viz]overlay=$place:shortest=1,$text,format=yuv420p[v]" \
     -map "[v]" -map 1:a -c:v libx264 -preset veryfast -crf 18 -c:a aac -b:a 320k -ar 48000 \
-    -shortest -movflags +faststart "$4"
+    -shortest -movflags +faststart "$out"
+}
+# the same with nemorender: the visualizer and the track info, asked in
+# the prompt
+nemorender_visualizer() {
+  case $1 in
+    spectrum) prompt="spectrum bars and track info" ;;
+    waveform) prompt="waveform and track info" ;;
+    circle) prompt="circular visualizer and track info" ;;
+    *) echo "unknown visualizer $1" >&2; return 2 ;;
+  esac
+  cover=$2 song=$3 out=$4
+  shift 4
+  nemorender_job "$cover" "$song" "$out" prompt="$prompt" title="$title" artist="$artist" "$@"
 }
 # nemorender_job COVER SONG OUT.mp4 [PROPERTIES...]
 nemorender_job() {

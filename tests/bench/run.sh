@@ -6,13 +6,17 @@
 # medians, ranges, ratios against nemorender and peak RSS:
 #   still/…        the song and its cover → 1080p30 H.264/AAC MP4
 #                  (nemorender; ffmpeg -loop 1 … -tune stillimage -shortest)
-#   visualizer/…   the same with spectrum bars (nemorender
-#                  prompt="spectrum bars visualizer"; ffmpeg showfreqs)
+#   spectrum/…     the same with spectrum bars and the title (nemorender
+#                  prompt="spectrum bars and track info"; ffmpeg showfreqs
+#                  + overlay + drawtext)
+#   waveform/…     a waveform and the title (ffmpeg showwaves)
+#   circle/…       a circle around the cover and the title (ffmpeg
+#                  avectorscope, the nearest it has)
 # The recipes are recipes.sh's, as in bench-still.sh and
 # bench-visualizer.sh, which also measure the variants.  Not part of the
 # test suite, no thresholds.  From the project root after .ci/setup:
-#   sh tests/bench/run.sh            1-minute song, 3 rounds (~7 min)
-#   sh tests/bench/run.sh --long     3-minute song (~20 min)
+#   sh tests/bench/run.sh            1-minute song, 3 rounds (~20 min)
+#   sh tests/bench/run.sh --long     3-minute song (~1 h)
 # (NEMO_BUILD_DIR, BENCH_RUNS, BENCH_MAX_LOAD: see bench-lib.sh)
 set -eu
 . "$(cd "$(dirname "$0")" && pwd)/bench-lib.sh"
@@ -35,11 +39,13 @@ while [ $round -le "$runs" ]; do
     sh "$recipes" nemorender_job "$work/cover.jpg" "$work/song.mp3" "$work/still-nemorender.mp4"
   bench_measure still/ffmpeg "$work/still-ffmpeg.mp4" \
     sh "$recipes" ffmpeg_still "$work/cover.jpg" "$work/song.mp3" "$work/still-ffmpeg.mp4"
-  bench_measure visualizer/nemorender "$work/visualizer-nemorender.mp4" \
-    sh "$recipes" nemorender_job "$work/cover.jpg" "$work/song.mp3" "$work/visualizer-nemorender.mp4" \
-    prompt="spectrum bars visualizer"
-  bench_measure visualizer/ffmpeg-showfreqs "$work/visualizer-ffmpeg.mp4" \
-    sh "$recipes" ffmpeg_visualizer showfreqs "$work/cover.jpg" "$work/song.mp3" "$work/visualizer-ffmpeg.mp4"
+  for kind in spectrum:showfreqs waveform:showwaves circle:avectorscope; do
+    job=${kind%%:*} filter=${kind#*:}
+    bench_measure "$job/nemorender" "$work/$job-nemorender.mp4" \
+      sh "$recipes" nemorender_visualizer "$job" "$work/cover.jpg" "$work/song.mp3" "$work/$job-nemorender.mp4"
+    bench_measure "$job/ffmpeg-$filter" "$work/$job-ffmpeg.mp4" \
+      sh "$recipes" ffmpeg_visualizer "$filter" "$work/cover.jpg" "$work/song.mp3" "$work/$job-ffmpeg.mp4"
+  done
   round=$((round + 1))
 done
 

@@ -15,6 +15,10 @@
 #include <nemo/job.h>
 #include <glib/gstdio.h>
 #include <pango/pangocairo.h>
+#include <libavfilter/avfilter.h>
+#include <libavfilter/buffersink.h>
+#include <libavfilter/buffersrc.h>
+#include <libswscale/swscale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -915,6 +919,296 @@ test_safe_area (void)
   temp_clear (&temp);
 }
 
+/* ---- drawn where it changes: the look of a whole-frame drawing ---- */
+
+/* FFmpeg's ssim filter over pairs of yuv420p frames; the lowest "All". */
+typedef struct
+{
+  AVFilterGraph *graph;
+  AVFilterContext *a, *b, *sink;
+  gdouble lowest;
+  gint64 n;
+} SsimMeter;
+
+static AVFilterContext *
+ssim_source (SsimMeter * meter, const gchar * name, gint width, gint height)
+{
+  g_autofree gchar *args = g_strdup_printf ("video_size=%dx%d:pix_fmt=%d:"
+      "time_base=1/%d:pixel_aspect=1/1", width, height, AV_PIX_FMT_YUV420P,
+      FPS);
+  AVFilterContext *source = NULL;
+
+  g_assert_cmpint (avfilter_graph_create_filter (&source,
+          avfilter_get_by_name ("buffer"), name, args, NULL, meter->graph),
+      >=, 0);
+  return source;
+}
+
+static void
+ssim_init (SsimMeter * meter, gint width, gint height)
+{
+  AVFilterContext *ssim = NULL;
+
+  meter->graph = avfilter_graph_alloc ();
+  meter->a = ssim_source (meter, "a", width, height);
+  meter->b = ssim_source (meter, "b", width, height);
+  g_assert_cmpint (avfilter_graph_create_filter (&ssim,
+          avfilter_get_by_name ("ssim"), "ssim", NULL, NULL, meter->graph),
+      >=, 0);
+  g_assert_cmpint (avfilter_graph_create_filter (&meter->sink,
+          avfilter_get_by_name ("buffersink"), "sink", NULL, NULL,
+          meter->graph), >=, 0);
+  g_assert_cmpint (avfilter_link (meter->a, 0, ssim, 0), ==, 0);
+  g_assert_cmpint (avfilter_link (meter->b, 0, ssim, 1), ==, 0);
+  g_assert_cmpint (avfilter_link (ssim, 0, meter->sink, 0), ==, 0);
+  g_assert_cmpint (avfilter_graph_config (meter->graph, NULL), >=, 0);
+  meter->lowest = 1;
+  meter->n = 0;
+}
+
+static void
+ssim_drain (SsimMeter * meter)
+{
+  AVFrame *out = av_frame_alloc ();
+
+  while (av_buffersink_get_frame (meter->sink, out) >= 0) {
+    AVDictionaryEntry *all = av_dict_get (out->metadata, "lavfi.ssim.All",
+        NULL, 0);
+
+    g_assert_nonnull (all);
+    meter->lowest = MIN (meter->lowest, g_ascii_strtod (all->value, NULL));
+    meter->n++;
+    av_frame_unref (out);
+  }
+  av_frame_free (&out);
+}
+
+static void
+ssim_push (SsimMeter * meter, AVFilterContext * source, const AVFrame * frame,
+    gint64 pts)
+{
+  AVFrame *copy = av_frame_clone (frame);
+
+  copy->pts = pts;
+  g_assert_cmpint (av_buffersrc_add_frame (source, copy), >=, 0);
+  av_frame_free (&copy);
+}
+
+/* The lowest SSIM over all frames compared. */
+static gdouble
+ssim_finish (SsimMeter * meter)
+{
+  g_assert_cmpint (av_buffersrc_add_frame (meter->a, NULL), >=, 0);
+  g_assert_cmpint (av_buffersrc_add_frame (meter->b, NULL), >=, 0);
+  ssim_drain (meter);
+  avfilter_graph_free (&meter->graph);
+  return meter->lowest;
+}
+
+/* The reference: the look drawn the way it was before bands, over the
+ * whole frame: @picture converted to RGB, the visualizer's backdrop and
+ * moving part drawn over it with cairo, converted back to yuv420p. */
+static AVFrame *
+draw_whole_frame (const NemoScope * scope, const AVFrame * picture,
+    const NemoSpectrumFrame * analysis)
+{
+  gint w = picture->width, h = picture->height;
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24,
+      w, h);
+  guint8 *pixels = cairo_image_surface_get_data (surface);
+  gint stride = cairo_image_surface_get_stride (surface);
+  struct SwsContext *to_rgb = sws_getContext (w, h, AV_PIX_FMT_YUV420P, w, h,
+      AV_PIX_FMT_BGRA, SWS_POINT, NULL, NULL, NULL);
+  struct SwsContext *to_yuv = sws_getContext (w, h, AV_PIX_FMT_BGRA, w, h,
+      AV_PIX_FMT_YUV420P, SWS_AREA | SWS_ACCURATE_RND, NULL, NULL, NULL);
+  AVFrame *out = av_frame_alloc ();
+  cairo_t *cr;
+
+  out->format = AV_PIX_FMT_YUV420P;
+  out->width = w;
+  out->height = h;
+  g_assert_cmpint (av_frame_get_buffer (out, 0), ==, 0);
+  sws_setColorspaceDetails (to_rgb, sws_getCoefficients (SWS_CS_ITU709), 0,
+      sws_getCoefficients (SWS_CS_ITU709), 1, 0, 1 << 16, 1 << 16);
+  sws_setColorspaceDetails (to_yuv, sws_getCoefficients (SWS_CS_ITU709), 1,
+      sws_getCoefficients (SWS_CS_ITU709), 0, 0, 1 << 16, 1 << 16);
+  sws_scale (to_rgb, (const uint8_t * const *) picture->data,
+      picture->linesize, 0, h, &pixels, &stride);
+  cairo_surface_mark_dirty (surface);
+  cr = cairo_create (surface);
+  nemo_scope_draw_backdrop (scope, cr);
+  nemo_scope_draw (scope, cr, analysis);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  sws_scale (to_yuv, (const uint8_t * const *) &pixels, &stride, 0, h,
+      out->data, out->linesize);
+  sws_freeContext (to_rgb);
+  sws_freeContext (to_yuv);
+  cairo_surface_destroy (surface);
+  return out;
+}
+
+/* Bytes of @a and @b that differ outside (@outside) or inside @rect. */
+static gint64
+bytes_changed (const AVFrame * a, const AVFrame * b,
+    const cairo_rectangle_int_t * rect, gboolean outside)
+{
+  gint64 n = 0;
+  gint plane, x, y;
+
+  for (plane = 0; plane < 3; plane++) {
+    gint shift = plane ? 1 : 0;
+
+    for (y = 0; y < a->height >> shift; y++)
+      for (x = 0; x < a->width >> shift; x++) {
+        gboolean in = x >= rect->x >> shift
+            && x < (rect->x + rect->width) >> shift && y >= rect->y >> shift
+            && y < (rect->y + rect->height) >> shift;
+
+        if (in != outside && a->data[plane][y * a->linesize[plane] + x]
+            != b->data[plane][y * b->linesize[plane] + x])
+          n++;
+      }
+  }
+  return n;
+}
+
+/* The render's own pieces, run again beside the decoded MP4: what the
+ * encoder was given (overlay.c's frames) and the whole-frame reference. */
+typedef struct
+{
+  NemoOverlay *overlay;
+  NemoTimeline *timeline;
+  SsimMeter ssim;
+  cairo_rectangle_int_t band;   /* the moving band */
+  AVFrame *first;               /* the encoder's first frame */
+  gint64 index;
+  gint64 outside_changed, frames_moving;
+} Replay;
+
+static void
+replay_frame (const AVFrame * decoded, gpointer user_data)
+{
+  Replay *replay = user_data;
+  GError *error = NULL;
+  gint64 t_us = replay->index * G_USEC_PER_SEC / FPS;
+  const AVFrame *picture = nemo_timeline_frame_at (replay->timeline, t_us,
+      &error);
+  AVFrame *given, *reference;
+
+  g_assert_no_error (error);
+  given = nemo_overlay_draw (replay->overlay, picture, replay->index, &error);
+  g_assert_no_error (error);
+  if (replay->first == NULL) {
+    g_autoptr (NemoBand) band = NULL;
+    cairo_rectangle_int_t bounds;
+
+    nemo_scope_get_bounds (nemo_overlay_get_scope (replay->overlay), &bounds);
+    band = nemo_band_new (&bounds, given->width, given->height);
+    replay->band = *nemo_band_get_rect (band);
+    replay->first = av_frame_clone (given);
+    g_assert_cmpint (av_frame_make_writable (replay->first), ==, 0);
+  }
+  replay->outside_changed += bytes_changed (replay->first, given,
+      &replay->band, TRUE);
+  replay->frames_moving += bytes_changed (replay->first, given,
+      &replay->band, FALSE) > 0;
+
+  reference = draw_whole_frame (nemo_overlay_get_scope (replay->overlay),
+      picture, nemo_spectrum_get (nemo_overlay_get_spectrum (replay->overlay),
+          replay->index));
+  ssim_push (&replay->ssim, replay->ssim.a, decoded, replay->index);
+  ssim_push (&replay->ssim, replay->ssim.b, reference, replay->index);
+  ssim_drain (&replay->ssim);
+  av_frame_free (&reference);
+  replay->index++;
+}
+
+/* A render (near-lossless, so the drawing is compared, not the encoder)
+ * decoded frame by frame against the whole-frame drawing of the same
+ * frames, and the frames the encoder was given checked outside the band. */
+static void
+check_band_look (const gchar * scope, gint width, gint height)
+{
+  g_autoptr (NemoDraft) draft = NULL;
+  g_autoptr (NemoSoundtrack) soundtrack = NULL;
+  NemoRenderOptions options;
+  GError *error = NULL;
+  Replay replay = { 0 };
+  Temp temp;
+  gint64 n_frames;
+  gdouble lowest;
+
+  temp_init (&temp);
+  make_song (&temp);
+  draft = make_draft (temp.song, scope, NULL, NULL);
+  nemo_render_options_init (&options);
+  options.width = width;
+  options.height = height;
+  options.fps_n = FPS;
+  options.quality = 1;
+  g_assert_true (nemo_render_draft (draft, &options, temp.output, &error));
+  g_assert_no_error (error);
+
+  /* the same soundtrack, spectrum and pictures as the render's */
+  replay.overlay = nemo_overlay_new (draft, width, height, FPS, 1,
+      &options.safe_area);
+  soundtrack = nemo_soundtrack_encode (draft, &options, temp.dir,
+      nemo_overlay_get_spectrum (replay.overlay), NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  n_frames = (nemo_soundtrack_get_n_samples (soundtrack) * FPS
+      + NEMO_AUDIO_RATE - 1) / NEMO_AUDIO_RATE;
+  nemo_overlay_set_duration (replay.overlay,
+      nemo_soundtrack_get_n_samples (soundtrack) * G_USEC_PER_SEC
+      / NEMO_AUDIO_RATE);
+  replay.timeline = nemo_timeline_new (draft, width, height, &error);
+  g_assert_no_error (error);
+  ssim_init (&replay.ssim, width, height);
+
+  decode_stream (temp.output, AVMEDIA_TYPE_VIDEO, replay_frame, &replay);
+  lowest = ssim_finish (&replay.ssim);
+  g_test_message ("%s %dx%d: %" G_GINT64_FORMAT " frames, lowest SSIM %.4f "
+      "against the whole-frame drawing; band %dx%d at %d,%d, moving in %"
+      G_GINT64_FORMAT " frames, %" G_GINT64_FORMAT " bytes changed outside",
+      scope, width, height, replay.index, lowest, replay.band.width,
+      replay.band.height, replay.band.x, replay.band.y, replay.frames_moving,
+      replay.outside_changed);
+  g_assert_cmpint (replay.index, ==, n_frames);
+  g_assert_cmpint (replay.ssim.n, ==, n_frames);
+  g_assert_cmpfloat (lowest, >=, 0.98);
+  /* the band moves with the music, and nothing outside it ever changes */
+  g_assert_cmpint (replay.frames_moving, >, n_frames / 2);
+  g_assert_cmpint (replay.outside_changed, ==, 0);
+  /* a strip (a quarter of the frame), or the circle's square */
+  g_assert_cmpfloat ((gdouble) replay.band.width * replay.band.height
+      / (width * height), <, g_strcmp0 (scope, NEMO_SEGMENT_CIRCLE) ? 0.25
+      : 0.6);
+
+  av_frame_free (&replay.first);
+  nemo_timeline_free (replay.timeline);
+  nemo_overlay_free (replay.overlay);
+  g_clear_pointer (&soundtrack, nemo_soundtrack_free);
+  temp_clear (&temp);
+}
+
+static void
+test_band_spectrum (void)
+{
+  check_band_look (NEMO_SEGMENT_SPECTRUM, 1280, 720);
+}
+
+static void
+test_band_waveform (void)
+{
+  check_band_look (NEMO_SEGMENT_WAVEFORM, 1280, 720);
+}
+
+static void
+test_band_circle (void)
+{
+  check_band_look (NEMO_SEGMENT_CIRCLE, 1280, 720);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -922,6 +1216,9 @@ main (int argc, char **argv)
   g_test_add_func ("/overlay/spectrum", test_spectrum);
   g_test_add_func ("/overlay/waveform", test_waveform);
   g_test_add_func ("/overlay/circle", test_circle);
+  g_test_add_func ("/overlay/band/spectrum", test_band_spectrum);
+  g_test_add_func ("/overlay/band/waveform", test_band_waveform);
+  g_test_add_func ("/overlay/band/circle", test_band_circle);
   g_test_add_func ("/overlay/title/latin", test_title_latin);
   g_test_add_func ("/overlay/title/cjk", test_title_cjk);
   g_test_add_func ("/overlay/title/emoji", test_title_emoji);
