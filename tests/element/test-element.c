@@ -641,24 +641,38 @@ watch_warnings (GstElement * render, gpointer warnings)
 }
 
 /* Run @description, with @setup given the array that watch_warnings()
- * fills: the video is made, and one warning in @domain says @phrase.  @r
- * (zeroed) keeps the run for more checks. */
+ * fills: the video is made, and the warnings, all in @domain, say
+ * @phrases (NULL-terminated), one each, in order.  @r (zeroed) keeps the
+ * run for more checks. */
+static void
+run_warns_each (const gchar * description, RunSetupFunc setup, GQuark domain,
+    const gchar * const *phrases, RunResult * r)
+{
+  GPtrArray *warnings = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) g_error_free);
+  guint i;
+
+  run_pipeline_with (description, setup, warnings, r);
+  assert_success (r);
+  fail_unless_equals_int (warnings->len, g_strv_length ((gchar **) phrases));
+  for (i = 0; i < warnings->len; i++) {
+    const GError *warning = warnings->pdata[i];
+
+    fail_unless (warning->domain == domain, "%s", warning->message);
+    fail_unless (strstr (warning->message, phrases[i]) != NULL, "%s",
+        warning->message);
+  }
+  g_ptr_array_unref (warnings);
+}
+
+/* The same with one warning. */
 static void
 run_warns (const gchar * description, RunSetupFunc setup, GQuark domain,
     const gchar * phrase, RunResult * r)
 {
-  GPtrArray *warnings = g_ptr_array_new_with_free_func (
-      (GDestroyNotify) g_error_free);
-  const GError *warning;
+  const gchar *phrases[] = { phrase, NULL };
 
-  run_pipeline_with (description, setup, warnings, r);
-  assert_success (r);
-  fail_unless_equals_int (warnings->len, 1);
-  warning = warnings->pdata[0];
-  fail_unless (warning->domain == domain, "%s", warning->message);
-  fail_unless (strstr (warning->message, phrase) != NULL, "%s",
-      warning->message);
-  g_ptr_array_unref (warnings);
+  run_warns_each (description, setup, domain, phrases, r);
 }
 
 static void
@@ -699,6 +713,29 @@ GST_START_TEST (test_untimed_gif)
       "filesrc location={anim.gif} ! decodebin ! videoconvert ! r.video_0 "
       "r.", watch_warnings, GST_STREAM_ERROR,
       "Frame 2 on video_0 is stamped 0.000 s", &r);
+  output_read (r.output, NULL, &out);
+  output_assert_contract_near (r.output, &out, 320, 180, 30, TONE_S, EXACT);
+  output_clear (&out);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* A GIF shorter than the song: avdemux_gif sends no EOS after its last
+ * frame, so the pad is taken as ended once it has been silent for
+ * GST_NEMO_RENDER_PAD_SILENCE_S (5 s), with a warning naming it, and the
+ * clip repeats to the song's length. */
+GST_START_TEST (test_silent_gif)
+{
+  const gchar *phrases[] = { "Frame 2 on video_0 is stamped 0.000 s",
+    "video_0 sent nothing for 5 s after 20 frames (2.000 s of video), and "
+        "no EOS: it is taken as ended there", NULL
+  };
+  RunResult r = { 0, };
+  Output out;
+
+  run_warns_each ("nemorender name=r " SMALL " audio-uri={tone.wav} "
+      "filesrc location={short.gif} ! decodebin ! videoconvert ! r.video_0 "
+      "r.", watch_warnings, GST_STREAM_ERROR, phrases, &r);
   output_read (r.output, NULL, &out);
   output_assert_contract_near (r.output, &out, 320, 180, 30, TONE_S, EXACT);
   output_clear (&out);
@@ -1127,6 +1164,7 @@ nemorender_suite (void)
   tcase_add_test (tc, test_warning_tiny_max_duration);
   tcase_add_test (tc, test_warning_silent_song);
   tcase_add_test (tc, test_untimed_gif);
+  tcase_add_test (tc, test_silent_gif);
   tcase_add_test (tc, test_untimed_endless_appsrc);
   tcase_add_test (tc, test_warning_cut_song);
   tcase_add_test (tc, test_warning_cut_picture);
