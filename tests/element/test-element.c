@@ -802,7 +802,8 @@ GST_START_TEST (test_warning_cut_song)
 }
 GST_END_TEST;
 
-/* A JPEG cut in half shows its upper half, with a warning. */
+/* A JPEG cut in half shows its upper half, with a warning that says how
+ * much is missing. */
 GST_START_TEST (test_warning_cut_picture)
 {
   RunResult r = { 0, };
@@ -811,7 +812,8 @@ GST_START_TEST (test_warning_cut_picture)
 
   run_warns ("nemorender name=r " SMALL " audio-uri={tone.wav} "
       "visual-uri={cut.jpg}", watch_warnings, GST_STREAM_ERROR,
-      "“cut.jpg” is cut short", &r);
+      "“cut.jpg” is cut short: its data ends after 384 of its 800 rows, "
+      "so the lower 52 % of it is missing", &r);
   output_read (r.output, at, &out);
   output_assert_contract_near (r.output, &out, 320, 180, 30, TONE_S, EXACT);
   output_clear (&out);
