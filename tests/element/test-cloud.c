@@ -934,8 +934,10 @@ static GLogWriterOutput
 capture_glog (GLogLevelFlags level, const GLogField * fields, gsize n_fields,
     gpointer data)
 {
-  append_log_line (g_log_writer_format_fields (level, fields, n_fields,
-          FALSE));
+  g_autofree gchar *line = g_log_writer_format_fields (level, fields,
+      n_fields, FALSE);
+
+  append_log_line (line);
   return G_LOG_WRITER_HANDLED;
 }
 
