@@ -544,7 +544,7 @@ gst_nemo_render_chain (GstPad * gpad, GstObject * parent, GstBuffer * buffer)
   GstNemoRender *self = GST_NEMO_RENDER (parent);
   GstNemoRenderPad *pad = GST_NEMO_RENDER_PAD (gpad);
   GError *error = NULL;
-  gboolean ok;
+  gboolean ok, first;
 
   if (pad_is_eos (self, pad)) {
     gst_buffer_unref (buffer);
@@ -555,6 +555,7 @@ gst_nemo_render_chain (GstPad * gpad, GstObject * parent, GstBuffer * buffer)
     return GST_FLOW_NOT_NEGOTIATED;
   }
 
+  first = gst_nemo_render_pad_get_silence_deadline (pad) < 0;
   ok = gst_nemo_render_pad_write (pad, buffer, output_frame_us (self),
       &error);
   gst_buffer_unref (buffer);
@@ -562,6 +563,12 @@ gst_nemo_render_chain (GstPad * gpad, GstObject * parent, GstBuffer * buffer)
     POST_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
     g_error_free (error);
     return GST_FLOW_ERROR;
+  }
+  /* a video pad's first buffer starts its silence clock (begin_job) */
+  if (first && gst_nemo_render_pad_get_silence_deadline (pad) >= 0) {
+    g_mutex_lock (&self->lock);
+    g_cond_broadcast (&self->cond);
+    g_mutex_unlock (&self->lock);
   }
   if (!check_video_can_end (self, pad))
     return GST_FLOW_ERROR;
@@ -1156,16 +1163,76 @@ work_out_song_length (GstNemoRender * self)
   g_mutex_unlock (&self->lock);
 }
 
-/* Wait until every linked sink pad has seen EOS, then mark the job as
- * running.  FALSE when the element is stopping instead. */
+/* The video pad without EOS that will first have been silent for too
+ * long, with when (a new ref), or NULL; only once the song's length is
+ * known.  Called with self->lock. */
+static GstNemoRenderPad *
+next_silent_pad (GstNemoRender * self, gint64 * deadline)
+{
+  GstNemoRenderPad *found = NULL;
+  GList *l;
+
+  if (self->song_length != SONG_LENGTH_KNOWN)
+    return NULL;
+  GST_OBJECT_LOCK (self);
+  for (l = GST_ELEMENT (self)->sinkpads; l != NULL; l = l->next) {
+    gint64 at = gst_nemo_render_pad_get_silence_deadline (l->data);
+
+    if (at >= 0 && l->data != self->audio_pad && gst_pad_is_linked (l->data)
+        && !g_hash_table_contains (self->eos_pads, l->data)
+        && (found == NULL || at < *deadline)) {
+      found = l->data;
+      *deadline = at;
+    }
+  }
+  if (found != NULL)
+    gst_object_ref (found);
+  GST_OBJECT_UNLOCK (self);
+  return found;
+}
+
+/* A video pad still silent at its deadline is ended as if by EOS: some
+ * sources (GStreamer 1.22's avdemux_gif) never send one.  Its stream lock
+ * keeps its chain out meanwhile.  Called without self->lock. */
+static void
+end_silent_pad (GstNemoRender * self, GstNemoRenderPad * pad)
+{
+  gint64 deadline;
+
+  GST_PAD_STREAM_LOCK (pad);
+  deadline = gst_nemo_render_pad_get_silence_deadline (pad);
+  if (deadline >= 0 && g_get_monotonic_time () >= deadline
+      && !pad_is_eos (self, pad)) {
+    gst_nemo_render_pad_warn_silent (pad);
+    finish_pad (self, pad);
+  }
+  GST_PAD_STREAM_UNLOCK (pad);
+}
+
+/* Wait until every linked sink pad has seen EOS (or a video pad went
+ * silent for too long), then mark the job as running.  FALSE when the
+ * element is stopping instead. */
 static gboolean
 begin_job (GstNemoRender * self)
 {
+  GstNemoRenderPad *silent;
+  gint64 deadline = 0;
   gboolean go;
 
   g_mutex_lock (&self->lock);
-  while (!self->flushing && !inputs_complete (self))
-    g_cond_wait (&self->cond, &self->lock);
+  while (!self->flushing && !inputs_complete (self)) {
+    silent = next_silent_pad (self, &deadline);
+    if (silent == NULL) {
+      g_cond_wait (&self->cond, &self->lock);
+      continue;
+    }
+    if (!g_cond_wait_until (&self->cond, &self->lock, deadline)) {
+      g_mutex_unlock (&self->lock);
+      end_silent_pad (self, silent);
+      g_mutex_lock (&self->lock);
+    }
+    gst_object_unref (silent);
+  }
   go = !self->flushing;
   if (go) {
     self->job = JOB_RUNNING;

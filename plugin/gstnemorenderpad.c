@@ -36,6 +36,9 @@ struct _GstNemoRenderPad
   gint64 next_us;
   gboolean untimed;             /* the times stopped advancing: frames are
                                  * timed one after another from then on */
+  /* monotonic µs of the last buffer, -1 before any: read by the element's
+   * task (under the object lock) to end a pad that went silent */
+  gint64 last_buffer_at;
   /* the pad's tags, newest first (GST_TAG_MERGE_PREPEND); kept across
    * flushes like the TAG events they come from */
   GstTagList *tags;
@@ -64,6 +67,7 @@ gst_nemo_render_pad_init (GstNemoRenderPad * pad)
 {
   gst_segment_init (&pad->segment, GST_FORMAT_TIME);
   pad->tags = gst_tag_list_new_empty ();
+  pad->last_buffer_at = -1;
 }
 
 static void
@@ -75,6 +79,9 @@ forget_stream (GstNemoRenderPad * pad)
   pad->next_us = 0;
   pad->untimed = FALSE;
   gst_segment_init (&pad->segment, GST_FORMAT_TIME);
+  GST_OBJECT_LOCK (pad);
+  pad->last_buffer_at = -1;
+  GST_OBJECT_UNLOCK (pad);
 }
 
 void
@@ -360,6 +367,9 @@ gst_nemo_render_pad_write (GstNemoRenderPad * pad, GstBuffer * buffer,
   if (pad->input == INPUT_VIDEO_RAW || pad->input == INPUT_VIDEO_ENCODED)
     pts_us = video_time_us (pad, buffer, pts_us, frame_us);
   pad->n_buffers++;
+  GST_OBJECT_LOCK (pad);
+  pad->last_buffer_at = g_get_monotonic_time ();
+  GST_OBJECT_UNLOCK (pad);
   if (pad->input == INPUT_VIDEO_RAW)
     return write_video_frame (pad, buffer, pts_us, error);
 
@@ -418,6 +428,38 @@ gst_nemo_render_pad_get_image (GstNemoRenderPad * pad)
         &image);
   GST_OBJECT_UNLOCK (pad);
   return image;
+}
+
+/* Only moving video can go silent without its EOS: a song's pad must end
+ * by itself (its length is the video's), an image pad ends at its picture,
+ * and a pad that has not delivered anything yet may still be starting. */
+gint64
+gst_nemo_render_pad_get_silence_deadline (GstNemoRenderPad * pad)
+{
+  gint64 deadline = -1;
+
+  GST_OBJECT_LOCK (pad);
+  if ((pad->input == INPUT_VIDEO_RAW || pad->input == INPUT_VIDEO_ENCODED)
+      && pad->last_buffer_at >= 0)
+    deadline = pad->last_buffer_at
+        + GST_NEMO_RENDER_PAD_SILENCE_S * G_TIME_SPAN_SECOND;
+  GST_OBJECT_UNLOCK (pad);
+  return deadline;
+}
+
+void
+gst_nemo_render_pad_warn_silent (GstNemoRenderPad * pad)
+{
+  g_autoptr (GstElement) element = gst_pad_get_parent_element (GST_PAD (pad));
+
+  GST_ELEMENT_WARNING (element, STREAM, FAILED,
+      ("%s sent nothing for %d s after %" G_GUINT64_FORMAT " frames "
+          "(%.3f s of video), and no EOS: it is taken as ended there, and "
+          "repeats to the song's length. Make its source send EOS at its "
+          "end (GStreamer 1.22's GIF demuxer never does: convert a GIF to "
+          "a clip, or give it as visual-uri).", GST_PAD_NAME (pad),
+          GST_NEMO_RENDER_PAD_SILENCE_S, pad->n_buffers,
+          gst_nemo_render_pad_get_duration (pad) / 1e6), (NULL));
 }
 
 gint64

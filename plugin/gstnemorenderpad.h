@@ -49,6 +49,15 @@ gboolean gst_nemo_render_pad_is_image (GstNemoRenderPad * pad);
 /* More than one buffer of a clip or raw video: not a still, so perhaps an
  * endless source. */
 gboolean gst_nemo_render_pad_is_moving (GstNemoRenderPad * pad);
+/* How long a video pad may go without a buffer, once the song's length is
+ * known, before it is taken as ended without its EOS. */
+#define GST_NEMO_RENDER_PAD_SILENCE_S 5
+/* When (monotonic µs) a silent video pad counts as ended, or -1 when that
+ * rule is not for it (audio, an image, nothing delivered yet).  Any
+ * thread. */
+gint64 gst_nemo_render_pad_get_silence_deadline (GstNemoRenderPad * pad);
+/* Post the warning that the pad was taken as ended for its silence. */
+void gst_nemo_render_pad_warn_silent (GstNemoRenderPad * pad);
 /* Stream time covered so far, in µs (0 before any data). */
 gint64 gst_nemo_render_pad_get_duration (GstNemoRenderPad * pad);
 /* The spooled file, or NULL when nothing arrived. */

@@ -1068,6 +1068,8 @@ retry_after_failure (NemoCloud * cloud, const CloudCall * call,
   }
   if (call->if_lost != NULL && failure->domain != NEMO_ERROR
       && !never_sent (failure)) {
+    if (call->lost != NULL)
+      *call->lost = TRUE;
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "Could not %s: %s "
         "after the request was sent, so it was not sent again: the service "
         "may have received it. %s", call->what, what_failed, call->if_lost);

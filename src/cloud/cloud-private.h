@@ -94,8 +94,12 @@ typedef struct
   CloudBuildFunc build;
   gpointer data;
   /* set for a request that must not be repeated once it may have reached
-   * the service (a chat message, an export): what the user should do then */
+   * the service (a chat message, an export, an upload): what the user
+   * should do then */
   const gchar *if_lost;
+  /* with @if_lost, or NULL: set to TRUE when the call failed for that
+   * reason, so that the caller may ask the service what became of it */
+  gboolean *lost;
 } CloudCall;
 
 typedef struct

@@ -330,8 +330,99 @@ log_uploaded (NemoCloud * cloud, JsonNode * data)
   }
 }
 
+/* ---- an upload left unanswered ----------------------------------------- */
+
+typedef enum
+{
+  UPLOAD_ARRIVED,
+  UPLOAD_MISSING,
+  UPLOAD_UNKNOWN,
+} UploadFate;
+
+/* The name the service files @upload under: the file's, as the part's
+ * header gives it, or the last element of the URL's path. */
+static gchar *
+upload_name (const CloudUpload * upload)
+{
+  g_autoptr (GUri) uri = NULL;
+  g_autofree gchar *base = NULL;
+
+  if (!upload->is_url) {
+    base = g_path_get_basename (upload->location);
+    return header_filename (base);
+  }
+  uri = g_uri_parse (upload->location, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || *g_uri_get_path (uri) == '\0')
+    return g_strdup (upload->location);
+  return g_path_get_basename (g_uri_get_path (uri));
+}
+
+/* How many uploads of the session state's `video_infos` are named @name;
+ * -1 when the state has no such list. */
+static gint
+count_listed (JsonNode * state, const gchar * name)
+{
+  JsonNode *infos = cloud_json_member (state, "video_infos");
+  JsonArray *array;
+  guint i;
+  gint n = 0;
+
+  if (infos == NULL || !JSON_NODE_HOLDS_ARRAY (infos))
+    return -1;
+  array = json_node_get_array (infos);
+  for (i = 0; i < json_array_get_length (array); i++)
+    n += g_strcmp0 (cloud_json_string (json_array_get_element (array, i),
+            "filename"), name) == 0;
+  return n;
+}
+
+/* How many uploads named @name went into the session before @upload: all
+ * those remembered, or when @upload is being replayed, those before it. */
+static gint
+count_remembered (NemoCloud * cloud, const CloudUpload * upload,
+    const gchar * name)
+{
+  guint i;
+  gint n = 0;
+
+  for (i = 0; i < cloud->uploads->len
+      && g_ptr_array_index (cloud->uploads, i) != upload; i++) {
+    g_autofree gchar *other = upload_name (g_ptr_array_index (cloud->uploads,
+            i));
+
+    n += g_strcmp0 (other, name) == 0;
+  }
+  return n;
+}
+
+/* Whether @upload, sent and not answered, is in the session: it is when
+ * the state lists more uploads of its name than went there before it. */
+static UploadFate
+upload_fate (NemoCloud * cloud, const CloudUpload * upload,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autofree gchar *name = upload_name (upload);
+  g_autoptr (JsonNode) state = nemo_cloud_get_state (cloud, cancellable,
+      error);
+  gint listed;
+
+  if (state == NULL)
+    return UPLOAD_UNKNOWN;
+  listed = count_listed (state, name);
+  if (listed < 0) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "the state has no "
+        "list of uploads (video_infos).");
+    return UPLOAD_UNKNOWN;
+  }
+  NEMO_DEBUG ("the session lists %d upload(s) named %s, %d before this one",
+      listed, name, count_remembered (cloud, upload, name));
+  return listed > count_remembered (cloud, upload, name) ? UPLOAD_ARRIVED :
+      UPLOAD_MISSING;
+}
+
 /* One upload into the current session; also how uploads are replayed
- * into a new one. */
+ * into a new one.  An upload that may have reached the service but got no
+ * answer is sent again only when the session state does not list it. */
 gboolean
 cloud_upload_replay (NemoCloud * cloud, const CloudUpload * upload,
     GCancellable * cancellable, GError ** error)
@@ -339,15 +430,57 @@ cloud_upload_replay (NemoCloud * cloud, const CloudUpload * upload,
   g_autofree gchar *what = upload->is_url ?
       g_strdup_printf ("hand the URL %s to the service", upload->location) :
       g_strdup_printf ("upload “%s”", upload->location);
+  gboolean lost = FALSE;
   CloudCall call = { what, upload->is_url ? NULL : upload->location,
     CLOUD_CALL_SESSION, upload->is_url ? build_url_upload : build_file_upload,
-    upload->location
+    upload->location, NULL, &lost
   };
   CloudResponse response;
+  guint attempt;
 
   cloud_progress (cloud, "upload", 0.0);
-  if (!cloud_call (cloud, &call, &response, cancellable, error))
-    return FALSE;
+  for (attempt = 0;; attempt++) {
+    g_autofree gchar *if_lost = g_strdup_printf ("Look at the uploads of "
+        "session-id=%s before uploading it again.", cloud->session_id);
+    g_autoptr (GError) failure = NULL;
+    g_autoptr (GError) check_error = NULL;
+
+    call.if_lost = if_lost;
+    lost = FALSE;
+    if (cloud_call (cloud, &call, &response, cancellable, &failure))
+      break;
+    if (!lost) {
+      g_propagate_error (error, g_steal_pointer (&failure));
+      return FALSE;
+    }
+    switch (upload_fate (cloud, upload, cancellable, &check_error)) {
+      case UPLOAD_ARRIVED:
+        NEMO_DEBUG ("no answer to the upload, but the session has it");
+        cloud_progress (cloud, "upload", 100.0);
+        return TRUE;
+      case UPLOAD_MISSING:
+        if (attempt < cloud->config.retries) {
+          NEMO_DEBUG ("no answer to the upload, and the session does not "
+              "have it: sending it again");
+          continue;
+        }
+        g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "Could not %s: "
+            "it was sent %u times without an answer, and the state of "
+            "session-id=%s does not list it. The service may be down or "
+            "overloaded: check the network connection and api-url, and try "
+            "again later.", what, attempt + 1, cloud->session_id);
+        return FALSE;
+      case UPLOAD_UNKNOWN:
+        if (cloud_is_cancelled (check_error)) {
+          g_propagate_error (error, g_steal_pointer (&check_error));
+          return FALSE;
+        }
+        g_set_error (error, NEMO_ERROR, NEMO_ERROR_FAILED, "%s (The session "
+            "state could not tell whether it arrived: %s)", failure->message,
+            check_error->message);
+        return FALSE;
+    }
+  }
   log_uploaded (cloud, response.data);
   cloud_response_clear (&response);
   cloud_progress (cloud, "upload", 100.0);

@@ -1,11 +1,14 @@
 /* nemorender media layer: say what a file that is cut short lost, so that
- * what survives is rendered with a warning instead of in silence.
+ * what survives is rendered with a warning instead of in silence: how much
+ * of a song, how many rows of a JPEG.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "media-private.h"
 
+#include <libavutil/imgutils.h>
 #include <stdio.h>
+#include <string.h>
 
 /* A song that ends this much before its container says is cut short; less
  * is encoder padding and rounding. */
@@ -70,10 +73,75 @@ ends_with_eoi (const gchar * path)
   return !ok || (tail[0] == 0xff && tail[1] == 0xd9);
 }
 
+/* get_buffer2 that paints each new picture with the byte in ctx->opaque,
+ * so what the decoder never writes keeps that value. */
+static int
+get_painted_buffer (AVCodecContext * ctx, AVFrame * frame, int flags)
+{
+  int ret = avcodec_default_get_buffer2 (ctx, frame, flags);
+  guint i;
+
+  if (ret < 0)
+    return ret;
+  for (i = 0; i < AV_NUM_DATA_POINTERS && frame->buf[i] != NULL; i++)
+    memset (frame->buf[i]->data, GPOINTER_TO_UINT (ctx->opaque),
+        frame->buf[i]->size);
+  return 0;
+}
+
+/* @path's picture, decoded onto a canvas painted @paint; NULL if it does
+ * not decode. */
+static AVFrame *
+decode_painted (const gchar * path, guint8 paint)
+{
+  g_autoptr (NemoDecoder) dec = nemo_decoder_open_picture (path, "", NULL);
+  AVFrame *frame;
+
+  if (dec == NULL)
+    return NULL;
+  dec->dec->opaque = GUINT_TO_POINTER (paint);
+  dec->dec->get_buffer2 = get_painted_buffer;
+  frame = av_frame_alloc ();
+  if (nemo_decoder_next (dec, frame, NULL) != 1)
+    av_frame_free (&frame);
+  return frame;
+}
+
+/* How many rows of @path's picture the decoder wrote: decoded twice, on
+ * canvases painted differently, a row it never reached differs between
+ * the two.  -1 when that cannot be told. */
+static gint
+count_decoded_rows (const gchar * path, gint * height)
+{
+  AVFrame *dark = decode_painted (path, 0x00);
+  AVFrame *light = decode_painted (path, 0xff);
+  gint rows = -1;
+  gint y, row_bytes;
+
+  if (dark == NULL || light == NULL || dark->format != light->format
+      || dark->height != light->height || dark->width != light->width)
+    goto end;
+  row_bytes = av_image_get_linesize (dark->format, dark->width, 0);
+  if (row_bytes <= 0)
+    goto end;
+  rows = 0;
+  for (y = 0; y < dark->height; y++)
+    rows += memcmp (dark->data[0] + (gsize) y * dark->linesize[0],
+        light->data[0] + (gsize) y * light->linesize[0], row_bytes) == 0;
+  *height = dark->height;
+
+end:
+  av_frame_free (&dark);
+  av_frame_free (&light);
+  return rows;
+}
+
 static gchar *
 describe_picture_loss (NemoDecoder * dec, const gchar * name)
 {
   const gchar *format = dec->fmt->iformat->name;
+  gint height = 0;
+  gint rows;
 
   /* a JPEG file, not a Motion-JPEG clip */
   if (dec->stream->codecpar->codec_id != AV_CODEC_ID_MJPEG
@@ -81,9 +149,16 @@ describe_picture_loss (NemoDecoder * dec, const gchar * name)
           && g_strcmp0 (format, "image2") != 0)
       || ends_with_eoi (dec->path))
     return NULL;
-  return g_strdup_printf ("“%s” is cut short: its data ends before the "
-      "picture does, so the lower part of it is missing (shown as a flat "
-      "band). Export or download the picture again.", name);
+  rows = count_decoded_rows (dec->path, &height);
+  /* all rows there: a progressive JPEG lacks its finer scans */
+  if (rows < 0 || rows >= height)
+    return g_strdup_printf ("“%s” is cut short: its data ends before the "
+        "picture does, so part of it is missing or blurred. Export or "
+        "download the picture again.", name);
+  return g_strdup_printf ("“%s” is cut short: its data ends after %d of its "
+      "%d rows, so the lower %d %% of it is missing (shown as a flat band). "
+      "Export or download the picture again.", name, rows, height,
+      (gint) ((height - rows) * 100.0 / height + 0.5));
 }
 
 gchar *

@@ -242,6 +242,9 @@ parse_args (SimArgs * args, gint * argc, gchar *** argv, GError ** error)
           "file, send the file, then close", NULL},
     {"slow-upload-ms", 0, 0, G_OPTION_ARG_INT, &args->slow_upload_ms,
         "An upload's reply comes N ms after its body arrived", "N"},
+    {"upload-no-answer", 0, 0, G_OPTION_ARG_NONE, &options->upload_no_answer,
+          "The first upload is kept in its session, but never answered (the "
+          "connection stays open)", NULL},
     {"slow-download-ms", 0, 0, G_OPTION_ARG_INT, &args->slow_download_ms,
           "Render downloads send their headers at once and their body N "
           "ms later", "N"},

@@ -120,9 +120,11 @@ struct _NemoSim
   gboolean token_expired_once;
   gboolean session_lost_once;
   gboolean rate_limited_once;
+  gboolean upload_unanswered_once;
   guint server_errors_left;
   GList *streams;               /* SimStream* in flight */
-  GList *held_uploads;          /* SimHeldUpload* (--slow-upload-ms) */
+  GList *held_uploads;          /* SimHeldUpload* (--slow-upload-ms,
+                                 * --upload-no-answer) */
 };
 
 /* ---- sim.c: envelopes and helpers ---- */

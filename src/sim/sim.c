@@ -735,22 +735,25 @@ body_session_id (SimRoute route, JsonNode * body)
   return NULL;
 }
 
-/* ---- --slow-upload-ms: the reply to an upload waits ---- */
+/* ---- --slow-upload-ms: the reply to an upload waits;
+ * --upload-no-answer: it never comes ---- */
 
 typedef struct
 {
   NemoSim *sim;
   SoupServerMessage *msg;       /* paused while held */
   gchar *session_id;
-  GSource *timer;
+  GSource *timer;               /* NULL: held until the client goes */
 } SimHeldUpload;
 
 static void
 held_upload_free (SimHeldUpload * held)
 {
   held->sim->held_uploads = g_list_remove (held->sim->held_uploads, held);
-  g_source_destroy (held->timer);
-  g_source_unref (held->timer);
+  if (held->timer != NULL) {
+    g_source_destroy (held->timer);
+    g_source_unref (held->timer);
+  }
   g_signal_handlers_disconnect_by_data (held->msg, held);
   g_object_unref (held->msg);
   g_free (held->session_id);
@@ -792,20 +795,39 @@ held_upload_reply (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Pause @msg: answered by held_upload_reply() after @delay_ms, or with
+ * @delay_ms 0 never. */
 static void
-hold_upload (NemoSim * sim, SoupServerMessage * msg, SimSession * session)
+hold_upload (NemoSim * sim, SoupServerMessage * msg, SimSession * session,
+    guint delay_ms)
 {
   SimHeldUpload *held = g_new0 (SimHeldUpload, 1);
 
   held->sim = sim;
   held->msg = g_object_ref (msg);
   held->session_id = g_strdup (session->id);
-  held->timer = g_timeout_source_new (sim->options.slow_upload_ms);
-  g_source_set_callback (held->timer, held_upload_reply, held, NULL);
-  g_source_attach (held->timer, sim->context);
+  if (delay_ms > 0) {
+    held->timer = g_timeout_source_new (delay_ms);
+    g_source_set_callback (held->timer, held_upload_reply, held, NULL);
+    g_source_attach (held->timer, sim->context);
+  }
   g_signal_connect (msg, "finished", G_CALLBACK (held_upload_finished), held);
   sim->held_uploads = g_list_prepend (sim->held_uploads, held);
   soup_server_message_pause (msg);
+}
+
+static void
+handle_upload (NemoSim * sim, SoupServerMessage * msg, SimSession * session)
+{
+  if (sim->options.upload_no_answer && !sim->upload_unanswered_once) {
+    /* the files are in the session; the reply is never sent */
+    sim->upload_unanswered_once = TRUE;
+    sim_upload_handle (sim, msg, session);
+    hold_upload (sim, msg, session, 0);
+  } else if (sim->options.slow_upload_ms > 0)
+    hold_upload (sim, msg, session, sim->options.slow_upload_ms);
+  else
+    sim_upload_handle (sim, msg, session);
 }
 
 /* The route of @msg into @target; FALSE when @msg has been answered
@@ -856,10 +878,7 @@ handle_route (NemoSim * sim, SoupServerMessage * msg,
       handle_chat (sim, msg, account, session, body);
       break;
     case ROUTE_UPLOAD:
-      if (sim->options.slow_upload_ms > 0)
-        hold_upload (sim, msg, session);
-      else
-        sim_upload_handle (sim, msg, session);
+      handle_upload (sim, msg, session);
       break;
     case ROUTE_CREDITS:
       handle_credits (sim, msg, account);

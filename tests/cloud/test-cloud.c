@@ -2319,6 +2319,81 @@ test_limit_no_answer (void)
   g_unsetenv ("NEMO_CLOUD_IO_TIMEOUT_S");
 }
 
+/* An upload accepted and never answered (held open), then what the
+ * session state says of it: "kept" lists it, "lost" lists nothing (the
+ * second upload is answered), "unknown" has no list at all. */
+static gboolean
+serve_upload_no_answer (Server * server, SoupServerMessage * msg,
+    const gchar * path, guint count)
+{
+  const gchar *mode = server->data;
+
+  if (g_str_has_prefix (path, "/api/upload-video/")
+      && (count == 1 || g_str_equal (mode, "unknown"))) {
+    reply_raw (server, msg, "", 0, TRUE);
+    return TRUE;
+  }
+  if (!g_str_has_prefix (path, "/api/state/") || g_str_equal (mode, "lost"))
+    return FALSE;
+  if (g_str_equal (mode, "kept"))
+    reply (msg, 200, "{\"code\":0,\"data\":{\"state\":{\"draft\":null,"
+        "\"video_infos\":[{\"filename\":\"other.mp3\"},"
+        "{\"filename\":\"song.mp3\",\"file_type\":\"audio\"}]}}}");
+  else
+    reply (msg, 200, "{\"code\":0,\"data\":{\"state\":{\"draft\":null}}}");
+  return TRUE;
+}
+
+/* An upload is not sent again blindly: the session state says whether it
+ * arrived; when it cannot, the error names the session. */
+static void
+test_limit_upload_no_answer (void)
+{
+  const gchar *modes[] = { "kept", "lost", "unknown" };
+  g_autofree gchar *path = write_temp_file ("song.mp3", "ID3 not really", 14);
+  guint i;
+
+  g_setenv ("NEMO_CLOUD_IO_TIMEOUT_S", "1", TRUE);
+  for (i = 0; i < G_N_ELEMENTS (modes); i++) {
+    g_autoptr (Server) server = server_new (serve_upload_no_answer,
+        (gpointer) modes[i]);
+    g_autoptr (Seen) seen = seen_new ();
+    g_autoptr (NemoCloud) cloud = limited_client_new (server, seen, 0, 0, 0);
+    g_autoptr (GError) error = NULL;
+    gboolean ok;
+
+    open_session (cloud);
+    ok = nemo_cloud_upload_file (cloud, path, NULL, &error);
+    g_test_message ("%s: %s", modes[i], error ? error->message : "uploaded");
+    g_assert_cmpuint (count_requests (server, "/api/state/"), ==, 1);
+    if (i == 0) {
+      /* in the session: taken as done, not sent twice */
+      g_assert_no_error (error);
+      g_assert_true (ok);
+      g_assert_cmpuint (count_requests (server, "/api/upload-video/"), ==, 1);
+    } else if (i == 1) {
+      /* not in the session: sent again, once */
+      g_assert_no_error (error);
+      g_assert_true (ok);
+      g_assert_cmpuint (count_requests (server, "/api/upload-video/"), ==, 2);
+    } else {
+      g_assert_false (ok);
+      g_assert_error (error, NEMO_ERROR, NEMO_ERROR_FAILED);
+      g_assert_nonnull (strstr (error->message, "upload “"));
+      g_assert_nonnull (strstr (error->message, "the service sent nothing "
+              "for 1 s after the request was sent, so it was not sent "
+              "again"));
+      g_assert_nonnull (strstr (error->message, "Look at the uploads of "
+              "session-id=4241"));
+      g_assert_nonnull (strstr (error->message, "no list of uploads "
+              "(video_infos)"));
+      g_assert_cmpuint (count_requests (server, "/api/upload-video/"), ==, 1);
+    }
+  }
+  g_unsetenv ("NEMO_CLOUD_IO_TIMEOUT_S");
+  remove_temp_file (path);
+}
+
 static gboolean
 serve_html_chat (Server * server, SoupServerMessage * msg,
     const gchar * path, guint count)
@@ -2992,6 +3067,8 @@ main (int argc, char **argv)
       test_download_not_resumable);
   g_test_add_func ("/cloud/cancel/waits", test_cancel_waits);
   g_test_add_func ("/cloud/limits/no-answer", test_limit_no_answer);
+  g_test_add_func ("/cloud/limits/upload-no-answer",
+      test_limit_upload_no_answer);
   g_test_add_func ("/cloud/limits/chat", test_chat_limit);
   g_test_add_func ("/cloud/limits/render", test_render_limit);
   g_test_add_func ("/cloud/chat/html", test_chat_html);

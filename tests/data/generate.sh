@@ -55,6 +55,9 @@ ff -f lavfi -i "color=c=0x00A0FF:s=300x1200:d=1" -frames:v 1 tall.png
 # A 10 s animated GIF at 10 fps, longer than the tone: through decodebin
 # every frame is stamped 0 (and GStreamer 1.22's avdemux_gif sends no EOS).
 ff -f lavfi -i "testsrc2=s=160x120:r=10:d=10" anim.gif
+# A 2 s one, shorter than the tone: with no EOS from the demuxer the pad
+# only ends by going silent.
+ff -f lavfi -i "testsrc2=s=160x120:r=10:d=2" short.gif
 
 # Clips: 3.0 s at 25 fps (shorter than the tone, so they loop).
 ff -f lavfi -i "testsrc2=s=640x360:r=25:d=3" -c:v libx264 -pix_fmt yuv420p clip.mp4

@@ -8,6 +8,8 @@
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 #include <nemo/sim.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 #include "output-check.h"
 #include "pipeline-run.h"
@@ -699,6 +701,85 @@ GST_START_TEST (test_cloud_url_upload)
 }
 GST_END_TEST;
 
+static void
+set_token (GstElement * render, gpointer token)
+{
+  g_object_set (render, "token", token, NULL);
+}
+
+/* How many uploads named @filename the service's state of the job's
+ * session lists, read as any client would. */
+static guint
+count_session_uploads (Sim * s, const RunResult * r, const gchar * token,
+    const gchar * filename)
+{
+  const gchar *session_id = gst_structure_get_string (find_message (r,
+          "nemorender-job"), "session-id");
+  g_autofree gchar *url = NULL;
+  g_autofree gchar *bearer = g_strdup_printf ("Bearer %s", token);
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  JsonArray *infos;
+  guint i, n = 0;
+
+  fail_unless (session_id != NULL);
+  url = g_strdup_printf ("%s/api/state/nemo_agent/me/%s/latest",
+      nemo_sim_get_url (s->sim), session_id);
+  msg = soup_message_new ("GET", url);
+  soup_message_headers_append (soup_message_get_request_headers (msg),
+      "Authorization", bearer);
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  fail_unless (body != NULL, "reading the state: %s", error ? error->message :
+      "");
+  fail_unless (json_parser_load_from_data (parser, g_bytes_get_data (body,
+              NULL), g_bytes_get_size (body), NULL));
+  infos = json_object_get_array_member (json_object_get_object_member
+      (json_object_get_object_member (json_node_get_object
+              (json_parser_get_root (parser)), "data"), "state"),
+      "video_infos");
+  for (i = 0; i < json_array_get_length (infos); i++)
+    n += g_strcmp0 (json_object_get_string_member (json_array_get_object_element
+            (infos, i), "filename"), filename) == 0;
+  return n;
+}
+
+/* The first upload is kept by the service but never answered: the element
+ * reads the session's state, sees it there, and goes on without sending it
+ * again. */
+GST_START_TEST (test_cloud_upload_no_answer)
+{
+  static const gchar token[] = "nmv_usr_upload-no-answer";
+  Sim s;
+  RunResult r = { 0, };
+  g_autofree gchar *description = NULL;
+
+  g_setenv ("NEMO_CLOUD_IO_TIMEOUT_S", "2", TRUE);
+  sim_init (&s);
+  s.options.token = token;
+  s.options.upload_no_answer = TRUE;
+  sim_start (&s);
+  description = g_strdup_printf ("nemorender name=r backend=cloud api-url=%s "
+      "poll-interval=50 " INPUTS, nemo_sim_get_url (s.sim));
+  run_pipeline_with (description, set_token, (gpointer) token, &r);
+  g_unsetenv ("NEMO_CLOUD_IO_TIMEOUT_S");
+  assert_success (&r);
+  assert_bytes_served (&s, &r);
+  fail_unless (r.eos_pushed);
+  /* one request per input, and each file once in the session */
+  fail_unless_equals_int (nemo_sim_get_request_count (s.sim,
+          "/api/upload-video/"), 2);
+  fail_unless_equals_int (count_session_uploads (&s, &r, token, "tone.mp3"),
+      1);
+  fail_unless_equals_int (count_session_uploads (&s, &r, token, "cover.jpg"),
+      1);
+  run_result_clear (&r);
+  sim_stop (&s);
+}
+GST_END_TEST;
+
 /* The URL is echoed in the message, so "http" would match any error about
  * it: check the words of the refusal itself.  No request was made. */
 GST_START_TEST (test_cloud_plain_http_refused)
@@ -853,15 +934,11 @@ static GLogWriterOutput
 capture_glog (GLogLevelFlags level, const GLogField * fields, gsize n_fields,
     gpointer data)
 {
-  append_log_line (g_log_writer_format_fields (level, fields, n_fields,
-          FALSE));
-  return G_LOG_WRITER_HANDLED;
-}
+  g_autofree gchar *line = g_log_writer_format_fields (level, fields,
+      n_fields, FALSE);
 
-static void
-set_token (GstElement * render, gpointer token)
-{
-  g_object_set (render, "token", token, NULL);
+  append_log_line (line);
+  return G_LOG_WRITER_HANDLED;
 }
 
 /* The token never shows: not in GStreamer's debug log at level 9, not in
@@ -945,6 +1022,7 @@ cloud_suite (void)
   tcase_add_test (tc, test_cloud_heartbeats);
   tcase_add_test (tc, test_cloud_auto_backend);
   tcase_add_test (tc, test_cloud_url_upload);
+  tcase_add_test (tc, test_cloud_upload_no_answer);
   tcase_add_test (tc, test_cloud_plain_http_refused);
   tcase_add_test (tc, test_cloud_token_never_logged);
   tcase_add_test (tc, test_cloud_stop_while_uploading);

@@ -56,6 +56,23 @@ describe_bus_error (GstBus * bus)
 
 /* ------------------------------------------------------ pads and props -- */
 
+/* Whether @caps and the caps @description gives have anything in common. */
+static gboolean
+caps_meet (GstCaps * caps, const gchar * description)
+{
+  g_autoptr (GstCaps) other = gst_caps_from_string (description);
+
+  return gst_caps_can_intersect (caps, other);
+}
+
+static gboolean
+caps_equal (GstCaps * caps, const gchar * description)
+{
+  g_autoptr (GstCaps) other = gst_caps_from_string (description);
+
+  return gst_caps_is_equal (caps, other);
+}
+
 GST_START_TEST (test_pads_and_templates)
 {
   GstElement *render = gst_element_factory_make ("nemorender", NULL);
@@ -76,27 +93,23 @@ GST_START_TEST (test_pads_and_templates)
   fail_unless_equals_string (GST_PAD_NAME (v1), "video_1");
 
   caps = gst_pad_query_caps (v0, NULL);
-  fail_unless (gst_caps_can_intersect (caps,
-          gst_caps_from_string ("image/jpeg, parsed=true")));
+  fail_unless (caps_meet (caps, "image/jpeg, parsed=true"));
   /* pngparse of GStreamer 1.22 gives the size but not parsed=true */
-  fail_unless (gst_caps_can_intersect (caps,
-          gst_caps_from_string ("image/png, width=800, height=800")));
-  fail_unless (gst_caps_can_intersect (caps,
-          gst_caps_from_string ("video/x-raw, format=I420")));
-  fail_unless (gst_caps_can_intersect (caps, gst_caps_from_string
-          ("video/x-h264, stream-format=byte-stream, alignment=au")));
+  fail_unless (caps_meet (caps, "image/png, width=800, height=800"));
+  fail_unless (caps_meet (caps, "video/x-raw, format=I420"));
+  fail_unless (caps_meet (caps,
+          "video/x-h264, stream-format=byte-stream, alignment=au"));
   gst_caps_unref (caps);
   caps = gst_pad_query_caps (audio, NULL);
-  fail_unless (gst_caps_can_intersect (caps,
-          gst_caps_from_string ("audio/mpeg, mpegversion=1, layer=3, parsed=true")));
-  fail_unless (gst_caps_can_intersect (caps,
-          gst_caps_from_string ("audio/x-raw, format=S16LE, layout=interleaved")));
+  fail_unless (caps_meet (caps,
+          "audio/mpeg, mpegversion=1, layer=3, parsed=true"));
+  fail_unless (caps_meet (caps,
+          "audio/x-raw, format=S16LE, layout=interleaved"));
   gst_caps_unref (caps);
 
   src = gst_element_get_static_pad (render, "src");
   caps = gst_pad_query_caps (src, NULL);
-  fail_unless (gst_caps_is_equal (caps,
-          gst_caps_from_string ("video/quicktime, variant=(string)iso")));
+  fail_unless (caps_equal (caps, "video/quicktime, variant=(string)iso"));
   gst_caps_unref (caps);
   gst_object_unref (src);
 
@@ -277,6 +290,8 @@ GST_START_TEST (test_harness_still_frame)
   gst_harness_teardown (ha);
   gst_harness_teardown (hv);
   gst_harness_teardown (hsrc);
+  /* the messages left on the bus hold the element, which holds the bus */
+  gst_bus_set_flushing (bus, TRUE);
   gst_object_unref (render);
   gst_object_unref (bus);
 }
@@ -641,24 +656,38 @@ watch_warnings (GstElement * render, gpointer warnings)
 }
 
 /* Run @description, with @setup given the array that watch_warnings()
- * fills: the video is made, and one warning in @domain says @phrase.  @r
- * (zeroed) keeps the run for more checks. */
+ * fills: the video is made, and the warnings, all in @domain, say
+ * @phrases (NULL-terminated), one each, in order.  @r (zeroed) keeps the
+ * run for more checks. */
+static void
+run_warns_each (const gchar * description, RunSetupFunc setup, GQuark domain,
+    const gchar * const *phrases, RunResult * r)
+{
+  GPtrArray *warnings = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) g_error_free);
+  guint i;
+
+  run_pipeline_with (description, setup, warnings, r);
+  assert_success (r);
+  fail_unless_equals_int (warnings->len, g_strv_length ((gchar **) phrases));
+  for (i = 0; i < warnings->len; i++) {
+    const GError *warning = warnings->pdata[i];
+
+    fail_unless (warning->domain == domain, "%s", warning->message);
+    fail_unless (strstr (warning->message, phrases[i]) != NULL, "%s",
+        warning->message);
+  }
+  g_ptr_array_unref (warnings);
+}
+
+/* The same with one warning. */
 static void
 run_warns (const gchar * description, RunSetupFunc setup, GQuark domain,
     const gchar * phrase, RunResult * r)
 {
-  GPtrArray *warnings = g_ptr_array_new_with_free_func (
-      (GDestroyNotify) g_error_free);
-  const GError *warning;
+  const gchar *phrases[] = { phrase, NULL };
 
-  run_pipeline_with (description, setup, warnings, r);
-  assert_success (r);
-  fail_unless_equals_int (warnings->len, 1);
-  warning = warnings->pdata[0];
-  fail_unless (warning->domain == domain, "%s", warning->message);
-  fail_unless (strstr (warning->message, phrase) != NULL, "%s",
-      warning->message);
-  g_ptr_array_unref (warnings);
+  run_warns_each (description, setup, domain, phrases, r);
 }
 
 static void
@@ -699,6 +728,29 @@ GST_START_TEST (test_untimed_gif)
       "filesrc location={anim.gif} ! decodebin ! videoconvert ! r.video_0 "
       "r.", watch_warnings, GST_STREAM_ERROR,
       "Frame 2 on video_0 is stamped 0.000 s", &r);
+  output_read (r.output, NULL, &out);
+  output_assert_contract_near (r.output, &out, 320, 180, 30, TONE_S, EXACT);
+  output_clear (&out);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* A GIF shorter than the song: avdemux_gif sends no EOS after its last
+ * frame, so the pad is taken as ended once it has been silent for
+ * GST_NEMO_RENDER_PAD_SILENCE_S (5 s), with a warning naming it, and the
+ * clip repeats to the song's length. */
+GST_START_TEST (test_silent_gif)
+{
+  const gchar *phrases[] = { "Frame 2 on video_0 is stamped 0.000 s",
+    "video_0 sent nothing for 5 s after 20 frames (2.000 s of video), and "
+        "no EOS: it is taken as ended there", NULL
+  };
+  RunResult r = { 0, };
+  Output out;
+
+  run_warns_each ("nemorender name=r " SMALL " audio-uri={tone.wav} "
+      "filesrc location={short.gif} ! decodebin ! videoconvert ! r.video_0 "
+      "r.", watch_warnings, GST_STREAM_ERROR, phrases, &r);
   output_read (r.output, NULL, &out);
   output_assert_contract_near (r.output, &out, 320, 180, 30, TONE_S, EXACT);
   output_clear (&out);
@@ -765,7 +817,8 @@ GST_START_TEST (test_warning_cut_song)
 }
 GST_END_TEST;
 
-/* A JPEG cut in half shows its upper half, with a warning. */
+/* A JPEG cut in half shows its upper half, with a warning that says how
+ * much is missing. */
 GST_START_TEST (test_warning_cut_picture)
 {
   RunResult r = { 0, };
@@ -774,7 +827,8 @@ GST_START_TEST (test_warning_cut_picture)
 
   run_warns ("nemorender name=r " SMALL " audio-uri={tone.wav} "
       "visual-uri={cut.jpg}", watch_warnings, GST_STREAM_ERROR,
-      "“cut.jpg” is cut short", &r);
+      "“cut.jpg” is cut short: its data ends after 384 of its 800 rows, "
+      "so the lower 52 % of it is missing", &r);
   output_read (r.output, at, &out);
   output_assert_contract_near (r.output, &out, 320, 180, 30, TONE_S, EXACT);
   output_clear (&out);
@@ -1127,6 +1181,7 @@ nemorender_suite (void)
   tcase_add_test (tc, test_warning_tiny_max_duration);
   tcase_add_test (tc, test_warning_silent_song);
   tcase_add_test (tc, test_untimed_gif);
+  tcase_add_test (tc, test_silent_gif);
   tcase_add_test (tc, test_untimed_endless_appsrc);
   tcase_add_test (tc, test_warning_cut_song);
   tcase_add_test (tc, test_warning_cut_picture);

@@ -98,6 +98,8 @@ typedef struct
                                  * larger than the file, send the file, then close */
   guint slow_upload_ms;         /* --slow-upload-ms: an upload's reply comes N ms
                                  * after its body arrived */
+  gboolean upload_no_answer;    /* --upload-no-answer: the first upload is kept
+                                 * in its session, but never answered */
   guint slow_download_ms;       /* --slow-download-ms: a render download sends its
                                  * headers at once and its body N ms later */
   const gchar *server_error;    /* --server-error=PREFIX:N: requests under this prefix */
