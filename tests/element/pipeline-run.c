@@ -257,14 +257,6 @@ list_threads (GString * names)
   return n;
 }
 
-guint
-count_threads (void)
-{
-  g_autoptr (GString) names = g_string_new (NULL);
-
-  return list_threads (names);
-}
-
 typedef struct
 {
   const gchar *stage;

@@ -51,9 +51,6 @@ const GstStructure *find_message (const RunResult * r, const gchar * name);
 
 /* ---- stopping a job half-way ---- */
 
-/* The process's threads, less GLib's shared pool workers (see the .c). */
-guint count_threads (void);
-
 /* Called once the job is in its stage, just before the stop. */
 typedef void (*StageReachedFunc) (GstElement * pipeline, gpointer data);
 
