@@ -45,3 +45,12 @@ shot waveform "720p music video with a waveform, title at the bottom"
 shot circle "720p music video with a circular visualizer and the track info"
 shot title "720p video with the track info at the top"
 shot vertical "vertical 9:16 720p for Shorts, spectrum bars, title at the top"
+
+# live: nemovisualizer on the same song, its title from the MP3's tags
+gst-launch-1.0 -q filesrc location="$work/song.mp3" ! decodebin ! \
+  audioconvert ! audioresample ! nemovisualizer style=circle \
+  cover-uri="$work/cover.png" ! video/x-raw,width=1280,height=720,framerate=30/1 ! \
+  videoconvert ! x264enc ! mp4mux ! filesink location="$work/live.mp4"
+ff -ss 4 -i "$work/live.mp4" -frames:v 1 -vf scale=480:-2:flags=lanczos \
+  "$out/live.png"
+echo "$out/live.png"

@@ -1,15 +1,19 @@
-/* The nemo plugin: registers the nemorender element.
+/* The nemo plugin: registers nemorender and nemovisualizer.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gst/gst.h>
 
 #include "gstnemorender.h"
+#include "gstnemovisualizer.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
-  return GST_ELEMENT_REGISTER (nemorender, plugin);
+  gboolean ok = GST_ELEMENT_REGISTER (nemorender, plugin);
+
+  ok &= GST_ELEMENT_REGISTER (nemovisualizer, plugin);
+  return ok;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, nemo,

@@ -67,6 +67,7 @@
  */
 
 #include "gstnemorender.h"
+#include "gstnemoimage.h"
 #include "gstnemorenderpad.h"
 
 #include <glib/gstdio.h>
@@ -916,41 +917,6 @@ upstream_tag (GstNemoRender * self, const gchar * tag)
   return value;
 }
 
-/* Write @picture (an image tag's sample) to the work folder for the job
- * to show as the cover: its path, or NULL when it is not an image (an ID3
- * picture can be a link) or with @error when it cannot be written. */
-static gchar *
-save_song_picture (GstNemoRender * self, GstSample * picture, GError ** error)
-{
-  GstCaps *caps = gst_sample_get_caps (picture);
-  GstBuffer *buffer = gst_sample_get_buffer (picture);
-  const gchar *type = caps != NULL && !gst_caps_is_empty (caps) ?
-      gst_structure_get_name (gst_caps_get_structure (caps, 0)) : "";
-  g_autofree gchar *name = NULL;
-  g_autofree gchar *path = NULL;
-  GError *write_error = NULL;
-  GstMapInfo map;
-  gboolean ok;
-
-  if (buffer == NULL || !g_str_has_prefix (type, "image/")
-      || !gst_buffer_map (buffer, &map, GST_MAP_READ))
-    return NULL;
-  name = g_strdup_printf ("song-picture.%s", type + strlen ("image/"));
-  path = g_build_filename (self->work_dir, name, NULL);
-  ok = g_file_set_contents (path, (const gchar *) map.data, map.size,
-      &write_error);
-  gst_buffer_unmap (buffer, &map);
-  if (!ok) {
-    g_set_error (error, NEMO_ERROR, NEMO_ERROR_IO,
-        "Could not write the song's picture to “%s”: %s. Set TMPDIR to a "
-        "writable folder with space for the video.", path,
-        write_error->message);
-    g_error_free (write_error);
-    return NULL;
-  }
-  return g_steal_pointer (&path);
-}
-
 /* The job's settings: the properties, the spooled pads, upstream tags
  * (properties win), and with no visual the picture in the audio pad's
  * tags as the cover.  FALSE with @error when a linked pad delivered
@@ -1007,7 +973,8 @@ collect_job_config (GstNemoRender * self, NemoJobConfig * config,
   if (song_picture != NULL) {
     GError *save_error = NULL;
 
-    config->cover = save_song_picture (self, song_picture, &save_error);
+    config->cover = gst_nemo_image_sample_save (song_picture, self->work_dir,
+        "song-picture", &save_error);
     gst_sample_unref (song_picture);
     if (save_error != NULL) {
       g_propagate_error (error, save_error);

@@ -66,6 +66,7 @@ struct _NemoSpectrum
   int spool_fd;                 /* the first n_spooled records; -1: none */
   gint64 n_spooled;
   GByteArray *records;          /* those from n_spooled on */
+  gboolean newest_only;         /* a live caller's: older records dropped */
   guint8 *read_record;          /* record_size, read back from the spool */
 
   NemoSpectrumFrame frame;
@@ -144,6 +145,8 @@ find_record (NemoSpectrum * spectrum, gint64 index)
 
   if (index >= spectrum->n_spooled)
     return spectrum->records->data + (index - spectrum->n_spooled) * size;
+  if (spectrum->newest_only)
+    return NULL;                /* forgotten: silence */
   while (got < size) {
     ssize_t n = pread (spectrum->spool_fd, spectrum->read_record + got,
         size - got, index * size + got);
@@ -342,7 +345,10 @@ analyse_frame (NemoSpectrum * spectrum)
   guint8 *record;
   gfloat rms;
 
-  if (spectrum->spool_fd >= 0
+  if (spectrum->newest_only) {
+    g_byte_array_set_size (spectrum->records, 0);
+    spectrum->n_spooled = index;
+  } else if (spectrum->spool_fd >= 0
       && spectrum->records->len >= SPOOL_BLOCK * spectrum->record_size)
     spool_records (spectrum);
   g_byte_array_set_size (spectrum->records,
@@ -429,6 +435,15 @@ nemo_spectrum_finish (NemoSpectrum * spectrum)
     return;
   spectrum->finished = TRUE;
   analyse_ready_frames (spectrum);
+}
+
+void
+nemo_spectrum_keep_newest (NemoSpectrum * spectrum)
+{
+  g_return_if_fail (spectrum != NULL);
+
+  spectrum->newest_only = TRUE;
+  close_spool (spectrum);
 }
 
 gint64

@@ -972,6 +972,21 @@ nemo_draft_set_meta_int (NemoDraft * draft, const gchar * key, gint64 value)
 
 /* A double is rounded; anything else, or a number out of range, is
  * @default_value. */
+gchar *
+nemo_draft_get_track_info (const NemoDraft * draft)
+{
+  const gchar *title = nemo_draft_get_meta_string (draft, "title");
+  const gchar *artist = nemo_draft_get_meta_string (draft, "artist");
+
+  if (title && *title == '\0')
+    title = NULL;
+  if (artist && *artist == '\0')
+    artist = NULL;
+  if (title && artist)
+    return g_strdup_printf ("%s — %s", title, artist);
+  return g_strdup (title ? title : artist);
+}
+
 gint64
 nemo_draft_get_meta_int (const NemoDraft * draft, const gchar * key,
     gint64 default_value)

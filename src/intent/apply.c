@@ -146,21 +146,6 @@ apply_visualizer (const NemoIntent * intent, NemoDraft * draft)
 }
 
 /* "Title — Artist", either alone, or NULL when neither is known. */
-static gchar *
-track_info_text (const NemoDraft * draft)
-{
-  const gchar *title = nemo_draft_get_meta_string (draft, "title");
-  const gchar *artist = nemo_draft_get_meta_string (draft, "artist");
-
-  if (title && *title == '\0')
-    title = NULL;
-  if (artist && *artist == '\0')
-    artist = NULL;
-  if (title && artist)
-    return g_strdup_printf ("%s — %s", title, artist);
-  return g_strdup (title ? title : artist);
-}
-
 static JsonObject *
 segment_style (NemoSegment * segment)
 {
@@ -182,7 +167,7 @@ apply_track_info (const NemoIntent * intent, NemoDraft * draft)
     return;
   segment = find_segment (draft, NEMO_TRACK_TEXT, is_title);
   if (segment == NULL) {
-    g_autofree gchar *text = track_info_text (draft);
+    g_autofree gchar *text = nemo_draft_get_track_info (draft);
 
     if (text == NULL)
       return;                   /* nothing to show */

@@ -82,6 +82,10 @@ void nemo_spectrum_push (NemoSpectrum * spectrum,
 /* No more audio: the frames up to the end are analysed with silence
  * after it. */
 void nemo_spectrum_finish (NemoSpectrum * spectrum);
+/* From now on only the newest analysed frame is kept, for a live caller
+ * that draws nothing older: memory stays flat however long it runs, and
+ * nothing goes to disk.  Older frames read as silence. */
+void nemo_spectrum_keep_newest (NemoSpectrum * spectrum);
 /* Video frames analysed so far. */
 gint64 nemo_spectrum_get_n_frames (NemoSpectrum * spectrum);
 /* The analysis of video frame @frame_index; frames not analysed (past the

@@ -96,6 +96,9 @@ void nemo_draft_set_meta_string (NemoDraft * draft, const gchar * key, const gch
 const gchar *nemo_draft_get_meta_string (const NemoDraft * draft, const gchar * key);
 void nemo_draft_set_meta_int (NemoDraft * draft, const gchar * key, gint64 value);
 gint64 nemo_draft_get_meta_int (const NemoDraft * draft, const gchar * key, gint64 default_value);
+/* The track-info text of `m`'s title and artist, "Title — Artist", either
+ * alone, or NULL without both. */
+gchar *nemo_draft_get_track_info (const NemoDraft * draft);
 
 /* The one-line summary, in docs/protocol.md's form (State and the draft):
  * `Timeline (3 tracks): 1. Video: city timelapse (0-10s) 2. BGM: Lo-fi (0-10s, 35%) 3. Title: "Urban Dreams" (0-3s)` */

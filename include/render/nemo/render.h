@@ -91,6 +91,49 @@ void nemo_render_thumbnail_size (gint width, gint height,
 gboolean nemo_render_thumbnail (const NemoDraft * draft,
     const NemoRenderOptions * options, const gchar * path, GError ** error);
 
+/* ---- live: the same look, frame by frame (scene.c) ---- */
+
+typedef enum
+{
+  NEMO_SCENE_BACKGROUND_COVER,  /* the cover over its blurred fill */
+  NEMO_SCENE_BACKGROUND_COLOR,  /* one colour */
+} NemoSceneBackground;
+
+/* What a live scene shows; the strings are copied. */
+typedef struct
+{
+  const gchar *scope;           /* NEMO_SEGMENT_SPECTRUM, _WAVEFORM, _CIRCLE,
+                                 * or NULL for none */
+  const gchar *cover;           /* a picture's path or URI, or NULL */
+  const gchar *title, *artist;  /* NULL or "" for none */
+  const gchar *text_place;      /* docs/draft.md's sty.place, NULL: the
+                                 * shape's own */
+  NemoSceneBackground background;
+  guint32 color;                /* 0xRRGGBB, with NEMO_SCENE_BACKGROUND_COLOR */
+  const NemoSafeArea *safe_area;        /* NULL: the whole frame */
+} NemoSceneLook;
+
+typedef struct _NemoScene NemoScene;
+
+/* A scene of @width x @height (even) at @fps_n/@fps_d frames per second
+ * showing @look, or NULL with @error set (a cover that cannot be read). */
+NemoScene *nemo_scene_new (gint width, gint height, gint fps_n, gint fps_d,
+    const NemoSceneLook * look, GError ** error);
+/* Show @look from the next frame on, cross-fading from the current one
+ * over @fade_us; on failure the current look stays. */
+gboolean nemo_scene_set_look (NemoScene * scene, const NemoSceneLook * look,
+    gint64 fade_us, GError ** error);
+/* The audio as it plays: NEMO_AUDIO_RATE stereo interleaved float.  The
+ * visualizer draws the newest frame analysed, about one frame behind the
+ * audio pushed (the analysis window is centred on the frame's time). */
+void nemo_scene_push_audio (NemoScene * scene,
+    const gfloat * interleaved_stereo, gsize n_frames);
+/* The next frame into yuv420p @planes (BT.709, TV range). */
+gboolean nemo_scene_draw (NemoScene * scene, guint8 * const planes[3],
+    const gint strides[3], GError ** error);
+void nemo_scene_free (NemoScene * scene);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoScene, nemo_scene_free)
+
 G_END_DECLS
 
 #endif

@@ -1,0 +1,865 @@
+/* nemovisualizer: audio in, the renderer's look as live video out.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+/**
+ * SECTION:element-nemovisualizer
+ * @title: nemovisualizer
+ *
+ * Draws what nemorender draws (the cover over its blurred fill, spectrum
+ * bars, a waveform or a circle, the track-info panel, colours taken from
+ * the cover) live, one frame per frame period of audio, for streams and
+ * players.  Timing, QoS and caps negotiation are GstAudioVisualizer's.
+ *
+ * The song's title, artist and picture come from the stream's tags: a
+ * new song (gapless from playbin or concat) cross-fades to its own cover
+ * and name when its tags arrive.  The properties are what is shown until
+ * the stream tells otherwise (a station's name and logo, say).
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 filesrc location=song.mp3 ! decodebin ! audioconvert !
+ *   audioresample ! nemovisualizer style=circle !
+ *   video/x-raw,width=1920,height=1080,framerate=30/1 ! videoconvert !
+ *   autovideosink
+ * gst-launch-1.0 playbin uri=file:///music/song.flac flags=audio+video+vis
+ *   vis-plugin=nemovisualizer
+ * ]|
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstnemovisualizer.h"
+#include "gstnemoimage.h"
+
+#include <glib/gstdio.h>
+#include <gst/audio/audio.h>
+#include <gst/base/gstadapter.h>
+#include <string.h>
+#include <gst/video/video.h>
+#include <nemo/media.h>
+#include <nemo/render.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_nemo_visualizer_debug);
+#define GST_CAT_DEFAULT gst_nemo_visualizer_debug
+
+typedef enum
+{
+  STYLE_SPECTRUM,
+  STYLE_WAVEFORM,
+  STYLE_CIRCLE,
+  STYLE_NONE,
+} Style;
+
+/* The values follow docs/draft.md's sty.place; 0 lets the shape choose. */
+typedef enum
+{
+  PLACE_AUTO,
+  PLACE_TOP,
+  PLACE_BOTTOM,
+  PLACE_CENTER,
+  PLACE_TOP_LEFT,
+  PLACE_TOP_RIGHT,
+  PLACE_BOTTOM_LEFT,
+  PLACE_BOTTOM_RIGHT,
+} Place;
+
+#define DEFAULT_STYLE STYLE_SPECTRUM
+#define DEFAULT_PLACE PLACE_AUTO
+#define DEFAULT_BACKGROUND NEMO_SCENE_BACKGROUND_COVER
+#define DEFAULT_BACKGROUND_COLOR 0x000000
+#define DEFAULT_CROSSFADE (500 * GST_MSECOND)
+
+enum
+{
+  PROP_0,
+  PROP_STYLE,
+  PROP_COVER_URI,
+  PROP_TITLE,
+  PROP_ARTIST,
+  PROP_TEXT_PLACE,
+  PROP_BACKGROUND,
+  PROP_BACKGROUND_COLOR,
+  PROP_CROSSFADE,
+};
+
+/* What the stream's tags say of the song playing. */
+typedef struct
+{
+  gchar *title, *artist;
+  gchar *cover;                 /* the picture, saved in work_dir */
+} NowPlaying;
+
+struct _GstNemoVisualizer
+{
+  GstAudioVisualizer parent;
+
+  /* the properties, under the object lock */
+  Style style;
+  gchar *cover_uri, *title, *artist;
+  Place text_place;
+  NemoSceneBackground background;
+  guint background_color;
+  GstClockTime crossfade;
+  /* the stream's song, under the object lock */
+  NowPlaying stream;
+  gboolean look_changed;
+
+  /* the streaming thread's */
+  GstPadChainFunction base_chain;
+  GstPad *srcpad;
+  GstAdapter *pending;          /* audio short of a whole frame */
+  GstClockTime first_pts;       /* of frame 0, after a reset */
+  guint64 n_frames;             /* handed to the base class since then */
+  NemoScene *scene;
+  gchar *work_dir;              /* the stream's pictures */
+  guint n_pictures;
+};
+
+G_DEFINE_TYPE (GstNemoVisualizer, gst_nemo_visualizer,
+    GST_TYPE_AUDIO_VISUALIZER);
+GST_ELEMENT_REGISTER_DEFINE (nemovisualizer, "nemovisualizer", GST_RANK_NONE,
+    GST_TYPE_NEMO_VISUALIZER);
+
+/* NEMO_AUDIO_RATE stereo float: what the analysis reads, so that the
+ * drawing is the renderer's to the sample.  audioconvert and audioresample
+ * (playbin puts them before a vis-plugin) bring any audio to it. */
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("audio/x-raw, format = (string) " GST_AUDIO_NE (F32)
+        ", rate = (int) 48000, channels = (int) 2, "
+        "layout = (string) interleaved, channel-mask = (bitmask) 0x3"));
+
+/* yuv420p is what the drawing code blends into, and what H.264 takes. */
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE ("I420")));
+
+#define GST_TYPE_NEMO_VISUALIZER_STYLE (style_get_type ())
+static GType
+style_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {STYLE_SPECTRUM, "Spectrum bars", "spectrum"},
+    {STYLE_WAVEFORM, "The waveform", "waveform"},
+    {STYLE_CIRCLE, "Bars in a circle around the cover", "circle"},
+    {STYLE_NONE, "No visualizer: the cover and the title", "none"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstNemoVisualizerStyle",
+            values));
+  return type;
+}
+
+#define GST_TYPE_NEMO_VISUALIZER_TEXT_PLACE (text_place_get_type ())
+static GType
+text_place_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {PLACE_AUTO, "Top left in landscape, top otherwise", "auto"},
+    {PLACE_TOP, "Top", "top"},
+    {PLACE_BOTTOM, "Bottom", "bottom"},
+    {PLACE_CENTER, "Centre", "center"},
+    {PLACE_TOP_LEFT, "Top left", "top-left"},
+    {PLACE_TOP_RIGHT, "Top right", "top-right"},
+    {PLACE_BOTTOM_LEFT, "Bottom left", "bottom-left"},
+    {PLACE_BOTTOM_RIGHT, "Bottom right", "bottom-right"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type,
+        g_enum_register_static ("GstNemoVisualizerTextPlace", values));
+  return type;
+}
+
+#define GST_TYPE_NEMO_VISUALIZER_BACKGROUND (background_get_type ())
+static GType
+background_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {NEMO_SCENE_BACKGROUND_COVER, "The cover over its blurred fill", "cover"},
+    {NEMO_SCENE_BACKGROUND_COLOR, "background-color", "color"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type,
+        g_enum_register_static ("GstNemoVisualizerBackground", values));
+  return type;
+}
+
+static void
+now_playing_clear (NowPlaying * song)
+{
+  g_clear_pointer (&song->title, g_free);
+  g_clear_pointer (&song->artist, g_free);
+  g_clear_pointer (&song->cover, g_free);
+}
+
+/* ------------------------------------------------------------- looks -- */
+
+static const gchar *
+scope_of (Style style)
+{
+  static const gchar *const kinds[] = {
+    [STYLE_SPECTRUM] = NEMO_SEGMENT_SPECTRUM,
+    [STYLE_WAVEFORM] = NEMO_SEGMENT_WAVEFORM,
+    [STYLE_CIRCLE] = NEMO_SEGMENT_CIRCLE,
+    [STYLE_NONE] = NULL,
+  };
+
+  return kinds[style];
+}
+
+static const gchar *
+place_of (Place place)
+{
+  GEnumValue *value;
+
+  if (place == PLACE_AUTO)
+    return NULL;
+  value = g_enum_get_value (g_type_class_peek
+      (GST_TYPE_NEMO_VISUALIZER_TEXT_PLACE), place);
+  return value ? value->value_nick : NULL;
+}
+
+/* What to show now: the stream's song over the properties. */
+typedef struct
+{
+  NemoSceneLook look;
+  gchar *cover, *title, *artist;        /* what look's strings point to */
+} Look;
+
+static void
+look_clear (Look * look)
+{
+  g_free (look->cover);
+  g_free (look->title);
+  g_free (look->artist);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Look, look_clear);
+
+/* Takes the object lock. */
+static void
+current_look (GstNemoVisualizer * self, Look * look)
+{
+  GST_OBJECT_LOCK (self);
+  look->cover = g_strdup (self->stream.cover ? self->stream.cover :
+      self->cover_uri);
+  look->title = g_strdup (self->stream.title ? self->stream.title :
+      self->title);
+  look->artist = g_strdup (self->stream.artist ? self->stream.artist :
+      self->artist);
+  look->look = (NemoSceneLook) {
+    .scope = scope_of (self->style),
+    .cover = look->cover,
+    .title = look->title,
+    .artist = look->artist,
+    .text_place = place_of (self->text_place),
+    .background = self->background,
+    .color = self->background_color,
+  };
+  self->look_changed = FALSE;
+  GST_OBJECT_UNLOCK (self);
+}
+
+static gboolean
+look_changed (GstNemoVisualizer * self)
+{
+  gboolean changed;
+
+  GST_OBJECT_LOCK (self);
+  changed = self->look_changed;
+  GST_OBJECT_UNLOCK (self);
+  return changed;
+}
+
+/* The song now shown, for an application's "now playing". */
+static void
+post_now_playing (GstNemoVisualizer * self, const NemoSceneLook * look)
+{
+  GstStructure *s = gst_structure_new ("nemovisualizer-now-playing",
+      "title", G_TYPE_STRING, look->title,
+      "artist", G_TYPE_STRING, look->artist,
+      "cover", G_TYPE_STRING, look->cover, NULL);
+
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* A new song or new properties: the scene cross-fades to them.  A cover
+ * that cannot be read keeps the current look, with a warning. */
+static void
+update_look (GstNemoVisualizer * self)
+{
+  g_auto (Look) look = { 0, };
+  GError *error = NULL;
+  GstClockTime crossfade;
+
+  if (!look_changed (self))
+    return;
+  current_look (self, &look);
+  GST_OBJECT_LOCK (self);
+  crossfade = self->crossfade;
+  GST_OBJECT_UNLOCK (self);
+  if (!nemo_scene_set_look (self->scene, &look.look,
+          (gint64) (crossfade / GST_USECOND), &error)) {
+    GST_ELEMENT_WARNING (self, STREAM, DECODE, ("The new song's cover could "
+            "not be shown, so the last look stays: %s", error->message),
+        (NULL));
+    g_error_free (error);
+    return;
+  }
+  post_now_playing (self, &look.look);
+}
+
+/* ------------------------------------------------------------ frames -- */
+
+/* GstAudioVisualizer (1.22) keeps the last frame's worth of audio after
+ * each buffer and draws a frame for every buffer it gets once it has that
+ * much: with buffers shorter than a frame (an MP3's 1152 samples) the
+ * video runs at the buffers' rate, not at the caps', and with longer ones
+ * the kept window is drawn twice.  So it is given each frame's audio as a
+ * buffer of its own, marked DISCONT so it starts afresh: one frame per
+ * frame period of audio, timed from the samples. */
+
+static void
+reset_frames (GstNemoVisualizer * self)
+{
+  gst_adapter_clear (self->pending);
+  self->first_pts = GST_CLOCK_TIME_NONE;
+  self->n_frames = 0;
+}
+
+/* The first sample of frame @index, counted from frame 0. */
+static guint64
+frame_start (GstNemoVisualizer * self, guint64 index)
+{
+  GstAudioVisualizer *scope = GST_AUDIO_VISUALIZER (self);
+
+  return gst_util_uint64_scale (index,
+      (guint64) GST_AUDIO_INFO_RATE (&scope->ainfo)
+      * GST_VIDEO_INFO_FPS_D (&scope->vinfo),
+      GST_VIDEO_INFO_FPS_N (&scope->vinfo));
+}
+
+/* Frame @n_frames's audio to the base class. */
+static GstFlowReturn
+push_frame (GstNemoVisualizer * self, GstPad * pad, GstBuffer * audio)
+{
+  GstAudioVisualizer *scope = GST_AUDIO_VISUALIZER (self);
+  gint rate = GST_AUDIO_INFO_RATE (&scope->ainfo);
+  guint64 start = frame_start (self, self->n_frames);
+  guint64 end = frame_start (self, self->n_frames + 1);
+
+  audio = gst_buffer_make_writable (audio);
+  GST_BUFFER_PTS (audio) = GST_CLOCK_TIME_IS_VALID (self->first_pts) ?
+      self->first_pts + gst_util_uint64_scale_int (start, GST_SECOND, rate)
+      : GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION (audio) = gst_util_uint64_scale_int (end - start,
+      GST_SECOND, rate);
+  GST_BUFFER_FLAG_SET (audio, GST_BUFFER_FLAG_DISCONT);
+  self->n_frames++;
+  return self->base_chain (pad, GST_OBJECT (self), audio);
+}
+
+/* The end: the last frame's audio made whole with silence, so the video
+ * lasts as long as the sound. */
+static void
+push_last_frame (GstNemoVisualizer * self, GstPad * pad)
+{
+  GstAudioVisualizer *scope = GST_AUDIO_VISUALIZER (self);
+  gint bpf = GST_AUDIO_INFO_BPF (&scope->ainfo);
+  gsize have = gst_adapter_available (self->pending);
+  GstBuffer *audio;
+  GstMapInfo map;
+
+  if (have == 0 || bpf == 0 || GST_VIDEO_INFO_FPS_N (&scope->vinfo) == 0)
+    return;
+  audio = gst_buffer_new_allocate (NULL, (frame_start (self,
+              self->n_frames + 1) - frame_start (self, self->n_frames)) * bpf,
+      NULL);
+  gst_buffer_map (audio, &map, GST_MAP_WRITE);
+  memset (map.data, 0, map.size);       /* F32 zero is silence */
+  gst_adapter_copy (self->pending, map.data, 0, have);
+  gst_buffer_unmap (audio, &map);
+  gst_adapter_clear (self->pending);
+  push_frame (self, pad, audio);
+}
+
+static GstFlowReturn
+gst_nemo_visualizer_chain (GstPad * pad, GstObject * parent,
+    GstBuffer * buffer)
+{
+  GstNemoVisualizer *self = GST_NEMO_VISUALIZER (parent);
+  GstAudioVisualizer *scope = GST_AUDIO_VISUALIZER (self);
+  gint bpf = GST_AUDIO_INFO_BPF (&scope->ainfo);
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  /* new caps downstream: the base class negotiates them on its next
+   * buffer; an empty one, so that the frames are cut at the new rate */
+  if (gst_pad_needs_reconfigure (self->srcpad)) {
+    push_last_frame (self, pad);
+    reset_frames (self);
+    ret = self->base_chain (pad, parent, gst_buffer_new ());
+    if (ret != GST_FLOW_OK) {
+      gst_buffer_unref (buffer);
+      return ret;
+    }
+  }
+  if (bpf == 0 || GST_VIDEO_INFO_FPS_N (&scope->vinfo) == 0)
+    return self->base_chain (pad, parent, buffer);     /* its own errors */
+  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT))
+    reset_frames (self);
+  if (gst_adapter_available (self->pending) == 0 && self->n_frames == 0)
+    self->first_pts = GST_BUFFER_PTS (buffer);
+  gst_adapter_push (self->pending, buffer);
+
+  while (ret == GST_FLOW_OK) {
+    gsize size = (frame_start (self, self->n_frames + 1)
+        - frame_start (self, self->n_frames)) * bpf;
+
+    if (gst_adapter_available (self->pending) < size)
+      break;
+    ret = push_frame (self, pad, gst_adapter_take_buffer (self->pending,
+            size));
+  }
+  return ret;
+}
+
+/* ---------------------------------------------------------- the song -- */
+
+/* The stream's picture as a file for the scene.  Two names in turn: the
+ * one before may still be fading out, the one before that is gone. */
+static gchar *
+save_picture (GstNemoVisualizer * self, GstSample * picture)
+{
+  g_autofree gchar *basename = NULL;
+  GError *error = NULL;
+  gchar *path;
+
+  if (self->work_dir == NULL)
+    return NULL;
+  basename = g_strdup_printf ("cover-%u", self->n_pictures++ % 2);
+  path = gst_nemo_image_sample_save (picture, self->work_dir, basename,
+      &error);
+  if (error != NULL) {
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE, ("%s", error->message),
+        (NULL));
+    g_error_free (error);
+  }
+  return path;
+}
+
+static gchar *
+tag_string (const GstTagList * tags, const gchar * tag)
+{
+  gchar *value = NULL;
+
+  if (gst_tag_list_get_string_index (tags, tag, 0, &value) && *value == '\0')
+    g_clear_pointer (&value, g_free);
+  return value;
+}
+
+/* A tag list of the song: what it names replaces what was known. */
+static void
+read_song_tags (GstNemoVisualizer * self, GstTagList * tags)
+{
+  g_autofree gchar *title = tag_string (tags, GST_TAG_TITLE);
+  g_autofree gchar *artist = tag_string (tags, GST_TAG_ARTIST);
+  g_autofree gchar *cover = NULL;
+  GstSample *picture = NULL;
+
+  if (gst_tag_list_get_sample_index (tags, GST_TAG_IMAGE, 0, &picture)
+      || gst_tag_list_get_sample_index (tags, GST_TAG_PREVIEW_IMAGE, 0,
+          &picture)) {
+    cover = save_picture (self, picture);
+    gst_sample_unref (picture);
+  }
+
+  GST_OBJECT_LOCK (self);
+  if (title && g_strcmp0 (title, self->stream.title) != 0) {
+    g_free (self->stream.title);
+    self->stream.title = g_steal_pointer (&title);
+    self->look_changed = TRUE;
+  }
+  if (artist && g_strcmp0 (artist, self->stream.artist) != 0) {
+    g_free (self->stream.artist);
+    self->stream.artist = g_steal_pointer (&artist);
+    self->look_changed = TRUE;
+  }
+  if (cover) {
+    g_free (self->stream.cover);
+    self->stream.cover = g_steal_pointer (&cover);
+    self->look_changed = TRUE;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* A new stream is a new song: until its tags come, the properties. */
+static void
+forget_song (GstNemoVisualizer * self)
+{
+  GST_OBJECT_LOCK (self);
+  if (self->stream.title || self->stream.artist || self->stream.cover) {
+    now_playing_clear (&self->stream);
+    self->look_changed = TRUE;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* Serialized events, seen in stream order before the base class takes
+ * them: the look changes with the first frame of the new song. */
+static GstPadProbeReturn
+on_sink_event (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstNemoVisualizer *self = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstTagList *tags;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_STREAM_START:
+      forget_song (self);
+      break;
+    case GST_EVENT_SEGMENT:
+      /* new timestamps: frames are timed from the next buffer on */
+      push_last_frame (self, pad);
+      reset_frames (self);
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      reset_frames (self);
+      break;
+    case GST_EVENT_EOS:
+      push_last_frame (self, pad);
+      break;
+    case GST_EVENT_TAG:
+      gst_event_parse_tag (event, &tags);
+      read_song_tags (self, tags);
+      break;
+    default:
+      break;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* ------------------------------------------------------------- render -- */
+
+static gboolean
+gst_nemo_visualizer_setup (GstAudioVisualizer * scope)
+{
+  GstNemoVisualizer *self = GST_NEMO_VISUALIZER (scope);
+  GstVideoInfo *vinfo = &scope->vinfo;
+  gint width = GST_VIDEO_INFO_WIDTH (vinfo);
+  gint height = GST_VIDEO_INFO_HEIGHT (vinfo);
+  g_auto (Look) look = { 0, };
+  GError *error = NULL;
+
+  if (width % 2 != 0 || height % 2 != 0) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("The video is %dx%d: nemovisualizer draws even sizes only (4:2:0 "
+            "chroma). Ask for an even width and height in the caps after "
+            "it.", width, height), (NULL));
+    return FALSE;
+  }
+  g_clear_pointer (&self->scene, nemo_scene_free);
+  current_look (self, &look);
+  self->scene = nemo_scene_new (width, height, GST_VIDEO_INFO_FPS_N (vinfo),
+      GST_VIDEO_INFO_FPS_D (vinfo), &look.look, &error);
+  if (self->scene == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("The cover (cover-uri or the "
+            "stream's picture) could not be shown: %s", error->message),
+        (NULL));
+    g_error_free (error);
+    return FALSE;
+  }
+  post_now_playing (self, &look.look);
+  return TRUE;
+}
+
+static gboolean
+gst_nemo_visualizer_render (GstAudioVisualizer * scope, GstBuffer * audio,
+    GstVideoFrame * video)
+{
+  GstNemoVisualizer *self = GST_NEMO_VISUALIZER (scope);
+  guint8 *planes[3];
+  gint strides[3], i;
+  GError *error = NULL;
+  GstMapInfo map;
+
+  update_look (self);
+  if (gst_buffer_map (audio, &map, GST_MAP_READ)) {
+    nemo_scene_push_audio (self->scene, (const gfloat *) map.data,
+        map.size / GST_AUDIO_INFO_BPF (&scope->ainfo));
+    gst_buffer_unmap (audio, &map);
+  }
+  for (i = 0; i < 3; i++) {
+    planes[i] = GST_VIDEO_FRAME_PLANE_DATA (video, i);
+    strides[i] = GST_VIDEO_FRAME_PLANE_STRIDE (video, i);
+  }
+  if (!nemo_scene_draw (self->scene, planes, strides, &error)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("%s", error->message), (NULL));
+    g_error_free (error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ----------------------------------------------------------- plumbing -- */
+
+static void
+remove_work_dir (GstNemoVisualizer * self)
+{
+  GDir *dir;
+  const gchar *name;
+
+  if (self->work_dir == NULL)
+    return;
+  dir = g_dir_open (self->work_dir, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+    g_autofree gchar *path = g_build_filename (self->work_dir, name, NULL);
+    g_unlink (path);
+  }
+  if (dir != NULL)
+    g_dir_close (dir);
+  g_rmdir (self->work_dir);
+  g_clear_pointer (&self->work_dir, g_free);
+}
+
+static GstStateChangeReturn
+gst_nemo_visualizer_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstNemoVisualizer *self = GST_NEMO_VISUALIZER (element);
+  GstStateChangeReturn ret;
+  GError *error = NULL;
+
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    reset_frames (self);
+    self->work_dir = g_dir_make_tmp ("nemovisualizer-XXXXXX", &error);
+    if (self->work_dir == NULL) {
+      /* the stream's pictures are not shown; the rest works */
+      GST_ELEMENT_WARNING (self, RESOURCE, OPEN_WRITE,
+          ("No folder for the songs' pictures (%s): they are not shown. "
+              "Set TMPDIR to a writable folder.", error->message), (NULL));
+      g_error_free (error);
+    }
+  }
+  ret = GST_ELEMENT_CLASS (gst_nemo_visualizer_parent_class)->change_state
+      (element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    g_clear_pointer (&self->scene, nemo_scene_free);
+    GST_OBJECT_LOCK (self);
+    now_playing_clear (&self->stream);
+    GST_OBJECT_UNLOCK (self);
+    remove_work_dir (self);
+  }
+  return ret;
+}
+
+static void
+set_string (GstNemoVisualizer * self, gchar ** field, const GValue * value)
+{
+  g_free (*field);
+  *field = g_value_dup_string (value);
+  self->look_changed = TRUE;
+}
+
+static void
+gst_nemo_visualizer_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstNemoVisualizer *self = GST_NEMO_VISUALIZER (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_STYLE:
+      self->style = g_value_get_enum (value);
+      break;
+    case PROP_COVER_URI:
+      set_string (self, &self->cover_uri, value);
+      break;
+    case PROP_TITLE:
+      set_string (self, &self->title, value);
+      break;
+    case PROP_ARTIST:
+      set_string (self, &self->artist, value);
+      break;
+    case PROP_TEXT_PLACE:
+      self->text_place = g_value_get_enum (value);
+      break;
+    case PROP_BACKGROUND:
+      self->background = g_value_get_enum (value);
+      break;
+    case PROP_BACKGROUND_COLOR:
+      self->background_color = g_value_get_uint (value) & 0xffffff;
+      break;
+    case PROP_CROSSFADE:
+      self->crossfade = g_value_get_uint64 (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  if (prop_id != PROP_CROSSFADE)
+    self->look_changed = TRUE;
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_nemo_visualizer_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstNemoVisualizer *self = GST_NEMO_VISUALIZER (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_STYLE:
+      g_value_set_enum (value, self->style);
+      break;
+    case PROP_COVER_URI:
+      g_value_set_string (value, self->cover_uri);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, self->title);
+      break;
+    case PROP_ARTIST:
+      g_value_set_string (value, self->artist);
+      break;
+    case PROP_TEXT_PLACE:
+      g_value_set_enum (value, self->text_place);
+      break;
+    case PROP_BACKGROUND:
+      g_value_set_enum (value, self->background);
+      break;
+    case PROP_BACKGROUND_COLOR:
+      g_value_set_uint (value, self->background_color);
+      break;
+    case PROP_CROSSFADE:
+      g_value_set_uint64 (value, self->crossfade);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_nemo_visualizer_finalize (GObject * object)
+{
+  GstNemoVisualizer *self = GST_NEMO_VISUALIZER (object);
+
+  nemo_scene_free (self->scene);
+  g_object_unref (self->pending);
+  gst_object_unref (self->srcpad);
+  now_playing_clear (&self->stream);
+  remove_work_dir (self);
+  g_free (self->cover_uri);
+  g_free (self->title);
+  g_free (self->artist);
+  G_OBJECT_CLASS (gst_nemo_visualizer_parent_class)->finalize (object);
+}
+
+static void
+gst_nemo_visualizer_init (GstNemoVisualizer * self)
+{
+  GstPad *sink = gst_element_get_static_pad (GST_ELEMENT (self), "sink");
+
+  self->style = DEFAULT_STYLE;
+  self->text_place = DEFAULT_PLACE;
+  self->background = DEFAULT_BACKGROUND;
+  self->background_color = DEFAULT_BACKGROUND_COLOR;
+  self->crossfade = DEFAULT_CROSSFADE;
+  /* The base class's "shader" stays on: without one, GStreamer 1.22
+   * clears each plane of a planar frame by the whole buffer's size, past
+   * its end.  With one it copies a frame instead, and shades only 32-bit
+   * pixels, so the I420 frames stay as drawn. */
+  self->pending = gst_adapter_new ();
+  self->srcpad = gst_element_get_static_pad (GST_ELEMENT (self), "src");
+  reset_frames (self);
+  self->base_chain = GST_PAD_CHAINFUNC (sink);
+  gst_pad_set_chain_function (sink,
+      GST_DEBUG_FUNCPTR (gst_nemo_visualizer_chain));
+  /* FLUSH_START/STOP are not serialized, but FLUSH_STOP is seen only once
+   * the streaming thread has left the chain function */
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM
+      | GST_PAD_PROBE_TYPE_EVENT_FLUSH, on_sink_event, self, NULL);
+  gst_object_unref (sink);
+}
+
+static void
+install_properties (GObjectClass * gobject_class)
+{
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+      | GST_PARAM_MUTABLE_PLAYING;
+
+  g_object_class_install_property (gobject_class, PROP_STYLE,
+      g_param_spec_enum ("style", "Style", "What moves with the music",
+          GST_TYPE_NEMO_VISUALIZER_STYLE, DEFAULT_STYLE, flags));
+  g_object_class_install_property (gobject_class, PROP_COVER_URI,
+      g_param_spec_string ("cover-uri", "Cover URI",
+          "A picture (path or URI) shown until the stream brings its own",
+          NULL, flags));
+  g_object_class_install_property (gobject_class, PROP_TITLE,
+      g_param_spec_string ("title", "Title",
+          "The title shown until the stream's tags name the song", NULL,
+          flags));
+  g_object_class_install_property (gobject_class, PROP_ARTIST,
+      g_param_spec_string ("artist", "Artist",
+          "The artist shown until the stream's tags name one", NULL, flags));
+  g_object_class_install_property (gobject_class, PROP_TEXT_PLACE,
+      g_param_spec_enum ("text-place", "Text place",
+          "Where the track-info panel sits",
+          GST_TYPE_NEMO_VISUALIZER_TEXT_PLACE, DEFAULT_PLACE, flags));
+  g_object_class_install_property (gobject_class, PROP_BACKGROUND,
+      g_param_spec_enum ("background", "Background", "What the drawing is on",
+          GST_TYPE_NEMO_VISUALIZER_BACKGROUND, DEFAULT_BACKGROUND, flags));
+  g_object_class_install_property (gobject_class, PROP_BACKGROUND_COLOR,
+      g_param_spec_uint ("background-color", "Background colour",
+          "0xRRGGBB, with background=color", 0, 0xffffff,
+          DEFAULT_BACKGROUND_COLOR, flags));
+  g_object_class_install_property (gobject_class, PROP_CROSSFADE,
+      g_param_spec_uint64 ("crossfade", "Cross-fade",
+          "How long a new song's look fades in over the last one (ns)", 0,
+          10 * GST_SECOND, DEFAULT_CROSSFADE, flags));
+}
+
+static void
+gst_nemo_visualizer_class_init (GstNemoVisualizerClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstAudioVisualizerClass *scope_class = GST_AUDIO_VISUALIZER_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (gst_nemo_visualizer_debug, "nemovisualizer", 0,
+      "live music visualizer");
+
+  gobject_class->set_property = gst_nemo_visualizer_set_property;
+  gobject_class->get_property = gst_nemo_visualizer_get_property;
+  gobject_class->finalize = gst_nemo_visualizer_finalize;
+  install_properties (gobject_class);
+
+  element_class->change_state = gst_nemo_visualizer_change_state;
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class, "Music visualizer",
+      "Visualization",
+      "The cover, a spectrum, waveform or circle and the song's name, drawn "
+      "live as nemorender draws them",
+      "nemorender developers <https://github.com/nemorender/nemorender>");
+
+  scope_class->setup = GST_DEBUG_FUNCPTR (gst_nemo_visualizer_setup);
+  scope_class->render = GST_DEBUG_FUNCPTR (gst_nemo_visualizer_render);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_NEMO_VISUALIZER_STYLE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_NEMO_VISUALIZER_TEXT_PLACE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_NEMO_VISUALIZER_BACKGROUND, 0);
+}
