@@ -282,15 +282,19 @@ look_changed (GstNemoVisualizer * self)
   return changed;
 }
 
-/* The song now shown, for an application's "now playing". */
+/* The song now shown, for an application's "now playing": each field
+ * only when there is one. */
 static void
 post_now_playing (GstNemoVisualizer * self, const NemoSceneLook * look)
 {
-  GstStructure *s = gst_structure_new ("nemovisualizer-now-playing",
-      "title", G_TYPE_STRING, look->title,
-      "artist", G_TYPE_STRING, look->artist,
-      "cover", G_TYPE_STRING, look->cover, NULL);
+  GstStructure *s = gst_structure_new_empty ("nemovisualizer-now-playing");
 
+  if (look->title)
+    gst_structure_set (s, "title", G_TYPE_STRING, look->title, NULL);
+  if (look->artist)
+    gst_structure_set (s, "artist", G_TYPE_STRING, look->artist, NULL);
+  if (look->cover)
+    gst_structure_set (s, "cover", G_TYPE_STRING, look->cover, NULL);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
 }
