@@ -299,14 +299,34 @@ post_now_playing (GstNemoVisualizer * self, const NemoSceneLook * look)
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
-/* A new song or new properties: the scene cross-fades to them.  A cover
- * that cannot be read keeps the current look, with a warning. */
+/* A stream's picture that cannot be shown must not stop the stream: it
+ * is dropped, with a warning, and the properties' cover comes instead.
+ * FALSE when the look had none. */
+static gboolean
+forget_stream_picture (GstNemoVisualizer * self, const GError * error)
+{
+  gboolean had;
+
+  GST_OBJECT_LOCK (self);
+  had = self->stream.cover != NULL;
+  g_clear_pointer (&self->stream.cover, g_free);
+  GST_OBJECT_UNLOCK (self);
+  if (had)
+    GST_ELEMENT_WARNING (self, STREAM, DECODE, ("The song's picture could "
+            "not be shown, so cover-uri is: %s", error->message), (NULL));
+  return had;
+}
+
+/* A new song or new properties: the scene cross-fades to them.  A song's
+ * picture that cannot be read gives way to cover-uri; a cover-uri that
+ * cannot be read keeps the current look.  Both with a warning. */
 static void
 update_look (GstNemoVisualizer * self)
 {
   g_auto (Look) look = { 0, };
   GError *error = NULL;
   GstClockTime crossfade;
+  gboolean ok;
 
   if (!look_changed (self))
     return;
@@ -314,10 +334,18 @@ update_look (GstNemoVisualizer * self)
   GST_OBJECT_LOCK (self);
   crossfade = self->crossfade;
   GST_OBJECT_UNLOCK (self);
-  if (!nemo_scene_set_look (self->scene, &look.look,
-          (gint64) (crossfade / GST_USECOND), &error)) {
-    GST_ELEMENT_WARNING (self, STREAM, DECODE, ("The new song's cover could "
-            "not be shown, so the last look stays: %s", error->message),
+  ok = nemo_scene_set_look (self->scene, &look.look,
+      (gint64) (crossfade / GST_USECOND), &error);
+  if (!ok && forget_stream_picture (self, error)) {
+    g_clear_error (&error);
+    look_clear (&look);
+    current_look (self, &look);
+    ok = nemo_scene_set_look (self->scene, &look.look,
+        (gint64) (crossfade / GST_USECOND), &error);
+  }
+  if (!ok) {
+    GST_ELEMENT_WARNING (self, RESOURCE, READ, ("cover-uri could not be "
+            "shown, so the last look stays: %s", error->message),
         (NULL));
     g_error_free (error);
     return;
@@ -577,10 +605,17 @@ gst_nemo_visualizer_setup (GstAudioVisualizer * scope)
   current_look (self, &look);
   self->scene = nemo_scene_new (width, height, GST_VIDEO_INFO_FPS_N (vinfo),
       GST_VIDEO_INFO_FPS_D (vinfo), &look.look, &error);
+  if (self->scene == NULL && forget_stream_picture (self, error)) {
+    g_clear_error (&error);
+    look_clear (&look);
+    current_look (self, &look);
+    self->scene = nemo_scene_new (width, height,
+        GST_VIDEO_INFO_FPS_N (vinfo), GST_VIDEO_INFO_FPS_D (vinfo),
+        &look.look, &error);
+  }
   if (self->scene == NULL) {
-    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("The cover (cover-uri or the "
-            "stream's picture) could not be shown: %s", error->message),
-        (NULL));
+    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("The cover (cover-uri) could "
+            "not be shown: %s", error->message), (NULL));
     g_error_free (error);
     return FALSE;
   }

@@ -126,7 +126,7 @@ write_png (gdouble r, gdouble g, gdouble b)
   return path;
 }
 
-/* A song's tags, with its picture as a tag reader gives it. */
+/* A song's tags, with its picture (taken) as a tag reader gives it. */
 static GstEvent *
 song_tags (const gchar * title, GBytes * png)
 {
@@ -139,6 +139,7 @@ song_tags (const gchar * title, GBytes * png)
   gst_sample_unref (sample);
   gst_caps_unref (caps);
   gst_buffer_unref (buf);
+  g_bytes_unref (png);
   gst_tag_list_set_scope (tags, GST_TAG_SCOPE_STREAM);
   return gst_event_new_tag (tags);
 }
@@ -373,6 +374,40 @@ GST_START_TEST (test_crossfade)
 }
 GST_END_TEST;
 
+/* A song's picture that cannot be read does not stop the stream: a
+ * warning, and cover-uri with the new title. */
+GST_START_TEST (test_broken_picture_keeps_playing)
+{
+  g_autofree gchar *red = write_png (1, 0, 0);
+  g_autofree gchar *props = g_strdup_printf ("cover-uri=%s crossfade=0 "
+      "style=none", red);
+  GstHarness *h = harness_new (props);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *warning;
+  GstBuffer *buf;
+
+  gst_element_set_bus (h->element, bus);
+  push_audio (h, 0, RATE / 30, 800, 0.5);
+  fail_unless (gst_harness_push_event (h, song_tags ("Broken Art",
+              g_bytes_new_static ("not a png", 9))));
+  push_audio (h, RATE / 30, RATE / 30, 800, 0.5);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 2);
+  gst_buffer_unref (gst_harness_pull (h));
+  buf = gst_harness_pull (h);
+  fail_unless (ABS (luma_at (buf, WIDTH / 2, HEIGHT / 2) - 63) <= 3);
+  gst_buffer_unref (buf);
+  warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL, "no warning for the song's picture");
+  gst_message_unref (warning);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL,
+      "an error for a song's picture");
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  g_unlink (red);
+}
+GST_END_TEST;
+
 /* A plain background in one colour, nothing drawn over it. */
 GST_START_TEST (test_color_background)
 {
@@ -452,6 +487,7 @@ visualizer_suite (void)
   tcase_add_test (tc, test_music_moves_the_bars);
   tcase_add_test (tc, test_tags_switch_the_look);
   tcase_add_test (tc, test_crossfade);
+  tcase_add_test (tc, test_broken_picture_keeps_playing);
   tcase_add_test (tc, test_color_background);
   tcase_add_test (tc, test_odd_size_refused);
   tcase_add_test (tc, test_playbin_vis_plugin);
