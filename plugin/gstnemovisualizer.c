@@ -131,10 +131,11 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
         ", rate = (int) 48000, channels = (int) 2, "
         "layout = (string) interleaved, channel-mask = (bitmask) 0x3"));
 
-/* yuv420p is what the drawing code blends into, and what H.264 takes. */
+/* yuv420p is what the drawing code blends into, and what H.264 takes;
+ * BGRA (straight alpha) is for background=transparent. */
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE ("I420")));
+    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE ("{ I420, BGRA }")));
 
 #define GST_TYPE_NEMO_VISUALIZER_STYLE (style_get_type ())
 static GType
@@ -186,6 +187,9 @@ background_get_type (void)
   static const GEnumValue values[] = {
     {NEMO_SCENE_BACKGROUND_COVER, "The cover over its blurred fill", "cover"},
     {NEMO_SCENE_BACKGROUND_COLOR, "background-color", "color"},
+    {NEMO_SCENE_BACKGROUND_TRANSPARENT,
+        "Nothing: BGRA with alpha, to composite over other video",
+        "transparent"},
     {0, NULL, NULL},
   };
 
@@ -317,6 +321,19 @@ forget_stream_picture (GstNemoVisualizer * self, const GError * error)
   return had;
 }
 
+/* Transparent frames are BGRA, opaque ones I420: the caps after the
+ * element choose the format, the background must agree with them. */
+static gboolean
+background_fits_format (GstNemoVisualizer * self,
+    NemoSceneBackground background)
+{
+  GstVideoFormat format =
+      GST_VIDEO_INFO_FORMAT (&GST_AUDIO_VISUALIZER (self)->vinfo);
+
+  return (background == NEMO_SCENE_BACKGROUND_TRANSPARENT)
+      == (format == GST_VIDEO_FORMAT_BGRA);
+}
+
 /* A new song or new properties: the scene cross-fades to them.  A song's
  * picture that cannot be read gives way to cover-uri; a cover-uri that
  * cannot be read keeps the current look.  Both with a warning. */
@@ -331,6 +348,13 @@ update_look (GstNemoVisualizer * self)
   if (!look_changed (self))
     return;
   current_look (self, &look);
+  if (!background_fits_format (self, look.look.background)) {
+    GST_ELEMENT_WARNING (self, CORE, NEGOTIATION, ("background cannot "
+            "change between transparent and opaque while playing (the "
+            "video format would change): it takes effect when the element "
+            "starts again."), (NULL));
+    return;
+  }
   GST_OBJECT_LOCK (self);
   crossfade = self->crossfade;
   GST_OBJECT_UNLOCK (self);
@@ -603,6 +627,15 @@ gst_nemo_visualizer_setup (GstAudioVisualizer * scope)
   }
   g_clear_pointer (&self->scene, nemo_scene_free);
   current_look (self, &look);
+  if (!background_fits_format (self, look.look.background)) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("background=transparent draws BGRA with alpha, and the other "
+            "backgrounds draw I420: put video/x-raw,format=%s after "
+            "nemovisualizer.",
+            look.look.background == NEMO_SCENE_BACKGROUND_TRANSPARENT ?
+            "BGRA" : "I420"), (NULL));
+    return FALSE;
+  }
   self->scene = nemo_scene_new (width, height, GST_VIDEO_INFO_FPS_N (vinfo),
       GST_VIDEO_INFO_FPS_D (vinfo), &look.look, &error);
   if (self->scene == NULL && forget_stream_picture (self, error)) {
@@ -632,6 +665,7 @@ gst_nemo_visualizer_render (GstAudioVisualizer * scope, GstBuffer * audio,
   gint strides[3], i;
   GError *error = NULL;
   GstMapInfo map;
+  gboolean ok;
 
   update_look (self);
   if (gst_buffer_map (audio, &map, GST_MAP_READ)) {
@@ -639,11 +673,18 @@ gst_nemo_visualizer_render (GstAudioVisualizer * scope, GstBuffer * audio,
         map.size / GST_AUDIO_INFO_BPF (&scope->ainfo));
     gst_buffer_unmap (audio, &map);
   }
-  for (i = 0; i < 3; i++) {
-    planes[i] = GST_VIDEO_FRAME_PLANE_DATA (video, i);
-    strides[i] = GST_VIDEO_FRAME_PLANE_STRIDE (video, i);
+  if (GST_VIDEO_FRAME_FORMAT (video) == GST_VIDEO_FORMAT_BGRA) {
+    ok = nemo_scene_draw_bgra (self->scene,
+        GST_VIDEO_FRAME_PLANE_DATA (video, 0),
+        GST_VIDEO_FRAME_PLANE_STRIDE (video, 0), &error);
+  } else {
+    for (i = 0; i < 3; i++) {
+      planes[i] = GST_VIDEO_FRAME_PLANE_DATA (video, i);
+      strides[i] = GST_VIDEO_FRAME_PLANE_STRIDE (video, i);
+    }
+    ok = nemo_scene_draw (self->scene, planes, strides, &error);
   }
-  if (!nemo_scene_draw (self->scene, planes, strides, &error)) {
+  if (!ok) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("%s", error->message), (NULL));
     g_error_free (error);
     return FALSE;

@@ -983,3 +983,35 @@ nemo_overlay_draw (NemoOverlay * overlay, const AVFrame * picture,
   }
   return frame;
 }
+
+/* The same layers in the same order (the backdrop, the titles drawn into
+ * the background, the visualizer, the other titles), painted with cairo
+ * instead of blended into a picture. */
+gboolean
+nemo_overlay_paint (NemoOverlay * overlay, const AVFrame * picture,
+    cairo_t * cr, gint64 index, GError ** error)
+{
+  gint64 t_us = frame_time_us (overlay, index);
+  gboolean scope_on = overlay->has_scope && t_us >= overlay->scope_start_us
+      && t_us < overlay->scope_end_us;
+  gint pass;
+  guint i;
+
+  if (!overlay->prepared && !prepare (overlay, picture, error))
+    return FALSE;
+  if (scope_on)
+    nemo_scope_draw_backdrop (&overlay->scope, cr);
+  for (pass = 0; pass < 2; pass++) {
+    if (pass == 1 && scope_on)
+      nemo_scope_draw (&overlay->scope, cr,
+          nemo_spectrum_get (overlay->spectrum, index));
+    for (i = 0; i < overlay->titles->len; i++) {
+      TitleLayer *layer = g_ptr_array_index (overlay->titles, i);
+      gdouble opacity = title_opacity (overlay, layer, t_us);
+
+      if (opacity > 0 && layer->in_background == (pass == 0))
+        nemo_title_draw (layer->title, cr, layer->x, layer->y, opacity);
+    }
+  }
+  return TRUE;
+}

@@ -164,6 +164,11 @@ gboolean nemo_overlay_is_static (NemoOverlay * overlay);
  * set its pts.  The palette is taken from the first picture drawn. */
 AVFrame *nemo_overlay_draw (NemoOverlay * overlay, const AVFrame * picture,
     gint64 index, GError ** error);
+/* The layers of frame @index painted onto @cr (frame coordinates, over
+ * what it holds) rather than blended into @picture, which gives the
+ * colours and the cover's place; no fade of the picture. */
+gboolean nemo_overlay_paint (NemoOverlay * overlay, const AVFrame * picture,
+    cairo_t * cr, gint64 index, GError ** error);
 /* The visualizer as placed when the first frame was drawn, or NULL
  * (none, or no frame drawn yet). */
 const NemoScope *nemo_overlay_get_scope (NemoOverlay * overlay);

@@ -8,6 +8,9 @@
  * days in flat memory.  A new look (the next song) cross-fades from the
  * old one; both are drawn, and fed audio, until the fade ends.
  *
+ * Transparent frames paint the same layers with cairo onto a clear
+ * canvas instead (nemo_overlay_paint()), without the picture under them.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "render-private.h"
@@ -27,6 +30,7 @@ typedef struct
 struct _NemoScene
 {
   gint width, height, fps_n, fps_d;
+  cairo_surface_t *canvas;      /* ARGB32, for transparent frames */
   Look *look;
   Look *previous;               /* fading out, or NULL */
   gint fade_frames, fade_done;
@@ -52,7 +56,7 @@ draft_of (const NemoSceneLook * look)
   NemoDraft *draft = nemo_draft_new ();
   g_autofree gchar *text = NULL;
 
-  if (look->cover && look->background == NEMO_SCENE_BACKGROUND_COVER)
+  if (look->cover && look->background != NEMO_SCENE_BACKGROUND_COLOR)
     nemo_track_add_segment (nemo_draft_add_track (draft, NEMO_TRACK_VIDEO),
         NEMO_SEGMENT_STILL)->source = g_strdup (look->cover);
   if (look->scope)
@@ -81,6 +85,7 @@ look_new (const NemoScene * scene, const NemoSceneLook * spec,
   g_autoptr (Look) look = g_new0 (Look, 1);
   const NemoSafeArea whole = { 0, };
 
+  /* transparent: the cover is not shown, but still gives the colours */
   look->draft = draft_of (spec);
   if (spec->background == NEMO_SCENE_BACKGROUND_COLOR) {
     look->plain = nemo_layout_plain_frame (scene->width, scene->height,
@@ -232,6 +237,97 @@ nemo_scene_draw (NemoScene * scene, guint8 * const planes[3],
   return TRUE;
 }
 
+/* The look painted onto @cr, over what it holds. */
+static gboolean
+look_paint (Look * look, cairo_t * cr, GError ** error)
+{
+  NemoSpectrum *spectrum;
+
+  if (look->overlay == NULL)
+    return TRUE;
+  spectrum = nemo_overlay_get_spectrum (look->overlay);
+  return nemo_overlay_paint (look->overlay, look->picture, cr,
+      spectrum ? MAX (nemo_spectrum_get_n_frames (spectrum) - 1, 0) : 0,
+      error);
+}
+
+/* @look at @alpha added to @cr: two looks at 1 - w and w add up to their
+ * mix. */
+static gboolean
+look_add (Look * look, cairo_t * cr, gdouble alpha, GError ** error)
+{
+  gboolean ok;
+
+  cairo_push_group (cr);
+  ok = look_paint (look, cr, error);
+  cairo_pop_group_to_source (cr);
+  cairo_set_operator (cr, CAIRO_OPERATOR_ADD);
+  cairo_paint_with_alpha (cr, alpha);
+  return ok;
+}
+
+/* cairo's premultiplied ARGB32 (B, G, R, A in memory on little-endian) to
+ * straight alpha, GStreamer's BGRA. */
+static void
+copy_unpremultiplied (cairo_surface_t * canvas, gint width, gint height,
+    guint8 * data, gint stride)
+{
+  const guint8 *src = cairo_image_surface_get_data (canvas);
+  gint src_stride = cairo_image_surface_get_stride (canvas);
+  gint x, y;
+
+  for (y = 0; y < height; y++) {
+    const guint32 *in = (const guint32 *) (src + (gsize) y * src_stride);
+    guint8 *out = data + (gsize) y * stride;
+
+    for (x = 0; x < width; x++, out += 4) {
+      guint32 p = in[x];
+      guint a = p >> 24;
+
+      out[3] = a;
+      if (a == 0) {
+        out[0] = out[1] = out[2] = 0;
+        continue;
+      }
+      out[0] = (guint8) MIN (255, ((p & 0xff) * 255 + a / 2) / a);
+      out[1] = (guint8) MIN (255, (((p >> 8) & 0xff) * 255 + a / 2) / a);
+      out[2] = (guint8) MIN (255, (((p >> 16) & 0xff) * 255 + a / 2) / a);
+    }
+  }
+}
+
+gboolean
+nemo_scene_draw_bgra (NemoScene * scene, guint8 * data, gint stride,
+    GError ** error)
+{
+  gboolean ok = TRUE;
+  cairo_t *cr;
+
+  if (scene->canvas == NULL)
+    scene->canvas = cairo_image_surface_create (CAIRO_FORMAT_ARGB32,
+        scene->width, scene->height);
+  cr = cairo_create (scene->canvas);
+  cairo_set_operator (cr, CAIRO_OPERATOR_CLEAR);
+  cairo_paint (cr);
+  if (scene->previous == NULL) {
+    cairo_set_operator (cr, CAIRO_OPERATOR_OVER);
+    ok = look_paint (scene->look, cr, error);
+  } else {
+    gdouble w = (gdouble) ++scene->fade_done / (scene->fade_frames + 1);
+
+    ok = look_add (scene->previous, cr, 1 - w, error)
+        && look_add (scene->look, cr, w, error);
+    if (scene->fade_done >= scene->fade_frames)
+      g_clear_pointer (&scene->previous, look_free);
+  }
+  cairo_destroy (cr);
+  cairo_surface_flush (scene->canvas);
+  if (ok)
+    copy_unpremultiplied (scene->canvas, scene->width, scene->height, data,
+        stride);
+  return ok;
+}
+
 void
 nemo_scene_free (NemoScene * scene)
 {
@@ -239,5 +335,7 @@ nemo_scene_free (NemoScene * scene)
     return;
   look_free (scene->look);
   look_free (scene->previous);
+  if (scene->canvas)
+    cairo_surface_destroy (scene->canvas);
   g_free (scene);
 }

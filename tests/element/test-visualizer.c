@@ -424,16 +424,85 @@ GST_START_TEST (test_color_background)
 }
 GST_END_TEST;
 
-GST_START_TEST (test_odd_size_refused)
+/* Transparent: BGRA with alpha 0 wherever nothing is drawn (the middle
+ * of a landscape frame), opaque enough to read in the title's panel. */
+GST_START_TEST (test_transparent)
 {
   GstHarness *h = gst_harness_new ("nemovisualizer");
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  GstBuffer *buf;
+  const guint8 *row;
+  gint stride, x, y, clear = 0;
 
+  gst_util_set_object_arg (G_OBJECT (h->element), "background",
+      "transparent");
+  g_object_set (h->element, "title", "Glass", NULL);
   gst_harness_set_src_caps_str (h, AUDIO_CAPS);
-  gst_harness_set_sink_caps_str (h, "video/x-raw, format=I420, width=321, "
+  gst_harness_set_sink_caps_str (h, "video/x-raw, format=BGRA, width=320, "
       "height=180, framerate=30/1");
+  push_audio (h, 0, RATE / 30, 800, 0.5);
+  buf = gst_harness_pull (h);
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_BGRA, WIDTH, HEIGHT);
+  fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
+  stride = GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
+  for (y = 0; y < HEIGHT; y++) {
+    row = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 0) + y * stride;
+    for (x = 0; x < WIDTH; x++)
+      clear += row[4 * x + 3] == 0;
+  }
+  row = GST_VIDEO_FRAME_PLANE_DATA (&frame, 0);
+  fail_unless_equals_int (row[(HEIGHT / 2) * stride + 4 * (WIDTH / 2) + 3], 0);
+  /* the panel, top left, 16 px in */
+  fail_unless (row[16 * stride + 4 * 16 + 3] > 100, "the title's panel "
+      "has alpha %u", row[16 * stride + 4 * 16 + 3]);
+  fail_unless (clear > WIDTH * HEIGHT / 2, "only %d of %d pixels are clear",
+      clear, WIDTH * HEIGHT);
+  gst_video_frame_unmap (&frame);
+  gst_buffer_unref (buf);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* Pushing into @launch with @video_caps after it fails, with an error that
+ * says @phrase. */
+static void
+assert_refused (const gchar * launch, const gchar * video_caps,
+    const gchar * phrase)
+{
+  GstHarness *h = gst_harness_new_parse (launch);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *error = NULL;
+
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, AUDIO_CAPS);
+  gst_harness_set_sink_caps_str (h, video_caps);
   fail_unless (gst_harness_push (h, audio_buffer (0, 1600, 0.5))
       != GST_FLOW_OK);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error posted");
+  gst_message_parse_error (msg, &error, NULL);
+  fail_unless (strstr (error->message, phrase) != NULL, "%s", error->message);
+  g_error_free (error);
+  gst_message_unref (msg);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
   gst_harness_teardown (h);
+}
+
+/* Transparent frames are BGRA: with I420 after it, the element says so. */
+GST_START_TEST (test_transparent_needs_bgra)
+{
+  assert_refused ("nemovisualizer background=transparent", VIDEO_CAPS,
+      "format=BGRA");
+}
+GST_END_TEST;
+
+GST_START_TEST (test_odd_size_refused)
+{
+  assert_refused ("nemovisualizer", "video/x-raw, format=I420, width=321, "
+      "height=180, framerate=30/1", "even width and height");
 }
 GST_END_TEST;
 
@@ -489,6 +558,8 @@ visualizer_suite (void)
   tcase_add_test (tc, test_crossfade);
   tcase_add_test (tc, test_broken_picture_keeps_playing);
   tcase_add_test (tc, test_color_background);
+  tcase_add_test (tc, test_transparent);
+  tcase_add_test (tc, test_transparent_needs_bgra);
   tcase_add_test (tc, test_odd_size_refused);
   tcase_add_test (tc, test_playbin_vis_plugin);
   return s;

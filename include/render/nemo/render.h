@@ -97,6 +97,8 @@ typedef enum
 {
   NEMO_SCENE_BACKGROUND_COVER,  /* the cover over its blurred fill */
   NEMO_SCENE_BACKGROUND_COLOR,  /* one colour */
+  NEMO_SCENE_BACKGROUND_TRANSPARENT,    /* nothing: the layers alone, drawn
+                                         * with nemo_scene_draw_bgra() */
 } NemoSceneBackground;
 
 /* What a live scene shows; the strings are copied. */
@@ -131,6 +133,10 @@ void nemo_scene_push_audio (NemoScene * scene,
 /* The next frame into yuv420p @planes (BT.709, TV range). */
 gboolean nemo_scene_draw (NemoScene * scene, guint8 * const planes[3],
     const gint strides[3], GError ** error);
+/* The next frame's layers (visualizer, titles) into BGRA @data with
+ * straight alpha, 0 where nothing is drawn: for a transparent look. */
+gboolean nemo_scene_draw_bgra (NemoScene * scene, guint8 * data,
+    gint stride, GError ** error);
 void nemo_scene_free (NemoScene * scene);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoScene, nemo_scene_free)
 
