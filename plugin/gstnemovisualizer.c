@@ -89,6 +89,7 @@ typedef struct
 {
   gchar *title, *artist;
   gchar *cover;                 /* the picture, saved in work_dir */
+  GstBuffer *picture;           /* its bytes, to know it again */
 } NowPlaying;
 
 struct _GstNemoVisualizer
@@ -110,7 +111,8 @@ struct _GstNemoVisualizer
   GstPadChainFunction base_chain;
   GstPad *srcpad;
   GstAdapter *pending;          /* audio short of a whole frame */
-  GstClockTime first_pts;       /* of frame 0, after a reset */
+  GstSegment in_segment;        /* the audio's, for its running time */
+  GstClockTime first_pts;       /* running time of frame 0, after a reset */
   guint64 n_frames;             /* handed to the base class since then */
   NemoScene *scene;
   gchar *work_dir;              /* the stream's pictures */
@@ -205,6 +207,7 @@ now_playing_clear (NowPlaying * song)
   g_clear_pointer (&song->title, g_free);
   g_clear_pointer (&song->artist, g_free);
   g_clear_pointer (&song->cover, g_free);
+  gst_clear_buffer (&song->picture);
 }
 
 /* ------------------------------------------------------------- looks -- */
@@ -385,7 +388,12 @@ update_look (GstNemoVisualizer * self)
  * video runs at the buffers' rate, not at the caps', and with longer ones
  * the kept window is drawn twice.  So it is given each frame's audio as a
  * buffer of its own, marked DISCONT so it starts afresh: one frame per
- * frame period of audio, timed from the samples. */
+ * frame period of audio, timed from the samples.
+ *
+ * The frames are timed in running time, in one segment from 0: a gapless
+ * playlist (concat, playbin) starts each song's segment again, and a
+ * frame that spans two songs would otherwise overlap the next song's
+ * first, or fall before its segment. */
 
 static void
 reset_frames (GstNemoVisualizer * self)
@@ -473,10 +481,16 @@ gst_nemo_visualizer_chain (GstPad * pad, GstObject * parent,
   }
   if (bpf == 0 || GST_VIDEO_INFO_FPS_N (&scope->vinfo) == 0)
     return self->base_chain (pad, parent, buffer);     /* its own errors */
+  /* Here, with the new song's first buffer, not when drawing: its
+   * stream-start, segment and tags have all come by now, and the last
+   * frame of the song before (completed at the segment) keeps its look. */
+  if (self->scene)
+    update_look (self);
   if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT))
     reset_frames (self);
   if (gst_adapter_available (self->pending) == 0 && self->n_frames == 0)
-    self->first_pts = GST_BUFFER_PTS (buffer);
+    self->first_pts = gst_segment_to_running_time (&self->in_segment,
+        GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
   gst_adapter_push (self->pending, buffer);
 
   while (ret == GST_FLOW_OK) {
@@ -525,22 +539,61 @@ tag_string (const GstTagList * tags, const gchar * tag)
   return value;
 }
 
+static gboolean
+same_picture (GstBuffer * a, GstBuffer * b)
+{
+  gsize size = gst_buffer_get_size (b);
+  GstMapInfo map;
+  gboolean same;
+
+  if (a == NULL || gst_buffer_get_size (a) != size)
+    return FALSE;
+  if (!gst_buffer_map (b, &map, GST_MAP_READ))
+    return FALSE;
+  same = gst_buffer_memcmp (a, 0, map.data, size) == 0;
+  gst_buffer_unmap (b, &map);
+  return same;
+}
+
+/* The song's picture in @tags, saved, unless it is the one shown:
+ * decoders repeat their tags (a bitrate update carries the picture
+ * again). */
+static void
+read_song_picture (GstNemoVisualizer * self, GstTagList * tags)
+{
+  GstSample *sample = NULL;
+  GstBuffer *picture;
+  gboolean known;
+  gchar *cover;
+
+  if (!gst_tag_list_get_sample_index (tags, GST_TAG_IMAGE, 0, &sample)
+      && !gst_tag_list_get_sample_index (tags, GST_TAG_PREVIEW_IMAGE, 0,
+          &sample))
+    return;
+  picture = gst_sample_get_buffer (sample);
+  GST_OBJECT_LOCK (self);
+  known = picture == NULL || same_picture (self->stream.picture, picture);
+  GST_OBJECT_UNLOCK (self);
+  cover = known ? NULL : save_picture (self, sample);
+  if (cover) {
+    GST_OBJECT_LOCK (self);
+    g_free (self->stream.cover);
+    self->stream.cover = cover;
+    gst_buffer_replace (&self->stream.picture, picture);
+    self->look_changed = TRUE;
+    GST_OBJECT_UNLOCK (self);
+  }
+  gst_sample_unref (sample);
+}
+
 /* A tag list of the song: what it names replaces what was known. */
 static void
 read_song_tags (GstNemoVisualizer * self, GstTagList * tags)
 {
   g_autofree gchar *title = tag_string (tags, GST_TAG_TITLE);
   g_autofree gchar *artist = tag_string (tags, GST_TAG_ARTIST);
-  g_autofree gchar *cover = NULL;
-  GstSample *picture = NULL;
 
-  if (gst_tag_list_get_sample_index (tags, GST_TAG_IMAGE, 0, &picture)
-      || gst_tag_list_get_sample_index (tags, GST_TAG_PREVIEW_IMAGE, 0,
-          &picture)) {
-    cover = save_picture (self, picture);
-    gst_sample_unref (picture);
-  }
-
+  read_song_picture (self, tags);
   GST_OBJECT_LOCK (self);
   if (title && g_strcmp0 (title, self->stream.title) != 0) {
     g_free (self->stream.title);
@@ -552,11 +605,6 @@ read_song_tags (GstNemoVisualizer * self, GstTagList * tags)
     self->stream.artist = g_steal_pointer (&artist);
     self->look_changed = TRUE;
   }
-  if (cover) {
-    g_free (self->stream.cover);
-    self->stream.cover = g_steal_pointer (&cover);
-    self->look_changed = TRUE;
-  }
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -565,11 +613,33 @@ static void
 forget_song (GstNemoVisualizer * self)
 {
   GST_OBJECT_LOCK (self);
-  if (self->stream.title || self->stream.artist || self->stream.cover) {
+  if (self->stream.title || self->stream.artist || self->stream.picture) {
     now_playing_clear (&self->stream);
     self->look_changed = TRUE;
   }
   GST_OBJECT_UNLOCK (self);
+}
+
+/* The audio's segment is kept to read its running time; the base class,
+ * and so the video, get one in running time instead. */
+static GstPadProbeReturn
+replace_segment (GstNemoVisualizer * self, GstPadProbeInfo * info)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  const GstSegment *segment;
+  GstSegment running;
+  GstEvent *replacement;
+
+  gst_event_parse_segment (event, &segment);
+  if (segment->format != GST_FORMAT_TIME)
+    return GST_PAD_PROBE_OK;    /* the base class refuses it */
+  gst_segment_copy_into (segment, &self->in_segment);
+  gst_segment_init (&running, GST_FORMAT_TIME);
+  replacement = gst_event_new_segment (&running);
+  gst_event_set_seqnum (replacement, gst_event_get_seqnum (event));
+  GST_PAD_PROBE_INFO_DATA (info) = replacement;
+  gst_event_unref (event);
+  return GST_PAD_PROBE_OK;
 }
 
 /* Serialized events, seen in stream order before the base class takes
@@ -586,11 +656,9 @@ on_sink_event (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
       forget_song (self);
       break;
     case GST_EVENT_SEGMENT:
-      /* new timestamps: frames are timed from the next buffer on */
-      push_last_frame (self, pad);
-      reset_frames (self);
-      break;
+      return replace_segment (self, info);
     case GST_EVENT_FLUSH_STOP:
+      gst_segment_init (&self->in_segment, GST_FORMAT_TIME);
       reset_frames (self);
       break;
     case GST_EVENT_EOS:
@@ -667,7 +735,6 @@ gst_nemo_visualizer_render (GstAudioVisualizer * scope, GstBuffer * audio,
   GstMapInfo map;
   gboolean ok;
 
-  update_look (self);
   if (gst_buffer_map (audio, &map, GST_MAP_READ)) {
     nemo_scene_push_audio (self->scene, (const gfloat *) map.data,
         map.size / GST_AUDIO_INFO_BPF (&scope->ainfo));
@@ -722,6 +789,7 @@ gst_nemo_visualizer_change_state (GstElement * element,
   GError *error = NULL;
 
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    gst_segment_init (&self->in_segment, GST_FORMAT_TIME);
     reset_frames (self);
     self->work_dir = g_dir_make_tmp ("nemovisualizer-XXXXXX", &error);
     if (self->work_dir == NULL) {
@@ -863,6 +931,7 @@ gst_nemo_visualizer_init (GstNemoVisualizer * self)
    * its end.  With one it copies a frame instead, and shades only 32-bit
    * pixels, so the I420 frames stay as drawn. */
   self->pending = gst_adapter_new ();
+  gst_segment_init (&self->in_segment, GST_FORMAT_TIME);
   self->srcpad = gst_element_get_static_pad (GST_ELEMENT (self), "src");
   reset_frames (self);
   self->base_chain = GST_PAD_CHAINFUNC (sink);
