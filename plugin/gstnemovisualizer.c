@@ -52,21 +52,8 @@ typedef enum
   STYLE_NONE,
 } Style;
 
-/* The values follow docs/draft.md's sty.place; 0 lets the shape choose. */
-typedef enum
-{
-  PLACE_AUTO,
-  PLACE_TOP,
-  PLACE_BOTTOM,
-  PLACE_CENTER,
-  PLACE_TOP_LEFT,
-  PLACE_TOP_RIGHT,
-  PLACE_BOTTOM_LEFT,
-  PLACE_BOTTOM_RIGHT,
-} Place;
-
 #define DEFAULT_STYLE STYLE_SPECTRUM
-#define DEFAULT_PLACE PLACE_AUTO
+#define DEFAULT_PLACE 0         /* auto: the shape's own */
 #define DEFAULT_BACKGROUND NEMO_SCENE_BACKGROUND_COVER
 #define DEFAULT_BACKGROUND_COLOR 0x000000
 #define DEFAULT_CROSSFADE (500 * GST_MSECOND)
@@ -99,7 +86,7 @@ struct _GstNemoVisualizer
   /* the properties, under the object lock */
   Style style;
   gchar *cover_uri, *title, *artist;
-  Place text_place;
+  gint text_place;              /* text_place_get_type()'s */
   NemoSceneBackground background;
   guint background_color;
   GstClockTime crossfade;
@@ -163,15 +150,16 @@ static GType
 text_place_get_type (void)
 {
   static GType type = 0;
+  /* the nicks are docs/draft.md's sty.place values */
   static const GEnumValue values[] = {
-    {PLACE_AUTO, "Top left in landscape, top otherwise", "auto"},
-    {PLACE_TOP, "Top", "top"},
-    {PLACE_BOTTOM, "Bottom", "bottom"},
-    {PLACE_CENTER, "Centre", "center"},
-    {PLACE_TOP_LEFT, "Top left", "top-left"},
-    {PLACE_TOP_RIGHT, "Top right", "top-right"},
-    {PLACE_BOTTOM_LEFT, "Bottom left", "bottom-left"},
-    {PLACE_BOTTOM_RIGHT, "Bottom right", "bottom-right"},
+    {0, "Top left in landscape, top otherwise", "auto"},
+    {1, "Top", "top"},
+    {2, "Bottom", "bottom"},
+    {3, "Centre", "center"},
+    {4, "Top left", "top-left"},
+    {5, "Top right", "top-right"},
+    {6, "Bottom left", "bottom-left"},
+    {7, "Bottom right", "bottom-right"},
     {0, NULL, NULL},
   };
 
@@ -226,11 +214,11 @@ scope_of (Style style)
 }
 
 static const gchar *
-place_of (Place place)
+place_of (gint place)
 {
   GEnumValue *value;
 
-  if (place == PLACE_AUTO)
+  if (place == DEFAULT_PLACE)
     return NULL;
   value = g_enum_get_value (g_type_class_peek
       (GST_TYPE_NEMO_VISUALIZER_TEXT_PLACE), place);
