@@ -3,10 +3,12 @@
  * minute, one frame per frame period to the end (no gap, no repeated
  * frame at any song change), and the video as long as the sound.
  *
- *   soak-visualizer HOURS [SONG_SECONDS]     (default: 1 h of 3-min songs)
+ *   soak-visualizer HOURS [SONG_SECONDS [WIDTHxHEIGHT]]
+ *                                  (default: 1 h of 3-min songs at 1280x720)
  *
- * Each song is a tone that moves, with its own title and one of two covers
- * in its tags, as a decoder gives them.  Prints the resident memory every
+ * Each song comes as concat gives a playlist: a stream-start, a segment
+ * of its own that goes on in running time, its title and one of two covers
+ * in its tags, then its samples stamped from 0.  Prints the resident memory every
  * minute of wall time, then the verdict; exits 1 on any failure.  Run by
  * hand (docs/reliability.md, "Soak"); not part of the suite.
  *
@@ -69,9 +71,24 @@ song_tags (guint song, GBytes * cover)
   return gst_event_new_tag (tags);
 }
 
+/* Song @index's stream-start, segment (starting at running time
+ * @base_samples) and tags. */
+static void
+start_song (GstHarness * h, guint index, guint64 base_samples, GBytes * cover)
+{
+  g_autofree gchar *id = g_strdup_printf ("song-%u", index);
+  GstSegment segment;
+
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  segment.base = gst_util_uint64_scale_int (base_samples, GST_SECOND, RATE);
+  gst_harness_push_event (h, gst_event_new_stream_start (id));
+  gst_harness_push_event (h, gst_event_new_segment (&segment));
+  gst_harness_push_event (h, song_tags (index, cover));
+}
+
 /* @n samples of a song from its sample @at: a tone gliding with the bar. */
 static GstBuffer *
-music (guint64 pts_samples, guint64 at, gint n)
+music (guint64 at, gint n)
 {
   GstBuffer *buf = gst_buffer_new_allocate (NULL, n * 2 * sizeof (gfloat),
       NULL);
@@ -89,8 +106,7 @@ music (guint64 pts_samples, guint64 at, gint n)
         * exp (-4 * fmod (t, 0.5)));
   }
   gst_buffer_unmap (buf, &map);
-  GST_BUFFER_PTS (buf) = gst_util_uint64_scale_int (pts_samples, GST_SECOND,
-      RATE);
+  GST_BUFFER_PTS (buf) = gst_util_uint64_scale_int (at, GST_SECOND, RATE);
   return buf;
 }
 
@@ -135,7 +151,10 @@ main (int argc, char **argv)
   gdouble hours = argc > 1 ? g_ascii_strtod (argv[1], NULL) : 1;
   guint64 song_samples = (argc > 2 ? g_ascii_strtoull (argv[2], NULL, 10)
       : 180) * RATE;
+  const gchar *size = argc > 3 ? argv[3] : "1280x720";
   guint64 total = (guint64) (hours * 3600 * RATE), done = 0;
+  g_autofree gchar *caps = NULL;
+  gint width, height;
   GBytes *covers[2];
   GstHarness *h;
   Frames frames = { 0, };
@@ -146,14 +165,19 @@ main (int argc, char **argv)
   gboolean ok;
 
   gst_init (&argc, &argv);
+  if (sscanf (size, "%dx%d", &width, &height) != 2) {
+    g_printerr ("The size is WIDTHxHEIGHT, not %s.\n", size);
+    return 2;
+  }
   covers[0] = cover_png (0.8, 0.2, 0.1);
   covers[1] = cover_png (0.1, 0.3, 0.8);
   h = gst_harness_new_parse ("nemovisualizer style=spectrum "
       "title=Station crossfade=500000000");
   gst_harness_set_src_caps_str (h, "audio/x-raw, format=F32LE, "
       "layout=interleaved, rate=48000, channels=2, channel-mask=(bitmask)0x3");
-  gst_harness_set_sink_caps_str (h, "video/x-raw, format=I420, width=1280, "
-      "height=720, framerate=30/1");
+  caps = g_strdup_printf ("video/x-raw, format=I420, width=%d, height=%d, "
+      "framerate=%d/1", width, height, FPS);
+  gst_harness_set_sink_caps_str (h, caps);
 
   start = next_sample = g_get_monotonic_time ();
   printf ("| wall min | audio h | frames | RSS MB |\n|---|---|---|---|\n");
@@ -163,9 +187,9 @@ main (int argc, char **argv)
             song_samples - in_song));
 
     if (in_song == 0)
-      gst_harness_push_event (h, song_tags (done / song_samples,
-              covers[done / song_samples % 2]));
-    if (gst_harness_push (h, music (done, in_song, n)) != GST_FLOW_OK) {
+      start_song (h, done / song_samples, done,
+          covers[done / song_samples % 2]);
+    if (gst_harness_push (h, music (in_song, n)) != GST_FLOW_OK) {
       g_printerr ("the push failed at %.3f h\n", done / (RATE * 3600.0));
       return 1;
     }
@@ -191,10 +215,10 @@ main (int argc, char **argv)
   expected = (total + SAMPLES_PER_FRAME - 1) / SAMPLES_PER_FRAME;
   ok = frames.frames == expected && frames.bad_pts == 0
       && (minute < 2 || max_mb <= first_minute_mb * 1.05);
-  printf ("\n%.2f h of audio in %.1f min: %" G_GUINT64_FORMAT " frames "
+  printf ("\n%s, %.2f h of audio in %.1f min: %" G_GUINT64_FORMAT " frames "
       "(%" G_GUINT64_FORMAT " expected), %" G_GUINT64_FORMAT " off their "
       "frame period; RSS %.1f MB at minute 1, at most %.1f MB after: %s\n",
-      hours, (g_get_monotonic_time () - start) / 60e6, frames.frames,
+      size, hours, (g_get_monotonic_time () - start) / 60e6, frames.frames,
       expected, frames.bad_pts, first_minute_mb, max_mb,
       ok ? "PASS" : "FAIL");
   gst_harness_teardown (h);
