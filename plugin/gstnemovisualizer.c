@@ -102,6 +102,7 @@ struct _GstNemoVisualizer
   GstClockTime first_pts;       /* running time of frame 0, after a reset */
   guint64 n_frames;             /* handed to the base class since then */
   NemoScene *scene;
+  gboolean failed;              /* an error was posted: the flow stops */
   gchar *work_dir;              /* the stream's pictures */
   guint n_pictures;
 };
@@ -434,7 +435,8 @@ push_last_frame (GstNemoVisualizer * self, GstPad * pad)
   GstBuffer *audio;
   GstMapInfo map;
 
-  if (have == 0 || bpf == 0 || GST_VIDEO_INFO_FPS_N (&scope->vinfo) == 0)
+  if (have == 0 || bpf == 0 || GST_VIDEO_INFO_FPS_N (&scope->vinfo) == 0
+      || self->failed)
     return;
   audio = gst_buffer_new_allocate (NULL, (frame_start (self,
               self->n_frames + 1) - frame_start (self, self->n_frames)) * bpf,
@@ -456,19 +458,31 @@ gst_nemo_visualizer_chain (GstPad * pad, GstObject * parent,
   gint bpf = GST_AUDIO_INFO_BPF (&scope->ainfo);
   GstFlowReturn ret = GST_FLOW_OK;
 
-  /* new caps downstream: the base class negotiates them on its next
-   * buffer; an empty one, so that the frames are cut at the new rate */
-  if (gst_pad_needs_reconfigure (self->srcpad)) {
+  /* New caps downstream: the base class would negotiate them in its
+   * chain function, after these frames were cut at the old rate.  The
+   * audio's caps sent again make it negotiate now. */
+  if (gst_pad_check_reconfigure (self->srcpad)) {
+    GstCaps *caps = gst_pad_get_current_caps (pad);
+    gboolean ok = TRUE;
+
     push_last_frame (self, pad);
     reset_frames (self);
-    ret = self->base_chain (pad, parent, gst_buffer_new ());
-    if (ret != GST_FLOW_OK) {
+    if (caps != NULL) {
+      ok = gst_pad_send_event (pad, gst_event_new_caps (caps));
+      gst_caps_unref (caps);
+    }
+    if (!ok) {
+      gst_pad_mark_reconfigure (self->srcpad);
       gst_buffer_unref (buffer);
-      return ret;
+      return GST_FLOW_NOT_NEGOTIATED;
     }
   }
   if (bpf == 0 || GST_VIDEO_INFO_FPS_N (&scope->vinfo) == 0)
     return self->base_chain (pad, parent, buffer);     /* its own errors */
+  if (self->failed) {
+    gst_buffer_unref (buffer);
+    return GST_FLOW_ERROR;      /* posted already */
+  }
   /* Here, with the new song's first buffer, not when drawing: its
    * stream-start, segment and tags have all come by now, and the last
    * frame of the song before (completed at the segment) keeps its look. */
@@ -489,6 +503,8 @@ gst_nemo_visualizer_chain (GstPad * pad, GstObject * parent,
       break;
     ret = push_frame (self, pad, gst_adapter_take_buffer (self->pending,
             size));
+    if (ret == GST_FLOW_OK && self->failed)
+      ret = GST_FLOW_ERROR;
   }
   return ret;
 }
@@ -664,11 +680,11 @@ on_sink_event (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 
 /* ------------------------------------------------------------- render -- */
 
+/* The scene for the negotiated video, or FALSE with an error posted. */
 static gboolean
-gst_nemo_visualizer_setup (GstAudioVisualizer * scope)
+make_scene (GstNemoVisualizer * self)
 {
-  GstNemoVisualizer *self = GST_NEMO_VISUALIZER (scope);
-  GstVideoInfo *vinfo = &scope->vinfo;
+  GstVideoInfo *vinfo = &GST_AUDIO_VISUALIZER (self)->vinfo;
   gint width = GST_VIDEO_INFO_WIDTH (vinfo);
   gint height = GST_VIDEO_INFO_HEIGHT (vinfo);
   g_auto (Look) look = { 0, };
@@ -681,7 +697,6 @@ gst_nemo_visualizer_setup (GstAudioVisualizer * scope)
             "it.", width, height), (NULL));
     return FALSE;
   }
-  g_clear_pointer (&self->scene, nemo_scene_free);
   current_look (self, &look);
   if (!background_fits_format (self, look.look.background)) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
@@ -712,6 +727,19 @@ gst_nemo_visualizer_setup (GstAudioVisualizer * scope)
   return TRUE;
 }
 
+/* GstAudioVisualizer (1.22) leaks the caps when setup fails, and keeps
+ * its lock when render fails, so neither ever does: the error is posted,
+ * and the chain function stops the flow. */
+static gboolean
+gst_nemo_visualizer_setup (GstAudioVisualizer * scope)
+{
+  GstNemoVisualizer *self = GST_NEMO_VISUALIZER (scope);
+
+  g_clear_pointer (&self->scene, nemo_scene_free);
+  self->failed = !make_scene (self);
+  return TRUE;
+}
+
 static gboolean
 gst_nemo_visualizer_render (GstAudioVisualizer * scope, GstBuffer * audio,
     GstVideoFrame * video)
@@ -723,6 +751,8 @@ gst_nemo_visualizer_render (GstAudioVisualizer * scope, GstBuffer * audio,
   GstMapInfo map;
   gboolean ok;
 
+  if (self->failed)
+    return TRUE;                /* said; the chain function stops */
   if (gst_buffer_map (audio, &map, GST_MAP_READ)) {
     nemo_scene_push_audio (self->scene, (const gfloat *) map.data,
         map.size / GST_AUDIO_INFO_BPF (&scope->ainfo));
@@ -742,7 +772,7 @@ gst_nemo_visualizer_render (GstAudioVisualizer * scope, GstBuffer * audio,
   if (!ok) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("%s", error->message), (NULL));
     g_error_free (error);
-    return FALSE;
+    self->failed = TRUE;
   }
   return TRUE;
 }
@@ -777,6 +807,7 @@ gst_nemo_visualizer_change_state (GstElement * element,
   GError *error = NULL;
 
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    self->failed = FALSE;
     gst_segment_init (&self->in_segment, GST_FORMAT_TIME);
     reset_frames (self);
     self->work_dir = g_dir_make_tmp ("nemovisualizer-XXXXXX", &error);

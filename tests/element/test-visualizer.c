@@ -527,6 +527,8 @@ GST_START_TEST (test_playbin_vis_plugin)
   guint frames = 0;
 
   fail_unless (playbin && vis && video);
+  /* playbin holds the vis-plugin with a plain ref, leaving it floating */
+  gst_object_ref_sink (vis);
   g_object_set (audio, "sync", FALSE, NULL);
   g_signal_connect (sink, "handoff", G_CALLBACK (count_frame), &frames);
   g_object_set (playbin, "uri", uri, "vis-plugin", vis, "video-sink", video,
@@ -539,6 +541,7 @@ GST_START_TEST (test_playbin_vis_plugin)
   fail_unless (frames >= 240 && frames <= 241, "%u frames", frames);
   gst_object_unref (sink);
   gst_object_unref (playbin);
+  gst_object_unref (vis);
 }
 GST_END_TEST;
 
