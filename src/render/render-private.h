@@ -10,6 +10,7 @@
  *   visualizer.c  spectrum bars, waveform, circle (cairo), and
  *   band.c        their bands blended into yuv420p: see visualizer.h
  *   text.c        track-info titles (Pango)
+ *   lyrics.c      lyric lines and karaoke (Pango), over the titles
  *   encoder.c     H.264 with the contract's settings (src/output/)
  *   mux.c         MP4 with audio and video interleaved, moov first
  *   render.c      options, the two passes, the still-image fast path
@@ -24,6 +25,7 @@
 #include <nemo/analysis.h>
 #include <libavcodec/avcodec.h>
 #include <cairo.h>
+#include <pango/pangocairo.h>
 
 #include "visualizer.h"
 
@@ -196,6 +198,32 @@ void nemo_title_draw (const NemoTitle * title, cairo_t * cr, gdouble x,
     gdouble y, gdouble opacity);
 void nemo_title_free (NemoTitle * title);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoTitle, nemo_title_free)
+
+/* @text in FONT_FAMILY ("Sans") at @weight, hinting off so widths scale
+ * with the size, for the caller to size, wrap and draw (text.c). */
+PangoLayout *nemo_text_layout_new (const gchar * text, PangoWeight weight);
+
+/* ---- lyrics.c ---- */
+
+typedef struct _NemoLyricsView NemoLyricsView;
+
+/* The draft's lyric segments laid out for a @width x @height frame inside
+ * @safe: the current line over the next one, the words sung highlighted
+ * (karaoke) when the lines have word times, as m.lyrics_style says, or
+ * NULL when the draft has no lyric line. */
+NemoLyricsView *nemo_lyrics_view_new (const NemoDraft * draft, gint width,
+    gint height, const cairo_rectangle_int_t * safe);
+/* The area the lyrics can paint, in whole pixels. */
+void nemo_lyrics_view_get_bounds (const NemoLyricsView * view,
+    cairo_rectangle_int_t * bounds);
+/* What is shown at @t_us (which line, how many of its words sung), as a
+ * number: the same number, the same drawing. */
+guint64 nemo_lyrics_view_state (const NemoLyricsView * view, gint64 t_us);
+/* Draw what is shown at @t_us, in frame coordinates. */
+void nemo_lyrics_view_draw (const NemoLyricsView * view, cairo_t * cr,
+    gint64 t_us);
+void nemo_lyrics_view_free (NemoLyricsView * view);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoLyricsView, nemo_lyrics_view_free)
 
 /* ---- encoder.c ---- */
 
