@@ -99,6 +99,7 @@ enum
   PROP_RENDER_ID,
   PROP_AUDIO_URI,
   PROP_VISUAL_URI,
+  PROP_LYRICS_URI,
   PROP_TITLE,
   PROP_ARTIST,
   PROP_WIDTH,
@@ -1574,6 +1575,8 @@ string_field (GstNemoRender * self, guint prop_id)
       return &self->audio_uri;
     case PROP_VISUAL_URI:
       return &self->visual_uri;
+    case PROP_LYRICS_URI:
+      return &settings->lyrics;
     case PROP_TITLE:
       return &settings->title;
     case PROP_ARTIST:
@@ -1888,6 +1891,20 @@ install_properties (GObjectClass * klass)
       "The picture or clip, as a path, file:// URI or (cloud) http(s) URL: "
       "JPEG, PNG, GIF, WebP; MP4, MOV, MKV, WebM, AVI; it comes before any "
       "video_%u pad's", NULL);
+  /**
+   * GstNemoRender:lyrics-uri:
+   *
+   * The song's words, timed: an LRC file (enhanced LRC's `<mm:ss.xx>` word
+   * times make a karaoke), SubRip (.srt) or WebVTT (.vtt), as a path or
+   * file:// URI.  Each line is shown from its time inside the preset's safe
+   * area, the current one over the next; the prompt picks the look ("lyric
+   * video", "karaoke", "歌词", "卡拉OK").  The lyrics pad wins over it.
+   * Local backend only.
+   */
+  install_string (klass, PROP_LYRICS_URI, "lyrics-uri", "Lyrics URI",
+      "The song's words, timed: LRC (enhanced LRC word times make a "
+      "karaoke), SubRip or WebVTT, as a path or file:// URI; instead of the "
+      "lyrics pad", NULL);
   install_string (klass, PROP_TITLE, "title", "Title",
       "Track title (default: the song's title tag); written into the MP4's "
       "metadata", NULL);
