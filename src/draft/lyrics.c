@@ -670,6 +670,52 @@ nemo_lyrics_load (const gchar * location, GError ** error)
   return nemo_lyrics_parse (contents, size, path, error);
 }
 
+/* ---- writing SubRip ---- */
+
+/* The last time SubRip can write: past the end of any song. */
+#define SRT_FOREVER_MS (100 * G_GINT64_CONSTANT (3600000) - 1)
+
+static void
+append_srt_time (GString * srt, gint64 ms)
+{
+  g_string_append_printf (srt, "%02" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
+      ":%02" G_GINT64_FORMAT ",%03" G_GINT64_FORMAT, ms / 3600000,
+      ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
+}
+
+gboolean
+nemo_lyrics_append_srt_cue (GString * srt, guint number, gint64 start_ms,
+    gint64 end_ms, const gchar * text, gsize length, gboolean markup)
+{
+  g_autofree gchar *valid = g_utf8_make_valid (text, length);
+  g_autofree gchar *escaped = markup ? NULL : g_markup_escape_text (valid,
+      -1);
+  g_auto (GStrv) rows = g_strsplit_set (markup ? valid : escaped, "\r\n",
+      -1);
+  g_autoptr (GString) body = g_string_new (NULL);
+  guint i;
+
+  /* a blank row would end the cue: the rows with text only */
+  for (i = 0; rows[i] != NULL; i++) {
+    if (is_blank (rows[i]))
+      continue;
+    if (body->len > 0)
+      g_string_append_c (body, '\n');
+    g_string_append (body, rows[i]);
+  }
+  if (body->len == 0)
+    return FALSE;
+  start_ms = CLAMP (start_ms, 0, SRT_FOREVER_MS);
+  end_ms = end_ms < 0 ? SRT_FOREVER_MS : CLAMP (end_ms, start_ms,
+      SRT_FOREVER_MS);
+  g_string_append_printf (srt, "%u\n", number);
+  append_srt_time (srt, start_ms);
+  g_string_append (srt, " --> ");
+  append_srt_time (srt, end_ms);
+  g_string_append_printf (srt, "\n%s\n\n", body->str);
+  return TRUE;
+}
+
 /* ---- the draft ---- */
 
 NemoTrack *

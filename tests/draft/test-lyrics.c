@@ -299,6 +299,34 @@ test_load (void)
   g_clear_error (&error);
 }
 
+/* What the lyrics pad writes, read back: plain text with its < and &, Pango
+ * markup without its tags, rows without blank ones, no end. */
+static void
+test_srt_cues (void)
+{
+  g_autoptr (GString) srt = g_string_new (NULL);
+  g_autoptr (NemoLyrics) lyrics = NULL;
+  GError *error = NULL;
+
+  g_assert_true (nemo_lyrics_append_srt_cue (srt, 1, 1500, 2750,
+          "I <3 you & me", -1, FALSE));
+  g_assert_true (nemo_lyrics_append_srt_cue (srt, 2, 3000, -1,
+          "<i>two</i> &amp; rows\n\n\nof it", -1, TRUE));
+  g_assert_false (nemo_lyrics_append_srt_cue (srt, 3, 4000, 5000, " \n ", -1,
+          FALSE));
+  g_assert_true (nemo_lyrics_append_srt_cue (srt, 3, 3723004, 3724000,
+          "bad \xff byte", -1, FALSE));
+  g_assert_cmpstr (srt->str, ==, "1\n00:00:01,500 --> 00:00:02,750\n"
+      "I &lt;3 you &amp; me\n\n"
+      "2\n00:00:03,000 --> 99:59:59,999\n<i>two</i> &amp; rows\nof it\n\n"
+      "3\n01:02:03,004 --> 01:02:04,000\nbad \xef\xbf\xbd byte\n\n");
+  lyrics = nemo_lyrics_parse (srt->str, srt->len, "pad", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (lyrics->lines->len, ==, 3);
+  assert_line (lyrics, 0, 1500, 2750, "I <3 you & me");
+  assert_line (lyrics, 1, 3000, 359999999, "two & rows\nof it");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -314,6 +342,7 @@ main (int argc, char **argv)
   g_test_add_func ("/lyrics/to-draft", test_to_draft);
   g_test_add_func ("/lyrics/draft-word-errors", test_draft_word_errors);
   g_test_add_func ("/lyrics/load", test_load);
+  g_test_add_func ("/lyrics/srt-cues", test_srt_cues);
 
   return g_test_run ();
 }

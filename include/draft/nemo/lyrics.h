@@ -57,6 +57,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoLyrics, nemo_lyrics_free)
 NemoTrack *nemo_lyrics_add_to_draft (const NemoLyrics * lyrics,
     NemoDraft * draft, gint64 in_ms);
 
+/* Append to @srt SubRip cue number @number: @text (UTF-8, with Pango
+ * markup when @markup, as subparse gives it, else plain text) from
+ * @start_ms to @end_ms, or to the end of any song with @end_ms -1.  What
+ * nemo_lyrics_parse() reads back is @text without its markup; a text with
+ * nothing to show adds no cue (FALSE). */
+gboolean nemo_lyrics_append_srt_cue (GString * srt, guint number,
+    gint64 start_ms, gint64 end_ms, const gchar * text, gsize length,
+    gboolean markup);
+
 /* TRUE when @draft has a lyric segment. */
 gboolean nemo_draft_has_lyrics (const NemoDraft * draft);
 
