@@ -1,6 +1,7 @@
 /* The drawn layers over the pictures: a visualizer (a "spectrum",
- * "waveform" or "circle" segment on a video track) and track-info titles
- * ("title" segments on text tracks), in that order, the titles on top;
+ * "waveform" or "circle" segment on a video track), track-info titles
+ * ("title" segments on text tracks) and the lyrics ("lyric" segments,
+ * lyrics.c), in that order, the lyrics on top;
  * over everything, the draft's fade from black at the start and to black at
  * the end (m.fade_in_ms, m.fade_out_ms), so the layers fade with the
  * pictures.
@@ -104,7 +105,7 @@ struct _NemoOverlay
   GPtrArray *titles;            /* TitleLayer* */
 
   /* the lyrics, over the titles: their band is redrawn only when what
-   * they show changes, or what is under or over it was redrawn */
+   * they show changes, or the frame or a band crossing theirs was */
   NemoLyricsView *lyrics;
   NemoBand *lyrics_band;        /* NULL outside the frame */
   guint64 lyrics_state;         /* what the frame shows of them */

@@ -145,7 +145,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoTimeline, nemo_timeline_free)
 
 typedef struct _NemoOverlay NemoOverlay;
 
-/* The draft's drawn layers (a visualizer, track-info titles) over the
+/* The draft's drawn layers (a visualizer, track-info titles, lyrics) over the
  * pictures, kept inside @safe_area, and its fades from and to black over
  * them all, or NULL when it has none of these: the frames then go to the
  * encoder untouched. */

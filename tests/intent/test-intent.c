@@ -206,6 +206,8 @@ static const PromptCase english_prompts[] = {
   {"sing along with the words line by line",
       "lyrics=on lyrics_style=lines no=lyrics"},
   {"no lyrics, spectrum bars", "vis=spectrum lyrics=off"},
+  {"without the lyrics", "lyrics=off"},
+  {"a KTV video with lyrics text", "lyrics=on lyrics_style=karaoke no=lyrics"},
   {"AI-generated 3D visuals in 2160p", "res=2160 no=ai,3d"},
   {"not 4K, 1080p is fine", "res=1080"},
   {"upload it to YouTube when done", "ar=16:9 platform=YouTube preset=youtube no=publish"},
