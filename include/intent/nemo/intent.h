@@ -2,8 +2,8 @@
  *
  * A deterministic keyword parser for English and Chinese prompts.  It never
  * fails: words it does not know are ignored, and requests it recognises but
- * cannot do ("4K", "AI-generated", lyrics without any) are kept in @could_not for the
- * reply.  docs/prompts.md lists what it understands.
+ * cannot do ("8K", "AI-generated", lyrics without any) are kept in
+ * @could_not for the reply.  docs/prompts.md lists what it understands.
  *
  * Every field has an unset state.  A caller whose user set a property
  * explicitly (aspect-ratio, width/height, max-duration...) resets the
