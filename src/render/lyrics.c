@@ -3,8 +3,9 @@
  * Two rows of the safe area: the current line, large and bold, over the
  * next one, smaller and dimmed, so the line being sung stands out.  A line
  * too wide for the safe area wraps (Pango, any script), at most MAX_ROWS
- * rows a paragraph; the rows are sized for the tallest line once, so the
- * lyrics never move.  With word times the words sung so far, the current
+ * rows a paragraph; one still too long shrinks, down to MIN_SHRINK of the
+ * size, and only then is ellipsized.  The rows are sized for the tallest
+ * line once, so the lyrics never move.  With word times the words sung so far, the current
  * one included, change colour as each starts:
  *
  *   karaoke  at the bottom of the safe area; white words turn SUNG_RGB
@@ -37,7 +38,8 @@
 #define GAP 0.3                 /* between the rows, of the font size */
 #define OUTLINE 0.12            /* the outline's width, of the font size */
 #define OUTLINE_ALPHA 0.8
-#define MAX_ROWS 2
+#define MAX_ROWS 3
+#define MIN_SHRINK 0.6          /* a line too long for its rows shrinks */
 static const gdouble SUNG_RGB[3] = { 1.0, 0.78, 0.1 };
 
 typedef enum
@@ -82,10 +84,9 @@ nemo_lyrics_view_free (NemoLyricsView * view)
   g_free (view);
 }
 
-static PangoLayout *
-row_layout (const gchar * text, gint font_px, gint width, PangoWeight weight)
+static void
+set_font_px (PangoLayout * layout, gdouble font_px)
 {
-  PangoLayout *layout = nemo_text_layout_new (text, weight);
   PangoFontDescription *font =
       pango_font_description_copy (pango_layout_get_font_description
       (layout));
@@ -93,11 +94,25 @@ row_layout (const gchar * text, gint font_px, gint width, PangoWeight weight)
   pango_font_description_set_absolute_size (font, font_px * PANGO_SCALE);
   pango_layout_set_font_description (layout, font);
   pango_font_description_free (font);
+}
+
+/* @text at @font_px within @width, MAX_ROWS rows, shrunk to fit them. */
+static PangoLayout *
+row_layout (const gchar * text, gint font_px, gint width)
+{
+  PangoLayout *layout = nemo_text_layout_new (text, PANGO_WEIGHT_BOLD);
+  gdouble size = font_px, smallest = MAX (MIN_FONT_PX, font_px * MIN_SHRINK);
+
+  set_font_px (layout, size);
   pango_layout_set_width (layout, width * PANGO_SCALE);
   pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
   pango_layout_set_height (layout, -MAX_ROWS);
   pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
   pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+  while (pango_layout_is_ellipsized (layout) && size > smallest) {
+    size = MAX (size * 0.9, smallest);
+    set_font_px (layout, size);
+  }
   return layout;
 }
 
@@ -130,10 +145,9 @@ add_line (NemoLyricsView * view, const NemoSegment * segment, gint font_px,
     g_array_append_val (line.word_starts_us, start_us);
     g_array_append_val (line.word_ends, end);
   }
-  line.current = row_layout (segment->text, font_px, width,
-      PANGO_WEIGHT_BOLD);
+  line.current = row_layout (segment->text, font_px, width);
   line.next = row_layout (segment->text, (gint) lround (font_px
-          * NEXT_SCALE), width, PANGO_WEIGHT_BOLD);
+          * NEXT_SCALE), width);
   g_array_append_val (view->lines, line);
 }
 

