@@ -63,6 +63,11 @@
  *   max-duration=60000000000 ! filesink location=short.mp4
  * ]| A 60-second vertical 1080x1920 cut for Shorts.
  * |[
+ * gst-launch-1.0 nemorender name=r audio-uri=song.mp3 visual-uri=cover.jpg \
+ *   prompt="karaoke" ! filesink location=karaoke.mp4 \
+ *   filesrc location=song.srt ! subparse ! r.lyrics
+ * ]| A karaoke video of the song's subtitles (or lyrics-uri=song.lrc).
+ * |[
  * NEMO_TOKEN=… gst-launch-1.0 -m nemorender backend=cloud audio-uri=song.mp3 \
  *   visual-uri=cover.jpg prompt="looping video with visualizer" ! filesink location=video.mp4
  * ]| The hosted service renders it; `-m` shows its replies and the job ids.
