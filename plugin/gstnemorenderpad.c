@@ -33,7 +33,7 @@ typedef struct
   guint n_cues;
   gint64 start_ms, end_ms;      /* the held cue's; end -1: none yet */
   GString *held;                /* its text; NULL when none is held */
-  gchar *path;                  /* the file, once finished */
+  gchar *path;                  /* where they go once the pad is finished */
 } TextSpool;
 
 struct _GstNemoRenderPad
@@ -280,7 +280,7 @@ gst_nemo_render_pad_set_caps (GstNemoRenderPad * pad, GstCaps * caps,
   g_clear_pointer (&current, gst_caps_unref);
   if (same)
     return TRUE;
-  if (pad->spool != NULL || pad->text.n_cues > 0) {
+  if (pad->spool != NULL || pad->input == INPUT_TEXT) {
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA,
         "The format on %s changed mid-stream to %" GST_PTR_FORMAT ". Give "
         "each pad one stream, or put a videoconvert/audioconvert and a "
