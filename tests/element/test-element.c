@@ -960,6 +960,55 @@ GST_START_TEST (test_lyrics_pad)
 }
 GST_END_TEST;
 
+/* Queues text buffers without durations on the appsrc named t, then EOS. */
+static void
+push_untimed_lines (GstElement * render, gpointer user_data)
+{
+  static const struct
+  {
+    const gchar *text;
+    GstClockTime pts;
+  } lines[] = {
+    {"Hello & <you>", GST_SECOND}, {"Next", 2500 * GST_MSECOND},
+  };
+  g_autoptr (GstObject) pipeline = gst_element_get_parent (render);
+  g_autoptr (GstElement) appsrc = gst_bin_get_by_name (GST_BIN (pipeline),
+      "t");
+  GstFlowReturn flow;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (lines); i++) {
+    GstBuffer *buffer = gst_buffer_new_memdup (lines[i].text,
+        strlen (lines[i].text));
+
+    GST_BUFFER_PTS (buffer) = lines[i].pts;
+    g_signal_emit_by_name (appsrc, "push-buffer", buffer, &flow);
+    gst_buffer_unref (buffer);
+    fail_unless_equals_int (flow, GST_FLOW_OK);
+  }
+  g_signal_emit_by_name (appsrc, "end-of-stream", &flow);
+}
+
+/* Plain text with no durations on the lyrics pad: each line lasts until
+ * the next, the last to the end, and its < and & are text. */
+GST_START_TEST (test_lyrics_pad_without_durations)
+{
+  RunResult r = { 0, };
+  const gchar *summary;
+
+  run_pipeline_with ("appsrc name=t format=time "
+      "caps=\"text/x-raw, format=utf8\" ! r.lyrics "
+      "nemorender name=r " SMALL " max-duration=4000000000 "
+      "audio-uri={tone.mp3}", push_untimed_lines, NULL, &r);
+  assert_success (&r);
+  summary = gst_structure_get_string (find_message (&r,
+          "nemorender-timeline"), "summary");
+  fail_unless (strstr (summary, "2. Text: \"Hello & <you>\" (1-2.5s), "
+          "\"Next\" (2.5-4s)") != NULL, "%s", summary);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
 /* lyrics-uri with word times, and a lyric video asked for in Chinese: the
  * words sung are white, those to come dimmed. */
 GST_START_TEST (test_lyrics_uri)
@@ -1326,6 +1375,7 @@ nemorender_suite (void)
   tcase_add_test (tc, test_tags_and_title_property);
   tcase_add_test (tc, test_prompt);
   tcase_add_test (tc, test_lyrics_pad);
+  tcase_add_test (tc, test_lyrics_pad_without_durations);
   tcase_add_test (tc, test_lyrics_uri);
   tcase_add_test (tc, test_lyrics_asked_without_any);
   tcase_add_test (tc, test_error_bad_lyrics);
