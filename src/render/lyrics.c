@@ -17,7 +17,7 @@
  * m.lyrics_style picks the look; absent, karaoke when a line has word
  * times, else lines.  Every glyph has a dark outline so it reads on any
  * cover.  What is drawn changes only when a line or a word starts or ends
- * (nemo_lyrics_view_state()), so the overlay redraws the band then and
+ * (nemo_lyrics_view_next_change()), so the overlay redraws the band then and
  * leaves the frame's bytes alone in between.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -296,15 +296,32 @@ words_sung (const Line * line, gint64 t_us)
   return n;
 }
 
-guint64
-nemo_lyrics_view_state (const NemoLyricsView * view, gint64 t_us)
+gint64
+nemo_lyrics_view_next_change (const NemoLyricsView * view, gint64 t_us)
 {
   gint index = current_line (view, t_us);
+  gint64 next = G_MAXINT64;
+  guint i, sung;
 
-  if (index < 0)
-    return 0;
-  return ((guint64) (index + 1) << 32) | words_sung (&g_array_index
-      (view->lines, Line, index), t_us);
+  /* a line that ends (another may show again) or starts */
+  for (i = 0; i < view->lines->len; i++) {
+    const Line *line = &g_array_index (view->lines, Line, i);
+
+    if (line->start_us > t_us) {
+      next = MIN (next, line->start_us);
+      break;
+    }
+    if (line->end_us > t_us)
+      next = MIN (next, line->end_us);
+  }
+  if (index >= 0) {
+    const Line *line = &g_array_index (view->lines, Line, index);
+
+    sung = words_sung (line, t_us);
+    if (sung < line->word_starts_us->len)
+      next = MIN (next, g_array_index (line->word_starts_us, gint64, sung));
+  }
+  return next;
 }
 
 static PangoAttribute *

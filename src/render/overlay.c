@@ -108,7 +108,7 @@ struct _NemoOverlay
    * they show changes, or the frame or a band crossing theirs was */
   NemoLyricsView *lyrics;
   NemoBand *lyrics_band;        /* NULL outside the frame */
-  guint64 lyrics_state;         /* what the frame shows of them */
+  gint64 lyrics_until_us;       /* the frame's lyrics hold until then */
   gboolean lyrics_crossed;      /* a band drawn per frame crosses theirs */
 
   const NemoSegment *cover;     /* the picture shown first, or NULL */
@@ -986,15 +986,13 @@ restore_background (NemoOverlay * overlay, AVFrame * frame,
 static gboolean
 lyrics_change (NemoOverlay * overlay, gint64 t_us)
 {
-  guint64 state;
-
   if (overlay->lyrics_band == NULL)
     return FALSE;
-  state = nemo_lyrics_view_state (overlay->lyrics, t_us);
-  if (state == overlay->lyrics_state && !overlay->frame_stale
+  if (t_us < overlay->lyrics_until_us && !overlay->frame_stale
       && !overlay->lyrics_crossed)
     return FALSE;
-  overlay->lyrics_state = state;
+  overlay->lyrics_until_us = nemo_lyrics_view_next_change (overlay->lyrics,
+      t_us);
   return TRUE;
 }
 

@@ -216,9 +216,10 @@ NemoLyricsView *nemo_lyrics_view_new (const NemoDraft * draft, gint width,
 /* The area the lyrics can paint, in whole pixels. */
 void nemo_lyrics_view_get_bounds (const NemoLyricsView * view,
     cairo_rectangle_int_t * bounds);
-/* What is shown at @t_us (which line, how many of its words sung), as a
- * number: the same number, the same drawing. */
-guint64 nemo_lyrics_view_state (const NemoLyricsView * view, gint64 t_us);
+/* When (µs) the drawing next differs from the one at @t_us: a line starts
+ * or ends, or a word of the current one starts; G_MAXINT64 never. */
+gint64 nemo_lyrics_view_next_change (const NemoLyricsView * view,
+    gint64 t_us);
 /* Draw what is shown at @t_us, in frame coordinates. */
 void nemo_lyrics_view_draw (const NemoLyricsView * view, cairo_t * cr,
     gint64 t_us);

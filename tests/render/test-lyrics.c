@@ -325,6 +325,33 @@ test_unchanged_frames (void)
   av_frame_free (&picture);
 }
 
+/* When the drawing next changes: each line's start and end, each word's
+ * start, an earlier line shown again when a later one over it ends. */
+static void
+test_next_change (void)
+{
+  g_autoptr (NemoDraft) draft = nemo_draft_new ();
+  g_autoptr (NemoLyrics) lyrics = nemo_lyrics_parse ("WEBVTT\n\n"
+      "00:01.000 --> 00:06.000\nlong <00:02.000>one\n\n"
+      "00:03.000 --> 00:04.000\nover it\n", -1, "test.vtt", NULL);
+  const cairo_rectangle_int_t safe = { 0, 0, WIDTH, HEIGHT };
+  g_autoptr (NemoLyricsView) view = NULL;
+  static const gint64 expected[][2] = {
+    {0, 1000000}, {1000000, 2000000}, {1500000, 2000000},
+    {2000000, 3000000}, {3000000, 4000000}, {4000000, 6000000},
+    {6000000, G_MAXINT64},
+  };
+  guint i;
+
+  draft->duration_ms = 8000;
+  nemo_lyrics_add_to_draft (lyrics, draft, 0);
+  view = nemo_lyrics_view_new (draft, WIDTH, HEIGHT, &safe);
+  g_assert_nonnull (view);
+  for (i = 0; i < G_N_ELEMENTS (expected); i++)
+    g_assert_cmpint (nemo_lyrics_view_next_change (view, expected[i][0]), ==,
+        expected[i][1]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -334,6 +361,7 @@ main (int argc, char **argv)
   g_test_add_func ("/lyrics/lines", test_lines);
   g_test_add_func ("/lyrics/wrap-in-safe-area", test_wrap_in_safe_area);
   g_test_add_func ("/lyrics/unchanged-frames", test_unchanged_frames);
+  g_test_add_func ("/lyrics/next-change", test_next_change);
 
   return g_test_run ();
 }
