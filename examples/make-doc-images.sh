@@ -40,11 +40,17 @@ shot() {
   echo "$out/$name.png"
 }
 
+# Words for the song, timed to the word (enhanced LRC), for the lyrics.
+printf '%s\n' "[00:02.50]<00:02.50>Headlights <00:03.10>on <00:03.50>the <00:03.80>empty <00:04.30>road<00:04.90>" \
+  "[00:05.00]<00:05.00>we <00:05.50>drive <00:06.00>till <00:06.50>morning<00:07.50>" > "$work/song.lrc"
+
 shot spectrum "720p music video with spectrum bars and track info overlay"
 shot waveform "720p music video with a waveform, title at the bottom"
 shot circle "720p music video with a circular visualizer and the track info"
 shot title "720p video with the track info at the top"
 shot vertical "vertical 9:16 720p for Shorts, spectrum bars, title at the top"
+shot lyrics "720p karaoke" lyrics-uri="$work/song.lrc"
+shot lyric-video "720p lyric video" lyrics-uri="$work/song.lrc"
 
 # live: nemovisualizer on the same song, its title from the MP3's tags
 gst-launch-1.0 -q filesrc location="$work/song.mp3" ! decodebin ! \

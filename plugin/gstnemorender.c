@@ -16,7 +16,9 @@
  * Inputs come either as files/URIs (#GstNemoRender:audio-uri,
  * #GstNemoRender:visual-uri) or on request pads: one `audio` pad (raw audio
  * from audioconvert, or parsed MP3/ADTS AAC) and any number of `video_%u`
- * pads (raw video, parsed JPEG/PNG, parsed H.264).  A video pad that gives
+ * pads (raw video, parsed JPEG/PNG, parsed H.264), and a `lyrics` pad for
+ * the song's timed words (text/x-raw from subparse; or
+ * #GstNemoRender:lyrics-uri).  A video pad that gives
  * one frame and then EOS is a still image; an endless one (imagefreeze,
  * videotestsrc) is read only as far as the song lasts; a shorter clip loops.
  * The render starts in PAUSED when every linked sink pad has seen EOS (with
@@ -61,6 +63,11 @@
  *   max-duration=60000000000 ! filesink location=short.mp4
  * ]| A 60-second vertical 1080x1920 cut for Shorts.
  * |[
+ * gst-launch-1.0 nemorender name=r audio-uri=song.mp3 visual-uri=cover.jpg \
+ *   prompt="karaoke" ! filesink location=karaoke.mp4 \
+ *   filesrc location=song.srt ! subparse ! r.lyrics
+ * ]| A karaoke video of the song's subtitles (or lyrics-uri=song.lrc).
+ * |[
  * NEMO_TOKEN=… gst-launch-1.0 -m nemorender backend=cloud audio-uri=song.mp3 \
  *   visual-uri=cover.jpg prompt="looping video with visualizer" ! filesink location=video.mp4
  * ]| The hosted service renders it; `-m` shows its replies and the job ids.
@@ -100,6 +107,7 @@ enum
   PROP_RENDER_ID,
   PROP_AUDIO_URI,
   PROP_VISUAL_URI,
+  PROP_LYRICS_URI,
   PROP_TITLE,
   PROP_ARTIST,
   PROP_WIDTH,
@@ -155,6 +163,7 @@ struct _GstNemoRender
 
   GstPad *srcpad;
   GstNemoRenderPad *audio_pad;  /* under the object lock */
+  GstNemoRenderPad *lyrics_pad; /* under the object lock */
   guint next_video_index;
 
   /* lock protects what the sink pads' streaming threads, the src task and
@@ -222,6 +231,13 @@ GST_STATIC_PAD_TEMPLATE ("video_%u",
         "image/png, width=(int)[ 1, MAX ], height=(int)[ 1, MAX ]; "
         "video/x-h264, stream-format=(string)byte-stream, "
         "alignment=(string)au"));
+
+/* Timed text, as subparse gives it: the song's lyrics. */
+static GstStaticPadTemplate lyrics_template =
+GST_STATIC_PAD_TEMPLATE ("lyrics",
+    GST_PAD_SINK,
+    GST_PAD_REQUEST,
+    GST_STATIC_CAPS ("text/x-raw, format=(string){ pango-markup, utf8 }"));
 
 #define gst_nemo_render_parent_class parent_class
 G_DEFINE_TYPE (GstNemoRender, gst_nemo_render, GST_TYPE_ELEMENT);
@@ -591,17 +607,21 @@ gst_nemo_render_request_new_pad (GstElement * element, GstPadTemplate * templ,
   GstElementClass *klass = GST_ELEMENT_GET_CLASS (element);
   gboolean audio = templ == gst_element_class_get_pad_template (klass,
       "audio");
+  gboolean lyrics = templ == gst_element_class_get_pad_template (klass,
+      "lyrics");
   g_autofree gchar *name = NULL;
   GstPad *pad;
 
   GST_OBJECT_LOCK (self);
-  if (audio && self->audio_pad != NULL) {
+  if ((audio && self->audio_pad != NULL)
+      || (lyrics && self->lyrics_pad != NULL)) {
     GST_OBJECT_UNLOCK (self);
-    GST_WARNING_OBJECT (self, "there is only one audio pad, and it exists");
+    GST_WARNING_OBJECT (self, "there is only one %s pad, and it exists",
+        audio ? "audio" : "lyrics");
     return NULL;
   }
-  if (audio) {
-    name = g_strdup ("audio");
+  if (audio || lyrics) {
+    name = g_strdup (audio ? "audio" : "lyrics");
   } else {
     guint index = self->next_video_index;
 
@@ -622,6 +642,8 @@ gst_nemo_render_request_new_pad (GstElement * element, GstPadTemplate * templ,
   GST_OBJECT_LOCK (self);
   if (audio)
     self->audio_pad = GST_NEMO_RENDER_PAD (pad);
+  if (lyrics)
+    self->lyrics_pad = GST_NEMO_RENDER_PAD (pad);
   GST_OBJECT_UNLOCK (self);
   gst_element_add_pad (element, pad);
   return pad;
@@ -638,6 +660,8 @@ gst_nemo_render_release_pad (GstElement * element, GstPad * pad)
   GST_OBJECT_LOCK (self);
   if (pad == GST_PAD (self->audio_pad))
     self->audio_pad = NULL;
+  if (pad == GST_PAD (self->lyrics_pad))
+    self->lyrics_pad = NULL;
   GST_OBJECT_UNLOCK (self);
   g_hash_table_remove (self->eos_pads, pad);
   g_mutex_unlock (&self->lock);
@@ -960,6 +984,10 @@ collect_job_config (GstNemoRender * self, NemoJobConfig * config,
     } else if (pad_is_audio (self, pad)) {
       /* the audio pad wins over audio-uri */
       nemo_job_config_add_input (config, NEMO_JOB_INPUT_AUDIO, path, TRUE);
+    } else if (pad == self->lyrics_pad) {
+      /* and the lyrics pad over lyrics-uri */
+      g_free (config->lyrics);
+      config->lyrics = g_strdup (path);
     } else {
       nemo_job_config_add_input (config, NEMO_JOB_INPUT_VISUAL, path, TRUE);
     }
@@ -1541,6 +1569,8 @@ string_field (GstNemoRender * self, guint prop_id)
       return &self->audio_uri;
     case PROP_VISUAL_URI:
       return &self->visual_uri;
+    case PROP_LYRICS_URI:
+      return &settings->lyrics;
     case PROP_TITLE:
       return &settings->title;
     case PROP_ARTIST:
@@ -1855,6 +1885,20 @@ install_properties (GObjectClass * klass)
       "The picture or clip, as a path, file:// URI or (cloud) http(s) URL: "
       "JPEG, PNG, GIF, WebP; MP4, MOV, MKV, WebM, AVI; it comes before any "
       "video_%u pad's", NULL);
+  /**
+   * GstNemoRender:lyrics-uri:
+   *
+   * The song's words, timed: an LRC file (enhanced LRC's `<mm:ss.xx>` word
+   * times make a karaoke), SubRip (.srt) or WebVTT (.vtt), as a path or
+   * file:// URI.  Each line is shown from its time inside the preset's safe
+   * area, the current one over the next; the prompt picks the look ("lyric
+   * video", "karaoke", "歌词", "卡拉OK").  The lyrics pad wins over it.
+   * Local backend only.
+   */
+  install_string (klass, PROP_LYRICS_URI, "lyrics-uri", "Lyrics URI",
+      "The song's words, timed: LRC (enhanced LRC word times make a "
+      "karaoke), SubRip or WebVTT, as a path or file:// URI; instead of the "
+      "lyrics pad", NULL);
   install_string (klass, PROP_TITLE, "title", "Title",
       "Track title (default: the song's title tag); written into the MP4's "
       "metadata", NULL);
@@ -2035,6 +2079,8 @@ gst_nemo_render_class_init (GstNemoRenderClass * klass)
       &audio_template, GST_TYPE_NEMO_RENDER_PAD);
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &video_template, GST_TYPE_NEMO_RENDER_PAD);
+  gst_element_class_add_static_pad_template_with_gtype (element_class,
+      &lyrics_template, GST_TYPE_NEMO_RENDER_PAD);
   gst_element_class_set_static_metadata (element_class,
       "Music video renderer", "Codec/Muxer/Video/Audio",
       "Turns a song and its album art or clips into a YouTube-ready "

@@ -7,7 +7,11 @@
 #include <gst/audio/audio.h>
 #include <gst/video/video.h>
 #include <nemo/error.h>
+#include <nemo/lyrics.h>
 #include <nemo/media.h>
+
+#include <glib/gstdio.h>
+#include <string.h>
 
 typedef enum
 {
@@ -17,7 +21,20 @@ typedef enum
   INPUT_VIDEO_RAW,
   INPUT_VIDEO_IMAGE,
   INPUT_VIDEO_ENCODED,
+  INPUT_TEXT,                   /* timed text: the lyrics, as SubRip */
 } PadInput;
+
+/* The lyrics pad's text buffers, as SubRip cues: each is held until the
+ * next comes, which ends one that had no duration. */
+typedef struct
+{
+  GString *srt;
+  gboolean markup;              /* Pango markup (subparse), not plain text */
+  guint n_cues;
+  gint64 start_ms, end_ms;      /* the held cue's; end -1: none yet */
+  GString *held;                /* its text; NULL when none is held */
+  gchar *path;                  /* where they go once the pad is finished */
+} TextSpool;
 
 struct _GstNemoRenderPad
 {
@@ -26,6 +43,7 @@ struct _GstNemoRenderPad
   /* used from the pad's streaming thread, and by the element once the pad
    * has seen EOS */
   NemoSpool *spool;
+  TextSpool text;               /* INPUT_TEXT's, instead of @spool */
   PadInput input;
   GstVideoInfo vinfo;
   GstSegment segment;
@@ -71,9 +89,23 @@ gst_nemo_render_pad_init (GstNemoRenderPad * pad)
 }
 
 static void
+text_spool_clear (TextSpool * text)
+{
+  if (text->srt != NULL)
+    g_string_free (text->srt, TRUE);
+  if (text->held != NULL)
+    g_string_free (text->held, TRUE);
+  if (text->path != NULL)
+    g_unlink (text->path);
+  g_free (text->path);
+  memset (text, 0, sizeof (*text));
+}
+
+static void
 forget_stream (GstNemoRenderPad * pad)
 {
   g_clear_pointer (&pad->spool, nemo_spool_free);
+  text_spool_clear (&pad->text);
   pad->input = INPUT_NONE;
   pad->n_buffers = 0;
   pad->next_us = 0;
@@ -206,6 +238,14 @@ spool_for_caps (GstNemoRenderPad * pad, GstCaps * caps, const gchar * base,
     pad->input = INPUT_VIDEO_ENCODED;
     return nemo_spool_new_encoded (base, NEMO_CODEC_H264, error);
   }
+  if (g_str_equal (media, "text/x-raw")) {
+    pad->input = INPUT_TEXT;
+    pad->text.srt = g_string_new (NULL);
+    pad->text.markup = g_strcmp0 (gst_structure_get_string (s, "format"),
+        "pango-markup") == 0;
+    pad->text.path = g_strconcat (base, ".srt", NULL);
+    return NULL;
+  }
 
 not_supported:
   g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA,
@@ -221,6 +261,8 @@ open_spool (GstNemoRenderPad * pad, GstCaps * caps, const gchar * dir,
   g_autofree gchar *base = g_build_filename (dir, GST_PAD_NAME (pad), NULL);
 
   pad->spool = spool_for_caps (pad, caps, base, error);
+  if (pad->input == INPUT_TEXT)
+    return TRUE;
   if (pad->spool == NULL)
     return FALSE;
   GST_DEBUG_OBJECT (pad, "spooling %" GST_PTR_FORMAT " to %s", caps,
@@ -238,7 +280,7 @@ gst_nemo_render_pad_set_caps (GstNemoRenderPad * pad, GstCaps * caps,
   g_clear_pointer (&current, gst_caps_unref);
   if (same)
     return TRUE;
-  if (pad->spool != NULL) {
+  if (pad->spool != NULL || pad->input == INPUT_TEXT) {
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA,
         "The format on %s changed mid-stream to %" GST_PTR_FORMAT ". Give "
         "each pad one stream, or put a videoconvert/audioconvert and a "
@@ -356,6 +398,46 @@ write_video_frame (GstNemoRenderPad * pad, GstBuffer * buffer, gint64 pts_us,
   return ok;
 }
 
+/* The held cue into the SubRip text, ending at @next_ms when it has no
+ * end of its own (-1: to the end of the song). */
+static void
+release_cue (TextSpool * text, gint64 next_ms)
+{
+  if (text->held == NULL)
+    return;
+  if (nemo_lyrics_append_srt_cue (text->srt, text->n_cues + 1,
+          text->start_ms, text->end_ms >= 0 ? text->end_ms : next_ms,
+          text->held->str, text->held->len, text->markup))
+    text->n_cues++;
+  g_string_free (text->held, TRUE);
+  text->held = NULL;
+}
+
+static gboolean
+write_text (GstNemoRenderPad * pad, GstBuffer * buffer, gint64 pts_us,
+    GError ** error)
+{
+  TextSpool *text = &pad->text;
+  GstMapInfo map;
+
+  if (pts_us < 0) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA,
+        "Text buffer %" G_GUINT64_FORMAT " on %s has no timestamp: the "
+        "lyrics pad takes timed text, as subparse gives it (filesrc "
+        "location=song.srt ! subparse ! nemorender.lyrics).",
+        pad->n_buffers, GST_PAD_NAME (pad));
+    return FALSE;
+  }
+  release_cue (text, pts_us / 1000);
+  text->start_ms = pts_us / 1000;
+  text->end_ms = GST_BUFFER_DURATION_IS_VALID (buffer) ? (pts_us
+      + (gint64) (GST_BUFFER_DURATION (buffer) / GST_USECOND)) / 1000 : -1;
+  gst_buffer_map (buffer, &map, GST_MAP_READ);
+  text->held = g_string_new_len ((const gchar *) map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+  return TRUE;
+}
+
 gboolean
 gst_nemo_render_pad_write (GstNemoRenderPad * pad, GstBuffer * buffer,
     gint64 frame_us, GError ** error)
@@ -372,6 +454,8 @@ gst_nemo_render_pad_write (GstNemoRenderPad * pad, GstBuffer * buffer,
   GST_OBJECT_UNLOCK (pad);
   if (pad->input == INPUT_VIDEO_RAW)
     return write_video_frame (pad, buffer, pts_us, error);
+  if (pad->input == INPUT_TEXT)
+    return write_text (pad, buffer, pts_us, error);
 
   gst_buffer_map (buffer, &map, GST_MAP_READ);
   ok = nemo_spool_write (pad->spool, map.data, map.size, pts_us, error);
@@ -379,9 +463,30 @@ gst_nemo_render_pad_write (GstNemoRenderPad * pad, GstBuffer * buffer,
   return ok;
 }
 
+static gboolean
+finish_text (TextSpool * text, GError ** error)
+{
+  GError *write_error = NULL;
+
+  release_cue (text, -1);
+  if (text->n_cues == 0)
+    return TRUE;
+  if (!g_file_set_contents (text->path, text->srt->str, text->srt->len,
+          &write_error)) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_IO,
+        "Could not write the lyrics to the work folder: %s",
+        write_error->message);
+    g_error_free (write_error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 gst_nemo_render_pad_finish (GstNemoRenderPad * pad, GError ** error)
 {
+  if (pad->input == INPUT_TEXT)
+    return finish_text (&pad->text, error);
   return pad->spool == NULL || nemo_spool_finish (pad->spool, error);
 }
 
@@ -394,7 +499,8 @@ gst_nemo_render_pad_is_image (GstNemoRenderPad * pad)
 gboolean
 gst_nemo_render_pad_is_moving (GstNemoRenderPad * pad)
 {
-  return pad->input != INPUT_VIDEO_IMAGE && pad->n_buffers > 1;
+  return (pad->input == INPUT_VIDEO_RAW || pad->input == INPUT_VIDEO_ENCODED)
+      && pad->n_buffers > 1;
 }
 
 void
@@ -465,12 +571,16 @@ gst_nemo_render_pad_warn_silent (GstNemoRenderPad * pad)
 gint64
 gst_nemo_render_pad_get_duration (GstNemoRenderPad * pad)
 {
+  if (pad->input == INPUT_TEXT)
+    return pad->text.held != NULL ? pad->text.start_ms * 1000 : 0;
   return pad->spool ? nemo_spool_get_duration (pad->spool) : 0;
 }
 
 const gchar *
 gst_nemo_render_pad_get_path (GstNemoRenderPad * pad)
 {
+  if (pad->input == INPUT_TEXT)
+    return pad->text.n_cues > 0 ? pad->text.path : NULL;
   if (pad->spool == NULL || nemo_spool_get_count (pad->spool) == 0)
     return NULL;
   return nemo_spool_get_path (pad->spool);

@@ -37,6 +37,10 @@ sh "$examples/beat-montage.sh" "$out/h.mp4"
 check "$out/h.mp4" 12
 sh "$examples/travel-bgm.sh" "$out/i.mp4"
 check "$out/i.mp4" 8
+sh "$examples/karaoke.sh" "$data/tone.mp3" "$data/cover.jpg" "$data/lyrics.lrc" "$out/karaoke.mp4"
+check "$out/karaoke.mp4" 8
+sh "$examples/lyric-video-pads.sh" "$data/tone.mp3" "$data/cover.jpg" "$data/lyrics.srt" "$out/lyrics.mp4"
+check "$out/lyrics.mp4" 8
 for preset in youtube:1920,1080 shorts:1080,1920 tiktok:1080,1920 \
     reels:1080,1920 instagram-feed:1080,1350 instagram-story:1080,1920; do
   name=${preset%%:*}

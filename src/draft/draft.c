@@ -257,6 +257,15 @@ segment_alloc (JsonObject * raw)
 }
 
 static void
+word_free (gpointer data)
+{
+  NemoWord *word = data;
+
+  g_free (word->text);
+  g_free (word);
+}
+
+static void
 segment_free (gpointer data)
 {
   NemoSegment *segment = data;
@@ -267,6 +276,8 @@ segment_free (gpointer data)
   g_free (segment->text);
   if (segment->style != NULL)
     json_object_unref (segment->style);
+  if (segment->words != NULL)
+    g_ptr_array_unref (segment->words);
   if (segment->raw != NULL)
     json_object_unref (segment->raw);
   g_free (segment);
@@ -304,6 +315,32 @@ draft_alloc (JsonObject * raw)
   return draft;
 }
 
+/* "wd": the words of a lyric line, each {"st": ms, "tx": text}. */
+static gboolean
+read_words (JsonObject * obj, const gchar * path, NemoSegment * segment,
+    GError ** error)
+{
+  JsonArray *array;
+  guint i;
+
+  if (!read_array (obj, path, "wd", &array, error))
+    return FALSE;
+  for (i = 0; array != NULL && i < json_array_get_length (array); i++) {
+    g_autofree gchar *word_path = g_strdup_printf ("%s.wd[%u]", path, i);
+    JsonObject *item = array_object (array, i, word_path, error);
+    gint64 start_ms = 0;
+    g_autofree gchar *text = NULL;
+
+    if (item == NULL
+        || !read_ms (item, word_path, "st", 0, "0 or more milliseconds",
+            &start_ms, error)
+        || !read_string (item, word_path, "tx", &text, error))
+      return FALSE;
+    nemo_segment_add_word (segment, start_ms, text ? text : "");
+  }
+  return TRUE;
+}
+
 static NemoSegment *
 segment_from_object (JsonObject * obj, const gchar * path, GError ** error)
 {
@@ -322,7 +359,8 @@ segment_from_object (JsonObject * obj, const gchar * path, GError ** error)
       || !read_volume (obj, path, &segment->volume, error)
       || !read_bool (obj, path, "lp", &segment->loop, error)
       || !read_string (obj, path, "tx", &segment->text, error)
-      || !read_object (obj, path, "sty", &segment->style, error))
+      || !read_object (obj, path, "sty", &segment->style, error)
+      || !read_words (obj, path, segment, error))
     goto fail;
   return segment;
 
@@ -757,6 +795,37 @@ raw_copy (JsonObject * raw)
   return raw != NULL ? object_deep_copy (raw) : json_object_new ();
 }
 
+/* "wd", written when the words differ from what @raw holds. */
+static void
+write_words (JsonObject * out, JsonObject * raw, GPtrArray * words)
+{
+  JsonNode *old = get_member (raw, "wd");
+  JsonArray *array;
+  JsonNode *node;
+  guint i;
+
+  if (words == NULL || words->len == 0) {
+    if (old != NULL)
+      json_object_remove_member (out, "wd");
+    return;
+  }
+  array = json_array_sized_new (words->len);
+  for (i = 0; i < words->len; i++) {
+    const NemoWord *word = g_ptr_array_index (words, i);
+    JsonObject *item = json_object_new ();
+
+    json_object_set_int_member (item, "st", word->start_ms);
+    json_object_set_string_member (item, "tx", word->text);
+    json_array_add_object_element (array, item);
+  }
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (node, array);
+  if (old != NULL && json_node_equal (old, node))
+    json_node_unref (node);
+  else
+    json_object_set_member (out, "wd", node);
+}
+
 static JsonNode *
 segment_to_node (const NemoSegment * segment)
 {
@@ -773,6 +842,7 @@ segment_to_node (const NemoSegment * segment)
   write_bool (out, raw, "lp", segment->loop);
   write_string (out, raw, "tx", segment->text);
   write_object (out, raw, "sty", segment->style);
+  write_words (out, raw, segment->words);
   return object_node_take (out);
 }
 
@@ -907,6 +977,22 @@ nemo_track_add_segment (NemoTrack * track, const gchar * kind)
   json_object_set_boolean_member (raw, "lp", segment->loop);
   g_ptr_array_add (track->segments, segment);
   return segment;
+}
+
+void
+nemo_segment_add_word (NemoSegment * segment, gint64 start_ms,
+    const gchar * text)
+{
+  NemoWord *word;
+
+  g_return_if_fail (segment != NULL && text != NULL);
+
+  word = g_new0 (NemoWord, 1);
+  word->start_ms = start_ms;
+  word->text = g_strdup (text);
+  if (segment->words == NULL)
+    segment->words = g_ptr_array_new_with_free_func (word_free);
+  g_ptr_array_add (segment->words, word);
 }
 
 NemoTrack *

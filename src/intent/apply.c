@@ -345,6 +345,32 @@ apply_loudness (const NemoIntent * intent, NemoDraft * draft)
         intent->loudness_lufs);
 }
 
+/* "no lyrics" drops the lyric lines (and a text track left empty); a
+ * style asked for is m.lyrics_style. */
+static void
+apply_lyrics (const NemoIntent * intent, NemoDraft * draft)
+{
+  static const gchar *const style_names[] = { NULL, "lines", "karaoke" };
+  guint t, s;
+
+  if (intent->lyrics_style != NEMO_LYRICS_STYLE_UNSET)
+    nemo_draft_set_meta_string (draft, "lyrics_style",
+        style_names[intent->lyrics_style]);
+  if (intent->lyrics != NEMO_INTENT_OFF)
+    return;
+  for (t = draft->tracks->len; t-- > 0;) {
+    NemoTrack *track = g_ptr_array_index (draft->tracks, t);
+    guint before = track->segments->len;
+
+    for (s = track->segments->len; s-- > 0;)
+      if (g_strcmp0 (((NemoSegment *) g_ptr_array_index (track->segments,
+                      s))->kind, NEMO_SEGMENT_LYRIC) == 0)
+        g_ptr_array_remove_index (track->segments, s);
+    if (before > 0 && track->segments->len == 0)
+      g_ptr_array_remove_index (draft->tracks, t);
+  }
+}
+
 void
 nemo_intent_apply (const NemoIntent * intent, NemoDraft * draft)
 {
@@ -360,4 +386,5 @@ nemo_intent_apply (const NemoIntent * intent, NemoDraft * draft)
   apply_audio (intent, draft);
   apply_fades (intent, draft);
   apply_loudness (intent, draft);
+  apply_lyrics (intent, draft);
 }

@@ -30,6 +30,8 @@ typedef struct
   const gchar *fade_in, *fade_out, *fade_both;  /* {}: the length */
   const gchar *no_fade_in, *no_fade_out, *no_fades;
   const gchar *loudness;        /* {}: the target, e.g. -14 */
+  const gchar *lyrics[3];       /* by NemoLyricsStyle */
+  const gchar *no_lyrics;
   const gchar *limit[8];        /* by NemoLimit */
   const gchar *const *platforms;        /* pairs: name, name in this language */
 } Language;
@@ -64,8 +66,12 @@ static const Language english = {
   "a {} fade in", "a {} fade out", "a {} fade in and out",
   "no fade in", "no fade out", "no fades",
   "loudness brought to {} LUFS",
+  {"the lyrics", "the lyrics line by line",
+      "karaoke lyrics, each word lit as it is sung"},
+  "no lyrics",
   {"output over 4K (2160p is the maximum)", "3D animation",
-        "lyrics (the words of the song are not known)",
+        "lyrics (none were given: set lyrics-uri to an LRC, SRT or WebVTT "
+        "file, or link the lyrics pad)",
         "AI-generated pictures or video (only your cover and clips are used)",
         "changing or removing the singer's voice", "captions of speech",
         "uploading or posting (the MP4 is yours to post)",
@@ -95,7 +101,11 @@ static const Language chinese = {
   "淡入 {}", "淡出 {}", "淡入淡出 {}",
   "不淡入", "不淡出", "不淡入淡出",
   "响度调整到 {} LUFS",
-  {"超过 4K 的输出（最高 2160p）", "3D 动画", "歌词（没有这首歌的歌词）",
+  {"歌词", "逐行歌词", "卡拉OK 歌词（唱到的字高亮）"},
+  "不显示歌词",
+  {"超过 4K 的输出（最高 2160p）", "3D 动画",
+        "歌词（没有提供歌词：请把 lyrics-uri 设为 LRC、SRT 或 WebVTT 文件，"
+        "或连接 lyrics pad）",
         "AI 生成画面（只使用你的封面和视频）", "更改或去除歌手的声音",
         "语音字幕", "上传或发布（生成的 MP4 请自行发布）",
       "音乐音量超过 100%"},
@@ -261,6 +271,22 @@ describe_fades (const NemoIntent * intent, const Language * lang,
   }
 }
 
+/* Lyrics asked for and not given are the limit's to say. */
+static void
+describe_lyrics (const NemoIntent * intent, const Language * lang,
+    GPtrArray * items)
+{
+  guint i;
+
+  for (i = 0; i < intent->could_not->len; i++)
+    if (g_array_index (intent->could_not, NemoLimit, i) == NEMO_LIMIT_LYRICS)
+      return;
+  if (intent->lyrics == NEMO_INTENT_ON)
+    add_item (items, g_strdup (lang->lyrics[intent->lyrics_style]));
+  else if (intent->lyrics == NEMO_INTENT_OFF)
+    add_item (items, g_strdup (lang->no_lyrics));
+}
+
 static void
 add_switch (GPtrArray * items, NemoIntentSwitch value, const gchar * on,
     const gchar * off)
@@ -307,6 +333,7 @@ understood_items (const NemoIntent * intent, const Language * lang)
     add_item (items, fill (lang->start, clock));
   }
   describe_fades (intent, lang, items);
+  describe_lyrics (intent, lang, items);
   if (!isnan (intent->loudness_lufs)) {
     gchar lufs[G_ASCII_DTOSTR_BUF_SIZE];
 

@@ -59,6 +59,7 @@ typedef enum
   CONCEPT_RESOLUTION,           /* value: short side */
   CONCEPT_FADE,                 /* value: FADE_* */
   CONCEPT_LIMIT,                /* value: NemoLimit */
+  CONCEPT_LYRICS,               /* value: NemoLyricsStyle */
   CONCEPT_PERCENT,              /* value: percent */
   CONCEPT_DURATION,             /* value: ms */
   CONCEPT_START,                /* value: ms into the song */

@@ -257,6 +257,17 @@ read_feature (Reader * reader, const Hit * hit)
       if (!hit->negated)
         add_limit (intent, (NemoLimit) hit->value);
       break;
+    case CONCEPT_LYRICS:
+      /* a limit, in the order asked, until the caller says it has some */
+      intent->lyrics = switch_of (hit);
+      if (intent->lyrics == NEMO_INTENT_OFF) {
+        nemo_intent_lyrics_given (intent);
+        break;
+      }
+      add_limit (intent, NEMO_LIMIT_LYRICS);
+      if (hit->value != NEMO_LYRICS_STYLE_UNSET)
+        intent->lyrics_style = (NemoLyricsStyle) hit->value;
+      break;
     case CONCEPT_START:
       if (!hit->negated)
         intent->start_ms = hit->value;
@@ -508,10 +519,24 @@ nemo_intent_parse (const gchar * prompt)
   read_preset (&reader);
   if (intent->bgm != NEMO_INTENT_ON)
     intent->bgm_percent = -1;
+  if (intent->lyrics != NEMO_INTENT_ON)
+    intent->lyrics_style = NEMO_LYRICS_STYLE_UNSET;
 
   g_array_unref (reader.hits);
   nemo_intent_tokens_clear (&tokens);
   return intent;
+}
+
+void
+nemo_intent_lyrics_given (NemoIntent * intent)
+{
+  guint i;
+
+  g_return_if_fail (intent != NULL);
+
+  for (i = 0; i < intent->could_not->len; i++)
+    if (g_array_index (intent->could_not, NemoLimit, i) == NEMO_LIMIT_LYRICS)
+      g_array_remove_index (intent->could_not, i);
 }
 
 const gchar *

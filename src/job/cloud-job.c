@@ -242,6 +242,14 @@ nemo_job_run_cloud (const NemoJobConfig * config,
 
   if (config->service.render_id == NULL && !check_service_size (config, error))
     return FALSE;
+  if (config->lyrics != NULL) {
+    /* the service's drafts have no lyric segments we could send */
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
+        "Lyrics are drawn by the local renderer only: render with "
+        "backend=local, or leave lyrics-uri unset and the lyrics pad "
+        "unlinked.");
+    return FALSE;
+  }
   cloud = open_cloud (config, callbacks, user_data, error);
   if (cloud == NULL)
     return FALSE;

@@ -6,6 +6,7 @@
 #include <nemo/error.h>
 #include <nemo/intent.h>
 #include <nemo/log.h>
+#include <nemo/lyrics.h>
 #include <nemo/media.h>
 #include <nemo/render.h>
 #include <nemo/service.h>
@@ -91,6 +92,7 @@ nemo_job_config_clear (NemoJobConfig * config)
   g_free (config->title);
   g_free (config->artist);
   g_free (config->album);
+  g_free (config->lyrics);
   g_free (config->aspect_ratio);
   g_free (config->thumbnail_location);
   g_free (config->work_dir);
@@ -118,6 +120,7 @@ nemo_job_config_copy (NemoJobConfig * dest, const NemoJobConfig * src)
   dest->title = g_strdup (src->title);
   dest->artist = g_strdup (src->artist);
   dest->album = g_strdup (src->album);
+  dest->lyrics = g_strdup (src->lyrics);
   dest->aspect_ratio = g_strdup (src->aspect_ratio);
   dest->thumbnail_location = g_strdup (src->thumbnail_location);
   dest->work_dir = g_strdup (src->work_dir);
@@ -389,6 +392,25 @@ add_video_track (NemoDraft * draft, GPtrArray * visuals, gint64 total_ms)
   }
 }
 
+/* The lyrics file's lines on a text track, the draft's 0 at song time
+ * @in_ms; a request for them in the prompt is then met. */
+static gboolean
+add_lyrics (const NemoJobConfig * config, NemoIntent * intent,
+    gint64 in_ms, NemoDraft * draft, GError ** error)
+{
+  g_autoptr (NemoLyrics) lyrics = NULL;
+
+  if (config->lyrics == NULL)
+    return TRUE;
+  lyrics = nemo_lyrics_load (config->lyrics, error);
+  if (lyrics == NULL)
+    return FALSE;
+  if (nemo_lyrics_add_to_draft (lyrics, draft, in_ms) == NULL)
+    NEMO_WARNING ("no line of the lyrics falls within the video");
+  nemo_intent_lyrics_given (intent);
+  return TRUE;
+}
+
 /* The settings' preset, else the one @intent names, else YouTube's. */
 static const NemoPresetInfo *
 preset_for (const NemoJobConfig * config, const NemoIntent * intent)
@@ -565,6 +587,8 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   music_name = title ? g_strdup (title) : nemo_job_display_name (song->path);
   add_video_track (draft, visuals, total_ms);
   add_music_track (draft, song, music_name, start_ms);
+  if (!add_lyrics (config, intent, start_ms, draft, error))
+    return NULL;
 
   if (title)
     nemo_draft_set_meta_string (draft, "title", title);

@@ -1,6 +1,7 @@
 /* The drawn layers over the pictures: a visualizer (a "spectrum",
- * "waveform" or "circle" segment on a video track) and track-info titles
- * ("title" segments on text tracks), in that order, the titles on top;
+ * "waveform" or "circle" segment on a video track), track-info titles
+ * ("title" segments on text tracks) and the lyrics ("lyric" segments,
+ * lyrics.c), in that order, the lyrics on top;
  * over everything, the draft's fade from black at the start and to black at
  * the end (m.fade_in_ms, m.fade_out_ms), so the layers fade with the
  * pictures.
@@ -102,6 +103,13 @@ struct _NemoOverlay
   NemoBand *backdrop_band, *scope_band; /* NULL outside the frame */
 
   GPtrArray *titles;            /* TitleLayer* */
+
+  /* the lyrics, over the titles: their band is redrawn only when what
+   * they show changes, or the frame or a band crossing theirs was */
+  NemoLyricsView *lyrics;
+  NemoBand *lyrics_band;        /* NULL outside the frame */
+  gint64 lyrics_until_us;       /* the frame's lyrics hold until then */
+  gboolean lyrics_crossed;      /* a band drawn per frame crosses theirs */
 
   const NemoSegment *cover;     /* the picture shown first, or NULL */
   gboolean prepared;
@@ -275,7 +283,10 @@ nemo_overlay_new (const NemoDraft * draft, gint width, gint height,
     for (s = 0; s < track->segments->len; s++)
       read_segment (overlay, track, g_ptr_array_index (track->segments, s));
   }
+  overlay->lyrics = nemo_lyrics_view_new (draft, width, height,
+      &overlay->safe);
   if (!overlay->has_scope && overlay->titles->len == 0
+      && overlay->lyrics == NULL
       && overlay->fade_in_us == 0 && overlay->fade_out_us == 0) {
     nemo_overlay_free (overlay);
     return NULL;
@@ -294,6 +305,8 @@ nemo_overlay_free (NemoOverlay * overlay)
   nemo_band_free (overlay->backdrop_band);
   nemo_band_free (overlay->scope_band);
   g_ptr_array_unref (overlay->titles);
+  g_clear_pointer (&overlay->lyrics, nemo_lyrics_view_free);
+  nemo_band_free (overlay->lyrics_band);
   av_frame_free (&overlay->background);
   av_frame_free (&overlay->picture);
   av_frame_free (&overlay->frame);
@@ -323,7 +336,8 @@ nemo_overlay_is_static (NemoOverlay * overlay)
 {
   guint i;
 
-  if (overlay->fade_in_us > 0 || overlay->fade_out_us > 0)
+  if (overlay->fade_in_us > 0 || overlay->fade_out_us > 0
+      || overlay->lyrics != NULL)
     return FALSE;
   if (overlay->has_scope && overlay->scope_start_us < overlay->duration_us
       && overlay->scope_end_us > 0)
@@ -710,6 +724,27 @@ pick_background_titles (NemoOverlay * overlay)
   }
 }
 
+/* The lyrics' band, and whether a band redrawn every frame (the
+ * visualizer, a changing title) crosses it: then the lyrics are too. */
+static void
+prepare_lyrics (NemoOverlay * overlay)
+{
+  cairo_rectangle_int_t bounds;
+  guint i;
+
+  nemo_lyrics_view_get_bounds (overlay->lyrics, &bounds);
+  overlay->lyrics_band = nemo_band_new (&bounds, overlay->width,
+      overlay->height);
+  overlay->lyrics_crossed = bands_overlap (overlay->lyrics_band,
+      overlay->scope_band);
+  for (i = 0; i < overlay->titles->len; i++) {
+    TitleLayer *layer = g_ptr_array_index (overlay->titles, i);
+
+    overlay->lyrics_crossed |= !layer->in_background
+        && bands_overlap (overlay->lyrics_band, layer->band);
+  }
+}
+
 static gboolean
 prepare (NemoOverlay * overlay, const AVFrame * picture, GError ** error)
 {
@@ -750,6 +785,8 @@ prepare (NemoOverlay * overlay, const AVFrame * picture, GError ** error)
         overlay->height);
   }
   pick_background_titles (overlay);
+  if (overlay->lyrics)
+    prepare_lyrics (overlay);
 
   overlay->background = new_frame (overlay, error);
   overlay->frame = overlay->background ? new_frame (overlay, error) : NULL;
@@ -913,9 +950,11 @@ update_background (NemoOverlay * overlay, const AVFrame * picture,
 }
 
 /* The frame as the background, copying only what the bands changed when
- * the rest is still the background's. */
+ * the rest is still the background's; the lyrics' band only when
+ * @lyrics_change. */
 static void
-restore_background (NemoOverlay * overlay, AVFrame * frame)
+restore_background (NemoOverlay * overlay, AVFrame * frame,
+    gboolean lyrics_change)
 {
   const AVFrame *background = overlay->background;
   guint i;
@@ -936,6 +975,35 @@ restore_background (NemoOverlay * overlay, AVFrame * frame)
       nemo_band_copy (layer->band, (const guint8 * const *) background->data,
           background->linesize, frame->data, frame->linesize);
   }
+  if (lyrics_change)
+    nemo_band_copy (overlay->lyrics_band,
+        (const guint8 * const *) background->data, background->linesize,
+        frame->data, frame->linesize);
+}
+
+/* Whether frame @t_us must redraw the lyrics: what they show changed, the
+ * frame is the background again, or a band under or over them changed. */
+static gboolean
+lyrics_change (NemoOverlay * overlay, gint64 t_us)
+{
+  if (overlay->lyrics_band == NULL)
+    return FALSE;
+  if (t_us < overlay->lyrics_until_us && !overlay->frame_stale
+      && !overlay->lyrics_crossed)
+    return FALSE;
+  overlay->lyrics_until_us = nemo_lyrics_view_next_change (overlay->lyrics,
+      t_us);
+  return TRUE;
+}
+
+static void
+blend_lyrics (NemoOverlay * overlay, gint64 t_us, AVFrame * frame)
+{
+  cairo_t *cr = nemo_band_begin (overlay->lyrics_band);
+
+  nemo_lyrics_view_draw (overlay->lyrics, cr, t_us);
+  cairo_destroy (cr);
+  nemo_band_blend (overlay->lyrics_band, frame->data, frame->linesize);
 }
 
 AVFrame *
@@ -947,6 +1015,7 @@ nemo_overlay_draw (NemoOverlay * overlay, const AVFrame * picture,
   gboolean scope_on = overlay->has_scope && t_us >= overlay->scope_start_us
       && t_us < overlay->scope_end_us;
   AVFrame *frame;
+  gboolean redraw_lyrics;
   guint i;
 
   if (!overlay->prepared && !prepare (overlay, picture, error))
@@ -959,7 +1028,8 @@ nemo_overlay_draw (NemoOverlay * overlay, const AVFrame * picture,
         "Out of memory for a %dx%d frame.", overlay->width, overlay->height);
     return NULL;
   }
-  restore_background (overlay, frame);
+  redraw_lyrics = lyrics_change (overlay, t_us);
+  restore_background (overlay, frame, redraw_lyrics);
   av_frame_copy_props (frame, picture);
 
   if (scope_on && overlay->scope_band) {
@@ -977,6 +1047,8 @@ nemo_overlay_draw (NemoOverlay * overlay, const AVFrame * picture,
     if (opacity > 0 && layer->band && !layer->in_background)
       blend_title (layer, opacity, frame);
   }
+  if (redraw_lyrics)
+    blend_lyrics (overlay, t_us, frame);
   if (gain < 1) {
     fade_frame (frame, gain);
     overlay->frame_stale = TRUE;

@@ -10,6 +10,7 @@
  *   visualizer.c  spectrum bars, waveform, circle (cairo), and
  *   band.c        their bands blended into yuv420p: see visualizer.h
  *   text.c        track-info titles (Pango)
+ *   lyrics.c      lyric lines and karaoke (Pango), over the titles
  *   encoder.c     H.264 with the contract's settings (src/output/)
  *   mux.c         MP4 with audio and video interleaved, moov first
  *   render.c      options, the two passes, the still-image fast path
@@ -24,6 +25,7 @@
 #include <nemo/analysis.h>
 #include <libavcodec/avcodec.h>
 #include <cairo.h>
+#include <pango/pangocairo.h>
 
 #include "visualizer.h"
 
@@ -143,7 +145,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoTimeline, nemo_timeline_free)
 
 typedef struct _NemoOverlay NemoOverlay;
 
-/* The draft's drawn layers (a visualizer, track-info titles) over the
+/* The draft's drawn layers (a visualizer, track-info titles, lyrics) over the
  * pictures, kept inside @safe_area, and its fades from and to black over
  * them all, or NULL when it has none of these: the frames then go to the
  * encoder untouched. */
@@ -201,6 +203,33 @@ void nemo_title_draw (const NemoTitle * title, cairo_t * cr, gdouble x,
     gdouble y, gdouble opacity);
 void nemo_title_free (NemoTitle * title);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoTitle, nemo_title_free)
+
+/* @text in FONT_FAMILY ("Sans") at @weight, hinting off so widths scale
+ * with the size, for the caller to size, wrap and draw (text.c). */
+PangoLayout *nemo_text_layout_new (const gchar * text, PangoWeight weight);
+
+/* ---- lyrics.c ---- */
+
+typedef struct _NemoLyricsView NemoLyricsView;
+
+/* The draft's lyric segments laid out for a @width x @height frame inside
+ * @safe: the current line over the next one, the words sung highlighted
+ * (karaoke) when the lines have word times, as m.lyrics_style says, or
+ * NULL when the draft has no lyric line. */
+NemoLyricsView *nemo_lyrics_view_new (const NemoDraft * draft, gint width,
+    gint height, const cairo_rectangle_int_t * safe);
+/* The area the lyrics can paint, in whole pixels. */
+void nemo_lyrics_view_get_bounds (const NemoLyricsView * view,
+    cairo_rectangle_int_t * bounds);
+/* When (µs) the drawing next differs from the one at @t_us: a line starts
+ * or ends, or a word of the current one starts; G_MAXINT64 never. */
+gint64 nemo_lyrics_view_next_change (const NemoLyricsView * view,
+    gint64 t_us);
+/* Draw what is shown at @t_us, in frame coordinates. */
+void nemo_lyrics_view_draw (const NemoLyricsView * view, cairo_t * cr,
+    gint64 t_us);
+void nemo_lyrics_view_free (NemoLyricsView * view);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoLyricsView, nemo_lyrics_view_free)
 
 /* ---- encoder.c ---- */
 

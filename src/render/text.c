@@ -66,8 +66,8 @@ nemo_title_free (NemoTitle * title)
   g_free (title);
 }
 
-static PangoLayout *
-make_line (const gchar * text, PangoWeight weight)
+PangoLayout *
+nemo_text_layout_new (const gchar * text, PangoWeight weight)
 {
   PangoFontMap *font_map = pango_cairo_font_map_get_default ();
   PangoContext *context = pango_font_map_create_context (font_map);
@@ -89,9 +89,17 @@ make_line (const gchar * text, PangoWeight weight)
   pango_font_description_set_weight (font, weight);
   pango_layout_set_font_description (layout, font);
   pango_font_description_free (font);
+  pango_layout_set_text (layout, text, -1);
+  return layout;
+}
+
+static PangoLayout *
+make_line (const gchar * text, PangoWeight weight)
+{
+  PangoLayout *layout = nemo_text_layout_new (text, weight);
+
   pango_layout_set_single_paragraph_mode (layout, TRUE);
   pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-  pango_layout_set_text (layout, text, -1);
   return layout;
 }
 

@@ -69,6 +69,11 @@ ff -f lavfi -i "testsrc2=s=640x360:r=25:d=3" -c:v mjpeg -q:v 3 clip.avi
 ff -f lavfi -i "testsrc2=s=640x360:r=30:d=4" -f lavfi -i "sine=frequency=880:duration=4" \
    -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest clip-with-sound.mp4
 
+# Lyrics for the tone: SubRip for subparse and the lyrics pad, enhanced LRC
+# (word times) for lyrics-uri.
+printf '1\n00:00:01,000 --> 00:00:02,000\nFirst <i>line</i>\n\n2\n00:00:02,500 --> 00:00:04,000\nSecond line\n' > lyrics.srt
+printf '[ti:Test Tone]\n[00:01.00]<00:01.00>One <00:01.50>by <00:02.00>one<00:02.50>\n[00:03.00]<00:03.00>Then <00:03.50>more<00:04.00>\n' > lyrics.lrc
+
 # Broken inputs.
 head -c 4096 /dev/urandom > garbage.mp3            # not media at all
 head -c 20000 tone.m4a > truncated.m4a              # moov cut off

@@ -76,7 +76,7 @@ caps_equal (GstCaps * caps, const gchar * description)
 GST_START_TEST (test_pads_and_templates)
 {
   GstElement *render = gst_element_factory_make ("nemorender", NULL);
-  GstPad *audio, *audio2, *v0, *v1, *src;
+  GstPad *audio, *audio2, *v0, *v1, *src, *lyrics, *lyrics2;
   GstCaps *caps;
 
   fail_unless (render != NULL);
@@ -112,6 +112,18 @@ GST_START_TEST (test_pads_and_templates)
   fail_unless (caps_equal (caps, "video/quicktime, variant=(string)iso"));
   gst_caps_unref (caps);
   gst_object_unref (src);
+
+  lyrics = gst_element_request_pad_simple (render, "lyrics");
+  fail_unless_equals_string (GST_PAD_NAME (lyrics), "lyrics");
+  ASSERT_CRITICAL (lyrics2 = gst_element_request_pad_simple (render,
+          "lyrics"));
+  fail_unless (lyrics2 == NULL);
+  caps = gst_pad_query_caps (lyrics, NULL);
+  fail_unless (caps_meet (caps, "text/x-raw, format=pango-markup"));
+  fail_unless (caps_meet (caps, "text/x-raw, format=utf8"));
+  gst_caps_unref (caps);
+  gst_element_release_request_pad (render, lyrics);
+  gst_object_unref (lyrics);
 
   gst_element_release_request_pad (render, v0);
   gst_element_release_request_pad (render, audio);
@@ -883,6 +895,181 @@ GST_START_TEST (test_prompt)
 }
 GST_END_TEST;
 
+/* Lyrics are drawn at 5.5-6.5 % of the short side: big enough to count. */
+#define LYRICS_SIZE "width=640 height=360"
+
+/* Pixels of the karaoke's amber (and of white text) in an RGB snapshot. */
+static gint
+count_amber (const AVFrame * rgb)
+{
+  gint n = 0, x, y;
+
+  for (y = 0; y < rgb->height; y++)
+    for (x = 0; x < rgb->width; x++) {
+      const guint8 *p = rgb_pixel (rgb, x, y);
+
+      n += p[0] > 200 && p[1] > 150 && p[1] < 225 && p[2] < 100;
+    }
+  return n;
+}
+
+static gint
+count_white (const AVFrame * rgb)
+{
+  gint n = 0, x, y;
+
+  for (y = 0; y < rgb->height; y++)
+    for (x = 0; x < rgb->width; x++) {
+      const guint8 *p = rgb_pixel (rgb, x, y);
+
+      n += p[0] > 220 && p[1] > 220 && p[2] > 220;
+    }
+  return n;
+}
+
+/* Lyrics from a pipeline: subparse's timed text on the lyrics pad, and
+ * "karaoke": each line lit in amber from its time, not before. */
+GST_START_TEST (test_lyrics_pad)
+{
+  static const gdouble at[] = { 0.9, 1.1, 2.2, 2.6, -1 };
+  RunResult r = { 0, };
+  Output out;
+  const gchar *reply, *summary;
+
+  run_pipeline ("filesrc location={lyrics.srt} ! subparse ! r.lyrics "
+      "nemorender name=r " LYRICS_SIZE " max-duration=5000000000 "
+      "audio-uri={tone.mp3} prompt=\"karaoke\"", &r);
+  assert_success (&r);
+  reply = gst_structure_get_string (find_message (&r, "nemorender-reply"),
+      "text");
+  fail_unless (strstr (reply, "karaoke lyrics") != NULL, "%s", reply);
+  fail_unless (strstr (reply, "Could not") == NULL, "%s", reply);
+  summary = gst_structure_get_string (find_message (&r,
+          "nemorender-timeline"), "summary");
+  fail_unless (strstr (summary, "\"First line\" (1-2s), \"Second line\" "
+          "(2.5-4s)") != NULL, "%s", summary);
+  output_read (r.output, at, &out);
+  fail_unless_equals_int (out.n_snapshots, 4);
+  /* before the first line, between the lines: nothing lit */
+  fail_unless (count_amber (out.snapshot[0]) < 20);
+  fail_unless (count_amber (out.snapshot[1]) > 100);
+  fail_unless (count_amber (out.snapshot[2]) < 20);
+  fail_unless (count_amber (out.snapshot[3]) > 100);
+  output_clear (&out);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* Queues text buffers without durations on the appsrc named t, then EOS. */
+static void
+push_untimed_lines (GstElement * render, gpointer user_data)
+{
+  static const struct
+  {
+    const gchar *text;
+    GstClockTime pts;
+  } lines[] = {
+    {"Hello & <you>", GST_SECOND}, {"Next", 2500 * GST_MSECOND},
+  };
+  g_autoptr (GstObject) pipeline = gst_element_get_parent (render);
+  g_autoptr (GstElement) appsrc = gst_bin_get_by_name (GST_BIN (pipeline),
+      "t");
+  GstFlowReturn flow;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (lines); i++) {
+    GstBuffer *buffer = gst_buffer_new_memdup (lines[i].text,
+        strlen (lines[i].text));
+
+    GST_BUFFER_PTS (buffer) = lines[i].pts;
+    g_signal_emit_by_name (appsrc, "push-buffer", buffer, &flow);
+    gst_buffer_unref (buffer);
+    fail_unless_equals_int (flow, GST_FLOW_OK);
+  }
+  g_signal_emit_by_name (appsrc, "end-of-stream", &flow);
+}
+
+/* Plain text with no durations on the lyrics pad: each line lasts until
+ * the next, the last to the end, and its < and & are text. */
+GST_START_TEST (test_lyrics_pad_without_durations)
+{
+  RunResult r = { 0, };
+  const gchar *summary;
+
+  run_pipeline_with ("appsrc name=t format=time "
+      "caps=\"text/x-raw, format=utf8\" ! r.lyrics "
+      "nemorender name=r " SMALL " max-duration=4000000000 "
+      "audio-uri={tone.mp3}", push_untimed_lines, NULL, &r);
+  assert_success (&r);
+  summary = gst_structure_get_string (find_message (&r,
+          "nemorender-timeline"), "summary");
+  fail_unless (strstr (summary, "2. Text: \"Hello & <you>\" (1-2.5s), "
+          "\"Next\" (2.5-4s)") != NULL, "%s", summary);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* lyrics-uri with word times, and a lyric video asked for in Chinese: the
+ * words sung are white, those to come dimmed. */
+GST_START_TEST (test_lyrics_uri)
+{
+  static const gdouble at[] = { 1.2, 2.2, -1 };
+  RunResult r = { 0, };
+  Output out;
+  const gchar *reply;
+  gint one_lit, all;
+
+  run_pipeline ("nemorender name=r " LYRICS_SIZE " max-duration=3000000000 "
+      "audio-uri={tone.mp3} lyrics-uri={lyrics.lrc} prompt=歌词视频", &r);
+  assert_success (&r);
+  reply = gst_structure_get_string (find_message (&r, "nemorender-reply"),
+      "text");
+  fail_unless_equals_string (reply, "已理解：逐行歌词。");
+  output_read (r.output, at, &out);
+  one_lit = count_white (out.snapshot[0]);
+  all = count_white (out.snapshot[1]);
+  /* "One" alone, then "One by one" */
+  fail_unless (one_lit > 50, "%d", one_lit);
+  fail_unless (all > 2 * one_lit, "%d then %d", one_lit, all);
+  fail_unless (count_amber (out.snapshot[1]) < 20);
+  output_clear (&out);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* Lyrics asked for and none given: the reply says how to give them. */
+GST_START_TEST (test_lyrics_asked_without_any)
+{
+  RunResult r = { 0, };
+  const gchar *reply;
+
+  run_pipeline ("nemorender name=r " SMALL " max-duration=1000000000 "
+      "audio-uri={tone.mp3} prompt=\"a karaoke video\"", &r);
+  assert_success (&r);
+  reply = gst_structure_get_string (find_message (&r, "nemorender-reply"),
+      "text");
+  fail_unless (strstr (reply, "Could not do: lyrics (none were given: set "
+          "lyrics-uri") != NULL, "%s", reply);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
+/* A lyrics file that is not one fails the job, naming the line. */
+GST_START_TEST (test_error_bad_lyrics)
+{
+  RunResult r = { 0, };
+
+  run_pipeline ("nemorender name=r " SMALL " audio-uri={tone.mp3} "
+      "lyrics-uri={cover.jpg}", &r);
+  fail_unless (r.error != NULL);
+  fail_unless (strstr (r.error->message, "is not UTF-8 text") != NULL
+      || strstr (r.error->message, "is not LRC") != NULL, "%s",
+      r.error->message);
+  fail_if (r.eos_pushed);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
 /* The JPEG at @path decoded to RGB as a viewer shows it (JFIF: BT.601,
  * full range). */
 static AVFrame *
@@ -1187,6 +1374,11 @@ nemorender_suite (void)
   tcase_add_test (tc, test_warning_cut_picture);
   tcase_add_test (tc, test_tags_and_title_property);
   tcase_add_test (tc, test_prompt);
+  tcase_add_test (tc, test_lyrics_pad);
+  tcase_add_test (tc, test_lyrics_pad_without_durations);
+  tcase_add_test (tc, test_lyrics_uri);
+  tcase_add_test (tc, test_lyrics_asked_without_any);
+  tcase_add_test (tc, test_error_bad_lyrics);
   tcase_add_test (tc, test_thumbnail);
   tcase_add_test (tc, test_no_thumbnail);
   tcase_add_test (tc, test_error_missing_file);

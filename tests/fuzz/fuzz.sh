@@ -10,7 +10,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 seconds=${1:-300}
 [ $# -gt 0 ] && shift
-targets=${*:-sse reply draft intent probe}
+targets=${*:-sse reply draft lyrics intent probe}
 
 [ -d build-fuzz ] || CC=clang meson setup build-fuzz -Dfuzzing=true \
   -Db_sanitize=address,undefined -Db_lundef=false -Dtests=enabled

@@ -65,6 +65,11 @@ intent_fields (const NemoIntent * intent)
     g_string_append_printf (out, " fade_out=%d", intent->fade_out_ms);
   if (!isnan (intent->loudness_lufs))
     g_string_append_printf (out, " lufs=%.1f", intent->loudness_lufs);
+  SWITCH ("lyrics", intent->lyrics);
+  if (intent->lyrics_style)
+    g_string_append_printf (out, " lyrics_style=%s",
+        intent->lyrics_style == NEMO_LYRICS_STYLE_KARAOKE ? "karaoke" :
+        "lines");
   for (i = 0; i < intent->could_not->len; i++)
     g_string_append_printf (out, "%s%s", i ? "," : " no=",
         limits[g_array_index (intent->could_not, NemoLimit, i)]);
@@ -193,8 +198,16 @@ static const PromptCase english_prompts[] = {
   {"make it 4K", "res=2160"},
   {"2K, no more", "res=1440"},
   {"in 8K", "no=above-4k"},
-  {"add subtitles of the lyrics", "no=lyrics"},
-  {"add lyrics and change the singer's voice", "no=lyrics,voice"},
+  {"add subtitles of the lyrics", "lyrics=on no=lyrics"},
+  {"add lyrics and change the singer's voice", "lyrics=on no=lyrics,voice"},
+  /* lyrics: a limit until the caller has some (nemo_intent_lyrics_given) */
+  {"make a lyric video", "lyrics=on lyrics_style=lines no=lyrics"},
+  {"karaoke style, 9:16", "ar=9:16 lyrics=on lyrics_style=karaoke no=lyrics"},
+  {"sing along with the words line by line",
+      "lyrics=on lyrics_style=lines no=lyrics"},
+  {"no lyrics, spectrum bars", "vis=spectrum lyrics=off"},
+  {"without the lyrics", "lyrics=off"},
+  {"a KTV video with lyrics text", "lyrics=on lyrics_style=karaoke no=lyrics"},
   {"AI-generated 3D visuals in 2160p", "res=2160 no=ai,3d"},
   {"not 4K, 1080p is fine", "res=1080"},
   {"upload it to YouTube when done", "ar=16:9 platform=YouTube preset=youtube no=publish"},
@@ -234,7 +247,10 @@ static const PromptCase chinese_prompts[] = {
   {"淡入2秒", "fade_in=2000"},
   {"这首歌十分好听", ""},
   {"4K超高清", "res=2160"},
-  {"加歌词", "no=lyrics"},
+  {"加歌词", "lyrics=on no=lyrics"},
+  {"卡拉OK 歌词", "lyrics=on lyrics_style=karaoke no=lyrics"},
+  {"歌词视频", "lyrics=on lyrics_style=lines no=lyrics"},
+  {"不要歌词", "lyrics=off"},
   {"AI生成画面", "no=ai"},
   {"背景音乐１５％", "bgm=15"},
   {"响度标准化", "lufs=-14.0"},
@@ -360,8 +376,9 @@ static const DescribeCase sentences[] = {
       "已理解：竖屏 9:16（适合抖音）、时长 1 分 30 秒、淡出 1 秒。"},
   {"add lyrics", "en",
         "Making the default video: the cover over a blurred fill, with the "
-        "full song. Could not do: lyrics (the words of the song are not "
-        "known)."},
+        "full song. Could not do: lyrics (none were given: set lyrics-uri "
+        "to an LRC, SRT or WebVTT file, or link the lyrics pad)."},
+  {"no lyrics", "en", "Understood: no lyrics."},
   {"", "en",
       "Making the default video: the cover over a blurred fill, with the full "
         "song."},
@@ -386,6 +403,35 @@ test_describe (void)
         sentences[i].language);
 
     g_assert_cmpstr (sentence, ==, sentences[i].sentence);
+  }
+}
+
+/* With lyrics given, the words that asked for them are understood. */
+static void
+test_describe_lyrics_given (void)
+{
+  static const struct
+  {
+    const gchar *prompt, *language, *sentence;
+  } given[] = {
+    {"karaoke, vertical", "en", "Understood: vertical 9:16, karaoke lyrics, "
+          "each word lit as it is sung."},
+    {"a lyric video", "en", "Understood: the lyrics line by line."},
+    {"add the lyrics", "en", "Understood: the lyrics."},
+    {"卡拉OK", "zh", "已理解：卡拉OK 歌词（唱到的字高亮）。"},
+    {"歌词视频", "zh", "已理解：逐行歌词。"},
+    {"spectrum bars", "en", "Understood: spectrum bars."},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (given); i++) {
+    g_autoptr (NemoIntent) intent = nemo_intent_parse (given[i].prompt);
+    g_autofree gchar *sentence = NULL;
+
+    nemo_intent_lyrics_given (intent);
+    g_assert_cmpuint (intent->could_not->len, ==, 0);
+    sentence = nemo_intent_describe (intent, given[i].language);
+    g_assert_cmpstr (sentence, ==, given[i].sentence);
   }
 }
 
@@ -612,6 +658,40 @@ test_apply_untouched (void)
   g_assert_cmpstr (after, ==, before);
 }
 
+/* A lyric line on a text track of its own, as nemo_lyrics_add_to_draft()
+ * makes it. */
+static void
+add_lyric_track (NemoDraft * draft)
+{
+  NemoTrack *text = nemo_draft_add_track (draft, NEMO_TRACK_TEXT);
+  NemoSegment *line = nemo_track_add_segment (text, NEMO_SEGMENT_LYRIC);
+
+  line->text = g_strdup ("la la");
+  line->start_ms = 1000;
+  line->duration_ms = 2000;
+}
+
+static void
+test_apply_lyrics (void)
+{
+  g_autoptr (NemoDraft) karaoke = cover_draft (TRUE);
+  g_autoptr (NemoDraft) none = cover_draft (TRUE);
+  guint tracks;
+
+  add_lyric_track (karaoke);
+  apply_prompt (karaoke, "karaoke");
+  g_assert_cmpstr (nemo_draft_get_meta_string (karaoke, "lyrics_style"), ==,
+      "karaoke");
+  g_assert_nonnull (nemo_draft_find_track (karaoke, NEMO_TRACK_TEXT));
+
+  add_lyric_track (none);
+  tracks = none->tracks->len;
+  apply_prompt (none, "no lyrics");
+  g_assert_cmpuint (none->tracks->len, ==, tracks - 1);
+  g_assert_null (nemo_draft_find_track (none, NEMO_TRACK_TEXT));
+  g_assert_null (nemo_draft_get_meta_string (none, "lyrics_style"));
+}
+
 static void
 test_apply_loudness (void)
 {
@@ -671,6 +751,8 @@ main (int argc, char **argv)
   g_test_add_func ("/intent/prompts/null", test_null_prompt);
   g_test_add_func ("/intent/prompts/unknown-words", test_unknown_words);
   g_test_add_func ("/intent/describe", test_describe);
+  g_test_add_func ("/intent/describe/lyrics-given",
+      test_describe_lyrics_given);
   g_test_add_func ("/intent/language", test_language);
   g_test_add_func ("/intent/apply/shorts", test_apply_shorts);
   g_test_add_func ("/intent/apply/bgm", test_apply_bgm);
@@ -682,6 +764,7 @@ main (int argc, char **argv)
   g_test_add_func ("/intent/apply/untouched", test_apply_untouched);
   g_test_add_func ("/intent/apply/no-tags", test_apply_no_tags);
   g_test_add_func ("/intent/apply/loudness", test_apply_loudness);
+  g_test_add_func ("/intent/apply/lyrics", test_apply_lyrics);
   g_test_add_func ("/intent/apply/property-wins", test_property_wins);
   return g_test_run ();
 }

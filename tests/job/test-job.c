@@ -212,6 +212,92 @@ test_loudness_property_wins (void)
   g_assert_null (strstr (overridden ? overridden : "", "loudness"));
 }
 
+/* The draft of tone.wav with @lyrics (a test file's name) from @start_ms
+ * and @prompt, or NULL with @error. */
+static NemoDraft *
+lyrics_draft (const gchar * lyrics, gint64 start_ms, const gchar * prompt,
+    gchar ** reply, GError ** error)
+{
+  g_autofree gchar *song = data_path ("tone.wav");
+  NemoJobConfig config;
+  NemoDraft *draft;
+
+  nemo_job_config_init (&config);
+  nemo_job_config_add_input (&config, NEMO_JOB_INPUT_AUDIO, song, FALSE);
+  config.lyrics = data_path (lyrics);
+  config.start_us = start_ms * 1000;
+  config.prompt = g_strdup (prompt);
+  draft = nemo_job_build_draft (&config, reply, NULL, error);
+  nemo_job_config_clear (&config);
+  return draft;
+}
+
+static const NemoSegment *
+lyric_line (const NemoDraft * draft, guint i)
+{
+  const NemoTrack *text = nemo_draft_find_track (draft, NEMO_TRACK_TEXT);
+
+  g_assert_nonnull (text);
+  g_assert_cmpuint (i, <, text->segments->len);
+  return g_ptr_array_index (text->segments, i);
+}
+
+/* Lyrics become the draft's lyric lines, moved with the song's in-point;
+ * the prompt's words for them are understood, or drop them. */
+static void
+test_lyrics (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *reply = NULL;
+  g_autofree gchar *none_reply = NULL;
+  g_autoptr (NemoDraft) draft = lyrics_draft ("lyrics.lrc", 1500,
+      "karaoke, 30 seconds", &reply, &error);
+  g_autoptr (NemoDraft) none = NULL;
+  const NemoSegment *line;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, "Understood: 30 seconds long, karaoke "
+      "lyrics, each word lit as it is sung.");
+  g_assert_cmpstr (nemo_draft_get_meta_string (draft, "lyrics_style"), ==,
+      "karaoke");
+  /* [00:01.00] One by one, till 2.5 s: from 0 on the timeline, 1 s long */
+  line = lyric_line (draft, 0);
+  g_assert_cmpstr (line->text, ==, "One by one");
+  g_assert_cmpint (line->start_ms, ==, 0);
+  g_assert_cmpint (line->duration_ms, ==, 1000);
+  g_assert_cmpint (((NemoWord *) g_ptr_array_index (line->words,
+              2))->start_ms, ==, 500);
+  line = lyric_line (draft, 1);
+  g_assert_cmpint (line->start_ms, ==, 1500);
+
+  none = lyrics_draft ("lyrics.srt", 0, "no lyrics", &none_reply, &error);
+  g_assert_no_error (error);
+  g_assert_null (nemo_draft_find_track (none, NEMO_TRACK_TEXT));
+  g_assert_cmpstr (none_reply, ==, "Understood: no lyrics.");
+}
+
+static void
+test_lyrics_errors (void)
+{
+  g_autoptr (GError) error = NULL;
+  NemoJobConfig config;
+
+  g_assert_null (lyrics_draft ("cover.png", 0, NULL, NULL, &error));
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "cover.png line"));
+  g_clear_error (&error);
+
+  /* the cloud backend refuses them before reaching for the network */
+  nemo_job_config_init (&config);
+  config.backend = NEMO_BACKEND_CLOUD;
+  config.lyrics = g_strdup ("song.lrc");
+  config.service.api_url = g_strdup ("http://127.0.0.1:9");
+  g_assert_false (nemo_job_run (&config, NULL, NULL, NULL, NULL, &error));
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "backend=local"));
+  nemo_job_config_clear (&config);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -219,6 +305,8 @@ main (int argc, char **argv)
 
   g_test_add_func ("/job/output-size", test_output_size);
   g_test_add_func ("/job/reply-language", test_reply_language);
+  g_test_add_func ("/job/lyrics", test_lyrics);
+  g_test_add_func ("/job/lyrics-errors", test_lyrics_errors);
   g_test_add_func ("/job/preset/sizes", test_preset_sizes);
   g_test_add_func ("/job/preset/length", test_preset_length);
   g_test_add_func ("/job/loudness-property-wins",

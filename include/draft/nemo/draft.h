@@ -39,6 +39,17 @@ typedef enum
 #define NEMO_SEGMENT_SPECTRUM "spectrum" /* spectrum bars */
 #define NEMO_SEGMENT_WAVEFORM "waveform" /* the waveform */
 #define NEMO_SEGMENT_CIRCLE "circle"    /* bars in a circle around the cover */
+/* One line of the song's words, on a text track, shown from `st` for `d`;
+ * its words' times (karaoke) in `wd` (docs/draft.md, "Lyrics"). */
+#define NEMO_SEGMENT_LYRIC "lyric"
+
+/* A word of a lyric line: sung from @start_ms (on the timeline); the
+ * words' texts, in order, make up the line's `tx`. */
+typedef struct
+{
+  gint64 start_ms;              /* "st" */
+  gchar *text;                  /* "tx", with the space after it */
+} NemoWord;
 
 typedef struct
 {
@@ -53,6 +64,7 @@ typedef struct
   gchar *text;                  /* "tx": text of a text segment */
   JsonObject *style;            /* "sty": style object (font, colour, place...), or NULL */
   JsonObject *raw;              /* the object as read, unknown keys included */
+  GPtrArray *words;             /* "wd": NemoWord* of a lyric line, or NULL */
 } NemoSegment;
 
 typedef struct
@@ -88,6 +100,9 @@ NemoTrack *nemo_draft_add_track (NemoDraft * draft, NemoTrackType type);
 /* A new segment of @kind appended to @track, with defaults (st 0, d -1,
  * in 0, volume 1.0). */
 NemoSegment *nemo_track_add_segment (NemoTrack * track, const gchar * kind);
+/* Append a word sung from @start_ms to @segment's words. */
+void nemo_segment_add_word (NemoSegment * segment, gint64 start_ms,
+    const gchar * text);
 /* First track of @type, or NULL. */
 NemoTrack *nemo_draft_find_track (const NemoDraft * draft, NemoTrackType type);
 

@@ -2,8 +2,8 @@
  *
  * A deterministic keyword parser for English and Chinese prompts.  It never
  * fails: words it does not know are ignored, and requests it recognises but
- * cannot do ("4K", "lyrics", "AI-generated") are kept in @could_not for the
- * reply.  docs/prompts.md lists what it understands.
+ * cannot do ("8K", "AI-generated", lyrics without any) are kept in
+ * @could_not for the reply.  docs/prompts.md lists what it understands.
  *
  * Every field has an unset state.  A caller whose user set a property
  * explicitly (aspect-ratio, width/height, max-duration...) resets the
@@ -58,6 +58,14 @@ typedef enum
   NEMO_CUT_ENERGY,
 } NemoCut;
 
+/* How lyrics look (docs/lyrics.md). */
+typedef enum
+{
+  NEMO_LYRICS_STYLE_UNSET = 0,  /* the renderer's: karaoke with word times */
+  NEMO_LYRICS_STYLE_LINES,      /* a lyric video: line by line */
+  NEMO_LYRICS_STYLE_KARAOKE,    /* the words sung highlighted */
+} NemoLyricsStyle;
+
 /* The largest short side a prompt may ask for: 2160 ("4K", "2160p"). */
 #define NEMO_INTENT_MAX_RESOLUTION 2160
 
@@ -66,7 +74,7 @@ typedef enum
 {
   NEMO_LIMIT_ABOVE_2160P,       /* 5K, 8K, 4320p...: over what we render */
   NEMO_LIMIT_3D,
-  NEMO_LIMIT_LYRICS,
+  NEMO_LIMIT_LYRICS,             /* lyrics asked for, none given */
   NEMO_LIMIT_AI,                /* AI-generated pictures or video */
   NEMO_LIMIT_VOICE,             /* changing or removing the singer's voice */
   NEMO_LIMIT_CAPTIONS,          /* captions transcribed from speech */
@@ -99,6 +107,8 @@ typedef struct
   gint64 start_ms;              /* the song's in-point ("start at 1:05");
                                  * -1 unset */
   gint fade_in_ms, fade_out_ms; /* of the video; -1 unset, 0 no fade */
+  NemoIntentSwitch lyrics;      /* show the lyrics (when there are any) */
+  NemoLyricsStyle lyrics_style;
   gdouble loudness_lufs;        /* the sound's integrated loudness target,
                                  * below 0 ("normalize": -14); NAN unset */
   GArray *could_not;            /* NemoLimit, in the order asked, each once */
@@ -108,6 +118,11 @@ typedef struct
 NemoIntent *nemo_intent_parse (const gchar * prompt);
 void nemo_intent_free (NemoIntent * intent);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoIntent, nemo_intent_free)
+
+/* The caller has lyrics to show (a lyrics file, a lyrics pad): a prompt
+ * asking for them is understood, no longer NEMO_LIMIT_LYRICS, which
+ * nemo_intent_parse() assumes. */
+void nemo_intent_lyrics_given (NemoIntent * intent);
 
 /* The language @prompt is written in: "zh" when it is mostly Chinese, else
  * "en"; NULL when it has no words (quoted titles do not count). */

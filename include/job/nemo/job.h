@@ -103,6 +103,10 @@ typedef struct
                                  * NULL: then the one embedded in the song.
                                  * Shown only when there is no visual */
   gchar *title, *artist, *album; /* track info; NULL = from the audio's tags */
+  gchar *lyrics;                /* the song's words, timed: an LRC, SubRip
+                                 * or WebVTT file (lyrics-uri, or what the
+                                 * lyrics pad spooled), or NULL; local
+                                 * backend only */
   gint width, height;           /* requested size (before aspect_ratio) */
   gboolean size_set;            /* width/height were given explicitly: they
                                  * win over sizes in the prompt */
