@@ -90,6 +90,17 @@ NemoSoundtrack *nemo_soundtrack_encode (const NemoDraft * draft,
     GCancellable * cancellable, GError ** error);
 /* The render's exact duration, in samples at NEMO_AUDIO_RATE. */
 gint64 nemo_soundtrack_get_n_samples (const NemoSoundtrack * soundtrack);
+
+/* A "music" segment the sound plays, from @start (samples at
+ * NEMO_AUDIO_RATE). */
+typedef struct
+{
+  const NemoSegment *segment;
+  gint64 start;
+} NemoSoundtrackSong;
+
+/* NemoSoundtrackSong, in the order they play: an album's chapters. */
+const GArray *nemo_soundtrack_get_songs (const NemoSoundtrack * soundtrack);
 /* AAC-LC; its sample rate is the packets' time base. */
 const AVCodecParameters *nemo_soundtrack_get_codecpar (const NemoSoundtrack *
     soundtrack);
