@@ -777,6 +777,13 @@ on_reply (const gchar * text, gpointer user_data)
 }
 
 static void
+on_chapters (const gchar * description, gpointer user_data)
+{
+  post_element_message (user_data, gst_structure_new ("nemorender-chapters",
+          "description", G_TYPE_STRING, description, NULL));
+}
+
+static void
 on_credits (gint64 available, gint64 frozen, gint64 total, gpointer user_data)
 {
   post_element_message (user_data, gst_structure_new ("nemorender-credits",
@@ -878,6 +885,7 @@ static const NemoJobCallbacks job_callbacks = {
   .credits = on_credits,
   .job = on_job_ids,
   .still_working = on_still_working,
+  .chapters = on_chapters,
   .progress = on_progress,
   .data = on_data,
 };
@@ -1123,13 +1131,32 @@ song_is_remote (GstNemoRender * self, const gchar * audio_uri)
       || g_str_has_prefix (audio_uri, "https://"));
 }
 
+/* The length of the songs @audio_uri names (one, a list, a playlist),
+ * or 0 when one cannot be read. */
+static gint64
+songs_length (const gchar * audio_uri)
+{
+  g_auto (GStrv) songs = nemo_job_expand_songs (audio_uri, NULL);
+  gint64 total_us = 0;
+  guint i;
+
+  for (i = 0; songs != NULL && songs[i] != NULL; i++) {
+    g_autoptr (NemoMediaInfo) info = nemo_media_probe (songs[i], NULL);
+
+    if (info == NULL || info->duration_us <= 0)
+      return 0;
+    total_us += info->duration_us;
+  }
+  return total_us;
+}
+
 /* Without an audio pad the song is audio-uri: probe its length once, in
  * the task and outside any lock, so the video pads know when to stop. */
 static void
 work_out_song_length (GstNemoRender * self)
 {
   g_autofree gchar *audio_uri = NULL;
-  g_autoptr (NemoMediaInfo) info = NULL;
+  gint64 album_us = 0;
   SongLength length = SONG_LENGTH_UNREADABLE;
   gboolean remote = FALSE;
 
@@ -1149,15 +1176,15 @@ work_out_song_length (GstNemoRender * self)
     length = SONG_LENGTH_UNKNOWABLE;
   } else {
     /* a bad file is the job's to report; here it only ends the video pads */
-    info = nemo_media_probe (audio_uri, NULL);
-    if (info != NULL && info->duration_us > 0)
+    album_us = songs_length (audio_uri);
+    if (album_us > 0)
       length = SONG_LENGTH_KNOWN;
   }
 
   g_mutex_lock (&self->lock);
   if (self->song_length == SONG_LENGTH_PENDING) {
     self->song_length = length;
-    self->song_us = length == SONG_LENGTH_KNOWN ? info->duration_us : 0;
+    self->song_us = length == SONG_LENGTH_KNOWN ? album_us : 0;
     g_cond_broadcast (&self->cond);
   }
   g_mutex_unlock (&self->lock);

@@ -143,6 +143,9 @@ NemoTimeline *nemo_timeline_new (const NemoDraft * draft, gint width,
  * may set its pts. */
 AVFrame *nemo_timeline_frame_at (NemoTimeline * timeline, gint64 t_us,
     GError ** error);
+/* Until when (µs) the frame shown at @t_us stays the same (one still, or
+ * none): @t_us itself for a clip, G_MAXINT64 for the end. */
+gint64 nemo_timeline_still_until (NemoTimeline * timeline, gint64 t_us);
 /* TRUE when the same frame (one still, or none) is shown from 0 to
  * @duration_us. */
 gboolean nemo_timeline_is_static (NemoTimeline * timeline,
@@ -166,6 +169,11 @@ NemoSpectrum *nemo_overlay_get_spectrum (NemoOverlay * overlay);
 /* The render's length, once the soundtrack has fixed it: where layers that
  * run to the end stop. */
 void nemo_overlay_set_duration (NemoOverlay * overlay, gint64 duration_us);
+/* Until when (µs) the frames from @t_us get the same drawing (no
+ * visualizer, no title coming, going or fading, no fade of the picture):
+ * @t_us itself when the next one already differs, G_MAXINT64 for the
+ * end. */
+gint64 nemo_overlay_static_until (NemoOverlay * overlay, gint64 t_us);
 /* TRUE when every frame gets the same drawing (no visualizer, titles shown
  * throughout without a fade, no fade of the picture): a still stays a
  * still. */
