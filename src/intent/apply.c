@@ -369,6 +369,9 @@ nemo_intent_apply (const NemoIntent * intent, NemoDraft * draft)
   apply_start (intent, draft);
   apply_duration (intent, draft);
   apply_loop (intent, draft);
+  /* only "no chapters" changes the draft: the songs make the album */
+  if (intent->album == NEMO_INTENT_OFF)
+    set_meta_boolean (draft, "chapters", NEMO_INTENT_OFF);
   apply_visualizer (intent, draft);
   apply_track_info (intent, draft);
   apply_beat_sync (intent, draft);

@@ -13,6 +13,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "job-private.h"
+#include <nemo/intent.h>
 #include <nemo/log.h>
 
 #include <glib/gstdio.h>
@@ -292,6 +293,37 @@ append_clock (GString * out, gint64 ms, gboolean hours)
     g_string_append_printf (out, "%02d:%02d", (gint) (s / 60), (gint) (s % 60));
 }
 
+static gboolean
+wants_chapters (const NemoDraft * draft)
+{
+  return draft->meta == NULL || json_object_get_boolean_member_with_default
+      (draft->meta, "chapters", TRUE);
+}
+
+gchar *
+nemo_job_album_note (const NemoDraft * draft, guint n_songs,
+    const gchar * language)
+{
+  gboolean chinese = language && g_ascii_strncasecmp (language, "zh", 2) == 0;
+  g_autofree gchar *length = NULL;
+
+  if (n_songs < 2)
+    return g_strdup (chinese ?
+        "专辑视频需要多首歌：在 audio-uri 中用 ';' 分隔多首歌或给出 .m3u "
+        "播放列表，或连接 audio_%u 端口。这个视频只有一首歌。" :
+        "An album video needs several songs: give them in audio-uri "
+        "separated by ';' or as an .m3u playlist, or on audio_%u pads. "
+        "This video has one song.");
+  length = nemo_intent_format_clock (draft->duration_ms);
+  if (chinese)
+    return g_strdup_printf ("%u 首歌依次无缝播放（%s），每首歌有自己的封面和"
+        "标题%s。", n_songs, length, wants_chapters (draft) ?
+        "，并各有一个章节" : "");
+  return g_strdup_printf ("The %u songs play one after another without a "
+      "gap (%s), each with its own cover and title%s.", n_songs, length,
+      wants_chapters (draft) ? " and a chapter of its own" : "");
+}
+
 gchar *
 nemo_job_chapters_description (const NemoDraft * draft)
 {
@@ -302,7 +334,7 @@ nemo_job_chapters_description (const NemoDraft * draft)
   for (i = 0; track != NULL && i < track->segments->len; i++)
     n += g_strcmp0 (((NemoSegment *) track->segments->pdata[i])->kind,
         NEMO_SEGMENT_MUSIC) == 0;
-  if (n < 2)
+  if (n < 2 || !wants_chapters (draft))
     return NULL;
   out = g_string_new (NULL);
   for (i = 0; i < track->segments->len; i++) {

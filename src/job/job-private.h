@@ -70,8 +70,13 @@ GPtrArray *nemo_job_probe_songs (const NemoJobConfig * config,
  * album's metadata.  Returns the album's length in ms. */
 gint64 nemo_job_add_album (NemoDraft * draft, const NemoJobConfig * config,
     GPtrArray * songs, GPtrArray * visuals);
+/* The reply's sentence on an album of @n_songs (@draft's): how it plays
+ * and its chapters, or, for one song, how to give more. */
+gchar *nemo_job_album_note (const NemoDraft * draft, guint n_songs,
+    const gchar * language);
 /* The chapters of an album's draft in YouTube's description form, "00:00
- * Song A\n03:12 Song B", or NULL when it has fewer than two songs. */
+ * Song A\n03:12 Song B", or NULL when it has fewer than two songs or
+ * m.chapters is false. */
 gchar *nemo_job_chapters_description (const NemoDraft * draft);
 
 gboolean nemo_job_run_cloud (const NemoJobConfig * config,

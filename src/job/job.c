@@ -665,6 +665,12 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   }
   if (cover_from_song)
     reply = append_sentence (reply, cover_from_song_note (language));
+  if (songs->len > 1 || intent->album == NEMO_INTENT_ON) {
+    g_autofree gchar *note = nemo_job_album_note (draft, songs->len,
+        language);
+
+    reply = append_sentence (reply, note);
+  }
   if (!nemo_job_cut_to_beats (draft, visuals, cancellable, error))
     return NULL;
   if (understood != NULL)

@@ -380,6 +380,51 @@ test_missing_entries (void)
   }
 }
 
+/* The prompt: "full album video" is understood and said back with the
+ * album's length; "no chapters" leaves them out of the MP4 and the
+ * messages; with one song, the reply says how to give more. */
+static void
+test_prompt (void)
+{
+  g_autofree gchar *playlist = data_path ("album.m3u");
+  g_autofree gchar *song = data_path (songs[0]);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NemoDraft) draft = NULL;
+  g_autofree gchar *reply = NULL;
+  NemoJobConfig config;
+  Job job;
+
+  job_init (&job);
+  config_init (&config, job.dir);
+  nemo_job_config_add_input (&config, NEMO_JOB_INPUT_AUDIO, playlist, FALSE);
+  config.prompt = g_strdup ("make a full album video with chapters");
+  draft = nemo_job_build_draft (&config, &reply, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, "Understood: an album video with a chapter "
+      "per song. The 3 songs play one after another without a gap (0:09), "
+      "each with its own cover and title and a chapter of its own.");
+  g_clear_pointer (&reply, g_free);
+  g_clear_pointer (&draft, nemo_draft_free);
+
+  g_free (config.prompt);
+  config.prompt = g_strdup ("playlist video, no chapters");
+  run (&job, &config);
+  g_assert_null (job.chapters);
+  g_assert_cmpuint (json_array_get_length (probe_chapters (job.output,
+              parser)), ==, 0);
+  nemo_job_config_clear (&config);
+
+  config_init (&config, job.dir);
+  nemo_job_config_add_input (&config, NEMO_JOB_INPUT_AUDIO, song, FALSE);
+  config.prompt = g_strdup ("整张专辑视频");
+  draft = nemo_job_build_draft (&config, &reply, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (reply, "专辑视频需要多首歌"));
+  nemo_job_config_clear (&config);
+  job_clear (&job);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -387,5 +432,6 @@ main (int argc, char **argv)
   g_test_add_func ("/album/playlist", test_playlist);
   g_test_add_func ("/album/song-inputs-and-list", test_song_inputs_and_list);
   g_test_add_func ("/album/missing-entries", test_missing_entries);
+  g_test_add_func ("/album/prompt", test_prompt);
   return g_test_run ();
 }
