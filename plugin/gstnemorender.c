@@ -155,6 +155,7 @@ struct _GstNemoRender
   GstPad *srcpad;
   GstNemoRenderPad *audio_pad;  /* under the object lock */
   guint next_video_index;
+  guint next_song_index;        /* of the audio_%u pads */
 
   /* lock protects what the sink pads' streaming threads, the src task and
    * queries share; cond is signalled when any of it changes.  Lock order:
@@ -197,15 +198,25 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_STATIC_CAPS ("video/quicktime, variant=(string)iso"));
 
 /* F32 first: audioconvert then hands us the decoder's precision. */
+#define SONG_CAPS "audio/x-raw, " \
+    "format=(string){ F32LE, S32LE, S24LE, S16LE, F64LE, U8 }, " \
+    "layout=(string)interleaved, rate=(int)[ 1, 768000 ], " \
+    "channels=(int)[ 1, 8 ]; " \
+    "audio/mpeg, mpegversion=(int)1, layer=(int)3, parsed=(boolean)true; " \
+    "audio/mpeg, mpegversion=(int){ 2, 4 }, stream-format=(string)adts"
+
 static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio",
     GST_PAD_SINK,
     GST_PAD_REQUEST,
-    GST_STATIC_CAPS ("audio/x-raw, "
-        "format=(string){ F32LE, S32LE, S24LE, S16LE, F64LE, U8 }, "
-        "layout=(string)interleaved, rate=(int)[ 1, 768000 ], "
-        "channels=(int)[ 1, 8 ]; "
-        "audio/mpeg, mpegversion=(int)1, layer=(int)3, parsed=(boolean)true; "
-        "audio/mpeg, mpegversion=(int){ 2, 4 }, stream-format=(string)adts"));
+    GST_STATIC_CAPS (SONG_CAPS));
+
+/* The songs of an album after the audio pad's, in pad order
+ * (docs/album.md). */
+static GstStaticPadTemplate album_template =
+GST_STATIC_PAD_TEMPLATE ("audio_%u",
+    GST_PAD_SINK,
+    GST_PAD_REQUEST,
+    GST_STATIC_CAPS (SONG_CAPS));
 
 /* GStreamer 1.22's pngparse says parsed=true on no caps, only the size: a
  * PNG with its size is framed, one picture per buffer, as typefind's bare
@@ -251,9 +262,77 @@ gst_nemo_render_backend_get_type (void)
 /* ---------------------------------------------------------- sink pads -- */
 
 static gboolean
+pad_is_album_song (GstNemoRenderPad * pad)
+{
+  GstPadTemplate *templ = GST_PAD_PAD_TEMPLATE (pad);
+
+  return templ != NULL
+      && g_strcmp0 (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ), "audio_%u") == 0;
+}
+
+/* A song: the audio pad or an album's audio_%u. */
+static gboolean
 pad_is_audio (GstNemoRender * self, GstNemoRenderPad * pad)
 {
-  return pad == self->audio_pad;
+  return pad == self->audio_pad || pad_is_album_song (pad);
+}
+
+/* Where a song pad comes in the album: the audio pad first, then the
+ * audio_%u pads by number. */
+static gint
+song_pad_rank (GstNemoRenderPad * pad)
+{
+  guint index = 0;
+
+  if (!pad_is_album_song (pad))
+    return -1;
+  sscanf (GST_PAD_NAME (pad), "audio_%u", &index);
+  return (gint) MIN (index, G_MAXINT);
+}
+
+static gint
+compare_song_pads (gconstpointer a, gconstpointer b)
+{
+  gint x = song_pad_rank (*(GstNemoRenderPad **) a);
+  gint y = song_pad_rank (*(GstNemoRenderPad **) b);
+
+  return (x > y) - (x < y);
+}
+
+/* The linked song pads (new refs), in album order.  Called with the
+ * object lock. */
+static GPtrArray *
+linked_song_pads (GstNemoRender * self)
+{
+  GPtrArray *songs = g_ptr_array_new_with_free_func (gst_object_unref);
+  GList *l;
+
+  for (l = GST_ELEMENT (self)->sinkpads; l != NULL; l = l->next)
+    if (gst_pad_is_linked (l->data) && pad_is_audio (self, l->data))
+      g_ptr_array_add (songs, gst_object_ref (l->data));
+  g_ptr_array_sort (songs, compare_song_pads);
+  return songs;
+}
+
+/* Once every linked song pad has seen EOS, the length of them all, else
+ * -1.  Called with self->lock. */
+static gint64
+songs_on_pads_length (GstNemoRender * self)
+{
+  g_autoptr (GPtrArray) songs = NULL;
+  gint64 total = 0;
+  guint i;
+
+  GST_OBJECT_LOCK (self);
+  songs = linked_song_pads (self);
+  for (i = 0; i < songs->len && total >= 0; i++) {
+    if (g_hash_table_contains (self->eos_pads, songs->pdata[i]))
+      total += gst_nemo_render_pad_get_duration (songs->pdata[i]);
+    else
+      total = -1;
+  }
+  GST_OBJECT_UNLOCK (self);
+  return total;
 }
 
 /* Every linked sink pad has seen EOS.  Called with self->lock. */
@@ -399,8 +478,8 @@ finish_pad (GstNemoRender * self, GstNemoRenderPad * pad)
 
   g_mutex_lock (&self->lock);
   g_hash_table_add (self->eos_pads, pad);
-  if (pad_is_audio (self, pad)) {
-    self->song_us = gst_nemo_render_pad_get_duration (pad);
+  if (pad_is_audio (self, pad) && songs_on_pads_length (self) >= 0) {
+    self->song_us = songs_on_pads_length (self);
     self->song_length = SONG_LENGTH_KNOWN;
   }
   g_cond_broadcast (&self->cond);
@@ -601,6 +680,13 @@ gst_nemo_render_request_new_pad (GstElement * element, GstPadTemplate * templ,
   }
   if (audio) {
     name = g_strdup ("audio");
+  } else if (templ == gst_element_class_get_pad_template (klass, "audio_%u")) {
+    guint index = self->next_song_index;
+
+    if (req_name != NULL && sscanf (req_name, "audio_%u", &index) == 1)
+      index = MAX (index, self->next_song_index);
+    self->next_song_index = index + 1;
+    name = g_strdup_printf ("audio_%u", index);
   } else {
     guint index = self->next_video_index;
 
@@ -928,7 +1014,8 @@ upstream_tag (GstNemoRender * self, const gchar * tag)
  * to show as the cover: its path, or NULL when it is not an image (an ID3
  * picture can be a link) or with @error when it cannot be written. */
 static gchar *
-save_song_picture (GstNemoRender * self, GstSample * picture, GError ** error)
+save_song_picture (GstNemoRender * self, GstSample * picture,
+    const gchar * stem, GError ** error)
 {
   GstCaps *caps = gst_sample_get_caps (picture);
   GstBuffer *buffer = gst_sample_get_buffer (picture);
@@ -943,7 +1030,7 @@ save_song_picture (GstNemoRender * self, GstSample * picture, GError ** error)
   if (buffer == NULL || !g_str_has_prefix (type, "image/")
       || !gst_buffer_map (buffer, &map, GST_MAP_READ))
     return NULL;
-  name = g_strdup_printf ("song-picture.%s", type + strlen ("image/"));
+  name = g_strdup_printf ("%s.%s", stem, type + strlen ("image/"));
   path = g_build_filename (self->work_dir, name, NULL);
   ok = g_file_set_contents (path, (const gchar *) map.data, map.size,
       &write_error);
@@ -959,17 +1046,60 @@ save_song_picture (GstNemoRender * self, GstSample * picture, GError ** error)
   return g_steal_pointer (&path);
 }
 
+/* The file a linked pad spooled, or NULL with @error when nothing came. */
+static const gchar *
+spooled_path (GstNemoRenderPad * pad, GError ** error)
+{
+  const gchar *path = gst_nemo_render_pad_get_path (pad);
+
+  if (path == NULL)
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_NO_AUDIO,
+        "Nothing arrived on %s before it ended. Check the branch that "
+        "feeds it (does its file exist and decode?).", GST_PAD_NAME (pad));
+  return path;
+}
+
+/* Each song of an album its own title, artist and picture, from its pad's
+ * tags: @config's songs are @songs' pads, in order. */
+static gboolean
+tag_album_songs (GstNemoRender * self, NemoJobConfig * config,
+    GPtrArray * songs, GError ** error)
+{
+  guint i;
+
+  for (i = 0; i < songs->len; i++) {
+    GstNemoRenderPad *pad = songs->pdata[i];
+    NemoJobInput *input = config->inputs->pdata[i];
+    GstSample *picture = gst_nemo_render_pad_get_image (pad);
+    g_autofree gchar *stem = g_strdup_printf ("%s-picture",
+        GST_PAD_NAME (pad));
+
+    input->title = gst_nemo_render_pad_get_tag (pad, GST_TAG_TITLE);
+    input->artist = gst_nemo_render_pad_get_tag (pad, GST_TAG_ARTIST);
+    if (picture == NULL)
+      continue;
+    input->cover = save_song_picture (self, picture, stem, error);
+    gst_sample_unref (picture);
+    if (input->cover == NULL && error != NULL && *error != NULL)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* The job's settings: the properties, the spooled pads, upstream tags
  * (properties win), and with no visual the picture in the audio pad's
- * tags as the cover.  FALSE with @error when a linked pad delivered
+ * tags as the cover.  Several song pads make an album, each song with its
+ * own pad's tags.  FALSE with @error when a linked pad delivered
  * nothing. */
 static gboolean
 collect_job_config (GstNemoRender * self, NemoJobConfig * config,
     GError ** error)
 {
+  g_autoptr (GPtrArray) songs = NULL;
   GstSample *song_picture = NULL;
-  gboolean ok = TRUE;
+  gboolean ok = TRUE, album;
   GList *l;
+  guint i;
 
   GST_OBJECT_LOCK (self);
   nemo_job_config_copy (config, &self->settings);
@@ -981,30 +1111,36 @@ collect_job_config (GstNemoRender * self, NemoJobConfig * config,
   if (self->visual_uri != NULL)
     nemo_job_config_add_input (config, NEMO_JOB_INPUT_VISUAL,
         self->visual_uri, FALSE);
-  if (config->title == NULL)
+  songs = linked_song_pads (self);
+  album = songs->len > 1;
+  /* an album's songs each have their own; the album's title is its own */
+  if (config->title == NULL && !album)
     config->title = upstream_tag (self, GST_TAG_TITLE);
-  if (config->artist == NULL)
+  if (config->artist == NULL && !album)
     config->artist = upstream_tag (self, GST_TAG_ARTIST);
   if (config->album == NULL)
     config->album = upstream_tag (self, GST_TAG_ALBUM);
 
+  /* the song pads win over audio-uri */
+  for (i = 0; ok && i < songs->len; i++) {
+    const gchar *path = spooled_path (songs->pdata[i], error);
+
+    ok = path != NULL;
+    if (ok && i == 0)
+      nemo_job_config_add_input (config, NEMO_JOB_INPUT_AUDIO, path, TRUE);
+    else if (ok)
+      nemo_job_config_add_song (config, path, TRUE);
+  }
   for (l = GST_ELEMENT (self)->sinkpads; ok && l != NULL; l = l->next) {
     GstNemoRenderPad *pad = l->data;
-    const gchar *path = gst_nemo_render_pad_get_path (pad);
+    const gchar *path;
 
-    if (!gst_pad_is_linked (GST_PAD (pad)))
+    if (!gst_pad_is_linked (GST_PAD (pad)) || pad_is_audio (self, pad))
       continue;
-    if (path == NULL) {
-      g_set_error (error, NEMO_ERROR, NEMO_ERROR_NO_AUDIO,
-          "Nothing arrived on %s before it ended. Check the branch that "
-          "feeds it (does its file exist and decode?).", GST_PAD_NAME (pad));
-      ok = FALSE;
-    } else if (pad_is_audio (self, pad)) {
-      /* the audio pad wins over audio-uri */
-      nemo_job_config_add_input (config, NEMO_JOB_INPUT_AUDIO, path, TRUE);
-    } else {
+    path = spooled_path (pad, error);
+    ok = path != NULL;
+    if (ok)
       nemo_job_config_add_input (config, NEMO_JOB_INPUT_VISUAL, path, TRUE);
-    }
   }
   /* the song alone */
   if (ok && config->inputs->len <= 1 && self->audio_pad != NULL
@@ -1012,10 +1148,13 @@ collect_job_config (GstNemoRender * self, NemoJobConfig * config,
     song_picture = gst_nemo_render_pad_get_image (self->audio_pad);
   GST_OBJECT_UNLOCK (self);
 
+  if (ok && album)
+    ok = tag_album_songs (self, config, songs, error);
   if (song_picture != NULL) {
     GError *save_error = NULL;
 
-    config->cover = save_song_picture (self, song_picture, &save_error);
+    config->cover = save_song_picture (self, song_picture, "song-picture",
+        &save_error);
     gst_sample_unref (song_picture);
     if (save_error != NULL) {
       g_propagate_error (error, save_error);
@@ -1156,14 +1295,15 @@ static void
 work_out_song_length (GstNemoRender * self)
 {
   g_autofree gchar *audio_uri = NULL;
+  g_autoptr (GPtrArray) songs = NULL;
   gint64 album_us = 0;
   SongLength length = SONG_LENGTH_UNREADABLE;
   gboolean remote = FALSE;
 
   g_mutex_lock (&self->lock);
   GST_OBJECT_LOCK (self);
-  if (self->song_length == SONG_LENGTH_PENDING && (self->audio_pad == NULL
-          || !gst_pad_is_linked (GST_PAD (self->audio_pad)))) {
+  songs = linked_song_pads (self);
+  if (self->song_length == SONG_LENGTH_PENDING && songs->len == 0) {
     audio_uri = g_strdup (self->audio_uri);
     remote = audio_uri != NULL && song_is_remote (self, audio_uri);
   }
@@ -2093,6 +2233,8 @@ gst_nemo_render_class_init (GstNemoRenderClass * klass)
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &audio_template, GST_TYPE_NEMO_RENDER_PAD);
+  gst_element_class_add_static_pad_template_with_gtype (element_class,
+      &album_template, GST_TYPE_NEMO_RENDER_PAD);
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &video_template, GST_TYPE_NEMO_RENDER_PAD);
   gst_element_class_set_static_metadata (element_class,

@@ -328,12 +328,20 @@ gchar *
 nemo_job_chapters_description (const NemoDraft * draft)
 {
   const NemoTrack *track = nemo_draft_find_track (draft, NEMO_TRACK_AUDIO);
+  gint64 last_ms = -1;
   GString *out;
   guint i, n = 0;
 
-  for (i = 0; track != NULL && i < track->segments->len; i++)
-    n += g_strcmp0 (((NemoSegment *) track->segments->pdata[i])->kind,
-        NEMO_SEGMENT_MUSIC) == 0;
+  /* as the soundtrack: songs one after another, each to its end */
+  for (i = 0; track != NULL && i < track->segments->len; i++) {
+    const NemoSegment *seg = track->segments->pdata[i];
+
+    if (g_strcmp0 (seg->kind, NEMO_SEGMENT_MUSIC) != 0)
+      return NULL;
+    if (n++ > 0 && last_ms >= 0)
+      return NULL;
+    last_ms = seg->duration_ms;
+  }
   if (n < 2 || !wants_chapters (draft))
     return NULL;
   out = g_string_new (NULL);

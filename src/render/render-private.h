@@ -91,7 +91,8 @@ NemoSoundtrack *nemo_soundtrack_encode (const NemoDraft * draft,
 /* The render's exact duration, in samples at NEMO_AUDIO_RATE. */
 gint64 nemo_soundtrack_get_n_samples (const NemoSoundtrack * soundtrack);
 
-/* A "music" segment the sound plays, from @start (samples at
+/* A song of an album (music segments one after another, each but the
+ * last to its file's end) as the sound plays it, from @start (samples at
  * NEMO_AUDIO_RATE). */
 typedef struct
 {

@@ -920,7 +920,8 @@ nemo_soundtrack_get_songs (const NemoSoundtrack * soundtrack)
   return soundtrack->songs;
 }
 
-/* Where each song the sound plays starts, once the last pass set it. */
+/* Where each song of an album (songs that follow on) starts, once the
+ * last pass set it. */
 static void
 list_songs (NemoSoundtrack * soundtrack, const GPtrArray * sources)
 {
@@ -930,8 +931,8 @@ list_songs (NemoSoundtrack * soundtrack, const GPtrArray * sources)
     const AudioSource *source = g_ptr_array_index (sources, i);
     NemoSoundtrackSong song = { source->segment, source->start };
 
-    if (source->role == ROLE_MUSIC && source->start < soundtrack->n_samples
-        && g_strcmp0 (source->segment->kind, NEMO_SEGMENT_MUSIC) == 0)
+    if ((source->follows || source->next != NULL)
+        && source->start < soundtrack->n_samples)
       g_array_append_val (soundtrack->songs, song);
   }
 }
