@@ -290,6 +290,18 @@ song_pad_rank (GstNemoRenderPad * pad)
   return (gint) MIN (index, G_MAXINT);
 }
 
+/* Whether audio_@index exists.  Called with the object lock. */
+static gboolean
+song_pad_taken (GstNemoRender * self, guint index)
+{
+  GList *l;
+
+  for (l = GST_ELEMENT (self)->sinkpads; l != NULL; l = l->next)
+    if (pad_is_album_song (l->data) && song_pad_rank (l->data) == (gint) index)
+      return TRUE;
+  return FALSE;
+}
+
 static gint
 compare_song_pads (gconstpointer a, gconstpointer b)
 {
@@ -681,11 +693,13 @@ gst_nemo_render_request_new_pad (GstElement * element, GstPadTemplate * templ,
   if (audio) {
     name = g_strdup ("audio");
   } else if (templ == gst_element_class_get_pad_template (klass, "audio_%u")) {
-    guint index = self->next_song_index;
+    /* the number asked for when it is free: it is the song's place */
+    guint index;
 
-    if (req_name != NULL && sscanf (req_name, "audio_%u", &index) == 1)
-      index = MAX (index, self->next_song_index);
-    self->next_song_index = index + 1;
+    if (req_name == NULL || sscanf (req_name, "audio_%u", &index) != 1
+        || song_pad_taken (self, index))
+      index = self->next_song_index;
+    self->next_song_index = MAX (self->next_song_index, index + 1);
     name = g_strdup_printf ("audio_%u", index);
   } else {
     guint index = self->next_video_index;
