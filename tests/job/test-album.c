@@ -407,6 +407,25 @@ test_prompt (void)
   g_clear_pointer (&reply, g_free);
   g_clear_pointer (&draft, nemo_draft_free);
 
+  /* a place for the track info moves every song's title */
+  g_free (config.prompt);
+  config.prompt = g_strdup ("album video with the title at the bottom");
+  draft = nemo_job_build_draft (&config, NULL, NULL, &error);
+  g_assert_no_error (error);
+  {
+    const NemoTrack *text = nemo_draft_find_track (draft, NEMO_TRACK_TEXT);
+    guint i;
+
+    g_assert_cmpuint (text->segments->len, ==, 3);
+    for (i = 0; i < text->segments->len; i++) {
+      const NemoSegment *title = g_ptr_array_index (text->segments, i);
+
+      g_assert_cmpstr (json_object_get_string_member (title->style, "place"),
+          ==, "bottom");
+    }
+  }
+  g_clear_pointer (&draft, nemo_draft_free);
+
   g_free (config.prompt);
   config.prompt = g_strdup ("playlist video, no chapters");
   run (&job, &config);
