@@ -19,6 +19,11 @@
  * pads (raw video, parsed JPEG/PNG, parsed H.264).  A video pad that gives
  * one frame and then EOS is a still image; an endless one (imagefreeze,
  * videotestsrc) is read only as far as the song lasts; a shorter clip loops.
+ * More songs on `audio_%u` pads (after the `audio` pad's, by number), or in
+ * audio-uri as a ';' list or an .m3u playlist, make an album video: the
+ * songs play gaplessly, each with its own cover and title, the MP4 has a
+ * chapter per song, and `nemorender-chapters` (`description`) gives them
+ * in the form YouTube reads from a video's description.
  * The render starts in PAUSED when every linked sink pad has seen EOS (with
  * no sink pads: as soon as the element is started), and the MP4 follows,
  * then EOS.  Like any non-live element it prerolls: the sinks preroll on the
@@ -60,6 +65,10 @@
  * gst-launch-1.0 nemorender audio-uri=song.mp3 visual-uri=cover.jpg aspect-ratio=9:16 \
  *   max-duration=60000000000 ! filesink location=short.mp4
  * ]| A 60-second vertical 1080x1920 cut for Shorts.
+ * |[
+ * gst-launch-1.0 -m nemorender audio-uri="01.flac;02.flac;03.flac" visual-uri=cover.jpg \
+ *   prompt="full album video with chapters" ! filesink location=album.mp4
+ * ]| An album: one chapter per song; `-m` shows them as `nemorender-chapters`.
  * |[
  * NEMO_TOKEN=… gst-launch-1.0 -m nemorender backend=cloud audio-uri=song.mp3 \
  *   visual-uri=cover.jpg prompt="looping video with visualizer" ! filesink location=video.mp4
@@ -2064,7 +2073,8 @@ install_properties (GObjectClass * klass)
   install_string (klass, PROP_AUDIO_URI, "audio-uri", "Audio URI",
       "The song, as a path, file:// URI or (cloud) http(s) URL: MP3, "
       "AAC/M4A, WAV, FLAC, OGG/Opus, or a video's sound; instead of the "
-      "audio pad", NULL);
+      "audio pad.  Several songs separated by ';', or an .m3u/.m3u8 "
+      "playlist, make an album video with a chapter per song", NULL);
   install_string (klass, PROP_VISUAL_URI, "visual-uri", "Visual URI",
       "The picture or clip, as a path, file:// URI or (cloud) http(s) URL: "
       "JPEG, PNG, GIF, WebP; MP4, MOV, MKV, WebM, AVI; it comes before any "

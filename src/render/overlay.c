@@ -347,12 +347,6 @@ nemo_overlay_static_until (NemoOverlay * overlay, gint64 t_us)
   return end;
 }
 
-gboolean
-nemo_overlay_is_static (NemoOverlay * overlay)
-{
-  return nemo_overlay_static_until (overlay, 0) >= overlay->duration_us;
-}
-
 /* ---- the palette ---- */
 
 static void

@@ -147,10 +147,6 @@ AVFrame *nemo_timeline_frame_at (NemoTimeline * timeline, gint64 t_us,
 /* Until when (µs) the frame shown at @t_us stays the same (one still, or
  * none): @t_us itself for a clip, G_MAXINT64 for the end. */
 gint64 nemo_timeline_still_until (NemoTimeline * timeline, gint64 t_us);
-/* TRUE when the same frame (one still, or none) is shown from 0 to
- * @duration_us. */
-gboolean nemo_timeline_is_static (NemoTimeline * timeline,
-    gint64 duration_us);
 void nemo_timeline_free (NemoTimeline * timeline);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoTimeline, nemo_timeline_free)
 
@@ -175,10 +171,6 @@ void nemo_overlay_set_duration (NemoOverlay * overlay, gint64 duration_us);
  * @t_us itself when the next one already differs, G_MAXINT64 for the
  * end. */
 gint64 nemo_overlay_static_until (NemoOverlay * overlay, gint64 t_us);
-/* TRUE when every frame gets the same drawing (no visualizer, titles shown
- * throughout without a fade, no fade of the picture): a still stays a
- * still. */
-gboolean nemo_overlay_is_static (NemoOverlay * overlay);
 /* @picture (the timeline's frame @index) with the layers drawn over it.
  * The frame belongs to @overlay, valid until the next call; the caller may
  * set its pts.  The palette is taken from the first picture drawn. */

@@ -293,9 +293,3 @@ nemo_timeline_still_until (NemoTimeline * timeline, gint64 t_us)
   }
   return end;
 }
-
-gboolean
-nemo_timeline_is_static (NemoTimeline * timeline, gint64 duration_us)
-{
-  return nemo_timeline_still_until (timeline, 0) >= duration_us;
-}
