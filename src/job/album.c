@@ -314,7 +314,8 @@ nemo_job_album_note (const NemoDraft * draft, guint n_songs,
         "An album video needs several songs: give them in audio-uri "
         "separated by ';' or as an .m3u playlist, or on audio_%u pads. "
         "This video has one song.");
-  length = nemo_intent_format_clock (draft->duration_ms);
+  /* to the second: a listener's length */
+  length = nemo_intent_format_clock ((draft->duration_ms + 500) / 1000 * 1000);
   if (chinese)
     return g_strdup_printf ("%u 首歌依次无缝播放（%s），每首歌有自己的封面和"
         "标题%s。", n_songs, length, wants_chapters (draft) ?

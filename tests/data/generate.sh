@@ -69,13 +69,14 @@ ff -f lavfi -i "testsrc2=s=640x360:r=25:d=3" -c:v mjpeg -q:v 3 clip.avi
 ff -f lavfi -i "testsrc2=s=640x360:r=30:d=4" -f lavfi -i "sine=frequency=880:duration=4" \
    -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest clip-with-sound.mp4
 
-# An album of three short songs (docs/album.md), 3.0 + 2.5 + 3.5 s: FLAC
+# An album of three short songs (docs/album.md), 3.2 + 2.5 + 3.5 s (songs
+# that end off the half-second GOP grid): FLAC
 # with a green and a blue embedded cover, and between them an AAC one with
 # none (the shared visual shows then; its encoder padding must not make a
 # gap), in an .m3u with comments, and one naming a file that is not there.
 ff -f lavfi -i "color=c=0x20C040:s=400x400:d=1" -frames:v 1 album-green.png
 ff -f lavfi -i "color=c=0x2040FF:s=400x400:d=1" -frames:v 1 album-blue.png
-ff -f lavfi -i "sine=frequency=330:sample_rate=48000:duration=3" -ac 2 \
+ff -f lavfi -i "sine=frequency=330:sample_rate=48000:duration=3.2" -ac 2 \
    -metadata title="One" -metadata artist="Nemo Lab" -metadata album="Test Album" album-1.wav
 ff -i album-1.wav -i album-green.png -map 0 -map 1 -c:a flac -c:v png \
    -disposition:v attached_pic album-1.flac

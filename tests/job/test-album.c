@@ -21,7 +21,7 @@
 #define HEIGHT 180
 #define FPS 30
 /* album-1.flac, album-2.m4a, album-3.flac */
-#define SONG_1_MS 3000
+#define SONG_1_MS 3200
 #define SONG_2_MS 2500
 #define SONG_3_MS 3500
 
@@ -222,12 +222,37 @@ assert_no_gaps (const gchar * path)
   }
 }
 
-/* What a viewer sees: each song's picture from its first frame (frame 90
- * at 3.0 s, frame 165 at 5.5 s), the album's file as a whole. */
+/* The still fast path per song: a run of closed GOPs of half a second
+ * from each song's first frame (0, 96 and 171 at 30 fps, off the GOP grid
+ * of a single encode), each run starting on a keyframe of its own. */
+static void
+assert_gops_restart_per_song (const Output * out)
+{
+  static const gint64 runs[] = { 0, 96, 171 };
+  gint64 first = G_MAXINT64;
+  guint i, r;
+
+  for (i = 0; i < out->pts->len; i++)
+    first = MIN (first, g_array_index (out->pts, gint64, i));
+  for (i = 0; i < out->pts->len; i++) {
+    gint64 index = (g_array_index (out->pts, gint64, i) - first) /
+        out->frame_duration;
+    gint64 run = 0;
+
+    for (r = 0; r < G_N_ELEMENTS (runs); r++)
+      if (index >= runs[r])
+        run = runs[r];
+    g_assert_cmpint (g_array_index (out->keyframe, gboolean, i), ==,
+        (index - run) % (FPS / 2) == 0);
+  }
+}
+
+/* What a viewer sees: each song's picture from its first frame (frame 96
+ * at 3.2 s, frame 171 at 5.7 s), the album's file as a whole. */
 static void
 assert_album_video (const gchar * path)
 {
-  const gdouble at[] = { 2.95, 3.0, 5.45, 5.5, -1 };
+  const gdouble at[] = { 3.15, 3.2, 5.65, 5.7, -1 };
   gint64 samples = album_samples ();
   gint64 n_frames = (samples * FPS + NEMO_AUDIO_RATE - 1) / NEMO_AUDIO_RATE;
   Output out;
@@ -240,6 +265,7 @@ assert_album_video (const gchar * path)
   g_assert_cmpint (out.n_decoded, ==, n_frames);
   g_assert_cmpint (out.pts->len, ==, n_frames);
   g_assert_cmpint (out.decode_errors, ==, 0);
+  assert_gops_restart_per_song (&out);
   g_assert_cmpstr (output_tag (&out, "album"), ==, "Test Album");
   g_assert_cmpstr (output_tag (&out, "title"), ==, "Test Album");
 
