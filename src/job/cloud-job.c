@@ -167,8 +167,7 @@ create_video (NemoCloud * cloud, const NemoJobConfig * config,
         "audio pad, or continue a session with session-id.");
     return FALSE;
   }
-  if (!check_one_song (config, error)
-      || !nemo_cloud_open_session (cloud, config->service.session_id,
+  if (!nemo_cloud_open_session (cloud, config->service.session_id,
           cancellable, error)
       || !upload_inputs (cloud, config, cancellable, error))
     return FALSE;
@@ -262,7 +261,8 @@ nemo_job_run_cloud (const NemoJobConfig * config,
   g_autoptr (NemoCloud) cloud = NULL;
   gboolean ok;
 
-  if (config->service.render_id == NULL && !check_service_size (config, error))
+  if (config->service.render_id == NULL && (!check_service_size (config,
+              error) || !check_one_song (config, error)))
     return FALSE;
   cloud = open_cloud (config, callbacks, user_data, error);
   if (cloud == NULL)

@@ -470,6 +470,26 @@ test_prompt (void)
   job_clear (&job);
 }
 
+/* The cloud service makes a video of one song: an album is refused before
+ * anything is sent (the api-url is a port nothing listens on). */
+static void
+test_cloud_refuses (void)
+{
+  g_autofree gchar *playlist = data_path ("album.m3u");
+  g_autoptr (GError) error = NULL;
+  NemoJobConfig config;
+
+  nemo_job_config_init (&config);
+  config.backend = NEMO_BACKEND_CLOUD;
+  config.service.api_url = g_strdup ("http://127.0.0.1:9");
+  config.service.token = g_strdup ("test-token");
+  nemo_job_config_add_input (&config, NEMO_JOB_INPUT_AUDIO, playlist, FALSE);
+  g_assert_false (nemo_job_run (&config, NULL, NULL, NULL, NULL, &error));
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "backend=local"));
+  nemo_job_config_clear (&config);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -478,5 +498,6 @@ main (int argc, char **argv)
   g_test_add_func ("/album/song-inputs-and-list", test_song_inputs_and_list);
   g_test_add_func ("/album/missing-entries", test_missing_entries);
   g_test_add_func ("/album/prompt", test_prompt);
+  g_test_add_func ("/album/cloud-refuses", test_cloud_refuses);
   return g_test_run ();
 }

@@ -139,8 +139,9 @@ void nemo_job_config_init (NemoJobConfig * config);
 void nemo_job_config_clear (NemoJobConfig * config);
 /* A deep copy of @src into @dest (which holds nothing yet). */
 void nemo_job_config_copy (NemoJobConfig * dest, const NemoJobConfig * src);
-/* Add an input: a song replaces the one already there (the audio pad wins
- * over audio-uri) and stays first; visuals follow in the order added. */
+/* Add an input: a song replaces the songs already there (the audio pad
+ * wins over audio-uri) and stays first; visuals follow in the order
+ * added. */
 void nemo_job_config_add_input (NemoJobConfig * config, NemoJobInputKind kind,
     const gchar * location, gboolean from_pad);
 /* The song, or NULL. */
