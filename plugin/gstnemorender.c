@@ -488,6 +488,7 @@ static gboolean
 finish_pad (GstNemoRender * self, GstNemoRenderPad * pad)
 {
   GError *error = NULL;
+  gint64 songs_us;
 
   if (pad_is_eos (self, pad))
     return TRUE;
@@ -499,8 +500,9 @@ finish_pad (GstNemoRender * self, GstNemoRenderPad * pad)
 
   g_mutex_lock (&self->lock);
   g_hash_table_add (self->eos_pads, pad);
-  if (pad_is_audio (self, pad) && songs_on_pads_length (self) >= 0) {
-    self->song_us = songs_on_pads_length (self);
+  songs_us = pad_is_audio (self, pad) ? songs_on_pads_length (self) : -1;
+  if (songs_us >= 0) {
+    self->song_us = songs_us;
     self->song_length = SONG_LENGTH_KNOWN;
   }
   g_cond_broadcast (&self->cond);
