@@ -50,6 +50,28 @@ assert_song_pictures (const gchar * path)
   output_clear (&out);
 }
 
+/* GStreamer's qtdemux plays the album as it plays a song: a video and a
+ * sound pad, and no pad for the chapters' text track, so playback
+ * pipelines that link d.video_0 and d.audio_0 are unchanged. */
+static void
+assert_qtdemux_plays (const gchar * path)
+{
+  gchar *description = g_strdup_printf ("filesrc location=\"%s\" ! "
+      "qtdemux name=d d.video_0 ! queue ! fakesink "
+      "d.audio_0 ! queue ! fakesink", path);
+  GstElement *pipeline = pipeline_new (description);
+  GstElement *demux = gst_bin_get_by_name (GST_BIN (pipeline), "d");
+
+  fail_unless_equals_int (gst_element_set_state (pipeline,
+          GST_STATE_PLAYING), GST_STATE_CHANGE_ASYNC);
+  wait_for_eos (pipeline, GST_CLOCK_TIME_NONE);
+  fail_unless_equals_int (demux->numsrcpads, 2);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (demux);
+  gst_object_unref (pipeline);
+  g_free (description);
+}
+
 /* The songs on pads, each with its own tags; the shared picture on a
  * video pad for the song that has none. */
 GST_START_TEST (test_song_pads)
@@ -83,6 +105,7 @@ GST_START_TEST (test_song_pads)
   fail_unless (g_str_has_prefix (lines[2], "5.6"));
   fail_unless (g_str_has_suffix (lines[2], ",Three"));
   assert_song_pictures (r.output);
+  assert_qtdemux_plays (r.output);
   run_result_clear (&r);
 }
 
