@@ -247,8 +247,27 @@ assert_gops_restart_per_song (const Output * out)
   }
 }
 
-/* What a viewer sees: each song's picture from its first frame (frame 96
- * at 3.2 s, frame 171 at 5.7 s), the album's file as a whole. */
+/* White pixels (the title's letters) in the title's row, right of 45 %
+ * of the width: only the second song's title, "Second Wind of the Long
+ * Night — Nemo Lab", reaches there; "One — Nemo Lab" and "Three — Nemo
+ * Lab" end before it.  None of the pictures has white in it. */
+static guint
+long_title_pixels (const AVFrame * rgb)
+{
+  guint n = 0;
+  gint x, y;
+
+  for (y = 0; y < HEIGHT / 5; y++)
+    for (x = WIDTH * 45 / 100; x < WIDTH; x++) {
+      const guint8 *p = rgb_pixel (rgb, x, y);
+
+      n += p[0] > 200 && p[1] > 200 && p[2] > 200;
+    }
+  return n;
+}
+
+/* What a viewer sees: each song's picture and title from its first frame
+ * (frame 96 at 3.2 s, frame 171 at 5.7 s), the album's file as a whole. */
 static void
 assert_album_video (const gchar * path)
 {
@@ -280,6 +299,11 @@ assert_album_video (const gchar * path)
       0xFF, 0x80, 0x00, 24);
   assert_rgb_near (rgb_pixel (out.snapshot[3], WIDTH / 2, HEIGHT / 2),
       0x20, 0x40, 0xFF, 24);
+  /* and each song's title, from the same frames */
+  g_assert_cmpuint (long_title_pixels (out.snapshot[0]), ==, 0);
+  g_assert_cmpuint (long_title_pixels (out.snapshot[1]), >, 50);
+  g_assert_cmpuint (long_title_pixels (out.snapshot[2]), >, 50);
+  g_assert_cmpuint (long_title_pixels (out.snapshot[3]), ==, 0);
   output_clear (&out);
 }
 
