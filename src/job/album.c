@@ -302,10 +302,11 @@ wants_chapters (const NemoDraft * draft)
 
 gchar *
 nemo_job_album_note (const NemoDraft * draft, guint n_songs,
-    const gchar * language)
+    gboolean beats_dropped, const gchar * language)
 {
   gboolean chinese = language && g_ascii_strncasecmp (language, "zh", 2) == 0;
   g_autofree gchar *length = NULL;
+  const gchar *beats;
 
   if (n_songs < 2)
     return g_strdup (chinese ?
@@ -316,13 +317,17 @@ nemo_job_album_note (const NemoDraft * draft, guint n_songs,
         "This video has one song.");
   /* to the second: a listener's length */
   length = nemo_intent_format_clock ((draft->duration_ms + 500) / 1000 * 1000);
-  if (chinese)
+  if (chinese) {
+    beats = beats_dropped ? "卡点剪辑只用于单首歌，所以不卡点。" : "";
     return g_strdup_printf ("%u 首歌依次无缝播放（%s），每首歌有自己的封面和"
-        "标题%s。", n_songs, length, wants_chapters (draft) ?
-        "，并各有一个章节" : "");
+        "标题%s。%s", n_songs, length, wants_chapters (draft) ?
+        "，并各有一个章节" : "", beats);
+  }
+  beats = beats_dropped ? " Beat-synced cuts follow one song's beats, so "
+      "an album is not cut to the beat." : "";
   return g_strdup_printf ("The %u songs play one after another without a "
-      "gap (%s), each with its own cover and title%s.", n_songs, length,
-      wants_chapters (draft) ? " and a chapter of its own" : "");
+      "gap (%s), each with its own cover and title%s.%s", n_songs, length,
+      wants_chapters (draft) ? " and a chapter of its own" : "", beats);
 }
 
 gchar *

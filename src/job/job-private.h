@@ -71,9 +71,10 @@ GPtrArray *nemo_job_probe_songs (const NemoJobConfig * config,
 gint64 nemo_job_add_album (NemoDraft * draft, const NemoJobConfig * config,
     GPtrArray * songs, GPtrArray * visuals);
 /* The reply's sentence on an album of @n_songs (@draft's): how it plays
- * and its chapters, or, for one song, how to give more. */
+ * and its chapters, and with @beats_dropped that it is not cut to the
+ * beat; or, for one song, how to give more. */
 gchar *nemo_job_album_note (const NemoDraft * draft, guint n_songs,
-    const gchar * language);
+    gboolean beats_dropped, const gchar * language);
 /* The chapters of an album's draft in YouTube's description form, "00:00
  * Song A\n03:12 Song B", or NULL when it has fewer than two songs or
  * m.chapters is false. */

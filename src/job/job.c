@@ -582,7 +582,7 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
       g_ptr_array_new_with_free_func ((GDestroyNotify) nemo_media_info_free);
   g_autoptr (NemoDraft) draft = NULL;
   g_autofree gchar *reply = NULL;
-  gboolean cover_from_song = FALSE;
+  gboolean cover_from_song = FALSE, beats_dropped = FALSE;
   g_autoptr (NemoIntent) intent = nemo_intent_parse (config->prompt);
   const NemoPresetInfo *preset = preset_for (config, intent);
   const gchar *language = nemo_job_reply_language (config);
@@ -631,6 +631,9 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
       return NULL;
     }
     intent->start_ms = -1;
+    /* the cuts follow one song's beats; an album shows each song's cover */
+    beats_dropped = intent->beat_sync == NEMO_INTENT_ON;
+    intent->beat_sync = NEMO_INTENT_UNSET;
     song_ms = nemo_job_add_album (draft, config, songs, visuals);
     draft->duration_ms = song_ms;
     if (config->max_duration_us > 0)
@@ -667,7 +670,7 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
     reply = append_sentence (reply, cover_from_song_note (language));
   if (songs->len > 1 || intent->album == NEMO_INTENT_ON) {
     g_autofree gchar *note = nemo_job_album_note (draft, songs->len,
-        language);
+        beats_dropped, language);
 
     reply = append_sentence (reply, note);
   }

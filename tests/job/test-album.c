@@ -457,6 +457,16 @@ test_prompt (void)
   g_clear_pointer (&reply, g_free);
   g_clear_pointer (&draft, nemo_draft_free);
 
+  /* beat-synced cuts are one song's: not applied, and the reply says so */
+  g_free (config.prompt);
+  config.prompt = g_strdup ("full album video synced to the beat");
+  draft = nemo_job_build_draft (&config, &reply, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (reply, "an album is not cut to the beat"));
+  g_assert_false (json_object_has_member (draft->meta, "beat_sync"));
+  g_clear_pointer (&reply, g_free);
+  g_clear_pointer (&draft, nemo_draft_free);
+
   /* a place for the track info moves every song's title */
   g_free (config.prompt);
   config.prompt = g_strdup ("album video with the title at the bottom");
