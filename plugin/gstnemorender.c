@@ -1167,10 +1167,9 @@ collect_job_config (GstNemoRender * self, NemoJobConfig * config,
     if (ok)
       nemo_job_config_add_input (config, NEMO_JOB_INPUT_VISUAL, path, TRUE);
   }
-  /* the song alone */
-  if (ok && config->inputs->len <= 1 && self->audio_pad != NULL
-      && gst_pad_is_linked (GST_PAD (self->audio_pad)))
-    song_picture = gst_nemo_render_pad_get_image (self->audio_pad);
+  /* the song alone (on the audio pad, or a lone audio_%u) */
+  if (ok && config->inputs->len <= 1 && songs->len == 1)
+    song_picture = gst_nemo_render_pad_get_image (songs->pdata[0]);
   GST_OBJECT_UNLOCK (self);
 
   if (ok && album)
