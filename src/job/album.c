@@ -142,8 +142,40 @@ nemo_job_song_free (NemoJobSong * song)
   g_free (song);
 }
 
+/* @song's exact length, in the samples the soundtrack will read: the
+ * length a container states can count what the encoder added (an MP3's
+ * is its frames', delay and padding included, 45 ms more than the song)
+ * or be a guess from the bitrate, and an album's pictures and titles
+ * change where the songs really join. */
+static gboolean
+measure_song (NemoJobSong * song, GCancellable * cancellable,
+    GError ** error)
+{
+  g_autoptr (NemoAudioReader) reader =
+      nemo_audio_reader_open (song->info->path, error);
+  gfloat block[4096 * NEMO_AUDIO_CHANNELS];
+  gint64 n_samples = 0;
+  gint got;
+
+  if (reader == NULL)
+    return FALSE;
+  while ((got = nemo_audio_reader_read (reader, block, 4096, error)) > 0) {
+    n_samples += got;
+    if (g_cancellable_is_cancelled (cancellable)) {
+      g_set_error (error, NEMO_ERROR, NEMO_ERROR_CANCELLED,
+          "The render was cancelled.");
+      return FALSE;
+    }
+  }
+  if (got < 0)
+    return FALSE;
+  song->info->duration_us = n_samples * G_USEC_PER_SEC / NEMO_AUDIO_RATE;
+  return TRUE;
+}
+
 GPtrArray *
-nemo_job_probe_songs (const NemoJobConfig * config, GError ** error)
+nemo_job_probe_songs (const NemoJobConfig * config,
+    GCancellable * cancellable, GError ** error)
 {
   g_autoptr (GPtrArray) songs =
       g_ptr_array_new_with_free_func ((GDestroyNotify) nemo_job_song_free);
@@ -165,6 +197,9 @@ nemo_job_probe_songs (const NemoJobConfig * config, GError ** error)
         return NULL;
     }
   }
+  for (i = 0; songs->len > 1 && i < songs->len; i++)
+    if (!measure_song (songs->pdata[i], cancellable, error))
+      return NULL;
   return g_steal_pointer (&songs);
 }
 

@@ -61,9 +61,11 @@ typedef struct
 
 void nemo_job_song_free (NemoJobSong * song);
 /* The songs of @config, probed, in order: each song input expanded
- * (nemo_job_expand_songs ()).  NemoJobSong*; NULL with @error. */
+ * (nemo_job_expand_songs ()); the songs of an album are decoded once to
+ * know their exact lengths, checking @cancellable.  NemoJobSong*; NULL
+ * with @error. */
 GPtrArray *nemo_job_probe_songs (const NemoJobConfig * config,
-    GError ** error);
+    GCancellable * cancellable, GError ** error);
 /* Put the album of @songs (two or more) in @draft: the songs one after
  * another on an audio track, each song's picture (its own, else one of
  * @visuals in turn) and its title on a text track for its time, and the

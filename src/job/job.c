@@ -600,7 +600,7 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   }
   if (!base_size (config, preset, &width, &height, error))
     return NULL;
-  songs = nemo_job_probe_songs (config, error);
+  songs = nemo_job_probe_songs (config, cancellable, error);
   if (songs == NULL)
     return NULL;
   for (i = nemo_job_config_count_songs (config); i < config->inputs->len;

@@ -20,13 +20,13 @@
 #define WIDTH 320
 #define HEIGHT 180
 #define FPS 30
-/* album-1.flac, album-2.m4a, album-3.flac */
+/* album-1.mp3, album-2.m4a, album-3.flac */
 #define SONG_1_MS 3200
 #define SONG_2_MS 2500
 #define SONG_3_MS 3500
 
 static const gchar *const songs[] = {
-  "album-1.flac", "album-2.m4a", "album-3.flac"
+  "album-1.mp3", "album-2.m4a", "album-3.flac"
 };
 
 typedef struct
