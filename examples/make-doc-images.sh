@@ -60,3 +60,17 @@ gst-launch-1.0 -q filesrc location="$work/song.mp3" ! decodebin ! \
 ff -ss 4 -i "$work/live.mp4" -frames:v 1 -vf scale=480:-2:flags=lanczos \
   "$out/live.png"
 echo "$out/live.png"
+
+# An album (docs/album.md): the song above, then a second one with a cover
+# of its own embedded; the frame is 4 s into the second song.
+ff -f lavfi -i "aevalsrc='$(tone 550)|$(tone 825)':s=48000:d=8" -f lavfi \
+   -i "gradients=s=800x800:c0=0x0b3d3a:c1=0x7ad6c0:x0=0:y0=800:x1=800:y1=0:d=1" \
+   -map 0 -map 1 -frames:v 1 -c:a libmp3lame -b:a 192k -c:v mjpeg \
+   -disposition:v attached_pic -metadata title="Dawn Patrol" \
+   -metadata artist="Nemo Lab" "$work/song2.mp3"
+gst-launch-1.0 -q nemorender audio-uri="$work/song.mp3;$work/song2.mp3" \
+  visual-uri="$work/cover.png" prompt="720p full album video with chapters" \
+  ! filesink location="$work/album.mp4"
+ff -ss 12 -i "$work/album.mp4" -frames:v 1 -vf scale=480:-2:flags=lanczos \
+  "$out/album.png"
+echo "$out/album.png"

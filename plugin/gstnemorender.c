@@ -21,6 +21,11 @@
  * #GstNemoRender:lyrics-uri).  A video pad that gives
  * one frame and then EOS is a still image; an endless one (imagefreeze,
  * videotestsrc) is read only as far as the song lasts; a shorter clip loops.
+ * More songs on `audio_%u` pads (after the `audio` pad's, by number), or in
+ * audio-uri as a ';' list or an .m3u playlist, make an album video: the
+ * songs play gaplessly, each with its own cover and title, the MP4 has a
+ * chapter per song, and `nemorender-chapters` (`description`) gives them
+ * in the form YouTube reads from a video's description.
  * The render starts in PAUSED when every linked sink pad has seen EOS (with
  * no sink pads: as soon as the element is started), and the MP4 follows,
  * then EOS.  Like any non-live element it prerolls: the sinks preroll on the
@@ -67,6 +72,10 @@
  *   prompt="karaoke" ! filesink location=karaoke.mp4 \
  *   filesrc location=song.srt ! subparse ! r.lyrics
  * ]| A karaoke video of the song's subtitles (or lyrics-uri=song.lrc).
+ * |[
+ * gst-launch-1.0 -m nemorender audio-uri="01.flac;02.flac;03.flac" visual-uri=cover.jpg \
+ *   prompt="full album video with chapters" ! filesink location=album.mp4
+ * ]| An album: one chapter per song; `-m` shows them as `nemorender-chapters`.
  * |[
  * NEMO_TOKEN=… gst-launch-1.0 -m nemorender backend=cloud audio-uri=song.mp3 \
  *   visual-uri=cover.jpg prompt="looping video with visualizer" ! filesink location=video.mp4
@@ -165,6 +174,7 @@ struct _GstNemoRender
   GstNemoRenderPad *audio_pad;  /* under the object lock */
   GstNemoRenderPad *lyrics_pad; /* under the object lock */
   guint next_video_index;
+  guint next_song_index;        /* of the audio_%u pads */
 
   /* lock protects what the sink pads' streaming threads, the src task and
    * queries share; cond is signalled when any of it changes.  Lock order:
@@ -207,15 +217,25 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_STATIC_CAPS ("video/quicktime, variant=(string)iso"));
 
 /* F32 first: audioconvert then hands us the decoder's precision. */
+#define SONG_CAPS "audio/x-raw, " \
+    "format=(string){ F32LE, S32LE, S24LE, S16LE, F64LE, U8 }, " \
+    "layout=(string)interleaved, rate=(int)[ 1, 768000 ], " \
+    "channels=(int)[ 1, 8 ]; " \
+    "audio/mpeg, mpegversion=(int)1, layer=(int)3, parsed=(boolean)true; " \
+    "audio/mpeg, mpegversion=(int){ 2, 4 }, stream-format=(string)adts"
+
 static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio",
     GST_PAD_SINK,
     GST_PAD_REQUEST,
-    GST_STATIC_CAPS ("audio/x-raw, "
-        "format=(string){ F32LE, S32LE, S24LE, S16LE, F64LE, U8 }, "
-        "layout=(string)interleaved, rate=(int)[ 1, 768000 ], "
-        "channels=(int)[ 1, 8 ]; "
-        "audio/mpeg, mpegversion=(int)1, layer=(int)3, parsed=(boolean)true; "
-        "audio/mpeg, mpegversion=(int){ 2, 4 }, stream-format=(string)adts"));
+    GST_STATIC_CAPS (SONG_CAPS));
+
+/* The songs of an album after the audio pad's, in pad order
+ * (docs/album.md). */
+static GstStaticPadTemplate album_template =
+GST_STATIC_PAD_TEMPLATE ("audio_%u",
+    GST_PAD_SINK,
+    GST_PAD_REQUEST,
+    GST_STATIC_CAPS (SONG_CAPS));
 
 /* GStreamer 1.22's pngparse says parsed=true on no caps, only the size: a
  * PNG with its size is framed, one picture per buffer, as typefind's bare
@@ -268,9 +288,89 @@ gst_nemo_render_backend_get_type (void)
 /* ---------------------------------------------------------- sink pads -- */
 
 static gboolean
+pad_is_album_song (GstNemoRenderPad * pad)
+{
+  GstPadTemplate *templ = GST_PAD_PAD_TEMPLATE (pad);
+
+  return templ != NULL
+      && g_strcmp0 (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ), "audio_%u") == 0;
+}
+
+/* A song: the audio pad or an album's audio_%u. */
+static gboolean
 pad_is_audio (GstNemoRender * self, GstNemoRenderPad * pad)
 {
-  return pad == self->audio_pad;
+  return pad == self->audio_pad || pad_is_album_song (pad);
+}
+
+/* Where a song pad comes in the album: the audio pad first, then the
+ * audio_%u pads by number. */
+static gint
+song_pad_rank (GstNemoRenderPad * pad)
+{
+  guint index = 0;
+
+  if (!pad_is_album_song (pad))
+    return -1;
+  sscanf (GST_PAD_NAME (pad), "audio_%u", &index);
+  return (gint) MIN (index, G_MAXINT);
+}
+
+/* Whether audio_@index exists.  Called with the object lock. */
+static gboolean
+song_pad_taken (GstNemoRender * self, guint index)
+{
+  GList *l;
+
+  for (l = GST_ELEMENT (self)->sinkpads; l != NULL; l = l->next)
+    if (pad_is_album_song (l->data) && song_pad_rank (l->data) == (gint) index)
+      return TRUE;
+  return FALSE;
+}
+
+static gint
+compare_song_pads (gconstpointer a, gconstpointer b)
+{
+  gint x = song_pad_rank (*(GstNemoRenderPad **) a);
+  gint y = song_pad_rank (*(GstNemoRenderPad **) b);
+
+  return (x > y) - (x < y);
+}
+
+/* The linked song pads (new refs), in album order.  Called with the
+ * object lock. */
+static GPtrArray *
+linked_song_pads (GstNemoRender * self)
+{
+  GPtrArray *songs = g_ptr_array_new_with_free_func (gst_object_unref);
+  GList *l;
+
+  for (l = GST_ELEMENT (self)->sinkpads; l != NULL; l = l->next)
+    if (gst_pad_is_linked (l->data) && pad_is_audio (self, l->data))
+      g_ptr_array_add (songs, gst_object_ref (l->data));
+  g_ptr_array_sort (songs, compare_song_pads);
+  return songs;
+}
+
+/* Once every linked song pad has seen EOS, the length of them all, else
+ * -1.  Called with self->lock. */
+static gint64
+songs_on_pads_length (GstNemoRender * self)
+{
+  g_autoptr (GPtrArray) songs = NULL;
+  gint64 total = 0;
+  guint i;
+
+  GST_OBJECT_LOCK (self);
+  songs = linked_song_pads (self);
+  for (i = 0; i < songs->len && total >= 0; i++) {
+    if (g_hash_table_contains (self->eos_pads, songs->pdata[i]))
+      total += gst_nemo_render_pad_get_duration (songs->pdata[i]);
+    else
+      total = -1;
+  }
+  GST_OBJECT_UNLOCK (self);
+  return total;
 }
 
 /* Every linked sink pad has seen EOS.  Called with self->lock. */
@@ -405,6 +505,7 @@ static gboolean
 finish_pad (GstNemoRender * self, GstNemoRenderPad * pad)
 {
   GError *error = NULL;
+  gint64 songs_us;
 
   if (pad_is_eos (self, pad))
     return TRUE;
@@ -416,8 +517,9 @@ finish_pad (GstNemoRender * self, GstNemoRenderPad * pad)
 
   g_mutex_lock (&self->lock);
   g_hash_table_add (self->eos_pads, pad);
-  if (pad_is_audio (self, pad)) {
-    self->song_us = gst_nemo_render_pad_get_duration (pad);
+  songs_us = pad_is_audio (self, pad) ? songs_on_pads_length (self) : -1;
+  if (songs_us >= 0) {
+    self->song_us = songs_us;
     self->song_length = SONG_LENGTH_KNOWN;
   }
   g_cond_broadcast (&self->cond);
@@ -622,6 +724,15 @@ gst_nemo_render_request_new_pad (GstElement * element, GstPadTemplate * templ,
   }
   if (audio || lyrics) {
     name = g_strdup (audio ? "audio" : "lyrics");
+  } else if (templ == gst_element_class_get_pad_template (klass, "audio_%u")) {
+    /* the number asked for when it is free: it is the song's place */
+    guint index;
+
+    if (req_name == NULL || sscanf (req_name, "audio_%u", &index) != 1
+        || song_pad_taken (self, index))
+      index = self->next_song_index;
+    self->next_song_index = MAX (self->next_song_index, index + 1);
+    name = g_strdup_printf ("audio_%u", index);
   } else {
     guint index = self->next_video_index;
 
@@ -802,6 +913,13 @@ on_reply (const gchar * text, gpointer user_data)
 }
 
 static void
+on_chapters (const gchar * description, gpointer user_data)
+{
+  post_element_message (user_data, gst_structure_new ("nemorender-chapters",
+          "description", G_TYPE_STRING, description, NULL));
+}
+
+static void
 on_credits (gint64 available, gint64 frozen, gint64 total, gpointer user_data)
 {
   post_element_message (user_data, gst_structure_new ("nemorender-credits",
@@ -903,6 +1021,7 @@ static const NemoJobCallbacks job_callbacks = {
   .credits = on_credits,
   .job = on_job_ids,
   .still_working = on_still_working,
+  .chapters = on_chapters,
   .progress = on_progress,
   .data = on_data,
 };
@@ -941,17 +1060,61 @@ upstream_tag (GstNemoRender * self, const gchar * tag)
   return value;
 }
 
+/* The file a linked pad spooled, or NULL with @error when nothing came. */
+static const gchar *
+spooled_path (GstNemoRenderPad * pad, GError ** error)
+{
+  const gchar *path = gst_nemo_render_pad_get_path (pad);
+
+  if (path == NULL)
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_NO_AUDIO,
+        "Nothing arrived on %s before it ended. Check the branch that "
+        "feeds it (does its file exist and decode?).", GST_PAD_NAME (pad));
+  return path;
+}
+
+/* Each song of an album its own title, artist and picture, from its pad's
+ * tags: @config's songs are @songs' pads, in order. */
+static gboolean
+tag_album_songs (GstNemoRender * self, NemoJobConfig * config,
+    GPtrArray * songs, GError ** error)
+{
+  guint i;
+
+  for (i = 0; i < songs->len; i++) {
+    GstNemoRenderPad *pad = songs->pdata[i];
+    NemoJobInput *input = config->inputs->pdata[i];
+    GstSample *picture = gst_nemo_render_pad_get_image (pad);
+    g_autofree gchar *stem = g_strdup_printf ("%s-picture",
+        GST_PAD_NAME (pad));
+
+    input->title = gst_nemo_render_pad_get_tag (pad, GST_TAG_TITLE);
+    input->artist = gst_nemo_render_pad_get_tag (pad, GST_TAG_ARTIST);
+    if (picture == NULL)
+      continue;
+    input->cover = gst_nemo_image_sample_save (picture, self->work_dir, stem,
+        error);
+    gst_sample_unref (picture);
+    if (input->cover == NULL && error != NULL && *error != NULL)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* The job's settings: the properties, the spooled pads, upstream tags
  * (properties win), and with no visual the picture in the audio pad's
- * tags as the cover.  FALSE with @error when a linked pad delivered
+ * tags as the cover.  Several song pads make an album, each song with its
+ * own pad's tags.  FALSE with @error when a linked pad delivered
  * nothing. */
 static gboolean
 collect_job_config (GstNemoRender * self, NemoJobConfig * config,
     GError ** error)
 {
+  g_autoptr (GPtrArray) songs = NULL;
   GstSample *song_picture = NULL;
-  gboolean ok = TRUE;
+  gboolean ok = TRUE, album;
   GList *l;
+  guint i;
 
   GST_OBJECT_LOCK (self);
   nemo_job_config_copy (config, &self->settings);
@@ -963,41 +1126,48 @@ collect_job_config (GstNemoRender * self, NemoJobConfig * config,
   if (self->visual_uri != NULL)
     nemo_job_config_add_input (config, NEMO_JOB_INPUT_VISUAL,
         self->visual_uri, FALSE);
-  if (config->title == NULL)
+  songs = linked_song_pads (self);
+  album = songs->len > 1;
+  /* an album's songs each have their own; the album's title is its own */
+  if (config->title == NULL && !album)
     config->title = upstream_tag (self, GST_TAG_TITLE);
-  if (config->artist == NULL)
+  if (config->artist == NULL && !album)
     config->artist = upstream_tag (self, GST_TAG_ARTIST);
   if (config->album == NULL)
     config->album = upstream_tag (self, GST_TAG_ALBUM);
 
+  /* the song pads win over audio-uri */
+  for (i = 0; ok && i < songs->len; i++) {
+    const gchar *path = spooled_path (songs->pdata[i], error);
+
+    ok = path != NULL;
+    if (ok && i == 0)
+      nemo_job_config_add_input (config, NEMO_JOB_INPUT_AUDIO, path, TRUE);
+    else if (ok)
+      nemo_job_config_add_song (config, path, TRUE);
+  }
   for (l = GST_ELEMENT (self)->sinkpads; ok && l != NULL; l = l->next) {
     GstNemoRenderPad *pad = l->data;
-    const gchar *path = gst_nemo_render_pad_get_path (pad);
+    const gchar *path;
 
-    if (!gst_pad_is_linked (GST_PAD (pad)))
+    if (!gst_pad_is_linked (GST_PAD (pad)) || pad_is_audio (self, pad))
       continue;
-    if (path == NULL) {
-      g_set_error (error, NEMO_ERROR, NEMO_ERROR_NO_AUDIO,
-          "Nothing arrived on %s before it ended. Check the branch that "
-          "feeds it (does its file exist and decode?).", GST_PAD_NAME (pad));
-      ok = FALSE;
-    } else if (pad_is_audio (self, pad)) {
-      /* the audio pad wins over audio-uri */
-      nemo_job_config_add_input (config, NEMO_JOB_INPUT_AUDIO, path, TRUE);
-    } else if (pad == self->lyrics_pad) {
-      /* and the lyrics pad over lyrics-uri */
+    path = spooled_path (pad, error);
+    ok = path != NULL;
+    if (ok && pad == self->lyrics_pad) {
+      /* the lyrics pad wins over lyrics-uri */
       g_free (config->lyrics);
       config->lyrics = g_strdup (path);
-    } else {
+    } else if (ok)
       nemo_job_config_add_input (config, NEMO_JOB_INPUT_VISUAL, path, TRUE);
-    }
   }
-  /* the song alone */
-  if (ok && config->inputs->len <= 1 && self->audio_pad != NULL
-      && gst_pad_is_linked (GST_PAD (self->audio_pad)))
-    song_picture = gst_nemo_render_pad_get_image (self->audio_pad);
+  /* the song alone (on the audio pad, or a lone audio_%u) */
+  if (ok && config->inputs->len <= 1 && songs->len == 1)
+    song_picture = gst_nemo_render_pad_get_image (songs->pdata[0]);
   GST_OBJECT_UNLOCK (self);
 
+  if (ok && album)
+    ok = tag_album_songs (self, config, songs, error);
   if (song_picture != NULL) {
     GError *save_error = NULL;
 
@@ -1118,20 +1288,40 @@ song_is_remote (GstNemoRender * self, const gchar * audio_uri)
       || g_str_has_prefix (audio_uri, "https://"));
 }
 
+/* The length of the songs @audio_uri names (one, a list, a playlist),
+ * or 0 when one cannot be read. */
+static gint64
+songs_length (const gchar * audio_uri)
+{
+  g_auto (GStrv) songs = nemo_job_expand_songs (audio_uri, NULL);
+  gint64 total_us = 0;
+  guint i;
+
+  for (i = 0; songs != NULL && songs[i] != NULL; i++) {
+    g_autoptr (NemoMediaInfo) info = nemo_media_probe (songs[i], NULL);
+
+    if (info == NULL || info->duration_us <= 0)
+      return 0;
+    total_us += info->duration_us;
+  }
+  return total_us;
+}
+
 /* Without an audio pad the song is audio-uri: probe its length once, in
  * the task and outside any lock, so the video pads know when to stop. */
 static void
 work_out_song_length (GstNemoRender * self)
 {
   g_autofree gchar *audio_uri = NULL;
-  g_autoptr (NemoMediaInfo) info = NULL;
+  g_autoptr (GPtrArray) songs = NULL;
+  gint64 album_us = 0;
   SongLength length = SONG_LENGTH_UNREADABLE;
   gboolean remote = FALSE;
 
   g_mutex_lock (&self->lock);
   GST_OBJECT_LOCK (self);
-  if (self->song_length == SONG_LENGTH_PENDING && (self->audio_pad == NULL
-          || !gst_pad_is_linked (GST_PAD (self->audio_pad)))) {
+  songs = linked_song_pads (self);
+  if (self->song_length == SONG_LENGTH_PENDING && songs->len == 0) {
     audio_uri = g_strdup (self->audio_uri);
     remote = audio_uri != NULL && song_is_remote (self, audio_uri);
   }
@@ -1144,15 +1334,15 @@ work_out_song_length (GstNemoRender * self)
     length = SONG_LENGTH_UNKNOWABLE;
   } else {
     /* a bad file is the job's to report; here it only ends the video pads */
-    info = nemo_media_probe (audio_uri, NULL);
-    if (info != NULL && info->duration_us > 0)
+    album_us = songs_length (audio_uri);
+    if (album_us > 0)
       length = SONG_LENGTH_KNOWN;
   }
 
   g_mutex_lock (&self->lock);
   if (self->song_length == SONG_LENGTH_PENDING) {
     self->song_length = length;
-    self->song_us = length == SONG_LENGTH_KNOWN ? info->duration_us : 0;
+    self->song_us = length == SONG_LENGTH_KNOWN ? album_us : 0;
     g_cond_broadcast (&self->cond);
   }
   g_mutex_unlock (&self->lock);
@@ -1880,7 +2070,8 @@ install_properties (GObjectClass * klass)
   install_string (klass, PROP_AUDIO_URI, "audio-uri", "Audio URI",
       "The song, as a path, file:// URI or (cloud) http(s) URL: MP3, "
       "AAC/M4A, WAV, FLAC, OGG/Opus, or a video's sound; instead of the "
-      "audio pad", NULL);
+      "audio pad.  Several songs separated by ';', or an .m3u/.m3u8 "
+      "playlist, make an album video with a chapter per song", NULL);
   install_string (klass, PROP_VISUAL_URI, "visual-uri", "Visual URI",
       "The picture or clip, as a path, file:// URI or (cloud) http(s) URL: "
       "JPEG, PNG, GIF, WebP; MP4, MOV, MKV, WebM, AVI; it comes before any "
@@ -2077,6 +2268,8 @@ gst_nemo_render_class_init (GstNemoRenderClass * klass)
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &audio_template, GST_TYPE_NEMO_RENDER_PAD);
+  gst_element_class_add_static_pad_template_with_gtype (element_class,
+      &album_template, GST_TYPE_NEMO_RENDER_PAD);
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &video_template, GST_TYPE_NEMO_RENDER_PAD);
   gst_element_class_add_static_pad_template_with_gtype (element_class,

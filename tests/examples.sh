@@ -48,3 +48,8 @@ for preset in youtube:1920,1080 shorts:1080,1920 tiktok:1080,1920 \
   check "$out/$name.mp4" 8
   [ "$(ffprobe -v error -show_entries stream=width,height -of csv=p=0 -select_streams v "$out/$name.mp4")" = "${preset#*:}" ]
 done
+sh "$examples/album.sh" "$out/album.mp4"
+[ "$(ffprobe -v error -show_entries stream=codec_type -of csv=p=0 "$out/album.mp4" | tr '\n' ' ')" = "video audio data " ]
+[ "$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$out/album.mp4")" = "12.000000" ]
+[ "$(cat "$out/album.txt" | tr '\n' '|')" = "00:00 Morning|00:03 Noon|00:07 Night|" ]
+echo "ok album.mp4: 3 chapters"

@@ -155,9 +155,23 @@ segment_style (NemoSegment * segment)
 }
 
 static void
+style_track_info (const NemoIntent * intent, NemoSegment * segment)
+{
+  if (intent->track_info_place != NEMO_PLACE_UNSET)
+    json_object_set_string_member (segment_style (segment), "place",
+        place_names[intent->track_info_place]);
+  if (intent->track_info_fade_ms >= 0)
+    json_object_set_int_member (segment_style (segment), "fade",
+        intent->track_info_fade_ms);
+}
+
+/* The track info on, off or styled; an album's titles (one a song) all
+ * take the same style. */
+static void
 apply_track_info (const NemoIntent * intent, NemoDraft * draft)
 {
   NemoSegment *segment;
+  guint t, s;
 
   if (intent->track_info == NEMO_INTENT_OFF) {
     remove_segments (draft, NEMO_TRACK_TEXT, is_title);
@@ -175,12 +189,14 @@ apply_track_info (const NemoIntent * intent, NemoDraft * draft)
             NEMO_TRACK_TEXT), NEMO_SEGMENT_TITLE);
     segment->text = g_steal_pointer (&text);
   }
-  if (intent->track_info_place != NEMO_PLACE_UNSET)
-    json_object_set_string_member (segment_style (segment), "place",
-        place_names[intent->track_info_place]);
-  if (intent->track_info_fade_ms >= 0)
-    json_object_set_int_member (segment_style (segment), "fade",
-        intent->track_info_fade_ms);
+  for (t = 0; t < draft->tracks->len; t++) {
+    NemoTrack *track = g_ptr_array_index (draft->tracks, t);
+
+    for (s = 0; track->type == NEMO_TRACK_TEXT && s < track->segments->len;
+        s++)
+      if (is_title (g_ptr_array_index (track->segments, s)))
+        style_track_info (intent, g_ptr_array_index (track->segments, s));
+  }
 }
 
 static void
@@ -380,6 +396,9 @@ nemo_intent_apply (const NemoIntent * intent, NemoDraft * draft)
   apply_start (intent, draft);
   apply_duration (intent, draft);
   apply_loop (intent, draft);
+  /* only "no chapters" changes the draft: the songs make the album */
+  if (intent->album == NEMO_INTENT_OFF)
+    set_meta_boolean (draft, "chapters", NEMO_INTENT_OFF);
   apply_visualizer (intent, draft);
   apply_track_info (intent, draft);
   apply_beat_sync (intent, draft);

@@ -18,6 +18,7 @@ typedef struct
   const gchar *place[8];        /* by NemoPlace: "{}" is the track info */
   const gchar *title_fade;      /* {}: the length */
   const gchar *loop, *no_loop;
+  const gchar *album, *no_chapters;
   const gchar *cut[5];          /* by NemoCut, UNSET for the default */
   const gchar *no_beat_sync;
   const gchar *bgm, *no_bgm;    /* {}: percent */
@@ -53,6 +54,7 @@ static const Language english = {
       "{} in the bottom-left corner", "{} in the bottom-right corner"},
   " fading in and out over {}",
   "a looping background", "no looping",
+  "an album video with a chapter per song", "no chapters",
   {"beat-synced cuts on every beat", "beat-synced cuts on every beat",
         "beat-synced cuts on every 2 beats", "beat-synced cuts on every bar",
       "beat-synced cuts following the music's energy"},
@@ -89,6 +91,7 @@ static const Language chinese = {
       "{}在左下角", "{}在右下角"},
   "（淡入淡出 {}）",
   "循环背景", "不循环",
+  "专辑视频（每首歌一个章节）", "不要章节",
   {"卡点剪辑（每拍切换）", "卡点剪辑（每拍切换）", "卡点剪辑（每两拍切换）",
       "卡点剪辑（每小节切换）", "卡点剪辑（按音乐能量切换）"},
   "不卡点",
@@ -307,6 +310,7 @@ understood_items (const NemoIntent * intent, const Language * lang)
     add_item (items, g_strdup (lang->visualizer[intent->visualizer]));
   describe_track_info (intent, lang, items);
   add_switch (items, intent->loop, lang->loop, lang->no_loop);
+  add_switch (items, intent->album, lang->album, lang->no_chapters);
   add_switch (items, intent->beat_sync, lang->cut[intent->cut],
       lang->no_beat_sync);
   if (intent->bgm == NEMO_INTENT_ON) {

@@ -49,6 +49,7 @@ typedef enum
   CONCEPT_TRACK_INFO,
   CONCEPT_PLACE,                /* value: NemoPlace */
   CONCEPT_LOOP,
+  CONCEPT_ALBUM,
   CONCEPT_BEAT_SYNC,
   CONCEPT_CUT,                  /* value: NemoCut */
   CONCEPT_BGM,

@@ -226,6 +226,9 @@ read_feature (Reader * reader, const Hit * hit)
     case CONCEPT_LOOP:
       intent->loop = switch_of (hit);
       break;
+    case CONCEPT_ALBUM:
+      intent->album = switch_of (hit);
+      break;
     case CONCEPT_BEAT_SYNC:
       intent->beat_sync = switch_of (hit);
       break;

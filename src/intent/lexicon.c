@@ -191,6 +191,15 @@ static const Word lexicon[] = {
   W (CONCEPT_LOOP, 0, "无缝循环"), W (CONCEPT_LOOP, 0, "无限循环"),
   W (CONCEPT_LOOP, 0, "重复播放"),
 
+  /* several songs in one video, a chapter each (docs/album.md) */
+  W (CONCEPT_ALBUM, 0, "full album*"), W (CONCEPT_ALBUM, 0, "whole album*"),
+  W (CONCEPT_ALBUM, 0, "entire album*"), W (CONCEPT_ALBUM, 0, "album video*"),
+  W (CONCEPT_ALBUM, 0, "playlist*"), W (CONCEPT_ALBUM, 0, "chapter*"),
+  W (CONCEPT_ALBUM, 0, "mixtape*"), W (CONCEPT_ALBUM, 0, "整张专辑"),
+  W (CONCEPT_ALBUM, 0, "全专辑"), W (CONCEPT_ALBUM, 0, "专辑视频"),
+  W (CONCEPT_ALBUM, 0, "歌单"), W (CONCEPT_ALBUM, 0, "播放列表"),
+  W (CONCEPT_ALBUM, 0, "章节"),
+
   /* beat sync, and how often it cuts */
   W (CONCEPT_BEAT_SYNC, 0, "sync*"), W (CONCEPT_BEAT_SYNC, 0, "synchron*"),
   W (CONCEPT_BEAT_SYNC, 0, "beat sync*"),

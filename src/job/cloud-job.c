@@ -130,6 +130,27 @@ read_draft (NemoCloud * cloud, const NemoJobCallbacks * callbacks,
   return json_node_copy (node);
 }
 
+/* The service makes a video of one song: an album is rendered here. */
+static gboolean
+check_one_song (const NemoJobConfig * config, GError ** error)
+{
+  const NemoJobInput *audio = nemo_job_config_get_audio (config);
+  g_auto (GStrv) songs = NULL;
+
+  if (audio == NULL)
+    return TRUE;
+  songs = nemo_job_expand_songs (audio->location, error);
+  if (songs == NULL)
+    return FALSE;
+  if (nemo_job_config_count_songs (config) == 1 && songs[1] == NULL)
+    return TRUE;
+  g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
+      "The cloud service makes a video of one song, and this job has "
+      "several. Render the album locally (backend=local), or give one "
+      "song.");
+  return FALSE;
+}
+
 static gboolean
 create_video (NemoCloud * cloud, const NemoJobConfig * config,
     const NemoJobCallbacks * callbacks, gpointer user_data,
@@ -240,7 +261,8 @@ nemo_job_run_cloud (const NemoJobConfig * config,
   g_autoptr (NemoCloud) cloud = NULL;
   gboolean ok;
 
-  if (config->service.render_id == NULL && !check_service_size (config, error))
+  if (config->service.render_id == NULL && (!check_service_size (config,
+              error) || !check_one_song (config, error)))
     return FALSE;
   if (config->lyrics != NULL) {
     /* the service's drafts have no lyric segments we could send */

@@ -42,6 +42,46 @@ gchar *nemo_job_display_name (const gchar * path);
 gboolean nemo_job_cut_to_beats (NemoDraft * draft, GPtrArray * visuals,
     GCancellable * cancellable, GError ** error);
 
+/* How many inputs, from the first, are songs. */
+guint nemo_job_config_count_songs (const NemoJobConfig * config);
+
+/* ---- album.c: several songs in one video (docs/album.md) ---- */
+
+/* @uri probed as the soundtrack (audio, or a video with sound), or as a
+ * visual (a picture or a clip); NULL with an error that says what to give
+ * instead (job.c). */
+NemoMediaInfo *nemo_job_probe_soundtrack (const gchar * uri, GError ** error);
+NemoMediaInfo *nemo_job_probe_visual (const gchar * uri, GError ** error);
+
+typedef struct
+{
+  NemoMediaInfo *info;
+  const NemoJobInput *input;    /* the input it came from (a pad's tags) */
+} NemoJobSong;
+
+void nemo_job_song_free (NemoJobSong * song);
+/* The songs of @config, probed, in order: each song input expanded
+ * (nemo_job_expand_songs ()); the songs of an album are decoded once to
+ * know their exact lengths, checking @cancellable.  NemoJobSong*; NULL
+ * with @error. */
+GPtrArray *nemo_job_probe_songs (const NemoJobConfig * config,
+    GCancellable * cancellable, GError ** error);
+/* Put the album of @songs (two or more) in @draft: the songs one after
+ * another on an audio track, each song's picture (its own, else one of
+ * @visuals in turn) and its title on a text track for its time, and the
+ * album's metadata.  Returns the album's length in ms. */
+gint64 nemo_job_add_album (NemoDraft * draft, const NemoJobConfig * config,
+    GPtrArray * songs, GPtrArray * visuals);
+/* The reply's sentence on an album of @n_songs (@draft's): how it plays
+ * and its chapters, and with @beats_dropped that it is not cut to the
+ * beat; or, for one song, how to give more. */
+gchar *nemo_job_album_note (const NemoDraft * draft, guint n_songs,
+    gboolean beats_dropped, const gchar * language);
+/* The chapters of an album's draft in YouTube's description form, "00:00
+ * Song A\n03:12 Song B", or NULL when it has fewer than two songs or
+ * m.chapters is false. */
+gchar *nemo_job_chapters_description (const NemoDraft * draft);
+
 gboolean nemo_job_run_cloud (const NemoJobConfig * config,
     const NemoJobCallbacks * callbacks, gpointer user_data,
     guint * http_status, GCancellable * cancellable, GError ** error);

@@ -23,6 +23,9 @@ static void
 input_free (NemoJobInput * input)
 {
   g_free (input->location);
+  g_free (input->title);
+  g_free (input->artist);
+  g_free (input->cover);
   g_free (input);
 }
 
@@ -112,9 +115,13 @@ nemo_job_config_copy (NemoJobConfig * dest, const NemoJobConfig * src)
       input_free);
   for (i = 0; i < src->inputs->len; i++) {
     const NemoJobInput *input = src->inputs->pdata[i];
+    NemoJobInput *copy = input_new (input->kind, input->location,
+        input->from_pad);
 
-    g_ptr_array_add (dest->inputs, input_new (input->kind, input->location,
-            input->from_pad));
+    copy->title = g_strdup (input->title);
+    copy->artist = g_strdup (input->artist);
+    copy->cover = g_strdup (input->cover);
+    g_ptr_array_add (dest->inputs, copy);
   }
   dest->cover = g_strdup (src->cover);
   dest->title = g_strdup (src->title);
@@ -138,9 +145,32 @@ nemo_job_config_add_input (NemoJobConfig * config, NemoJobInputKind kind,
     g_ptr_array_add (config->inputs, input);
     return;
   }
-  if (nemo_job_config_get_audio (config) != NULL)
+  while (nemo_job_config_get_audio (config) != NULL)
     g_ptr_array_remove_index (config->inputs, 0);
   g_ptr_array_insert (config->inputs, 0, input);
+}
+
+NemoJobInput *
+nemo_job_config_add_song (NemoJobConfig * config, const gchar * location,
+    gboolean from_pad)
+{
+  NemoJobInput *input = input_new (NEMO_JOB_INPUT_AUDIO, location, from_pad);
+
+  g_ptr_array_insert (config->inputs, nemo_job_config_count_songs (config),
+      input);
+  return input;
+}
+
+guint
+nemo_job_config_count_songs (const NemoJobConfig * config)
+{
+  guint n = 0;
+
+  while (n < config->inputs->len
+      && ((NemoJobInput *) config->inputs->pdata[n])->kind ==
+      NEMO_JOB_INPUT_AUDIO)
+    n++;
+  return n;
 }
 
 const NemoJobInput *
@@ -205,8 +235,8 @@ nemo_job_display_name (const gchar * path)
   return g_steal_pointer (&base);
 }
 
-static NemoMediaInfo *
-probe_soundtrack (const gchar * uri, GError ** error)
+NemoMediaInfo *
+nemo_job_probe_soundtrack (const gchar * uri, GError ** error)
 {
   NemoMediaInfo *info = nemo_media_probe (uri, error);
 
@@ -226,8 +256,8 @@ probe_soundtrack (const gchar * uri, GError ** error)
   return NULL;
 }
 
-static NemoMediaInfo *
-probe_visual (const gchar * uri, GError ** error)
+NemoMediaInfo *
+nemo_job_probe_visual (const gchar * uri, GError ** error)
 {
   NemoMediaInfo *info = nemo_media_probe (uri, error);
 
@@ -311,7 +341,7 @@ probe_song_cover (const NemoJobConfig * config, const NemoMediaInfo * song)
     cover = extracted = nemo_media_extract_cover (song->path,
         config->work_dir, &error);
   if (cover != NULL)
-    info = probe_visual (cover, &error);
+    info = nemo_job_probe_visual (cover, &error);
   if (error != NULL) {
     NEMO_WARNING ("the song's own picture is not used: %s", error->message);
     g_error_free (error);
@@ -516,23 +546,70 @@ apply_prompt (const NemoJobConfig * config, NemoIntent * intent,
   return nemo_intent_describe (intent, nemo_job_reply_language (config));
 }
 
+/* The one song's tracks and track info in @draft (the song from @start_ms
+ * on, the visuals over it, else the song's own picture); the song's
+ * length in ms, or -1 with @error. */
+static gint64
+add_single_song (NemoDraft * draft, const NemoJobConfig * config,
+    const NemoIntent * intent, const NemoMediaInfo * song,
+    GPtrArray * visuals, gint64 * start_ms, gint64 limit_ms,
+    gboolean * cover_from_song, GError ** error)
+{
+  g_autofree gchar *music_name = NULL;
+  const gchar *title, *artist, *album;
+  gint64 song_ms, total_ms;
+
+  if (visuals->len == 0) {
+    NemoMediaInfo *cover = probe_song_cover (config, song);
+
+    *cover_from_song = cover != NULL;
+    if (*cover_from_song)
+      g_ptr_array_add (visuals, cover);
+  }
+  title = config->title ? config->title : song->title;
+  artist = config->artist ? config->artist : song->artist;
+  album = config->album ? config->album : song->album;
+  song_ms = (song->duration_us + 999) / 1000;
+  /* start-time wins over the prompt's in-point */
+  *start_ms = config->start_us > 0 || intent->start_ms < 0 ?
+      config->start_us / 1000 : intent->start_ms;
+  if (!check_start (*start_ms, song_ms, song->path, config->start_us == 0,
+          error))
+    return -1;
+  total_ms = song_ms - *start_ms;
+  if (config->max_duration_us > 0)
+    total_ms = MIN (total_ms, (config->max_duration_us + 999) / 1000);
+  if (limit_ms > 0)
+    total_ms = MIN (total_ms, limit_ms);
+
+  draft->duration_ms = total_ms;
+  music_name = title ? g_strdup (title) : nemo_job_display_name (song->path);
+  add_video_track (draft, visuals, total_ms);
+  add_music_track (draft, song, music_name, *start_ms);
+  if (title)
+    nemo_draft_set_meta_string (draft, "title", title);
+  if (artist)
+    nemo_draft_set_meta_string (draft, "artist", artist);
+  if (album)
+    nemo_draft_set_meta_string (draft, "album", album);
+  return song_ms;
+}
+
 NemoDraft *
 nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
     GCancellable * cancellable, GError ** error)
 {
-  g_autoptr (NemoMediaInfo) song = NULL;
+  g_autoptr (GPtrArray) songs = NULL;
   g_autoptr (GPtrArray) visuals =
       g_ptr_array_new_with_free_func ((GDestroyNotify) nemo_media_info_free);
   g_autoptr (NemoDraft) draft = NULL;
-  g_autofree gchar *music_name = NULL;
   g_autofree gchar *reply = NULL;
-  gboolean cover_from_song = FALSE;
-  const gchar *title, *artist, *album;
+  gboolean cover_from_song = FALSE, beats_dropped = FALSE;
   g_autoptr (NemoIntent) intent = nemo_intent_parse (config->prompt);
   const NemoPresetInfo *preset = preset_for (config, intent);
   const gchar *language = nemo_job_reply_language (config);
   const NemoJobInput *audio = nemo_job_config_get_audio (config);
-  gint64 song_ms, start_ms, total_ms, limit_ms;
+  gint64 song_ms, start_ms = 0, limit_ms;
   gint width, height, fps_n = config->fps_n, fps_d = config->fps_d;
   guint i;
 
@@ -545,64 +622,64 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   }
   if (!base_size (config, preset, &width, &height, error))
     return NULL;
-  song = probe_soundtrack (audio->location, error);
-  if (song == NULL)
+  songs = nemo_job_probe_songs (config, cancellable, error);
+  if (songs == NULL)
     return NULL;
-  for (i = 1; i < config->inputs->len; i++) {
+  for (i = nemo_job_config_count_songs (config); i < config->inputs->len;
+      i++) {
     const NemoJobInput *input = config->inputs->pdata[i];
-    NemoMediaInfo *visual = probe_visual (input->location, error);
+    NemoMediaInfo *visual = nemo_job_probe_visual (input->location, error);
 
     if (visual == NULL)
       return NULL;
     g_ptr_array_add (visuals, visual);
   }
-  if (visuals->len == 0) {
-    NemoMediaInfo *cover = probe_song_cover (config, song);
-
-    cover_from_song = cover != NULL;
-    if (cover_from_song)
-      g_ptr_array_add (visuals, cover);
-  }
-
-  title = config->title ? config->title : song->title;
-  artist = config->artist ? config->artist : song->artist;
-  album = config->album ? config->album : song->album;
-  song_ms = (song->duration_us + 999) / 1000;
-  /* start-time wins over the prompt's in-point */
-  start_ms = config->start_us > 0 || intent->start_ms < 0 ?
-      config->start_us / 1000 : intent->start_ms;
-  if (!check_start (start_ms, song_ms, song->path, config->start_us == 0,
-          error))
-    return NULL;
-  total_ms = song_ms - start_ms;
-  if (config->max_duration_us > 0)
-    total_ms = MIN (total_ms, (config->max_duration_us + 999) / 1000);
   limit_ms = preset_limit_ms (config, preset);
-  if (limit_ms > 0)
-    total_ms = MIN (total_ms, limit_ms);
   nemo_preset_clamp_fps (preset, &fps_n, &fps_d);
 
   draft = nemo_draft_new ();
-  draft->duration_ms = total_ms;
-  music_name = title ? g_strdup (title) : nemo_job_display_name (song->path);
-  add_video_track (draft, visuals, total_ms);
-  add_music_track (draft, song, music_name, start_ms);
+  if (songs->len == 1) {
+    song_ms = add_single_song (draft, config, intent,
+        ((NemoJobSong *) songs->pdata[0])->info, visuals, &start_ms,
+        limit_ms, &cover_from_song, error);
+    if (song_ms < 0)
+      return NULL;
+  } else {
+    if (config->start_us > 0) {
+      g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
+          "start-time cannot be used with several songs: an album video "
+          "plays every song whole. Leave start-time unset, or give one "
+          "song.");
+      return NULL;
+    }
+    intent->start_ms = -1;
+    /* the cuts follow one song's beats; an album shows each song's cover */
+    beats_dropped = intent->beat_sync == NEMO_INTENT_ON;
+    intent->beat_sync = NEMO_INTENT_UNSET;
+    song_ms = nemo_job_add_album (draft, config, songs, visuals);
+    draft->duration_ms = song_ms;
+    if (config->max_duration_us > 0)
+      draft->duration_ms = MIN (song_ms,
+          (config->max_duration_us + 999) / 1000);
+    if (limit_ms > 0)
+      draft->duration_ms = MIN (draft->duration_ms, limit_ms);
+  }
+  if (songs->len > 1 && config->lyrics) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_INVALID_ARGUMENT,
+        "Lyrics go with one song, and this video has %u. Give one song with "
+        "lyrics-uri or the lyrics pad, or leave the lyrics out.", songs->len);
+    return NULL;
+  }
   if (!add_lyrics (config, intent, start_ms, draft, error))
     return NULL;
 
-  if (title)
-    nemo_draft_set_meta_string (draft, "title", title);
-  if (artist)
-    nemo_draft_set_meta_string (draft, "artist", artist);
-  if (album)
-    nemo_draft_set_meta_string (draft, "album", album);
   if (config->prompt)
     nemo_draft_set_meta_string (draft, "prompt", config->prompt);
   nemo_draft_set_meta_int (draft, "w", width);
   nemo_draft_set_meta_int (draft, "h", height);
   nemo_draft_set_meta_int (draft, "fps_n", fps_n);
   nemo_draft_set_meta_int (draft, "fps_d", fps_d);
-  if (limit_ms > 0 && total_ms == limit_ms)
+  if (limit_ms > 0 && draft->duration_ms == limit_ms)
     nemo_draft_set_meta_int (draft, "max_duration_ms", limit_ms);
 
   if (config->prompt != NULL)
@@ -621,6 +698,12 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   }
   if (cover_from_song)
     reply = append_sentence (reply, cover_from_song_note (language));
+  if (songs->len > 1 || intent->album == NEMO_INTENT_ON) {
+    g_autofree gchar *note = nemo_job_album_note (draft, songs->len,
+        beats_dropped, language);
+
+    reply = append_sentence (reply, note);
+  }
   if (!nemo_job_cut_to_beats (draft, visuals, cancellable, error))
     return NULL;
   if (understood != NULL)
@@ -770,6 +853,7 @@ run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
   g_autoptr (NemoDraft) draft = NULL;
   g_autofree gchar *output = NULL;
   g_autofree gchar *understood = NULL;
+  g_autofree gchar *chapters = NULL;
   ProgressRelay relay = { callbacks, user_data };
   NemoRenderOptions options;
   gboolean ok;
@@ -785,6 +869,9 @@ run_local (const NemoJobConfig * config, const NemoJobCallbacks * callbacks,
     return FALSE;
   warn_if_cut_short (draft, callbacks, user_data);
   nemo_job_report_timeline (draft, callbacks, user_data);
+  chapters = nemo_job_chapters_description (draft);
+  if (chapters != NULL && callbacks->chapters != NULL)
+    callbacks->chapters (chapters, user_data);
 
   nemo_render_options_init (&options);
   options.width = (gint) nemo_draft_get_meta_int (draft, "w", options.width);

@@ -331,6 +331,33 @@ nemo_output_set_tag (NemoOutput * output, const gchar * key,
     av_dict_set (&output->format->metadata, key, value, 0);
 }
 
+gboolean
+nemo_output_add_chapter (NemoOutput * output, gint64 start, gint64 end,
+    AVRational time_base, const gchar * title, GError ** error)
+{
+  AVFormatContext *format = output->format;
+  AVChapter *chapter = av_mallocz (sizeof (AVChapter));
+  AVChapter **chapters = av_realloc_array (format->chapters,
+      format->nb_chapters + 1, sizeof (*chapters));
+
+  if (chapters != NULL)
+    format->chapters = chapters;
+  if (chapter == NULL || chapters == NULL) {
+    av_free (chapter);
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
+        "Out of memory for the chapters of “%s”.", output->path);
+    return FALSE;
+  }
+  /* as fftools do: avformat_free_context () frees them */
+  chapters[format->nb_chapters++] = chapter;
+  chapter->id = format->nb_chapters;
+  chapter->time_base = time_base;
+  chapter->start = start;
+  chapter->end = end;
+  av_dict_set (&chapter->metadata, "title", title, 0);
+  return TRUE;
+}
+
 void
 nemo_output_set_movie_timescale (NemoOutput * output, gint timescale)
 {

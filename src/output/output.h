@@ -102,6 +102,11 @@ AVStream *nemo_output_add_copy (NemoOutput * output,
 /* A title/artist/album tag; a NULL @value is none. */
 void nemo_output_set_tag (NemoOutput * output, const gchar * key,
     const gchar * value);
+/* A chapter from @start to @end (in @time_base) titled @title, after the
+ * ones added before it; the MP4 muxer writes them as a chapter text track
+ * and a Nero `chpl` box.  FALSE only when out of memory. */
+gboolean nemo_output_add_chapter (NemoOutput * output, gint64 start,
+    gint64 end, AVRational time_base, const gchar * title, GError ** error);
 /* MP4: the movie's clock (edit lists count in it), e.g. the sample rate
  * so a sound's length is kept to the sample; 0: FFmpeg's. */
 void nemo_output_set_movie_timescale (NemoOutput * output, gint timescale);

@@ -43,6 +43,34 @@ nemo_muxer_free (NemoMuxer * muxer)
   g_free (muxer);
 }
 
+/* An album's songs as chapters, each to the next one's start, the last
+ * to the end of the sound; one song has none, nor a draft whose
+ * m.chapters is false. */
+static gboolean
+add_chapters (NemoMuxer * muxer, const NemoSoundtrack * soundtrack,
+    const NemoDraft * draft, GError ** error)
+{
+  const GArray *songs = nemo_soundtrack_get_songs (soundtrack);
+  AVRational time_base = { 1, NEMO_AUDIO_RATE };
+  guint i;
+
+  if (draft->meta != NULL && !json_object_get_boolean_member_with_default
+      (draft->meta, "chapters", TRUE))
+    return TRUE;
+  for (i = 0; songs->len > 1 && i < songs->len; i++) {
+    const NemoSoundtrackSong *song = &g_array_index (songs,
+        NemoSoundtrackSong, i);
+    gint64 end = i + 1 < songs->len ? g_array_index (songs,
+        NemoSoundtrackSong, i + 1).start :
+        nemo_soundtrack_get_n_samples (soundtrack);
+
+    if (!nemo_output_add_chapter (muxer->output, song->start, end, time_base,
+            song->segment->name ? song->segment->name : "", error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 NemoMuxer *
 nemo_muxer_open (const gchar * path, const AVCodecContext * video,
     NemoSoundtrack * soundtrack, const NemoDraft * draft, GError ** error)
@@ -73,6 +101,8 @@ nemo_muxer_open (const gchar * path, const AVCodecContext * video,
   for (i = 0; i < G_N_ELEMENTS (tags); i++)
     nemo_output_set_tag (muxer->output, tags[i],
         nemo_draft_get_meta_string (draft, tags[i]));
+  if (!add_chapters (muxer, soundtrack, draft, error))
+    goto fail;
   /* Edit lists count in the movie timescale: in samples, the sound's
    * length is kept exactly instead of rounded to the millisecond. */
   nemo_output_set_movie_timescale (muxer->output, audio->sample_rate);

@@ -331,27 +331,35 @@ nemo_overlay_set_duration (NemoOverlay * overlay, gint64 duration_us)
   overlay->duration_us = duration_us;
 }
 
-gboolean
-nemo_overlay_is_static (NemoOverlay * overlay)
+gint64
+nemo_overlay_static_until (NemoOverlay * overlay, gint64 t_us)
 {
+  gint64 end = G_MAXINT64;
   guint i;
 
+  /* lyrics change at their own times: never a run of still frames */
   if (overlay->fade_in_us > 0 || overlay->fade_out_us > 0
       || overlay->lyrics != NULL)
-    return FALSE;
+    return t_us;
   if (overlay->has_scope && overlay->scope_start_us < overlay->duration_us
-      && overlay->scope_end_us > 0)
-    return FALSE;
+      && overlay->scope_end_us > t_us) {
+    if (overlay->scope_start_us <= t_us)
+      return t_us;
+    end = overlay->scope_start_us;
+  }
   for (i = 0; i < overlay->titles->len; i++) {
     TitleLayer *layer = g_ptr_array_index (overlay->titles, i);
 
-    if (layer->start_us >= overlay->duration_us)
-      continue;                 /* never shown */
-    if (layer->start_us > 0 || layer->end_us < overlay->duration_us
-        || layer->fade_us > 0)
-      return FALSE;
+    if (layer->start_us >= overlay->duration_us || layer->end_us <= t_us)
+      continue;                 /* never shown, or over */
+    if (layer->start_us > t_us)
+      end = MIN (end, layer->start_us);
+    else if (layer->fade_us > 0)
+      return t_us;
+    else
+      end = MIN (end, layer->end_us);
   }
-  return TRUE;
+  return end;
 }
 
 /* ---- the palette ---- */

@@ -92,6 +92,18 @@ NemoSoundtrack *nemo_soundtrack_encode (const NemoDraft * draft,
     GCancellable * cancellable, GError ** error);
 /* The render's exact duration, in samples at NEMO_AUDIO_RATE. */
 gint64 nemo_soundtrack_get_n_samples (const NemoSoundtrack * soundtrack);
+
+/* A song of an album (music segments one after another, each but the
+ * last to its file's end) as the sound plays it, from @start (samples at
+ * NEMO_AUDIO_RATE). */
+typedef struct
+{
+  const NemoSegment *segment;
+  gint64 start;
+} NemoSoundtrackSong;
+
+/* NemoSoundtrackSong, in the order they play: an album's chapters. */
+const GArray *nemo_soundtrack_get_songs (const NemoSoundtrack * soundtrack);
 /* AAC-LC; its sample rate is the packets' time base. */
 const AVCodecParameters *nemo_soundtrack_get_codecpar (const NemoSoundtrack *
     soundtrack);
@@ -134,10 +146,9 @@ NemoTimeline *nemo_timeline_new (const NemoDraft * draft, gint width,
  * may set its pts. */
 AVFrame *nemo_timeline_frame_at (NemoTimeline * timeline, gint64 t_us,
     GError ** error);
-/* TRUE when the same frame (one still, or none) is shown from 0 to
- * @duration_us. */
-gboolean nemo_timeline_is_static (NemoTimeline * timeline,
-    gint64 duration_us);
+/* Until when (µs) the frame shown at @t_us stays the same (one still, or
+ * none): @t_us itself for a clip, G_MAXINT64 for the end. */
+gint64 nemo_timeline_still_until (NemoTimeline * timeline, gint64 t_us);
 void nemo_timeline_free (NemoTimeline * timeline);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoTimeline, nemo_timeline_free)
 
@@ -157,10 +168,11 @@ NemoSpectrum *nemo_overlay_get_spectrum (NemoOverlay * overlay);
 /* The render's length, once the soundtrack has fixed it: where layers that
  * run to the end stop. */
 void nemo_overlay_set_duration (NemoOverlay * overlay, gint64 duration_us);
-/* TRUE when every frame gets the same drawing (no visualizer, titles shown
- * throughout without a fade, no fade of the picture): a still stays a
- * still. */
-gboolean nemo_overlay_is_static (NemoOverlay * overlay);
+/* Until when (µs) the frames from @t_us get the same drawing (no
+ * visualizer, no title coming, going or fading, no fade of the picture):
+ * @t_us itself when the next one already differs, G_MAXINT64 for the
+ * end. */
+gint64 nemo_overlay_static_until (NemoOverlay * overlay, gint64 t_us);
 /* @picture (the timeline's frame @index) with the layers drawn over it.
  * The frame belongs to @overlay, valid until the next call; the caller may
  * set its pts.  The palette is taken from the first picture drawn. */

@@ -15,6 +15,13 @@
  * decodes on its own and the stream is valid.  An 8 s cover video costs
  * three GOPs of encoding instead of 240 frames.
  *
+ * An album (docs/album.md) changes its still from song to song: the video
+ * is then runs of unchanging frames, and each run takes the fast path on
+ * an encoder of its own, opened when the run starts and closed when it is
+ * drained.  A new x264 with the same settings makes the same headers (the
+ * stream's extradata), and the run starts with an IDR, so the runs follow
+ * each other in one valid stream, shifted to their first frame.
+ *
  * Drawn layers (overlay.c) go over the timeline's frames.  A visualizer or
  * a fading title changes the frames, so they take the plain path, where
  * each frame is the overlay's background with only their bands redrawn
@@ -52,6 +59,8 @@ typedef struct
   gint64 n_frames;
   gint64 gop;
   gboolean still;               /* the still-image fast path */
+  GArray *runs;                 /* gint64: the frame after each run */
+  gint64 run_start;             /* the first frame of the run being encoded */
   gint64 frames_done;
   gint last_percent;
   /* the still-image fast path */
@@ -211,7 +220,8 @@ encode_every_frame (Render * render, GError ** error)
 }
 
 /* Fast path, real encoding: GOPs 1 and 2 are written (GOP 2 is also kept),
- * what comes after is kept for the end. */
+ * what comes after is kept for the end; the run's frames are numbered from
+ * its first. */
 static gboolean
 keep_still_packet (AVPacket * packet, gpointer user_data, GError ** error)
 {
@@ -223,6 +233,8 @@ keep_still_packet (AVPacket * packet, gpointer user_data, GError ** error)
   }
   if (packet->pts >= render->gop)
     g_ptr_array_add (render->steady_gop, av_packet_clone (packet));
+  packet->pts += render->run_start;
+  packet->dts += render->run_start;
   return nemo_muxer_write_video (render->muxer, packet, error);
 }
 
@@ -241,8 +253,8 @@ write_shifted (Render * render, GPtrArray * packets, gint64 shift,
           "Out of memory while copying video packets.");
       break;
     }
-    copy->pts += shift;
-    copy->dts += shift;
+    copy->pts += render->run_start + shift;
+    copy->dts += render->run_start + shift;
     ret = nemo_muxer_write_video (render->muxer, copy, error);
     av_packet_unref (copy);
   }
@@ -250,21 +262,29 @@ write_shifted (Render * render, GPtrArray * packets, gint64 shift,
   return ret;
 }
 
+/* The @n frames from @first, all the same: on a short run all of them
+ * are encoded, on a longer one three GOPs. */
 static gboolean
-encode_one_still (Render * render, GError ** error)
+encode_one_still (Render * render, gint64 first, gint64 n, GError ** error)
 {
   gint64 gop = render->gop;
   /* The last GOP is encoded for real so GOP 2 is the steady-state one,
    * followed by an IDR like every copy of it. */
-  gint64 tail_frames = render->n_frames % gop ? render->n_frames % gop : gop;
-  gint64 copies = (render->n_frames - 2 * gop - tail_frames) / gop;
+  gint64 tail_frames = n % gop ? n % gop : gop;
+  gint64 copies = n >= 3 * gop ? (n - 2 * gop - tail_frames) / gop : 0;
+  gint64 encoded = n >= 3 * gop ? 2 * gop + tail_frames : n;
   AVFrame *frame;
   gint64 i;
 
-  frame = draw_frame (render, 0, error);
+  if (render->encoder == NULL)
+    render->encoder = nemo_video_encoder_new (render->options, TRUE, error);
+  if (render->encoder == NULL)
+    return FALSE;
+  render->run_start = first;
+  frame = draw_frame (render, first, error);
   if (frame == NULL)
     return FALSE;
-  for (i = 0; i < 2 * gop + tail_frames; i++) {
+  for (i = 0; i < encoded; i++) {
     if (!check_cancelled (render, error))
       return FALSE;
     frame->pts = i;
@@ -283,7 +303,68 @@ encode_one_still (Render * render, GError ** error)
       return FALSE;
     count_frames (render, gop);
   }
-  return write_shifted (render, render->tail, copies * gop, error);
+  if (!write_shifted (render, render->tail, copies * gop, error))
+    return FALSE;
+  /* the next run starts afresh */
+  g_clear_pointer (&render->encoder, nemo_video_encoder_free);
+  g_ptr_array_set_size (render->steady_gop, 0);
+  g_ptr_array_set_size (render->tail, 0);
+  return TRUE;
+}
+
+static gboolean
+encode_still_runs (Render * render, GError ** error)
+{
+  gint64 first = 0;
+  guint i;
+
+  for (i = 0; i < render->runs->len; i++) {
+    gint64 end = g_array_index (render->runs, gint64, i);
+
+    if (!encode_one_still (render, first, end - first, error))
+      return FALSE;
+    first = end;
+  }
+  return TRUE;
+}
+
+/* The first frame shown at or after @t_us. */
+static gint64
+frame_at_or_after (const Render * render, gint64 t_us)
+{
+  gint64 den = (gint64) G_USEC_PER_SEC * render->options->fps_d;
+  gint64 index = (t_us * render->options->fps_n + den - 1) / den;
+
+  while (index > 0 && frame_time_us (render, index - 1) >= t_us)
+    index--;
+  while (frame_time_us (render, index) < t_us)
+    index++;
+  return index;
+}
+
+/* Whether the video is runs of unchanging frames (one run: a cover held
+ * for the song; an album: a run a song), with the end of each in
+ * render->runs. */
+static gboolean
+find_still_runs (Render * render, gint64 duration_us)
+{
+  gint64 t_us = 0, first = 0;
+
+  g_array_set_size (render->runs, 0);
+  while (first < render->n_frames) {
+    gint64 until = MIN (nemo_timeline_still_until (render->timeline, t_us),
+        render->overlay ? nemo_overlay_static_until (render->overlay,
+            t_us) : G_MAXINT64);
+    gint64 end = until >= duration_us ? render->n_frames :
+        MIN (frame_at_or_after (render, until), render->n_frames);
+
+    if (end <= first)
+      return FALSE;
+    g_array_append_val (render->runs, end);
+    first = end;
+    t_us = frame_time_us (render, first);
+  }
+  return TRUE;
 }
 
 /* The one place that picks the path (the encoder is set up for it). */
@@ -291,17 +372,17 @@ static gboolean
 takes_still_path (Render * render, gint64 duration_us)
 {
   return render->gop >= 2 && render->n_frames >= 3 * render->gop
-      && nemo_timeline_is_static (render->timeline, duration_us)
-      && (render->overlay == NULL || nemo_overlay_is_static (render->overlay));
+      && find_still_runs (render, duration_us);
 }
 
 static gboolean
 encode_video (Render * render, GError ** error)
 {
   if (render->still) {
-    NEMO_DEBUG ("still picture: encoding two GOPs of %" G_GINT64_FORMAT
-        " frames and repeating the second", render->gop);
-    return encode_one_still (render, error);
+    NEMO_DEBUG ("still pictures: %u run(s), each encoded as two GOPs of %"
+        G_GINT64_FORMAT " frames with the second repeated", render->runs->len,
+        render->gop);
+    return encode_still_runs (render, error);
   }
   NEMO_DEBUG ("encoding every frame%s", render->overlay ?
       " (the overlay moves)" : "");
@@ -323,6 +404,7 @@ render_clear (Render * render)
   g_clear_pointer (&render->overlay, nemo_overlay_free);
   g_clear_pointer (&render->steady_gop, g_ptr_array_unref);
   g_clear_pointer (&render->tail, g_ptr_array_unref);
+  g_clear_pointer (&render->runs, g_array_unref);
 }
 
 gboolean
@@ -346,6 +428,7 @@ nemo_render_draft (const NemoDraft * draft,
   render.options = options;
   render.steady_gop = g_ptr_array_new_with_free_func (packet_free);
   render.tail = g_ptr_array_new_with_free_func (packet_free);
+  render.runs = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   render.overlay = nemo_overlay_new (draft, options->width, options->height,
       options->fps_n, options->fps_d, &options->safe_area);

@@ -26,6 +26,15 @@
  * alone keeps its loudness.  Whatever is encoded goes through a
  * look-ahead limiter that holds the decoded AAC at -1 dBTP.
  *
+ * An album (docs/album.md): a music segment that follows, on its audio
+ * track, one that plays its file to the end (d -1) starts on the sample
+ * after that one's last, wherever its st says, so songs join with no gap
+ * and no overlap (the decoder has already dropped each file's encoder
+ * delay and padding).  The mix is one sound: an album keeps the loudness
+ * of its songs relative to each other, and a loudness target moves them
+ * all by one gain.  Where each song starts, in samples, becomes a chapter
+ * of the MP4 (nemo_soundtrack_get_songs ()).
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "render-private.h"
@@ -79,11 +88,11 @@ typedef enum
 } SourceRole;
 
 /* One audio segment on the timeline; positions are in samples. */
-typedef struct
+typedef struct _AudioSource
 {
   const NemoSegment *segment;
   SourceRole role;
-  gint64 start;
+  gint64 start;                 /* G_MAXINT64 until a following one's is known */
   gint64 in;
   gint64 loop_in;               /* where a loop starts again */
   gint64 length;                /* -1: as long as the source */
@@ -92,6 +101,8 @@ typedef struct
   NemoAudioReader *reader;
   gint64 read;                  /* frames the reader gave, skipped ones too */
   gboolean done;
+  gboolean follows;             /* starts when the one before it ends */
+  struct _AudioSource *next;    /* the music segment that follows it */
 } AudioSource;
 
 /* A reader a finished segment left at @read frames into its file: the next
@@ -107,6 +118,7 @@ struct _NemoSoundtrack
 {
   AVCodecParameters *codecpar;
   gint64 n_samples;
+  GArray *songs;                /* NemoSoundtrackSong: the music played */
   /* where the packets are: encoded, or the song's own */
   NemoPacketSpool *spool;
   AVFormatContext *song;
@@ -578,10 +590,15 @@ mix_source (Mix * mix, AudioSource * source, gint64 position, gint n,
   for (i = 0; i < got * NEMO_AUDIO_CHANNELS; i++)
     out[offset * NEMO_AUDIO_CHANNELS + i] += in[i] * volume;
   source->played += got;
-  if (got < wanted || source->played == source->length)
+  if (got < wanted || source->played == source->length) {
     audio_source_finish (source, mix->idle);
-  else
+    if (source->next != NULL) {
+      source->next->start = position + offset + got;
+      *more = TRUE;
+    }
+  } else {
     *more = TRUE;
+  }
   return offset + got;
 }
 
@@ -629,6 +646,8 @@ mix_rewind (Mix * mix)
     g_clear_pointer (&source->reader, nemo_audio_reader_free);
     source->played = 0;
     source->done = FALSE;
+    if (source->follows)
+      source->start = G_MAXINT64;
   }
   g_hash_table_remove_all (mix->idle);
   ducker_init (&mix->ducker);
@@ -802,6 +821,26 @@ probe_cached (GHashTable * probed, const gchar * source, GError ** error)
   return info;
 }
 
+/* On an audio track, a song after one that plays its file to the end
+ * follows on from its last sample. */
+static gboolean
+follows_on (const NemoTrack * track, const AudioSource * before,
+    const AudioSource * source)
+{
+  return track->type == NEMO_TRACK_AUDIO && before->length < 0
+      && g_strcmp0 (before->segment->kind, NEMO_SEGMENT_MUSIC) == 0
+      && g_strcmp0 (source->segment->kind, NEMO_SEGMENT_MUSIC) == 0;
+}
+
+static void
+link_sources (AudioSource * before, AudioSource * source)
+{
+  source->estimate = before->estimate + source->estimate - source->start;
+  source->start = G_MAXINT64;
+  source->follows = TRUE;
+  before->next = source;
+}
+
 /* The draft's music, and the clip segments whose files have sound (used
  * only when @plan says so). */
 static GPtrArray *
@@ -819,6 +858,7 @@ find_audio_sources (const NemoDraft * draft, gdouble lufs, MixPlan * plan,
 
   for (t = 0; t < draft->tracks->len; t++) {
     const NemoTrack *track = g_ptr_array_index (draft->tracks, t);
+    AudioSource *before = NULL;
 
     for (s = 0; s < track->segments->len; s++) {
       const NemoSegment *segment = g_ptr_array_index (track->segments, s);
@@ -831,9 +871,14 @@ find_audio_sources (const NemoDraft * draft, gdouble lufs, MixPlan * plan,
       if (info == NULL)
         return NULL;
       if (!clip) {
+        AudioSource *source = audio_source_new (segment, ROLE_MUSIC, info,
+            draft->duration_ms);
+
+        if (before != NULL && follows_on (track, before, source))
+          link_sources (before, source);
+        before = source;
         music = TRUE;
-        g_ptr_array_add (sources, audio_source_new (segment, ROLE_MUSIC, info,
-                draft->duration_ms));
+        g_ptr_array_add (sources, source);
       } else if (info->kind == NEMO_MEDIA_VIDEO && info->has_audio) {
         g_ptr_array_add (clips, audio_source_new (segment, ROLE_CLIP, info,
                 draft->duration_ms));
@@ -857,6 +902,7 @@ nemo_soundtrack_free (NemoSoundtrack * soundtrack)
   if (soundtrack == NULL)
     return;
   nemo_packet_spool_free (soundtrack->spool);
+  g_array_unref (soundtrack->songs);
   avformat_close_input (&soundtrack->song);
   avcodec_parameters_free (&soundtrack->codecpar);
   g_free (soundtrack);
@@ -866,6 +912,29 @@ gint64
 nemo_soundtrack_get_n_samples (const NemoSoundtrack * soundtrack)
 {
   return soundtrack->n_samples;
+}
+
+const GArray *
+nemo_soundtrack_get_songs (const NemoSoundtrack * soundtrack)
+{
+  return soundtrack->songs;
+}
+
+/* Where each song of an album (songs that follow on) starts, once the
+ * last pass set it. */
+static void
+list_songs (NemoSoundtrack * soundtrack, const GPtrArray * sources)
+{
+  guint i;
+
+  for (i = 0; i < sources->len; i++) {
+    const AudioSource *source = g_ptr_array_index (sources, i);
+    NemoSoundtrackSong song = { source->segment, source->start };
+
+    if ((source->follows || source->next != NULL)
+        && source->start < soundtrack->n_samples)
+      g_array_append_val (soundtrack->songs, song);
+  }
 }
 
 const AVCodecParameters *
@@ -1061,6 +1130,7 @@ nemo_soundtrack_encode (const NemoDraft * draft,
   guint i;
 
   soundtrack->codecpar = avcodec_parameters_alloc ();
+  soundtrack->songs = g_array_new (FALSE, FALSE, sizeof (NemoSoundtrackSong));
 
   sources = find_audio_sources (draft, options->loudness_lufs, &plan, error);
   if (sources == NULL)
@@ -1112,6 +1182,7 @@ nemo_soundtrack_encode (const NemoDraft * draft,
     if (!nemo_packet_spool_rewind (soundtrack->spool, error))
       goto end;
   }
+  list_songs (soundtrack, sources);
   if (progress)
     progress (100.0, progress_data);
   ret = g_steal_pointer (&soundtrack);

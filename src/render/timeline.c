@@ -270,22 +270,26 @@ nemo_timeline_frame_at (NemoTimeline * timeline, gint64 t_us, GError ** error)
   return timeline->current;
 }
 
-gboolean
-nemo_timeline_is_static (NemoTimeline * timeline, gint64 duration_us)
+gint64
+nemo_timeline_still_until (NemoTimeline * timeline, gint64 t_us)
 {
-  gint index = picture_index_at (timeline, 0);
+  gint index = picture_index_at (timeline, t_us);
+  gint64 end = G_MAXINT64;
   guint i;
 
   if (index >= 0) {
     Picture *picture = g_ptr_array_index (timeline->pictures, index);
-    if (!picture->still || picture->end_us < duration_us)
-      return FALSE;
+
+    if (!picture->still)
+      return t_us;
+    end = picture->end_us;
   }
-  /* Nothing that starts later takes over before the end. */
-  for (i = index + 1; i < timeline->pictures->len; i++) {
+  /* the next picture to start takes over */
+  for (i = 0; i < timeline->pictures->len; i++) {
     Picture *later = g_ptr_array_index (timeline->pictures, i);
-    if (later->start_us < duration_us)
-      return FALSE;
+
+    if (later->start_us > t_us)
+      return MIN (end, later->start_us);
   }
-  return TRUE;
+  return end;
 }

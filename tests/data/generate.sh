@@ -74,6 +74,31 @@ ff -f lavfi -i "testsrc2=s=640x360:r=30:d=4" -f lavfi -i "sine=frequency=880:dur
 printf '1\n00:00:01,000 --> 00:00:02,000\nFirst <i>line</i>\n\n2\n00:00:02,500 --> 00:00:04,000\nSecond line\n' > lyrics.srt
 printf '[ti:Test Tone]\n[00:01.00]<00:01.00>One <00:01.50>by <00:02.00>one<00:02.50>\n[00:03.00]<00:03.00>Then <00:03.50>more<00:04.00>\n' > lyrics.lrc
 
+# An album of three short songs (docs/album.md), 3.2 + 2.5 + 3.5 s (songs
+# that end off the half-second GOP grid): the first with a green cover
+# embedded, as MP3 (whose stated length counts the encoder's delay and
+# padding, 45 ms too long) and FLAC; then an AAC one with none (the shared
+# visual shows then; its encoder padding must not make a gap); then a FLAC
+# with a blue cover.  An .m3u of the MP3, AAC and last FLAC, with
+# comments, and one naming a file that is not there.
+ff -f lavfi -i "color=c=0x20C040:s=400x400:d=1" -frames:v 1 album-green.png
+ff -f lavfi -i "color=c=0x2040FF:s=400x400:d=1" -frames:v 1 album-blue.png
+ff -f lavfi -i "sine=frequency=330:sample_rate=48000:duration=3.2" -ac 2 \
+   -metadata title="One" -metadata artist="Nemo Lab" -metadata album="Test Album" album-1.wav
+ff -i album-1.wav -i album-green.png -map 0 -map 1 -c:a flac -c:v png \
+   -disposition:v attached_pic album-1.flac
+ff -i album-1.wav -i album-green.png -map 0 -map 1 -c:a libmp3lame -b:a 192k \
+   -c:v png -disposition:v attached_pic -id3v2_version 3 album-1.mp3
+ff -f lavfi -i "sine=frequency=550:sample_rate=44100:duration=2.5" -ac 2 -c:a aac \
+   -b:a 192k -metadata title="Second Wind of the Long Night" -metadata artist="Nemo Lab" album-2.m4a
+ff -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=3.5" -ac 2 \
+   -metadata title="Three" -metadata artist="Nemo Lab" album-3.wav
+ff -i album-3.wav -i album-blue.png -map 0 -map 1 -c:a flac -c:v png \
+   -disposition:v attached_pic album-3.flac
+rm album-1.wav album-3.wav
+printf '#EXTM3U\n#EXTINF:3,Nemo Lab - One\nalbum-1.mp3\n\nalbum-2.m4a\r\nalbum-3.flac\n' > album.m3u
+printf 'album-1.mp3\nnowhere.flac\n' > album-missing.m3u
+
 # Broken inputs.
 head -c 4096 /dev/urandom > garbage.mp3            # not media at all
 head -c 20000 tone.m4a > truncated.m4a              # moov cut off

@@ -38,6 +38,7 @@ intent_fields (const NemoIntent * intent)
   if (intent->track_info_fade_ms >= 0)
     g_string_append_printf (out, " info_fade=%d", intent->track_info_fade_ms);
   SWITCH ("loop", intent->loop);
+  SWITCH ("album", intent->album);
   SWITCH ("beat", intent->beat_sync);
   if (intent->cut)
     g_string_append_printf (out, " cut=%s", cuts[intent->cut]);
@@ -132,6 +133,11 @@ static const PromptCase english_prompts[] = {
   /* loop */
   {"loop the clip. Actually, no looping", "loop=off"},
   {"Don't loop", "loop=off"},
+  /* albums: only "no chapters" turns it off; album art is not an album */
+  {"full album video with chapters", "album=on"},
+  {"a playlist video", "album=on"},
+  {"playlist video, no chapters", "album=off"},
+  {"album art with a spectrum", "vis=spectrum"},
   /* beat sync */
   {"cut every bar", "beat=on cut=bar"},
   {"beat sync, cut every 2 beats", "beat=on cut=2beats"},
@@ -238,6 +244,8 @@ static const PromptCase chinese_prompts[] = {
   {"按能量卡点", "beat=on cut=energy"},
   {"不要循环", "loop=off"},
   {"无缝循环播放", "loop=on"},
+  {"整张专辑视频，每首歌一个章节", "album=on"},
+  {"歌单视频，不要章节", "album=off"},
   {"一分钟", "dur=60000"},
   {"三十秒", "dur=30000"},
   {"从1分05秒开始", "start=65000"},

@@ -89,6 +89,9 @@ typedef struct
   NemoPlace track_info_place;
   gint track_info_fade_ms;      /* -1 unset */
   NemoIntentSwitch loop;        /* loop the background pictures/clips */
+  NemoIntentSwitch album;       /* "full album video", "with chapters":
+                                 * several songs, a chapter each; OFF: no
+                                 * chapters */
   NemoIntentSwitch beat_sync;
   NemoCut cut;                  /* set only when the prompt says how often */
   NemoIntentSwitch bgm;         /* the music under the clips' own sound */

@@ -71,6 +71,9 @@ typedef struct
                                  * http(s) URL */
   gboolean from_pad;            /* spooled from one of the element's pads:
                                  * always prepared again before an upload */
+  /* a song of an album: its own track info and picture (an audio_%u
+   * pad's tags), NULL = from the song's file */
+  gchar *title, *artist, *cover;
 } NemoJobInput;
 
 /* How to reach the hosted service (cloud backend only). */
@@ -140,12 +143,24 @@ void nemo_job_config_init (NemoJobConfig * config);
 void nemo_job_config_clear (NemoJobConfig * config);
 /* A deep copy of @src into @dest (which holds nothing yet). */
 void nemo_job_config_copy (NemoJobConfig * dest, const NemoJobConfig * src);
-/* Add an input: a song replaces the one already there (the audio pad wins
- * over audio-uri) and stays first; visuals follow in the order added. */
+/* Add an input: a song replaces the songs already there (the audio pad
+ * wins over audio-uri) and stays first; visuals follow in the order
+ * added. */
 void nemo_job_config_add_input (NemoJobConfig * config, NemoJobInputKind kind,
     const gchar * location, gboolean from_pad);
 /* The song, or NULL. */
 const NemoJobInput *nemo_job_config_get_audio (const NemoJobConfig * config);
+/* Add one more song after the songs already there (an album, played in
+ * the order added; docs/album.md); the input is the config's, to give it
+ * its title, artist or cover. */
+NemoJobInput *nemo_job_config_add_song (NemoJobConfig * config,
+    const gchar * location, gboolean from_pad);
+
+/* The songs @audio_uri names: itself, the entries of a ';'-separated list,
+ * or the entries of an .m3u/.m3u8 playlist (relative ones resolved against
+ * its folder; an entry that does not exist is NEMO_ERROR_NOT_FOUND naming
+ * its line).  A NULL-terminated array; NULL with @error. */
+gchar **nemo_job_expand_songs (const gchar * audio_uri, GError ** error);
 
 /* The same events whatever the backend, on the job's thread; any may be
  * NULL.  Progress stages are "prepare", "encode" locally and "upload",
@@ -168,6 +183,8 @@ typedef struct
   void (*job) (const gchar * session_id, const gchar * render_id,
       gpointer user_data);
   void (*still_working) (guint64 elapsed_ns, gpointer user_data);
+  /* an album: its songs as YouTube chapters, one "MM:SS Title" a line */
+  void (*chapters) (const gchar * description, gpointer user_data);
 } NemoJobCallbacks;
 
 /* The output size for @width x @height reshaped to @aspect_ratio: the short
