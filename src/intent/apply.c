@@ -14,8 +14,9 @@ static const gchar *const place_names[] = {
   "bottom-right"
 };
 
+/* by NemoCut: unset follows the tempo (docs/montage.md) */
 static const gchar *const cut_names[] = {
-  "beat", "beat", "2beats", "bar", "energy"
+  "tempo", "beat", "2beats", "bar", "energy"
 };
 
 static const struct

@@ -37,10 +37,13 @@ gchar *nemo_job_display_name (const gchar * path);
 
 /* With m.beat_sync in @draft, rewrite its first video track as shots cut
  * on the song's beats, taking @visuals (NemoMediaInfo*, in pad order) in
- * turn (docs/montage.md); without it, do nothing.  Fails only when the
- * song cannot be analysed, or with NEMO_ERROR_CANCELLED. */
+ * turn (docs/montage.md); without it, do nothing.  When the cut rate
+ * followed the tempo, @note (may be NULL) is set to a sentence in
+ * @language saying what it chose.  Fails only when the song cannot be
+ * analysed, or with NEMO_ERROR_CANCELLED. */
 gboolean nemo_job_cut_to_beats (NemoDraft * draft, GPtrArray * visuals,
-    GCancellable * cancellable, GError ** error);
+    const gchar * language, gchar ** note, GCancellable * cancellable,
+    GError ** error);
 
 gboolean nemo_job_run_cloud (const NemoJobConfig * config,
     const NemoJobCallbacks * callbacks, gpointer user_data,

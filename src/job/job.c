@@ -504,6 +504,7 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   g_autoptr (NemoDraft) draft = NULL;
   g_autofree gchar *music_name = NULL;
   g_autofree gchar *reply = NULL;
+  g_autofree gchar *montage_note = NULL;
   gboolean cover_from_song = FALSE;
   const gchar *title, *artist, *album;
   g_autoptr (NemoIntent) intent = nemo_intent_parse (config->prompt);
@@ -597,8 +598,11 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   }
   if (cover_from_song)
     reply = append_sentence (reply, cover_from_song_note (language));
-  if (!nemo_job_cut_to_beats (draft, visuals, cancellable, error))
+  if (!nemo_job_cut_to_beats (draft, visuals, language, &montage_note,
+          cancellable, error))
     return NULL;
+  if (montage_note != NULL)
+    reply = append_sentence (reply, montage_note);
   if (understood != NULL)
     *understood = g_steal_pointer (&reply);
   return g_steal_pointer (&draft);

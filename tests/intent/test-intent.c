@@ -512,7 +512,7 @@ test_apply_beat_sync (void)
       "beat_sync");
 
   g_assert_cmpstr (json_object_get_string_member (beat_sync, "cut"), ==,
-      "beat");
+      "tempo");
   apply_prompt (draft, "cut every bar");
   beat_sync = json_object_get_object_member (draft->meta, "beat_sync");
   g_assert_cmpstr (json_object_get_string_member (beat_sync, "cut"), ==, "bar");
