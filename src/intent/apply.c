@@ -343,6 +343,13 @@ apply_start (const NemoIntent * intent, NemoDraft * draft)
   trim_segments (draft, draft->duration_ms);
 }
 
+/* m.music_to_cuts: the local job moves the song's start (docs/montage.md) */
+static void
+apply_music_to_cuts (const NemoIntent * intent, NemoDraft * draft)
+{
+  set_meta_boolean (draft, "music_to_cuts", intent->music_to_cuts);
+}
+
 static void
 apply_fades (const NemoIntent * intent, NemoDraft * draft)
 {
@@ -374,6 +381,7 @@ nemo_intent_apply (const NemoIntent * intent, NemoDraft * draft)
   apply_track_info (intent, draft);
   apply_beat_sync (intent, draft);
   apply_audio (intent, draft);
+  apply_music_to_cuts (intent, draft);
   apply_fades (intent, draft);
   apply_loudness (intent, draft);
 }

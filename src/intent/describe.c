@@ -32,6 +32,8 @@ typedef struct
   const gchar *loudness;        /* {}: the target, e.g. -14 */
   const gchar *limit[8];        /* by NemoLimit */
   const gchar *const *platforms;        /* pairs: name, name in this language */
+  const gchar *song_length, *clip_length;
+  const gchar *music_to_cuts, *no_music_to_cuts;
 } Language;
 
 static const gchar *const zh_platforms[] = {
@@ -71,6 +73,8 @@ static const Language english = {
         "uploading or posting (the MP4 is yours to post)",
       "music louder than 100%"},
   NULL,
+  "the song's full length", "the clips' length",
+  "the music's beats moved onto the clips' cuts", "the music left where it starts",
 };
 
 static const Language chinese = {
@@ -100,6 +104,8 @@ static const Language chinese = {
         "语音字幕", "上传或发布（生成的 MP4 请自行发布）",
       "音乐音量超过 100%"},
   zh_platforms,
+  "使用整首歌的长度", "使用视频片段的长度",
+  "音乐节拍对齐视频的剪辑点", "音乐不移动",
 };
 
 /* @template with its "{}" replaced by @value (the templates are data, so
@@ -293,6 +299,10 @@ understood_items (const NemoIntent * intent, const Language * lang)
   add_switch (items, intent->keep_clip_audio, lang->keep_audio,
       lang->mute_audio);
   add_switch (items, intent->ducking, lang->ducking, lang->no_ducking);
+  add_switch (items, intent->music_to_cuts, lang->music_to_cuts,
+      lang->no_music_to_cuts);
+  add_switch (items, intent->song_length, lang->song_length,
+      lang->clip_length);
   describe_shape (intent, lang, items);
   if (intent->resolution > 0)
     add_item (items, g_strdup_printf ("%dp", intent->resolution));

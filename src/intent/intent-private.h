@@ -64,6 +64,8 @@ typedef enum
   CONCEPT_START,                /* value: ms into the song */
   CONCEPT_NORMALIZE,            /* "normalize": the default loudness */
   CONCEPT_LOUDNESS,             /* value: the target, tenths of LU below 0 */
+  CONCEPT_SONG_LENGTH,          /* "the whole song": the song sets the length */
+  CONCEPT_MUSIC_TO_CUTS,        /* "to the cuts": the music moved onto the clip's cuts */
 } Concept;
 
 #define FADE_IN 1

@@ -270,6 +270,12 @@ read_feature (Reader * reader, const Hit * hit)
       if (!hit->negated)
         intent->loudness_lufs = hit->value / 10.0;
       break;
+    case CONCEPT_SONG_LENGTH:
+      intent->song_length = switch_of (hit);
+      break;
+    case CONCEPT_MUSIC_TO_CUTS:
+      intent->music_to_cuts = switch_of (hit);
+      break;
     default:
       break;
   }
@@ -506,6 +512,10 @@ nemo_intent_parse (const gchar * prompt)
     read_relation (&reader, hit_at (reader.hits, i));
   read_platform (&reader);
   read_preset (&reader);
+  /* "sync it to the cuts" syncs the music to the clip, it does not cut
+   * the clip to the music, unless a cut rate says so */
+  if (intent->music_to_cuts == NEMO_INTENT_ON && intent->cut == NEMO_CUT_UNSET)
+    intent->beat_sync = NEMO_INTENT_UNSET;
   if (intent->bgm != NEMO_INTENT_ON)
     intent->bgm_percent = -1;
 

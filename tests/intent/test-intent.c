@@ -65,6 +65,8 @@ intent_fields (const NemoIntent * intent)
     g_string_append_printf (out, " fade_out=%d", intent->fade_out_ms);
   if (!isnan (intent->loudness_lufs))
     g_string_append_printf (out, " lufs=%.1f", intent->loudness_lufs);
+  SWITCH ("song_length", intent->song_length);
+  SWITCH ("to_cuts", intent->music_to_cuts);
   for (i = 0; i < intent->could_not->len; i++)
     g_string_append_printf (out, "%s%s", i ? "," : " no=",
         limits[g_array_index (intent->could_not, NemoLimit, i)]);
@@ -91,7 +93,14 @@ static const PromptCase english_prompts[] = {
   {"add background music at 35% and keep the clip's own sound",
       "bgm=35 keep=on"},
   {"add background music to a travel video and sync it to the cuts",
-      "beat=on bgm=35"},
+      "bgm=35 to_cuts=on"},
+  {"background music for my clip, sync the music to the scene changes",
+      "bgm=35 to_cuts=on"},
+  {"sync to the cuts but cut every bar", "beat=on cut=bar to_cuts=on"},
+  {"background music for the whole song", "bgm=35 song_length=on"},
+  {"add bgm, make it as long as the song", "bgm=35 song_length=on"},
+  {"background music, not the full song", "bgm=35 song_length=off"},
+  {"配乐，整首歌，对齐剪辑点", "bgm=35 song_length=on to_cuts=on"},
   {"create a 3-minute YouTube audio track with album art image into a 1080p MP4",
       "ar=16:9 platform=YouTube preset=youtube res=1080 dur=180000"},
   {"create a video with visuals synced to this music track", "beat=on"},

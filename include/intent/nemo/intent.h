@@ -101,6 +101,10 @@ typedef struct
   gint fade_in_ms, fade_out_ms; /* of the video; -1 unset, 0 no fade */
   gdouble loudness_lufs;        /* the sound's integrated loudness target,
                                  * below 0 ("normalize": -14); NAN unset */
+  NemoIntentSwitch song_length; /* ON: the song's length, even over clips
+                                 * with background music (docs/montage.md) */
+  NemoIntentSwitch music_to_cuts;       /* the song's start moved so that its
+                                         * beats fall on the clips' cuts */
   GArray *could_not;            /* NemoLimit, in the order asked, each once */
 } NemoIntent;
 
