@@ -45,6 +45,21 @@ gboolean nemo_job_cut_to_beats (NemoDraft * draft, GPtrArray * visuals,
     const gchar * language, gchar ** note, GCancellable * cancellable,
     GError ** error);
 
+/* The song of @draft: its first music or bgm segment with a source, or
+ * NULL. */
+NemoSegment *nemo_job_find_song (const NemoDraft * draft);
+
+/* With m.music_to_cuts in @draft (and no beat-synced cuts), move the
+ * song's in-point so that its strong beats fall on the cuts of the first
+ * video track: the joins between its shots and the scene cuts FFmpeg
+ * finds in its clips (docs/montage.md).  @visuals are the inputs probed
+ * (NemoMediaInfo*).  @note (may be NULL) is set to a sentence in
+ * @language saying what moved.  Fails only when the song or a clip cannot
+ * be read, or with NEMO_ERROR_CANCELLED. */
+gboolean nemo_job_music_to_cuts (NemoDraft * draft, GPtrArray * visuals,
+    const gchar * language, gchar ** note, GCancellable * cancellable,
+    GError ** error);
+
 gboolean nemo_job_run_cloud (const NemoJobConfig * config,
     const NemoJobCallbacks * callbacks, gpointer user_data,
     guint * http_status, GCancellable * cancellable, GError ** error);

@@ -104,8 +104,8 @@ beats_per_shot (NemoCut cut, gdouble bpm)
   }
 }
 
-static const NemoSegment *
-find_song (const NemoDraft * draft)
+NemoSegment *
+nemo_job_find_song (const NemoDraft * draft)
 {
   guint t, s;
 
@@ -114,7 +114,7 @@ find_song (const NemoDraft * draft)
 
     for (s = 0; track->type == NEMO_TRACK_AUDIO && s < track->segments->len;
         s++) {
-      const NemoSegment *segment = g_ptr_array_index (track->segments, s);
+      NemoSegment *segment = g_ptr_array_index (track->segments, s);
 
       if (segment->source != NULL
           && (g_strcmp0 (segment->kind, NEMO_SEGMENT_MUSIC) == 0
@@ -337,7 +337,7 @@ nemo_job_cut_to_beats (NemoDraft * draft, GPtrArray * visuals,
   if (draft->meta == NULL
       || !json_object_has_member (draft->meta, "beat_sync"))
     return TRUE;
-  song = find_song (draft);
+  song = nemo_job_find_song (draft);
   track = nemo_draft_find_track (draft, NEMO_TRACK_VIDEO);
   /* one picture alone has nothing to cut to */
   if (song == NULL || track == NULL || visuals->len == 0
