@@ -350,6 +350,22 @@ apply_music_to_cuts (const NemoIntent * intent, NemoDraft * draft)
   set_meta_boolean (draft, "music_to_cuts", intent->music_to_cuts);
 }
 
+/* m.pulse: the local job adds the beats (docs/montage.md) */
+static void
+apply_pulse (const NemoIntent * intent, NemoDraft * draft)
+{
+  JsonObject *pulse;
+
+  if (intent->pulse == NEMO_PULSE_NONE && draft->meta)
+    json_object_remove_member (draft->meta, "pulse");
+  if (intent->pulse != NEMO_PULSE_ZOOM && intent->pulse != NEMO_PULSE_FLASH)
+    return;
+  pulse = json_object_new ();
+  json_object_set_string_member (pulse, "kind",
+      intent->pulse == NEMO_PULSE_ZOOM ? "zoom" : "flash");
+  json_object_set_object_member (draft_meta (draft), "pulse", pulse);
+}
+
 static void
 apply_fades (const NemoIntent * intent, NemoDraft * draft)
 {
@@ -382,6 +398,7 @@ nemo_intent_apply (const NemoIntent * intent, NemoDraft * draft)
   apply_beat_sync (intent, draft);
   apply_audio (intent, draft);
   apply_music_to_cuts (intent, draft);
+  apply_pulse (intent, draft);
   apply_fades (intent, draft);
   apply_loudness (intent, draft);
 }

@@ -34,6 +34,7 @@ typedef struct
   const gchar *const *platforms;        /* pairs: name, name in this language */
   const gchar *song_length, *clip_length;
   const gchar *music_to_cuts, *no_music_to_cuts;
+  const gchar *pulse[4];        /* by NemoPulse */
 } Language;
 
 static const gchar *const zh_platforms[] = {
@@ -75,6 +76,8 @@ static const Language english = {
   NULL,
   "the song's full length", "the clips' length",
   "the music's beats moved onto the clips' cuts", "the music left where it starts",
+  {NULL, "no pulse", "a zoom pulse on the strong beats",
+      "a flash on the strong beats"},
 };
 
 static const Language chinese = {
@@ -106,6 +109,7 @@ static const Language chinese = {
   zh_platforms,
   "使用整首歌的长度", "使用视频片段的长度",
   "音乐节拍对齐视频的剪辑点", "音乐不移动",
+  {NULL, "不要脉冲", "强拍缩放脉冲", "强拍闪白"},
 };
 
 /* @template with its "{}" replaced by @value (the templates are data, so
@@ -303,6 +307,8 @@ understood_items (const NemoIntent * intent, const Language * lang)
       lang->no_music_to_cuts);
   add_switch (items, intent->song_length, lang->song_length,
       lang->clip_length);
+  if (intent->pulse != NEMO_PULSE_UNSET)
+    add_item (items, g_strdup (lang->pulse[intent->pulse]));
   describe_shape (intent, lang, items);
   if (intent->resolution > 0)
     add_item (items, g_strdup_printf ("%dp", intent->resolution));

@@ -66,6 +66,7 @@ typedef enum
   CONCEPT_LOUDNESS,             /* value: the target, tenths of LU below 0 */
   CONCEPT_SONG_LENGTH,          /* "the whole song": the song sets the length */
   CONCEPT_MUSIC_TO_CUTS,        /* "to the cuts": the music moved onto the clip's cuts */
+  CONCEPT_PULSE,                /* value: NemoPulse */
 } Concept;
 
 #define FADE_IN 1

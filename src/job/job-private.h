@@ -60,6 +60,13 @@ gboolean nemo_job_music_to_cuts (NemoDraft * draft, GPtrArray * visuals,
     const gchar * language, gchar ** note, GCancellable * cancellable,
     GError ** error);
 
+/* With m.pulse in @draft, write the song's downbeats into it as timeline
+ * times (m.pulse.beats_ms), for the renderer to kick the picture on
+ * (docs/montage.md).  Fails only when the song cannot be read, or with
+ * NEMO_ERROR_CANCELLED. */
+gboolean nemo_job_place_pulses (NemoDraft * draft, GCancellable * cancellable,
+    GError ** error);
+
 gboolean nemo_job_run_cloud (const NemoJobConfig * config,
     const NemoJobCallbacks * callbacks, gpointer user_data,
     guint * http_status, GCancellable * cancellable, GError ** error);

@@ -682,6 +682,8 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
     return NULL;
   if (cuts_note != NULL)
     reply = append_sentence (reply, cuts_note);
+  if (!nemo_job_place_pulses (draft, cancellable, error))
+    return NULL;
   if (understood != NULL)
     *understood = g_steal_pointer (&reply);
   return g_steal_pointer (&draft);

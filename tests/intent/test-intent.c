@@ -19,6 +19,7 @@ intent_fields (const NemoIntent * intent)
     "top-left", "top-right", "bottom-left", "bottom-right"
   };
   static const gchar *const cuts[] = { NULL, "beat", "2beats", "bar", "energy" };
+  static const gchar *const pulses[] = { NULL, "none", "zoom", "flash" };
   static const gchar *const limits[] = { "above-4k", "3d", "lyrics", "ai",
     "voice", "captions", "publish", "loud"
   };
@@ -67,6 +68,8 @@ intent_fields (const NemoIntent * intent)
     g_string_append_printf (out, " lufs=%.1f", intent->loudness_lufs);
   SWITCH ("song_length", intent->song_length);
   SWITCH ("to_cuts", intent->music_to_cuts);
+  if (intent->pulse)
+    g_string_append_printf (out, " pulse=%s", pulses[intent->pulse]);
   for (i = 0; i < intent->could_not->len; i++)
     g_string_append_printf (out, "%s%s", i ? "," : " no=",
         limits[g_array_index (intent->could_not, NemoLimit, i)]);
@@ -101,6 +104,14 @@ static const PromptCase english_prompts[] = {
   {"add bgm, make it as long as the song", "bgm=35 song_length=on"},
   {"background music, not the full song", "bgm=35 song_length=off"},
   {"配乐，整首歌，对齐剪辑点", "bgm=35 song_length=on to_cuts=on"},
+  {"sync to the beat with a pulse on the beat", "beat=on pulse=zoom"},
+  {"a cover video that zooms on the beat", "pulse=zoom"},
+  {"pulse on the beat", "pulse=zoom"},
+  {"the cover pulses to the beat, with spectrum bars", "vis=spectrum pulse=zoom"},
+  {"flash on the beat", "pulse=flash"},
+  {"cut every bar, no pulse", "beat=on cut=bar pulse=none"},
+  {"卡点，随节拍缩放", "beat=on pulse=zoom"},
+  {"每拍闪白", "beat=on cut=beat pulse=flash"},
   {"create a 3-minute YouTube audio track with album art image into a 1080p MP4",
       "ar=16:9 platform=YouTube preset=youtube res=1080 dur=180000"},
   {"create a video with visuals synced to this music track", "beat=on"},

@@ -58,6 +58,15 @@ typedef enum
   NEMO_CUT_ENERGY,
 } NemoCut;
 
+/* A short kick of the picture on the strong beats. */
+typedef enum
+{
+  NEMO_PULSE_UNSET = 0,
+  NEMO_PULSE_NONE,
+  NEMO_PULSE_ZOOM,
+  NEMO_PULSE_FLASH,             /* brightness */
+} NemoPulse;
+
 /* The largest short side a prompt may ask for: 2160 ("4K", "2160p"). */
 #define NEMO_INTENT_MAX_RESOLUTION 2160
 
@@ -105,6 +114,7 @@ typedef struct
                                  * with background music (docs/montage.md) */
   NemoIntentSwitch music_to_cuts;       /* the song's start moved so that its
                                          * beats fall on the clips' cuts */
+  NemoPulse pulse;
   GArray *could_not;            /* NemoLimit, in the order asked, each once */
 } NemoIntent;
 
