@@ -14,6 +14,9 @@ static const gchar *const place_names[] = {
   "bottom-right"
 };
 
+/* a crossfade from shot to shot, short enough for shots of a second */
+#define DEFAULT_CROSSFADE_MS 300
+
 /* by NemoCut: unset follows the tempo (docs/montage.md) */
 static const gchar *const cut_names[] = {
   "tempo", "beat", "2beats", "bar", "energy"
@@ -350,6 +353,15 @@ apply_music_to_cuts (const NemoIntent * intent, NemoDraft * draft)
   set_meta_boolean (draft, "music_to_cuts", intent->music_to_cuts);
 }
 
+/* m.crossfade_ms: the renderer dissolves from shot to shot */
+static void
+apply_crossfade (const NemoIntent * intent, NemoDraft * draft)
+{
+  if (intent->crossfade != NEMO_INTENT_UNSET)
+    nemo_draft_set_meta_int (draft, "crossfade_ms",
+        intent->crossfade == NEMO_INTENT_ON ? DEFAULT_CROSSFADE_MS : 0);
+}
+
 /* m.pulse: the local job adds the beats (docs/montage.md) */
 static void
 apply_pulse (const NemoIntent * intent, NemoDraft * draft)
@@ -399,6 +411,7 @@ nemo_intent_apply (const NemoIntent * intent, NemoDraft * draft)
   apply_audio (intent, draft);
   apply_music_to_cuts (intent, draft);
   apply_pulse (intent, draft);
+  apply_crossfade (intent, draft);
   apply_fades (intent, draft);
   apply_loudness (intent, draft);
 }

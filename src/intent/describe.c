@@ -35,6 +35,7 @@ typedef struct
   const gchar *song_length, *clip_length;
   const gchar *music_to_cuts, *no_music_to_cuts;
   const gchar *pulse[4];        /* by NemoPulse */
+  const gchar *crossfade, *no_crossfade;
 } Language;
 
 static const gchar *const zh_platforms[] = {
@@ -78,6 +79,7 @@ static const Language english = {
   "the music's beats moved onto the clips' cuts", "the music left where it starts",
   {NULL, "no pulse", "a zoom pulse on the strong beats",
       "a flash on the strong beats"},
+  "crossfades between the shots", "hard cuts",
 };
 
 static const Language chinese = {
@@ -110,6 +112,7 @@ static const Language chinese = {
   "使用整首歌的长度", "使用视频片段的长度",
   "音乐节拍对齐视频的剪辑点", "音乐不移动",
   {NULL, "不要脉冲", "强拍缩放脉冲", "强拍闪白"},
+  "镜头之间交叉淡化", "硬切",
 };
 
 /* @template with its "{}" replaced by @value (the templates are data, so
@@ -309,6 +312,7 @@ understood_items (const NemoIntent * intent, const Language * lang)
       lang->clip_length);
   if (intent->pulse != NEMO_PULSE_UNSET)
     add_item (items, g_strdup (lang->pulse[intent->pulse]));
+  add_switch (items, intent->crossfade, lang->crossfade, lang->no_crossfade);
   describe_shape (intent, lang, items);
   if (intent->resolution > 0)
     add_item (items, g_strdup_printf ("%dp", intent->resolution));

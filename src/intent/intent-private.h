@@ -67,6 +67,7 @@ typedef enum
   CONCEPT_SONG_LENGTH,          /* "the whole song": the song sets the length */
   CONCEPT_MUSIC_TO_CUTS,        /* "to the cuts": the music moved onto the clip's cuts */
   CONCEPT_PULSE,                /* value: NemoPulse */
+  CONCEPT_CROSSFADE,
 } Concept;
 
 #define FADE_IN 1

@@ -276,6 +276,9 @@ read_feature (Reader * reader, const Hit * hit)
     case CONCEPT_MUSIC_TO_CUTS:
       intent->music_to_cuts = switch_of (hit);
       break;
+    case CONCEPT_CROSSFADE:
+      intent->crossfade = switch_of (hit);
+      break;
     case CONCEPT_PULSE:
       intent->pulse = hit->negated ? NEMO_PULSE_NONE : (NemoPulse) hit->value;
       break;

@@ -295,6 +295,16 @@ static const Word lexicon[] = {
   W (CONCEPT_PULSE, NEMO_PULSE_FLASH, "闪光"), W (CONCEPT_PULSE, NEMO_PULSE_FLASH, "闪白"),
   W (CONCEPT_PULSE, NEMO_PULSE_FLASH, "闪烁"),
 
+  /* dissolves between the shots, or hard cuts */
+  W (CONCEPT_CROSSFADE, 0, "crossfad*"), W (CONCEPT_CROSSFADE, 0, "cross fad*"),
+  W (CONCEPT_CROSSFADE, 0, "cross dissolv*"), W (CONCEPT_CROSSFADE, 0, "dissolv*"),
+  W (CONCEPT_CROSSFADE, 0, "smooth transition*"),
+  W (CONCEPT_CROSSFADE, 0, "soft transition*"),
+  WF (CONCEPT_CROSSFADE, 0, WORD_MEANS_OFF, "hard cut*"),
+  W (CONCEPT_CROSSFADE, 0, "交叉淡化"), W (CONCEPT_CROSSFADE, 0, "叠化"),
+  W (CONCEPT_CROSSFADE, 0, "溶解"), W (CONCEPT_CROSSFADE, 0, "柔和转场"),
+  WF (CONCEPT_CROSSFADE, 0, WORD_MEANS_OFF, "硬切"),
+
   /* background music, the clips' own sound, ducking */
   W (CONCEPT_BGM, 0, "background music"), W (CONCEPT_BGM, 0, "bgm"),
   W (CONCEPT_BGM, 0, "background track"), W (CONCEPT_BGM, 0, "background song"),

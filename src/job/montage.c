@@ -239,12 +239,13 @@ choose_cut_frames (const NemoBeats * beats, NemoCut cut, gint64 offset_us,
 }
 
 /* A fresh stretch of @footage's clip for @shot (of @length_ms, -1 to the
- * end): where the last shot of it stopped, jumping ahead when the clip is
- * cut to itself; from the start again when too little is left; looping
- * when the clip is shorter than the shot. */
+ * end, and @overrun_ms more under the crossfade to the next shot): where
+ * the last shot of it stopped, jumping ahead when the clip is cut to
+ * itself; from the start again when too little is left; looping when the
+ * clip is shorter than the shot. */
 static void
 take_footage (Footage * footage, gboolean cut_to_itself, gint64 length_ms,
-    NemoSegment * shot)
+    gint64 overrun_ms, NemoSegment * shot)
 {
   gint64 clip_ms = footage->visual->duration_us / 1000;
   gint64 in = footage->cursor_ms + (cut_to_itself ? SAME_CLIP_SKIP_MS : 0);
@@ -256,18 +257,18 @@ take_footage (Footage * footage, gboolean cut_to_itself, gint64 length_ms,
   if (length_ms < 0 || length_ms > clip_ms) {
     in %= clip_ms;
     shot->loop = TRUE;
-  } else if (in + length_ms > clip_ms) {
+  } else if (in + length_ms + overrun_ms > clip_ms) {
     in = 0;                     /* used up: start again */
   }
   shot->in_ms = in;
-  footage->cursor_ms = in + MAX (length_ms, 0);
+  footage->cursor_ms = in + MAX (length_ms, 0) + overrun_ms;
   if (shot->loop)
     footage->cursor_ms %= clip_ms;
 }
 
 static void
 fill_track (NemoTrack * track, GArray * cuts, GPtrArray * visuals,
-    const FrameRate * rate)
+    gint64 crossfade_ms, const FrameRate * rate)
 {
   g_autofree Footage *footage = g_new0 (Footage, visuals->len);
   const Footage *previous = NULL;
@@ -295,7 +296,7 @@ fill_track (NemoTrack * track, GArray * cuts, GPtrArray * visuals,
     if (!still)
       take_footage (next, previous != NULL
           && g_strcmp0 (previous->visual->path, visual->path) == 0,
-          shot->duration_ms, shot);
+          shot->duration_ms, crossfade_ms, shot);
     previous = next;
   }
 }
@@ -371,7 +372,9 @@ nemo_job_cut_to_beats (NemoDraft * draft, GPtrArray * visuals,
   cut = cut_rate (draft);
   cuts = choose_cut_frames (beats, cut, offset_us, end_us,
       min_shot_ms (draft) * 1000, &rate);
-  fill_track (track, cuts, visuals, &rate);
+  /* a shot dissolving out plays on under the next (src/render/timeline.c) */
+  fill_track (track, cuts, visuals, MAX (nemo_draft_get_meta_int (draft,
+              "crossfade_ms", 0), 0), &rate);
   if (cut == NEMO_CUT_UNSET && note != NULL)
     *note = tempo_note (language, beats->bpm, beats_per_shot (cut,
             beats->bpm));

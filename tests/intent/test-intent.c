@@ -68,6 +68,7 @@ intent_fields (const NemoIntent * intent)
     g_string_append_printf (out, " lufs=%.1f", intent->loudness_lufs);
   SWITCH ("song_length", intent->song_length);
   SWITCH ("to_cuts", intent->music_to_cuts);
+  SWITCH ("xfade", intent->crossfade);
   if (intent->pulse)
     g_string_append_printf (out, " pulse=%s", pulses[intent->pulse]);
   for (i = 0; i < intent->could_not->len; i++)
@@ -107,6 +108,11 @@ static const PromptCase english_prompts[] = {
   {"sync to the beat with a pulse on the beat", "beat=on pulse=zoom"},
   {"a cover video that zooms on the beat", "pulse=zoom"},
   {"pulse on the beat", "pulse=zoom"},
+  {"sync the clips to the beat with crossfades", "beat=on xfade=on"},
+  {"beat sync, cross-dissolve between shots", "beat=on xfade=on"},
+  {"beat sync, hard cuts", "beat=on xfade=off"},
+  {"sync to the beat, no crossfade", "beat=on xfade=off"},
+  {"卡点，叠化转场", "beat=on xfade=on"},
   {"the cover pulses to the beat, with spectrum bars", "vis=spectrum pulse=zoom"},
   {"flash on the beat", "pulse=flash"},
   {"cut every bar, no pulse", "beat=on cut=bar pulse=none"},

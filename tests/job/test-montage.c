@@ -292,6 +292,33 @@ find_footage (const Pictures * pictures)
   return footage;
 }
 
+/* The index of the shot on screen at @t_us (timeline.c's rule). */
+static guint
+shot_at (const NemoTrack * track, gint64 t_us)
+{
+  guint i, at = 0;
+
+  for (i = 0; i < track->segments->len; i++) {
+    const NemoSegment *segment = g_ptr_array_index (track->segments, i);
+
+    if (segment->start_ms * 1000 <= t_us)
+      at = i;
+  }
+  return at;
+}
+
+/* The clip's frame @shot shows at @t_us: its in-point, its loop; past its
+ * end (under a crossfade) it plays on. */
+static gint
+shot_footage (const NemoSegment * shot, gint64 t_us)
+{
+  gint64 clip_us = t_us - shot->start_ms * 1000 + shot->in_ms * 1000;
+
+  if (shot->loop)
+    clip_us %= (gint64) CLIP_FRAMES * G_USEC_PER_SEC / CLIP_FPS;
+  return (gint) MIN (clip_us * CLIP_FPS / G_USEC_PER_SEC, CLIP_FRAMES - 1);
+}
+
 /* The clip's frame the draft puts on output frame @frame: the shot on
  * screen then (render.c's frame times, timeline.c's rule), its in-point,
  * its loop. */
@@ -301,15 +328,9 @@ planned_footage (const NemoDraft * draft, gint64 frame,
 {
   NemoTrack *track = nemo_draft_find_track (draft, NEMO_TRACK_VIDEO);
   gint64 t_us = frame * G_USEC_PER_SEC * fps->d / fps->n, clip_us;
-  const NemoSegment *shot = NULL;
-  guint i;
+  const NemoSegment *shot = g_ptr_array_index (track->segments,
+      shot_at (track, t_us));
 
-  for (i = 0; i < track->segments->len; i++) {
-    const NemoSegment *segment = g_ptr_array_index (track->segments, i);
-
-    if (segment->start_ms * 1000 <= t_us)
-      shot = segment;
-  }
   clip_us = t_us - shot->start_ms * 1000 + shot->in_ms * 1000;
   if (shot->loop)
     clip_us %= (gint64) CLIP_FRAMES * G_USEC_PER_SEC / CLIP_FPS;
@@ -609,6 +630,91 @@ check_cut_rate (gconstpointer data)
   fixture_clear (&fixture);
 }
 
+/* "with crossfades": each shot dissolves in over 300 ms from its cut,
+ * the shot before playing on under it.  Every frame of a dissolve is the
+ * blend of the two clips' planned frames, (j + 1) / (n + 1) of the new one
+ * on its frame j of n, and mid-way closer to the blend than to either;
+ * every other frame is one frame of the clip, the planned one. */
+static void
+test_crossfade (void)
+{
+  static const gchar *const clips[] = { "clip.mp4", "clip.mov", NULL };
+  g_autoptr (NemoDraft) draft = NULL;
+  g_autofree gchar *path = data_path ("clip.mp4");
+  g_autofree guint8 *expected = g_malloc (WIDTH * HEIGHT);
+  const gint64 frame_us = G_USEC_PER_SEC / 30, fade_us = 300000;
+  NemoTrack *track;
+  Pictures pictures, clip;
+  Fixture fixture;
+  guint i, n_blended = 0, n_resumed = 0;
+
+  fixture_init (&fixture);
+  draft = build_draft (&fixture, clips, "sync the clips to the beat, every "
+      "bar, with crossfades", &fps_30);
+  g_assert_cmpint (nemo_draft_get_meta_int (draft, "crossfade_ms", 0), ==,
+      300);
+  track = nemo_draft_find_track (draft, NEMO_TRACK_VIDEO);
+  g_autoptr (GArray) cuts = planned_cuts (draft, &fps_30);
+
+  g_assert_cmpuint (cuts->len, ==, 4);
+  /* what a shot shows under the next is not shown again: the clip's next
+   * shot starts 300 ms later */
+  for (i = 2; i < track->segments->len; i++) {
+    const NemoSegment *before = g_ptr_array_index (track->segments, i - 2);
+    const NemoSegment *shot = g_ptr_array_index (track->segments, i);
+
+    if (shot->in_ms != 0) {
+      g_assert_cmpint (shot->in_ms, ==, before->in_ms + before->duration_ms
+          + 300);
+      n_resumed++;
+    }
+  }
+  g_assert_cmpuint (n_resumed, >, 0);
+  render_and_decode (draft, &fixture, &fps_30, &pictures);
+  decode_luma (path, &clip);
+
+  for (i = 0; i < pictures.luma->len; i++) {
+    gint64 t_us = i * G_USEC_PER_SEC / 30;
+    guint at = shot_at (track, t_us);
+    const NemoSegment *shot = g_ptr_array_index (track->segments, at);
+    gint64 since = t_us - shot->start_ms * 1000;
+    const guint8 *seen = pictures.luma->pdata[i];
+
+    if (at > 0 && since < fade_us) {
+      const NemoSegment *before = g_ptr_array_index (track->segments, at - 1);
+      const guint8 *from = clip.luma->pdata[shot_footage (before, t_us)];
+      const guint8 *to = clip.luma->pdata[shot_footage (shot, t_us)];
+      gint weight = (gint) ((since + frame_us) * 256 / (fade_us + frame_us));
+      gint p;
+
+      for (p = 0; p < WIDTH * HEIGHT; p++)
+        expected[p] = (from[p] * (256 - weight) + to[p] * weight + 128) >> 8;
+      g_test_message ("frame %u: %d/256 of the new shot, %.1f dB to the "
+          "blend, %.1f dB to the old shot, %.1f dB to the new", i, weight,
+          luma_psnr (expected, seen), luma_psnr (from, seen),
+          luma_psnr (to, seen));
+      g_assert_cmpfloat (luma_psnr (expected, seen), >=, MATCH_MIN_DB);
+      /* mid-way it is neither (testsrc2's bars do not move: its frames
+       * are alike, so the margin is a few dB) */
+      if (weight > 64 && weight < 192) {
+        g_assert_cmpfloat (luma_psnr (expected, seen), >,
+            luma_psnr (from, seen) + 3);
+        g_assert_cmpfloat (luma_psnr (expected, seen), >,
+            luma_psnr (to, seen) + 3);
+      }
+      n_blended++;
+    } else {
+      g_assert_cmpint (footage_index (&clip, seen), ==,
+          planned_footage (draft, i, &fps_30));
+    }
+  }
+  /* four cuts of nine frames each */
+  g_assert_cmpuint (n_blended, ==, 9 * (track->segments->len - 1));
+  g_ptr_array_unref (clip.luma);
+  g_ptr_array_unref (pictures.luma);
+  fixture_clear (&fixture);
+}
+
 /* The shots of @draft, in frames, the last up to @n_frames. */
 static GArray *
 shot_lengths (const NemoDraft * draft, const FrameRate * fps, gint64 n_frames)
@@ -731,6 +837,7 @@ main (int argc, char **argv)
   g_test_add_func ("/montage/cancel-long-song", test_cancel_long_song);
   g_test_add_func ("/montage/min-shot", test_min_shot);
   g_test_add_func ("/montage/first-seconds", test_first_seconds);
+  g_test_add_func ("/montage/crossfade", test_crossfade);
   g_test_add_data_func ("/montage/rate/beat", &beat, check_cut_rate);
   g_test_add_data_func ("/montage/rate/tempo-120", &tempo_120,
       check_cut_rate);

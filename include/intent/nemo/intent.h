@@ -115,6 +115,7 @@ typedef struct
   NemoIntentSwitch music_to_cuts;       /* the song's start moved so that its
                                          * beats fall on the clips' cuts */
   NemoPulse pulse;
+  NemoIntentSwitch crossfade;   /* dissolves instead of cuts between shots */
   GArray *could_not;            /* NemoLimit, in the order asked, each once */
 } NemoIntent;
 
