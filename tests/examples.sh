@@ -40,6 +40,8 @@ sh "$examples/travel-bgm.sh" "$out/i.mp4"
 check "$out/i.mp4" 6
 sh "$examples/music-to-cuts.sh" "$out/j.mp4"
 check "$out/j.mp4" 8
+sh "$examples/montage-crossfade.sh" "$out/k.mp4"
+check "$out/k.mp4" 12
 for preset in youtube:1920,1080 shorts:1080,1920 tiktok:1080,1920 \
     reels:1080,1920 instagram-feed:1080,1350 instagram-story:1080,1920; do
   name=${preset%%:*}
