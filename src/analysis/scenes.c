@@ -19,7 +19,6 @@
 #include <libavfilter/buffersink.h>
 #include <libavfilter/buffersrc.h>
 #include <libavutil/error.h>
-#include <libavutil/pixdesc.h>
 
 /* FFmpeg's scdet default: "good values are in the [8.0, 14.0] range" */
 #define SCENE_THRESHOLD_PERCENT 10.0

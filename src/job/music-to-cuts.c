@@ -16,7 +16,6 @@
 #include <nemo/analysis.h>
 
 #include <math.h>
-#include <stdlib.h>
 
 /* A beat this close to a cut is on it. */
 #define CUT_TOLERANCE_US 50000

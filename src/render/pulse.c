@@ -12,10 +12,8 @@
 #include "render-private.h"
 
 #include <nemo/error.h>
-#include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 #include <math.h>
-#include <string.h>
 
 #define PULSE_LENGTH_US 250000
 #define PULSE_DECAY_US 90000
