@@ -142,7 +142,8 @@ zoom (NemoBeatPulse * self, const AVFrame * picture, gdouble kick,
   gint w = (gint) (picture->width / scale) & ~1;
   gint h = (gint) (picture->height / scale) & ~1;
   gint x = ((picture->width - w) / 2) & ~1, y = ((picture->height - h) / 2) & ~1;
-  const guint8 *src[3];
+  /* swscale reads four plane pointers */
+  const guint8 *src[4] = { NULL };
 
   self->sws = sws_getCachedContext (self->sws, w, h, picture->format,
       picture->width, picture->height, picture->format, SWS_BICUBIC, NULL,
