@@ -146,8 +146,9 @@ nemo_analysis_scene_cuts (const gchar * path, GCancellable * cancellable,
   reader = nemo_video_reader_open (info->path, error);
   if (reader == NULL)
     goto end;
-  frame_rate = info->fps_n > 0 && info->fps_d > 0 ?
-      (AVRational) { info->fps_n, info->fps_d } : (AVRational) { FALLBACK_FPS, 1 };
+  frame_rate = (AVRational) { FALLBACK_FPS, 1 };
+  if (info->fps_n > 0 && info->fps_d > 0)
+    frame_rate = (AVRational) { info->fps_n, info->fps_d };
   n_frames = av_rescale (info->duration_us, frame_rate.num,
       (gint64) frame_rate.den * G_USEC_PER_SEC);
 

@@ -65,7 +65,7 @@ typedef enum
   CONCEPT_NORMALIZE,            /* "normalize": the default loudness */
   CONCEPT_LOUDNESS,             /* value: the target, tenths of LU below 0 */
   CONCEPT_SONG_LENGTH,          /* "the whole song": the song sets the length */
-  CONCEPT_MUSIC_TO_CUTS,        /* "to the cuts": the music moved onto the clip's cuts */
+  CONCEPT_MUSIC_TO_CUTS,        /* "to the cuts": the music moved onto them */
   CONCEPT_PULSE,                /* value: NemoPulse */
   CONCEPT_CROSSFADE,
 } Concept;

@@ -216,8 +216,9 @@ shift_note (const gchar * language, const Alignment * a, gint64 shift_us)
     }
   }
   if (is_chinese (language))
-    return g_strdup_printf ("音乐往后移 %.2f 秒开始，使节拍落在视频 %u 个剪辑点中的 "
-        "%u 个上（平均误差 %.0f 毫秒）。", shift_us / 1e6, a->cuts->len,
+    return g_strdup_printf ("音乐往后移 %.2f 秒开始，"
+        "使节拍落在视频 %u 个剪辑点中的 %u 个上（平均误差 %.0f 毫秒）。",
+        shift_us / 1e6, a->cuts->len,
         on_beat, on_beat ? sum_us / 1e3 / on_beat : 0.0);
   return g_strdup_printf ("The song starts %.2f s later, so that its beats "
       "fall on %u of the video's %u cuts (%.0f ms off on average).",
@@ -263,7 +264,8 @@ nemo_job_music_to_cuts (NemoDraft * draft, GPtrArray * visuals,
   a.offset_us = (MAX (song->in_ms, 0) - MAX (song->start_ms, 0)) * 1000;
   /* the song must still last to the end of the video, unless it loops */
   room_us = beats->duration_us - (a.offset_us + end_us);
-  max_shift_us = (gint64) (MAX_SHIFT_BEATS * 60.0 / beats->bpm * G_USEC_PER_SEC);
+  max_shift_us = (gint64) (MAX_SHIFT_BEATS * 60.0 / beats->bpm
+      * G_USEC_PER_SEC);
   if (!song->loop)
     max_shift_us = CLAMP (room_us, 0, max_shift_us);
   shift_us = best_shift (&a, max_shift_us);

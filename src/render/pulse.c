@@ -141,7 +141,8 @@ zoom (NemoBeatPulse * self, const AVFrame * picture, gdouble kick,
   /* even sizes and offsets, for the half-size chroma planes */
   gint w = (gint) (picture->width / scale) & ~1;
   gint h = (gint) (picture->height / scale) & ~1;
-  gint x = ((picture->width - w) / 2) & ~1, y = ((picture->height - h) / 2) & ~1;
+  gint x = ((picture->width - w) / 2) & ~1;
+  gint y = ((picture->height - h) / 2) & ~1;
   /* swscale reads four plane pointers */
   const guint8 *src[4] = { NULL };
 
