@@ -7,7 +7,8 @@
  * shift of the song that puts one of its beats exactly on one cut is a
  * candidate; each scores, over all the cuts, the strength of the beat
  * nearest the cut, times how close it is (1 on the cut, 0 at
- * CUT_TOLERANCE_MS), and the best wins, the smallest shift among equals.
+ * CUT_TOLERANCE_US), and the smallest shift scoring within 5 % of the best
+ * wins.
  * docs/montage.md has the method and its error.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -22,6 +23,8 @@
 /* The song starts at most this many beats later: two bars reach every
  * place of a beat in the bar. */
 #define MAX_SHIFT_BEATS 8
+/* Scores this close to the best are as good. */
+#define NEAR_BEST 0.95
 
 typedef struct
 {
@@ -162,30 +165,45 @@ score (const Alignment * a, gint64 shift_us)
   return total;
 }
 
-/* The best shift from 0 to @max_shift_us. */
-static gint64
-best_shift (const Alignment * a, gint64 max_shift_us)
+/* The shifts that put a beat exactly on a cut, from 0 to @max_shift_us,
+ * and 0. */
+static GArray *
+candidate_shifts (const Alignment * a, gint64 max_shift_us)
 {
-  gint64 best = 0;
-  gdouble best_score = score (a, 0);
+  GArray *shifts = g_array_new (FALSE, TRUE, sizeof (gint64));
   guint i, j;
 
+  g_array_set_size (shifts, 1);
   for (i = 0; i < a->beats->n_beats; i++) {
     for (j = 0; j < a->cuts->len; j++) {
       gint64 shift = a->beats->beats[i].time_us
           - (g_array_index (a->cuts, gint64, j) + a->offset_us);
-      gdouble s;
 
-      if (shift < 0 || shift > max_shift_us)
-        continue;
-      s = score (a, shift);
-      if (s > best_score + 1e-9 || (fabs (s - best_score) <= 1e-9
-              && shift < best)) {
-        best_score = s;
-        best = shift;
-      }
+      if (shift >= 0 && shift <= max_shift_us)
+        g_array_append_val (shifts, shift);
     }
   }
+  return shifts;
+}
+
+/* The smallest shift that scores within NEAR_BEST of the best: a later
+ * start that only differs by the tracker's jitter does not win. */
+static gint64
+best_shift (const Alignment * a, gint64 max_shift_us)
+{
+  g_autoptr (GArray) shifts = candidate_shifts (a, max_shift_us);
+  g_autofree gdouble *scores = g_new (gdouble, shifts->len);
+  gdouble best_score = 0;
+  gint64 best = G_MAXINT64;
+  guint i;
+
+  for (i = 0; i < shifts->len; i++) {
+    scores[i] = score (a, g_array_index (shifts, gint64, i));
+    best_score = MAX (best_score, scores[i]);
+  }
+  for (i = 0; i < shifts->len; i++)
+    if (scores[i] >= NEAR_BEST * best_score)
+      best = MIN (best, g_array_index (shifts, gint64, i));
   return best;
 }
 
@@ -201,6 +219,7 @@ static gchar *
 shift_note (const gchar * language, const Alignment * a, gint64 shift_us)
 {
   gint64 sum_us = 0;
+  gdouble mean_ms;
   guint i, on_beat = 0;
 
   if (a->cuts->len == 0)
@@ -215,15 +234,21 @@ shift_note (const gchar * language, const Alignment * a, gint64 shift_us)
       sum_us += off;
     }
   }
+  mean_ms = on_beat ? sum_us / 1e3 / on_beat : 0.0;
   if (is_chinese (language))
-    return g_strdup_printf ("音乐往后移 %.2f 秒开始，"
+    return shift_us == 0 ?
+        g_strdup_printf ("音乐不用移动：节拍已落在视频 %u 个剪辑点中的 %u 个上"
+        "（平均误差 %.0f 毫秒）。", a->cuts->len, on_beat, mean_ms) :
+        g_strdup_printf ("音乐往后移 %.2f 秒开始，"
         "使节拍落在视频 %u 个剪辑点中的 %u 个上（平均误差 %.0f 毫秒）。",
-        shift_us / 1e6, a->cuts->len,
-        on_beat, on_beat ? sum_us / 1e3 / on_beat : 0.0);
-  return g_strdup_printf ("The song starts %.2f s later, so that its beats "
+        shift_us / 1e6, a->cuts->len, on_beat, mean_ms);
+  return shift_us == 0 ?
+      g_strdup_printf ("The song stays where it starts: its beats already "
+      "fall on %u of the video's %u cuts (%.0f ms off on average).", on_beat,
+      a->cuts->len, mean_ms) :
+      g_strdup_printf ("The song starts %.2f s later, so that its beats "
       "fall on %u of the video's %u cuts (%.0f ms off on average).",
-      shift_us / 1e6, on_beat, a->cuts->len,
-      on_beat ? sum_us / 1e3 / on_beat : 0.0);
+      shift_us / 1e6, on_beat, a->cuts->len, mean_ms);
 }
 
 gboolean

@@ -36,16 +36,22 @@ typedef struct
 } Fixture;
 
 static void
-fixture_init (Fixture * fixture)
+fixture_init_at (Fixture * fixture, gdouble intro_s)
 {
   DrumTrack track = { .bpm = 120, .duration_s = SONG_S, .swing = 0.5,
-    .intro_s = INTRO_S };
+    .intro_s = intro_s };
   GError *error = NULL;
 
   fixture->dir = make_dir ();
   fixture->song = g_build_filename (fixture->dir, "drums.wav", NULL);
   fixture->beats = drums_write (&track, fixture->song, &error);
   g_assert_no_error (error);
+}
+
+static void
+fixture_init (Fixture * fixture)
+{
+  fixture_init_at (fixture, INTRO_S);
 }
 
 static void
@@ -303,6 +309,29 @@ test_two_clips (void)
   fixture_clear (&fixture);
 }
 
+/* Drums from 0.3 s: their beats are on the cuts already, and the song
+ * stays where it starts. */
+static void
+test_already_on_the_cuts (void)
+{
+  static const gchar *const clips[] = { "scenes.mp4", NULL };
+  Fixture fixture;
+  g_autofree gchar *reply = NULL;
+  g_autoptr (NemoDraft) draft = NULL;
+  const NemoSegment *music;
+
+  fixture_init_at (&fixture, 0.3);
+  draft = build_draft (fixture.song, clips, "background music, sync it to "
+      "the cuts", fixture.dir, &reply);
+  g_test_message ("reply: %s", reply);
+  music = g_ptr_array_index (nemo_draft_find_track (draft,
+          NEMO_TRACK_AUDIO)->segments, 0);
+  g_assert_cmpint (music->in_ms, ==, 0);
+  g_assert_nonnull (strstr (reply, "The song stays where it starts: its "
+          "beats already fall on 3 of the video's 3 cuts"));
+  fixture_clear (&fixture);
+}
+
 /* The song's length when the prompt asks for it; a song shorter than the
  * clips loops. */
 static void
@@ -340,6 +369,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/bgm-clip/music-on-the-cuts", test_music_on_the_cuts);
   g_test_add_func ("/bgm-clip/two-clips", test_two_clips);
+  g_test_add_func ("/bgm-clip/already-on-the-cuts", test_already_on_the_cuts);
   g_test_add_func ("/bgm-clip/song-length", test_song_length);
   return g_test_run ();
 }
