@@ -1,6 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Two clips cut on the beat of the song, from decoders' pads.
+# Two clips cut on the beat of the song, from decoders' pads: at 120 BPM
+# a cut every 2 beats, on the bars (shots of 1 s); say "every beat" for
+# 0.5 s shots.
 #   examples/beat-montage.sh montage.mp4 song.mp3 a.mp4 b.mov
 # With only the output named, it first makes a 12 s drum loop at 120 BPM
 # and two 4 s test clips to cut between.

@@ -74,3 +74,20 @@ gst-launch-1.0 -q nemorender audio-uri="$work/song.mp3;$work/song2.mp3" \
 ff -ss 12 -i "$work/album.mp4" -frames:v 1 -vf scale=480:-2:flags=lanczos \
   "$out/album.png"
 echo "$out/album.png"
+
+# docs/montage.md: examples/music-to-cuts.sh's video, frames on both sides
+# of its first two cuts (2.3 s and 4.3 s: frames 68 | 69, 128 | 129) over
+# the waveform of its sound, the clip's three cuts marked in red: each
+# falls on a kick, and the kicks fade out over the last 2 s.
+sh "$(dirname "$0")/music-to-cuts.sh" "$work/cuts.mp4"
+cut_lines=""
+for t in 2.3 4.3 6.8; do
+  x=$(echo "$t" | awk '{ printf "%d", $1 / 8 * 960 - 1 }')
+  cut_lines="$cut_lines,drawbox=x=$x:y=0:w=2:h=200:color=0xff4040:t=fill"
+done
+ff -i "$work/cuts.mp4" -filter_complex \
+  "[0:v]select='eq(n\,68)+eq(n\,69)+eq(n\,128)+eq(n\,129)',scale=240:-2,tile=4x1[f];\
+[0:a]aformat=channel_layouts=mono,showwavespic=s=960x200:colors=0x3080e0:scale=lin[wv];\
+color=white:s=960x200:d=1[bg];[bg][wv]overlay=format=rgb,format=rgb24${cut_lines}[w];\
+[f][w]vstack" -frames:v 1 "$out/music-to-cuts.png"
+echo "$out/music-to-cuts.png"

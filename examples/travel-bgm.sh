@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # A clip with its own sound, with the song under it at 35 %, mixed to
-# -14 LUFS with a fade at the end.
+# -14 LUFS: the video lasts as long as the clip, and the music fades out
+# over its last 2 s.
 #   examples/travel-bgm.sh travel-bgm.mp4 lofi.mp3 travel.mp4
 # With only the output named, it first makes an 8 s song (soft chords) and
 # a 6 s clip whose sound is a voice-like buzz, loud then quiet.

@@ -35,12 +35,17 @@ check "$out/g.mp4" 8
 [ "$(ffprobe -v error -show_entries stream=width,height -of csv=p=0 -select_streams v "$out/g.mp4")" = "1080,1920" ]
 sh "$examples/beat-montage.sh" "$out/h.mp4"
 check "$out/h.mp4" 12
+# background music for a clip: as long as the clip, not the song
 sh "$examples/travel-bgm.sh" "$out/i.mp4"
-check "$out/i.mp4" 8
+check "$out/i.mp4" 6
 sh "$examples/karaoke.sh" "$data/tone.mp3" "$data/cover.jpg" "$data/lyrics.lrc" "$out/karaoke.mp4"
 check "$out/karaoke.mp4" 8
 sh "$examples/lyric-video-pads.sh" "$data/tone.mp3" "$data/cover.jpg" "$data/lyrics.srt" "$out/lyrics.mp4"
 check "$out/lyrics.mp4" 8
+sh "$examples/music-to-cuts.sh" "$out/j.mp4"
+check "$out/j.mp4" 8
+sh "$examples/montage-crossfade.sh" "$out/k.mp4"
+check "$out/k.mp4" 12
 for preset in youtube:1920,1080 shorts:1080,1920 tiktok:1080,1920 \
     reels:1080,1920 instagram-feed:1080,1350 instagram-story:1080,1920; do
   name=${preset%%:*}

@@ -14,8 +14,12 @@ static const gchar *const place_names[] = {
   "bottom-right"
 };
 
+/* a crossfade from shot to shot, short enough for shots of a second */
+#define DEFAULT_CROSSFADE_MS 300
+
+/* by NemoCut: unset follows the tempo (docs/montage.md) */
 static const gchar *const cut_names[] = {
-  "beat", "beat", "2beats", "bar", "energy"
+  "tempo", "beat", "2beats", "bar", "energy"
 };
 
 static const struct
@@ -343,6 +347,38 @@ apply_start (const NemoIntent * intent, NemoDraft * draft)
   trim_segments (draft, draft->duration_ms);
 }
 
+/* m.music_to_cuts: the local job moves the song's start (docs/montage.md) */
+static void
+apply_music_to_cuts (const NemoIntent * intent, NemoDraft * draft)
+{
+  set_meta_boolean (draft, "music_to_cuts", intent->music_to_cuts);
+}
+
+/* m.crossfade_ms: the renderer dissolves from shot to shot */
+static void
+apply_crossfade (const NemoIntent * intent, NemoDraft * draft)
+{
+  if (intent->crossfade != NEMO_INTENT_UNSET)
+    nemo_draft_set_meta_int (draft, "crossfade_ms",
+        intent->crossfade == NEMO_INTENT_ON ? DEFAULT_CROSSFADE_MS : 0);
+}
+
+/* m.pulse: the local job adds the beats (docs/montage.md) */
+static void
+apply_pulse (const NemoIntent * intent, NemoDraft * draft)
+{
+  JsonObject *pulse;
+
+  if (intent->pulse == NEMO_PULSE_NONE && draft->meta)
+    json_object_remove_member (draft->meta, "pulse");
+  if (intent->pulse != NEMO_PULSE_ZOOM && intent->pulse != NEMO_PULSE_FLASH)
+    return;
+  pulse = json_object_new ();
+  json_object_set_string_member (pulse, "kind",
+      intent->pulse == NEMO_PULSE_ZOOM ? "zoom" : "flash");
+  json_object_set_object_member (draft_meta (draft), "pulse", pulse);
+}
+
 static void
 apply_fades (const NemoIntent * intent, NemoDraft * draft)
 {
@@ -403,6 +439,9 @@ nemo_intent_apply (const NemoIntent * intent, NemoDraft * draft)
   apply_track_info (intent, draft);
   apply_beat_sync (intent, draft);
   apply_audio (intent, draft);
+  apply_music_to_cuts (intent, draft);
+  apply_pulse (intent, draft);
+  apply_crossfade (intent, draft);
   apply_fades (intent, draft);
   apply_loudness (intent, draft);
   apply_lyrics (intent, draft);

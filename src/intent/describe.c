@@ -35,6 +35,10 @@ typedef struct
   const gchar *no_lyrics;
   const gchar *limit[8];        /* by NemoLimit */
   const gchar *const *platforms;        /* pairs: name, name in this language */
+  const gchar *song_length, *clip_length;
+  const gchar *music_to_cuts, *no_music_to_cuts;
+  const gchar *pulse[4];        /* by NemoPulse */
+  const gchar *crossfade, *no_crossfade;
 } Language;
 
 static const gchar *const zh_platforms[] = {
@@ -55,7 +59,7 @@ static const Language english = {
   " fading in and out over {}",
   "a looping background", "no looping",
   "an album video with a chapter per song", "no chapters",
-  {"beat-synced cuts on every beat", "beat-synced cuts on every beat",
+  {"beat-synced cuts following the tempo", "beat-synced cuts on every beat",
         "beat-synced cuts on every 2 beats", "beat-synced cuts on every bar",
       "beat-synced cuts following the music's energy"},
   "no beat sync",
@@ -79,6 +83,12 @@ static const Language english = {
         "uploading or posting (the MP4 is yours to post)",
       "music louder than 100%"},
   NULL,
+  "the song's full length", "the clips' length",
+  "the music's beats moved onto the clips' cuts",
+  "the music left where it starts",
+  {NULL, "no pulse", "a zoom pulse on the strong beats",
+      "a flash on the strong beats"},
+  "crossfades between the shots", "hard cuts",
 };
 
 static const Language chinese = {
@@ -92,7 +102,7 @@ static const Language chinese = {
   "（淡入淡出 {}）",
   "循环背景", "不循环",
   "专辑视频（每首歌一个章节）", "不要章节",
-  {"卡点剪辑（每拍切换）", "卡点剪辑（每拍切换）", "卡点剪辑（每两拍切换）",
+  {"卡点剪辑（随节奏切换）", "卡点剪辑（每拍切换）", "卡点剪辑（每两拍切换）",
       "卡点剪辑（每小节切换）", "卡点剪辑（按音乐能量切换）"},
   "不卡点",
   "背景音乐音量 {}%", "音乐全音量",
@@ -113,6 +123,10 @@ static const Language chinese = {
         "语音字幕", "上传或发布（生成的 MP4 请自行发布）",
       "音乐音量超过 100%"},
   zh_platforms,
+  "使用整首歌的长度", "使用视频片段的长度",
+  "音乐节拍对齐视频的剪辑点", "音乐不移动",
+  {NULL, "不要脉冲", "强拍缩放脉冲", "强拍闪白"},
+  "镜头之间交叉淡化", "硬切",
 };
 
 /* @template with its "{}" replaced by @value (the templates are data, so
@@ -323,6 +337,13 @@ understood_items (const NemoIntent * intent, const Language * lang)
   add_switch (items, intent->keep_clip_audio, lang->keep_audio,
       lang->mute_audio);
   add_switch (items, intent->ducking, lang->ducking, lang->no_ducking);
+  add_switch (items, intent->music_to_cuts, lang->music_to_cuts,
+      lang->no_music_to_cuts);
+  add_switch (items, intent->song_length, lang->song_length,
+      lang->clip_length);
+  if (intent->pulse != NEMO_PULSE_UNSET)
+    add_item (items, g_strdup (lang->pulse[intent->pulse]));
+  add_switch (items, intent->crossfade, lang->crossfade, lang->no_crossfade);
   describe_shape (intent, lang, items);
   if (intent->resolution > 0)
     add_item (items, g_strdup_printf ("%dp", intent->resolution));

@@ -66,6 +66,10 @@ typedef enum
   CONCEPT_START,                /* value: ms into the song */
   CONCEPT_NORMALIZE,            /* "normalize": the default loudness */
   CONCEPT_LOUDNESS,             /* value: the target, tenths of LU below 0 */
+  CONCEPT_SONG_LENGTH,          /* "the whole song": the song sets the length */
+  CONCEPT_MUSIC_TO_CUTS,        /* "to the cuts": the music moved onto them */
+  CONCEPT_PULSE,                /* value: NemoPulse */
+  CONCEPT_CROSSFADE,
 } Concept;
 
 #define FADE_IN 1

@@ -284,6 +284,18 @@ read_feature (Reader * reader, const Hit * hit)
       if (!hit->negated)
         intent->loudness_lufs = hit->value / 10.0;
       break;
+    case CONCEPT_SONG_LENGTH:
+      intent->song_length = switch_of (hit);
+      break;
+    case CONCEPT_MUSIC_TO_CUTS:
+      intent->music_to_cuts = switch_of (hit);
+      break;
+    case CONCEPT_CROSSFADE:
+      intent->crossfade = switch_of (hit);
+      break;
+    case CONCEPT_PULSE:
+      intent->pulse = hit->negated ? NEMO_PULSE_NONE : (NemoPulse) hit->value;
+      break;
     default:
       break;
   }
@@ -520,6 +532,10 @@ nemo_intent_parse (const gchar * prompt)
     read_relation (&reader, hit_at (reader.hits, i));
   read_platform (&reader);
   read_preset (&reader);
+  /* "sync it to the cuts" syncs the music to the clip, it does not cut
+   * the clip to the music, unless a cut rate says so */
+  if (intent->music_to_cuts == NEMO_INTENT_ON && intent->cut == NEMO_CUT_UNSET)
+    intent->beat_sync = NEMO_INTENT_UNSET;
   if (intent->bgm != NEMO_INTENT_ON)
     intent->bgm_percent = -1;
   if (intent->lyrics != NEMO_INTENT_ON)

@@ -37,10 +37,35 @@ gchar *nemo_job_display_name (const gchar * path);
 
 /* With m.beat_sync in @draft, rewrite its first video track as shots cut
  * on the song's beats, taking @visuals (NemoMediaInfo*, in pad order) in
- * turn (docs/montage.md); without it, do nothing.  Fails only when the
- * song cannot be analysed, or with NEMO_ERROR_CANCELLED. */
+ * turn (docs/montage.md); without it, do nothing.  When the cut rate
+ * followed the tempo, @note (may be NULL) is set to a sentence in
+ * @language saying what it chose.  Fails only when the song cannot be
+ * analysed, or with NEMO_ERROR_CANCELLED. */
 gboolean nemo_job_cut_to_beats (NemoDraft * draft, GPtrArray * visuals,
-    GCancellable * cancellable, GError ** error);
+    const gchar * language, gchar ** note, GCancellable * cancellable,
+    GError ** error);
+
+/* The song of @draft: its first music or bgm segment with a source, or
+ * NULL. */
+NemoSegment *nemo_job_find_song (const NemoDraft * draft);
+
+/* With m.music_to_cuts in @draft (and no beat-synced cuts), move the
+ * song's in-point so that its strong beats fall on the cuts of the first
+ * video track: the joins between its shots and the scene cuts FFmpeg
+ * finds in its clips (docs/montage.md).  @visuals are the inputs probed
+ * (NemoMediaInfo*).  @note (may be NULL) is set to a sentence in
+ * @language saying what moved.  Fails only when the song or a clip cannot
+ * be read, or with NEMO_ERROR_CANCELLED. */
+gboolean nemo_job_music_to_cuts (NemoDraft * draft, GPtrArray * visuals,
+    const gchar * language, gchar ** note, GCancellable * cancellable,
+    GError ** error);
+
+/* With m.pulse in @draft, write the song's downbeats into it as timeline
+ * times (m.pulse.beats_ms), for the renderer to kick the picture on
+ * (docs/montage.md).  Fails only when the song cannot be read, or with
+ * NEMO_ERROR_CANCELLED. */
+gboolean nemo_job_place_pulses (NemoDraft * draft, GCancellable * cancellable,
+    GError ** error);
 
 /* How many inputs, from the first, are songs. */
 guint nemo_job_config_count_songs (const NemoJobConfig * config);

@@ -18,6 +18,8 @@
 
 /* A still in a sequence of clips is held this long. */
 #define STILL_IN_SEQUENCE_MS 5000
+/* Background music over clips that set the length fades out over this. */
+#define MUSIC_FADE_OUT_MS 2000
 
 static void
 input_free (NemoJobInput * input)
@@ -379,6 +381,61 @@ append_sentence (gchar * reply, const gchar * sentence)
   return joined;
 }
 
+/* How long a clip plays in a sequence (add_video_track()). */
+static gint64
+clip_length_ms (const NemoMediaInfo * clip)
+{
+  return MAX (clip->duration_us / 1000, 100);
+}
+
+/* One pass through @visuals as add_video_track() plays them among clips;
+ * 0 when there is no clip. */
+static gint64
+clips_length_ms (GPtrArray * visuals)
+{
+  gint64 total = 0;
+  gboolean any_clip = FALSE;
+  guint i;
+
+  for (i = 0; i < visuals->len; i++) {
+    const NemoMediaInfo *visual = visuals->pdata[i];
+
+    any_clip |= visual->kind == NEMO_MEDIA_VIDEO;
+    total += visual->kind == NEMO_MEDIA_IMAGE ? STILL_IN_SEQUENCE_MS :
+        clip_length_ms (visual);
+  }
+  return any_clip ? total : 0;
+}
+
+/* Background music for clips: the clips are the subject and set the
+ * length, unless the prompt asks for the song's or any length, or
+ * max-duration sets one (docs/montage.md). */
+static gboolean
+clips_set_length (const NemoJobConfig * config, const NemoIntent * intent)
+{
+  return intent->bgm == NEMO_INTENT_ON
+      && intent->song_length != NEMO_INTENT_ON && intent->duration_ms <= 0
+      && config->max_duration_us <= 0;
+}
+
+/* "The video lasts as long as your clip, 0:08; the music fades out over
+ * the last 2 s." */
+static gchar *
+clip_length_note (const gchar * language, gint64 total_ms, guint n_visuals,
+    gboolean song_loops)
+{
+  g_autofree gchar *length = nemo_intent_format_clock (total_ms);
+
+  if (is_chinese (language))
+    return g_strdup_printf ("视频和你的片段一样长（%s），%s音乐在最后 %d 秒淡出。",
+        length, song_loops ? "歌曲较短，循环播放；" : "",
+        MUSIC_FADE_OUT_MS / 1000);
+  return g_strdup_printf ("The video lasts as long as your %s, %s; %sthe "
+      "music fades out over the last %d s.", n_visuals > 1 ? "clips" : "clip",
+      length, song_loops ? "the song, shorter, loops; " : "",
+      MUSIC_FADE_OUT_MS / 1000);
+}
+
 /* Stills alone share the song equally; with clips among them, the visuals
  * play in order at their own length (a still for STILL_IN_SEQUENCE_MS) and
  * the sequence repeats until the song ends.  One visual simply fills it,
@@ -411,7 +468,7 @@ add_video_track (NemoDraft * draft, GPtrArray * visuals, gint64 total_ms)
     else if (visual->kind == NEMO_MEDIA_IMAGE)
       length = STILL_IN_SEQUENCE_MS;
     else
-      length = MAX (visual->duration_us / 1000, 100);
+      length = clip_length_ms (visual);
 
     if (at + length >= total_ms || (all_stills && i == visuals->len - 1))
       length = -1;              /* the last one runs to the end */
@@ -546,6 +603,13 @@ apply_prompt (const NemoJobConfig * config, NemoIntent * intent,
   return nemo_intent_describe (intent, nemo_job_reply_language (config));
 }
 
+/* The video as long as the clips, with background music (docs/montage.md). */
+typedef struct
+{
+  gboolean set;
+  gboolean song_loops;          /* the song is shorter than the clips */
+} ClipsLength;
+
 /* The one song's tracks and track info in @draft (the song from @start_ms
  * on, the visuals over it, else the song's own picture); the song's
  * length in ms, or -1 with @error. */
@@ -553,7 +617,7 @@ static gint64
 add_single_song (NemoDraft * draft, const NemoJobConfig * config,
     const NemoIntent * intent, const NemoMediaInfo * song,
     GPtrArray * visuals, gint64 * start_ms, gint64 limit_ms,
-    gboolean * cover_from_song, GError ** error)
+    gboolean * cover_from_song, ClipsLength * clips, GError ** error)
 {
   g_autofree gchar *music_name = NULL;
   const gchar *title, *artist, *album;
@@ -579,6 +643,11 @@ add_single_song (NemoDraft * draft, const NemoJobConfig * config,
   total_ms = song_ms - *start_ms;
   if (config->max_duration_us > 0)
     total_ms = MIN (total_ms, (config->max_duration_us + 999) / 1000);
+  if (clips_set_length (config, intent) && clips_length_ms (visuals) > 0) {
+    clips->set = TRUE;
+    clips->song_loops = clips_length_ms (visuals) > total_ms;
+    total_ms = clips_length_ms (visuals);
+  }
   if (limit_ms > 0)
     total_ms = MIN (total_ms, limit_ms);
 
@@ -586,6 +655,11 @@ add_single_song (NemoDraft * draft, const NemoJobConfig * config,
   music_name = title ? g_strdup (title) : nemo_job_display_name (song->path);
   add_video_track (draft, visuals, total_ms);
   add_music_track (draft, song, music_name, *start_ms);
+  if (clips->set) {
+    nemo_job_find_song (draft)->loop = clips->song_loops;
+    nemo_draft_set_meta_int (draft, "max_duration_ms", total_ms);
+    nemo_draft_set_meta_int (draft, "music_fade_out_ms", MUSIC_FADE_OUT_MS);
+  }
   if (title)
     nemo_draft_set_meta_string (draft, "title", title);
   if (artist)
@@ -604,7 +678,10 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
       g_ptr_array_new_with_free_func ((GDestroyNotify) nemo_media_info_free);
   g_autoptr (NemoDraft) draft = NULL;
   g_autofree gchar *reply = NULL;
+  g_autofree gchar *montage_note = NULL;
+  g_autofree gchar *cuts_note = NULL;
   gboolean cover_from_song = FALSE, beats_dropped = FALSE;
+  ClipsLength clips = { FALSE, };
   g_autoptr (NemoIntent) intent = nemo_intent_parse (config->prompt);
   const NemoPresetInfo *preset = preset_for (config, intent);
   const gchar *language = nemo_job_reply_language (config);
@@ -641,7 +718,7 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
   if (songs->len == 1) {
     song_ms = add_single_song (draft, config, intent,
         ((NemoJobSong *) songs->pdata[0])->info, visuals, &start_ms,
-        limit_ms, &cover_from_song, error);
+        limit_ms, &cover_from_song, &clips, error);
     if (song_ms < 0)
       return NULL;
   } else {
@@ -684,6 +761,12 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
 
   if (config->prompt != NULL)
     reply = apply_prompt (config, intent, limit_ms, draft);
+  if (clips.set) {
+    g_autofree gchar *note = clip_length_note (language, draft->duration_ms,
+        visuals->len, clips.song_loops);
+
+    reply = append_sentence (reply, note);
+  }
   if (limit_ms > 0 && draft->duration_ms == limit_ms
       && song_ms - start_ms > limit_ms) {
     g_autofree gchar *note = trimmed_note (language, preset, song_ms,
@@ -704,7 +787,17 @@ nemo_job_build_draft (const NemoJobConfig * config, gchar ** understood,
 
     reply = append_sentence (reply, note);
   }
-  if (!nemo_job_cut_to_beats (draft, visuals, cancellable, error))
+  if (!nemo_job_cut_to_beats (draft, visuals, language, &montage_note,
+          cancellable, error))
+    return NULL;
+  if (montage_note != NULL)
+    reply = append_sentence (reply, montage_note);
+  if (!nemo_job_music_to_cuts (draft, visuals, language, &cuts_note,
+          cancellable, error))
+    return NULL;
+  if (cuts_note != NULL)
+    reply = append_sentence (reply, cuts_note);
+  if (!nemo_job_place_pulses (draft, cancellable, error))
     return NULL;
   if (understood != NULL)
     *understood = g_steal_pointer (&reply);

@@ -20,6 +20,14 @@
 
 /* "energy": the strongest beats, no shot shorter than this. */
 #define ENERGY_MIN_SHOT_MS 1000
+/* No shot shorter than this, the last one included (m.beat_sync.min_shot_ms
+ * sets another). */
+#define DEFAULT_MIN_SHOT_MS 400
+/* Following the tempo: a cut every 1, 2, 4 or 8 beats, the fewest that
+ * make shots of about this long (5 % less is enough, so that a tempo read
+ * as 120.4 BPM still cuts every 2 beats). */
+#define TEMPO_SHOT_MS 1000
+#define TEMPO_MAX_BEATS 8
 /* A clip cut to itself jumps this far ahead, so the cut shows. */
 #define SAME_CLIP_SKIP_MS 1000
 
@@ -35,26 +43,69 @@ typedef struct
   gint64 cursor_ms;
 } Footage;
 
-/* m.beat_sync.cut; every beat when it is missing or not one we know. */
+static JsonObject *
+beat_sync_object (const NemoDraft * draft)
+{
+  JsonNode *beat_sync = json_object_get_member (draft->meta, "beat_sync");
+
+  return JSON_NODE_HOLDS_OBJECT (beat_sync) ?
+      json_node_get_object (beat_sync) : NULL;
+}
+
+/* m.beat_sync.cut; following the tempo (NEMO_CUT_UNSET) when it is
+ * "tempo", missing or not one we know. */
 static NemoCut
 cut_rate (const NemoDraft * draft)
 {
-  JsonNode *beat_sync = json_object_get_member (draft->meta, "beat_sync");
-  const gchar *cut = JSON_NODE_HOLDS_OBJECT (beat_sync) ?
-      json_object_get_string_member_with_default (json_node_get_object
-      (beat_sync), "cut", "beat") : "beat";
+  JsonObject *beat_sync = beat_sync_object (draft);
+  const gchar *cut = beat_sync ?
+      json_object_get_string_member_with_default (beat_sync, "cut", NULL) :
+      NULL;
 
+  if (g_strcmp0 (cut, "beat") == 0)
+    return NEMO_CUT_BEAT;
   if (g_strcmp0 (cut, "2beats") == 0)
     return NEMO_CUT_2BEATS;
   if (g_strcmp0 (cut, "bar") == 0)
     return NEMO_CUT_BAR;
   if (g_strcmp0 (cut, "energy") == 0)
     return NEMO_CUT_ENERGY;
-  return NEMO_CUT_BEAT;
+  return NEMO_CUT_UNSET;
 }
 
-static const NemoSegment *
-find_song (const NemoDraft * draft)
+/* m.beat_sync.min_shot_ms, else DEFAULT_MIN_SHOT_MS. */
+static gint64
+min_shot_ms (const NemoDraft * draft)
+{
+  JsonObject *beat_sync = beat_sync_object (draft);
+  gint64 ms = beat_sync ? json_object_get_int_member_with_default (beat_sync,
+      "min_shot_ms", DEFAULT_MIN_SHOT_MS) : DEFAULT_MIN_SHOT_MS;
+
+  return MAX (ms, 0);
+}
+
+/* How many beats a shot lasts at @cut and @bpm. */
+static guint
+beats_per_shot (NemoCut cut, gdouble bpm)
+{
+  guint n = 1;
+
+  switch (cut) {
+    case NEMO_CUT_2BEATS:
+      return 2;
+    case NEMO_CUT_BAR:
+      return 4;
+    case NEMO_CUT_UNSET:
+      while (n < TEMPO_MAX_BEATS && n * 60000.0 / bpm < 0.95 * TEMPO_SHOT_MS)
+        n *= 2;
+      return n;
+    default:
+      return 1;
+  }
+}
+
+NemoSegment *
+nemo_job_find_song (const NemoDraft * draft)
 {
   guint t, s;
 
@@ -63,7 +114,7 @@ find_song (const NemoDraft * draft)
 
     for (s = 0; track->type == NEMO_TRACK_AUDIO && s < track->segments->len;
         s++) {
-      const NemoSegment *segment = g_ptr_array_index (track->segments, s);
+      NemoSegment *segment = g_ptr_array_index (track->segments, s);
 
       if (segment->source != NULL
           && (g_strcmp0 (segment->kind, NEMO_SEGMENT_MUSIC) == 0
@@ -109,19 +160,13 @@ compare_time (gconstpointer a, gconstpointer b)
   return (ta > tb) - (ta < tb);
 }
 
-/* Whether @beats->beats[@i] is a cut at @cut (energy aside). */
+/* Whether @beats->beats[@i] is a cut every @n beats: counted from the
+ * bars, so every 2 beats cuts on the downbeats and the third beats, every
+ * 4 on the downbeats, every 8 on every other downbeat. */
 static gboolean
-beat_is_cut (const NemoBeats * beats, guint i, NemoCut cut)
+beat_is_cut (const NemoBeats * beats, guint i, guint n)
 {
-  switch (cut) {
-    case NEMO_CUT_2BEATS:
-      /* counted from the bars, so every other beat is a downbeat */
-      return (i + 4 - beats->bar_phase % 4) % 2 == 0;
-    case NEMO_CUT_BAR:
-      return beats->beats[i].downbeat;
-    default:
-      return TRUE;
-  }
+  return (i + TEMPO_MAX_BEATS - beats->bar_phase % 4) % n == 0;
 }
 
 /* The strongest beats first, each kept when no kept cut, the start or the
@@ -150,14 +195,22 @@ energy_cut_times (const NemoBeats * beats, gint64 offset_us, gint64 end_us)
   return kept;
 }
 
-/* The cut points as frames, increasing, strictly inside the video. */
+/* The time of frame @k. */
+static gint64
+frame_us (gint64 k, const FrameRate * rate)
+{
+  return k * G_USEC_PER_SEC * rate->fps_d / rate->fps_n;
+}
+
+/* The cut points as frames, increasing, inside the video, no shot (the
+ * first and the last included) shorter than @min_us. */
 static GArray *
 choose_cut_frames (const NemoBeats * beats, NemoCut cut, gint64 offset_us,
-    gint64 end_us, const FrameRate * rate)
+    gint64 end_us, gint64 min_us, const FrameRate * rate)
 {
   g_autoptr (GArray) times = NULL;
   GArray *frames = g_array_new (FALSE, FALSE, sizeof (gint64));
-  gint64 end_frame = nearest_frame (end_us, rate);
+  guint n = beats_per_shot (cut, beats->bpm);
   gint64 last = 0;
   guint i;
 
@@ -168,7 +221,7 @@ choose_cut_frames (const NemoBeats * beats, NemoCut cut, gint64 offset_us,
     for (i = 0; i < beats->n_beats; i++) {
       gint64 t = beats->beats[i].time_us - offset_us;
 
-      if (beat_is_cut (beats, i, cut))
+      if (beat_is_cut (beats, i, n))
         g_array_append_val (times, t);
     }
   }
@@ -176,7 +229,8 @@ choose_cut_frames (const NemoBeats * beats, NemoCut cut, gint64 offset_us,
     gint64 t = g_array_index (times, gint64, i);
     gint64 k = t < 0 ? 0 : nearest_frame (t, rate);
 
-    if (k > last && k < end_frame) {
+    if (frame_us (k, rate) - frame_us (last, rate) >= MAX (min_us, 1)
+        && end_us - frame_us (k, rate) >= MAX (min_us, 1)) {
       g_array_append_val (frames, k);
       last = k;
     }
@@ -185,12 +239,13 @@ choose_cut_frames (const NemoBeats * beats, NemoCut cut, gint64 offset_us,
 }
 
 /* A fresh stretch of @footage's clip for @shot (of @length_ms, -1 to the
- * end): where the last shot of it stopped, jumping ahead when the clip is
- * cut to itself; from the start again when too little is left; looping
- * when the clip is shorter than the shot. */
+ * end, and @overrun_ms more under the crossfade to the next shot): where
+ * the last shot of it stopped, jumping ahead when the clip is cut to
+ * itself; from the start again when too little is left; looping when the
+ * clip is shorter than the shot. */
 static void
 take_footage (Footage * footage, gboolean cut_to_itself, gint64 length_ms,
-    NemoSegment * shot)
+    gint64 overrun_ms, NemoSegment * shot)
 {
   gint64 clip_ms = footage->visual->duration_us / 1000;
   gint64 in = footage->cursor_ms + (cut_to_itself ? SAME_CLIP_SKIP_MS : 0);
@@ -202,18 +257,18 @@ take_footage (Footage * footage, gboolean cut_to_itself, gint64 length_ms,
   if (length_ms < 0 || length_ms > clip_ms) {
     in %= clip_ms;
     shot->loop = TRUE;
-  } else if (in + length_ms > clip_ms) {
+  } else if (in + length_ms + overrun_ms > clip_ms) {
     in = 0;                     /* used up: start again */
   }
   shot->in_ms = in;
-  footage->cursor_ms = in + MAX (length_ms, 0);
+  footage->cursor_ms = in + MAX (length_ms, 0) + overrun_ms;
   if (shot->loop)
     footage->cursor_ms %= clip_ms;
 }
 
 static void
 fill_track (NemoTrack * track, GArray * cuts, GPtrArray * visuals,
-    const FrameRate * rate)
+    gint64 crossfade_ms, const FrameRate * rate)
 {
   g_autofree Footage *footage = g_new0 (Footage, visuals->len);
   const Footage *previous = NULL;
@@ -241,27 +296,49 @@ fill_track (NemoTrack * track, GArray * cuts, GPtrArray * visuals,
     if (!still)
       take_footage (next, previous != NULL
           && g_strcmp0 (previous->visual->path, visual->path) == 0,
-          shot->duration_ms, shot);
+          shot->duration_ms, crossfade_ms, shot);
     previous = next;
   }
 }
 
+/* What following the tempo chose, e.g. "The song is 120 BPM: a cut every
+ * 2 beats, on the bars (shots of 1.0 s)." */
+static gchar *
+tempo_note (const gchar * language, gdouble bpm, guint n)
+{
+  gboolean zh = language && g_ascii_strncasecmp (language, "zh", 2) == 0;
+  gdouble shot_s = n * 60.0 / bpm;
+
+  if (zh)
+    return n == 1 ?
+        g_strdup_printf ("歌曲 %.0f BPM：每拍切换（镜头 %.1f 秒）。", bpm, shot_s) :
+        g_strdup_printf ("歌曲 %.0f BPM：每 %u 拍切换，切在小节上（镜头 %.1f 秒）。",
+        bpm, n, shot_s);
+  return n == 1 ?
+      g_strdup_printf ("The song is %.0f BPM: a cut on every beat (shots of "
+      "%.1f s).", bpm, shot_s) :
+      g_strdup_printf ("The song is %.0f BPM: a cut every %u beats, on the "
+      "bars (shots of %.1f s).", bpm, n, shot_s);
+}
+
 gboolean
 nemo_job_cut_to_beats (NemoDraft * draft, GPtrArray * visuals,
-    GCancellable * cancellable, GError ** error)
+    const gchar * language, gchar ** note, GCancellable * cancellable,
+    GError ** error)
 {
   g_autoptr (NemoBeats) beats = NULL;
   g_autoptr (GArray) cuts = NULL;
   const NemoSegment *song;
   NemoTrack *track;
   FrameRate rate;
+  NemoCut cut;
   gint64 offset_us, end_us;
   g_autofree gchar *path = NULL;
 
   if (draft->meta == NULL
       || !json_object_has_member (draft->meta, "beat_sync"))
     return TRUE;
-  song = find_song (draft);
+  song = nemo_job_find_song (draft);
   track = nemo_draft_find_track (draft, NEMO_TRACK_VIDEO);
   /* one picture alone has nothing to cut to */
   if (song == NULL || track == NULL || visuals->len == 0
@@ -281,8 +358,9 @@ nemo_job_cut_to_beats (NemoDraft * draft, GPtrArray * visuals,
   path = nemo_media_path_from_uri (song->source, error);
   if (path == NULL)
     return FALSE;
-  beats = nemo_analysis_beats (path, end_us > 0 ? end_us + offset_us : 0,
-      cancellable, error);
+  /* the whole song, even for a shorter video: its tempo and bars are
+   * read from all of it before a cut is placed */
+  beats = nemo_analysis_beats (path, 0, cancellable, error);
   if (beats == NULL)
     return FALSE;
   if (end_us <= 0)
@@ -291,8 +369,14 @@ nemo_job_cut_to_beats (NemoDraft * draft, GPtrArray * visuals,
   if (beats->n_beats == 0)
     return TRUE;
 
-  cuts = choose_cut_frames (beats, cut_rate (draft), offset_us, end_us,
-      &rate);
-  fill_track (track, cuts, visuals, &rate);
+  cut = cut_rate (draft);
+  cuts = choose_cut_frames (beats, cut, offset_us, end_us,
+      min_shot_ms (draft) * 1000, &rate);
+  /* a shot dissolving out plays on under the next (src/render/timeline.c) */
+  fill_track (track, cuts, visuals, MAX (nemo_draft_get_meta_int (draft,
+              "crossfade_ms", 0), 0), &rate);
+  if (cut == NEMO_CUT_UNSET && note != NULL)
+    *note = tempo_note (language, beats->bpm, beats_per_shot (cut,
+            beats->bpm));
   return TRUE;
 }

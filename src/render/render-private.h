@@ -6,6 +6,7 @@
  *   packet-spool.c  the encoded AAC on disk until it is muxed
  *   layout.c      a source picture -> an output frame (fit over blurred fill)
  *   timeline.c    the video track: which picture is shown at a time
+ *   pulse.c       a kick of the pictures on the strong beats (m.pulse)
  *   overlay.c     the drawn layers over it: placement, palette, compositing
  *   visualizer.c  spectrum bars, waveform, circle (cairo), and
  *   band.c        their bands blended into yuv420p: see visualizer.h
@@ -151,6 +152,21 @@ AVFrame *nemo_timeline_frame_at (NemoTimeline * timeline, gint64 t_us,
 gint64 nemo_timeline_still_until (NemoTimeline * timeline, gint64 t_us);
 void nemo_timeline_free (NemoTimeline * timeline);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoTimeline, nemo_timeline_free)
+
+/* ---- pulse.c ---- */
+
+typedef struct _NemoBeatPulse NemoBeatPulse;
+
+/* The draft's pulse on the beat (m.pulse with its beats_ms), or NULL when
+ * it has none: the pictures then go on untouched. */
+NemoBeatPulse *nemo_beat_pulse_new (const NemoDraft * draft);
+/* @picture (yuv420p) at @t_us, kicked when a beat is near: @picture
+ * itself between kicks, else a frame of @pulse's, valid until the next
+ * call.  @t_us increases from call to call. */
+AVFrame *nemo_beat_pulse_apply (NemoBeatPulse * pulse, AVFrame * picture,
+    gint64 t_us, GError ** error);
+void nemo_beat_pulse_free (NemoBeatPulse * pulse);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoBeatPulse, nemo_beat_pulse_free)
 
 /* ---- overlay.c ---- */
 

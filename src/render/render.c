@@ -53,6 +53,7 @@ typedef struct
 {
   const NemoRenderOptions *options;
   NemoTimeline *timeline;
+  NemoBeatPulse *pulse;         /* NULL without a pulse on the beat */
   NemoOverlay *overlay;         /* NULL without drawn layers */
   NemoVideoEncoder *encoder;
   NemoMuxer *muxer;
@@ -182,14 +183,17 @@ write_packet (AVPacket * packet, gpointer user_data, GError ** error)
   return nemo_muxer_write_video (render->muxer, packet, error);
 }
 
-/* Output frame @index: the timeline's picture with the layers over it.
- * The frame is the timeline's or the overlay's. */
+/* Output frame @index: the timeline's picture, kicked on the beat, with
+ * the layers over it.  The frame is the timeline's, the pulse's or the
+ * overlay's. */
 static AVFrame *
 draw_frame (Render * render, gint64 index, GError ** error)
 {
-  AVFrame *frame = nemo_timeline_frame_at (render->timeline,
-      frame_time_us (render, index), error);
+  gint64 t_us = frame_time_us (render, index);
+  AVFrame *frame = nemo_timeline_frame_at (render->timeline, t_us, error);
 
+  if (frame != NULL && render->pulse != NULL)
+    frame = nemo_beat_pulse_apply (render->pulse, frame, t_us, error);
   if (frame == NULL || render->overlay == NULL)
     return frame;
   return nemo_overlay_draw (render->overlay, frame, index, error);
@@ -372,7 +376,7 @@ static gboolean
 takes_still_path (Render * render, gint64 duration_us)
 {
   return render->gop >= 2 && render->n_frames >= 3 * render->gop
-      && find_still_runs (render, duration_us);
+      && render->pulse == NULL && find_still_runs (render, duration_us);
 }
 
 static gboolean
@@ -401,6 +405,7 @@ render_clear (Render * render)
   g_clear_pointer (&render->muxer, nemo_muxer_free);
   g_clear_pointer (&render->encoder, nemo_video_encoder_free);
   g_clear_pointer (&render->timeline, nemo_timeline_free);
+  g_clear_pointer (&render->pulse, nemo_beat_pulse_free);
   g_clear_pointer (&render->overlay, nemo_overlay_free);
   g_clear_pointer (&render->steady_gop, g_ptr_array_unref);
   g_clear_pointer (&render->tail, g_ptr_array_unref);
@@ -456,6 +461,7 @@ nemo_render_draft (const NemoDraft * draft,
       options->height, error);
   if (render.timeline == NULL)
     goto end;
+  render.pulse = nemo_beat_pulse_new (draft);
   render.gop = nemo_video_gop (options);
   render.still = takes_still_path (&render, duration_us);
   render.encoder = nemo_video_encoder_new (options, render.still, error);

@@ -21,8 +21,11 @@
  * in-point and loops as its pictures.  The music can dip under it
  * (m.ducking).  Such a mix is ours, not a mastered song, so it is measured
  * first (EBU R128, libebur128: a streaming pass that only counts), then
- * brought to m.loudness_lufs (-14 LUFS, or the loudness option).  Fades
- * (m.fade_in_ms, m.fade_out_ms; 1.5 s out under BGM) come last.  A song
+ * brought to m.loudness_lufs (-14 LUFS, or the loudness option).  The
+ * music alone can fade out under the clips' sound (m.music_fade_out_ms,
+ * a video as long as its clips).  Fades of the whole sound (m.fade_in_ms,
+ * m.fade_out_ms; 1.5 s out under BGM unless the music fades alone) come
+ * last.  A song
  * alone keeps its loudness.  Whatever is encoded goes through a
  * look-ahead limiter that holds the decoded AAC at -1 dBTP.
  *
@@ -472,6 +475,7 @@ typedef struct
   gboolean normalise;
   gdouble target_lufs;
   gint64 fade_in, fade_out;     /* samples */
+  gint64 music_fade_out;        /* samples: the music alone, at the end */
 } MixPlan;
 
 static JsonNode *
@@ -545,11 +549,22 @@ plan_mix (const NemoDraft * draft, gdouble lufs, gboolean any_clip_sound,
   plan_loudness (draft, lufs, plan);
   plan->fade_in = ms_to_samples (MAX (nemo_draft_get_meta_int (draft,
               "fade_in_ms", 0), 0));
+  plan->music_fade_out = ms_to_samples (MAX (nemo_draft_get_meta_int (draft,
+              "music_fade_out_ms", 0), 0));
   plan->fade_out = ms_to_samples (MAX (nemo_draft_get_meta_int (draft,
-              "fade_out_ms", bgm ? DEFAULT_BGM_FADE_OUT_MS : 0), 0));
+              "fade_out_ms", bgm && plan->music_fade_out == 0 ?
+              DEFAULT_BGM_FADE_OUT_MS : 0), 0));
 }
 
 /* ---- the mix ---- */
+
+/* A raised cosine (smooth at both ends) @length frames long, @left frames
+ * from its silent end. */
+static gdouble
+fade_gain (gint64 left, gint64 length)
+{
+  return left >= length ? 1 : 0.5 - 0.5 * cos (G_PI * left / length);
+}
 
 typedef struct
 {
@@ -557,6 +572,8 @@ typedef struct
   GHashTable *idle;             /* source → IdleReader* */
   gboolean duck;
   Ducker ducker;
+  gint64 music_fade_out;        /* samples */
+  gint64 total;                 /* the mix's length, once measured (else 0) */
   gint64 limit;                 /* samples, G_MAXINT64 for none */
   gint64 estimate;
   gint passes, pass;            /* for progress */
@@ -626,6 +643,14 @@ mix_block (Mix * mix, gint64 position, gint n, gfloat * out, GError ** error)
     if (got < 0)
       return -1;
     covered = MAX (covered, got);
+  }
+  /* the music's own fade, once the first pass has measured the end */
+  for (i = 0; mix->total > 0 && i < (guint) n; i++) {
+    gfloat gain = (gfloat) fade_gain (mix->total - position - i,
+        mix->music_fade_out);
+
+    out[2 * i] *= gain;
+    out[2 * i + 1] *= gain;
   }
   if (mix->duck)
     ducker_apply (&mix->ducker, clips, out, n);
@@ -749,10 +774,10 @@ mix_output_write (MixOutput * output, gfloat * block, gint n, GError ** error)
     gint64 at = output->position + i;
     gdouble gain = 1;
 
-    if (at < plan->fade_in)
-      gain *= 0.5 - 0.5 * cos (G_PI * at / plan->fade_in);
-    if (plan->fade_out > 0 && output->total - at <= plan->fade_out)
-      gain *= 0.5 - 0.5 * cos (G_PI * (output->total - at) / plan->fade_out);
+    if (plan->fade_in > 0)
+      gain *= fade_gain (at, plan->fade_in);
+    if (plan->fade_out > 0)
+      gain *= fade_gain (output->total - at, plan->fade_out);
     block[2 * i] *= (gfloat) gain;
     block[2 * i + 1] *= (gfloat) gain;
   }
@@ -975,7 +1000,7 @@ plays_song_unchanged (const GPtrArray * sources, const MixPlan * plan,
   const AudioSource *source;
 
   if (sources->len != 1 || plan->clips || plan->normalise
-      || plan->fade_in > 0 || plan->fade_out > 0)
+      || plan->fade_in > 0 || plan->fade_out > 0 || plan->music_fade_out > 0)
     return FALSE;
   source = g_ptr_array_index (sources, 0);
   return source->start == 0 && source->in == 0 && source->length < 0
@@ -1139,6 +1164,7 @@ nemo_soundtrack_encode (const NemoDraft * draft,
   mix.sources = sources;
   mix.idle = idle;
   mix.duck = plan.duck;
+  mix.music_fade_out = plan.music_fade_out;
   ducker_init (&mix.ducker);
   mix.limit = options->max_duration_us > 0 ?
       options->max_duration_us * NEMO_AUDIO_RATE / G_USEC_PER_SEC :
@@ -1149,7 +1175,8 @@ nemo_soundtrack_encode (const NemoDraft * draft,
   }
   mix.estimate = MIN (mix.estimate, mix.limit);
   /* loudness and the length a fade-out ends at come from a first pass */
-  mix.passes = plan.normalise || plan.fade_out > 0 ? 2 : 1;
+  mix.passes = plan.normalise || plan.fade_out > 0
+      || plan.music_fade_out > 0 ? 2 : 1;
   mix.progress = progress;
   mix.progress_data = progress_data;
   mix.cancellable = cancellable;
@@ -1160,6 +1187,8 @@ nemo_soundtrack_encode (const NemoDraft * draft,
     if (!measure_mix (&mix, &plan, &measured, &loudness, error))
       goto end;
     mix_rewind (&mix);
+    if (plan.music_fade_out > 0)
+      mix.total = measured;
   }
   if (!choose_output (soundtrack, &mix, &plan, options, work_dir,
           &output.encoder, error))

@@ -12,6 +12,14 @@
  * floor (k * 1000 * fps_d / fps_n) ms, which lands in (frame k - 1,
  * frame k], so the picture changes exactly on frame k (src/job/montage.c).
  *
+ * With m.crossfade_ms, a picture that starts where the one before it ends
+ * dissolves in over that long from its start: the one before goes on
+ * playing under it (its clip beyond its `d`) and fades out, the frames
+ * blended in yuv420p.  Frame j of the n frames of a dissolve shows
+ * (j + 1) / (n + 1) of the new picture, so the first frame after the cut
+ * already moves and the last before the end is not quite there (frames of
+ * the draft's m.fps_n / m.fps_d).
+ *
  * A closed clip leaves its reader behind for the next segment of the same
  * file: a montage's shots take up each clip where its last shot stopped,
  * and decoding on from there beats decoding the file again up to the new
@@ -52,6 +60,10 @@ struct _NemoTimeline
   GPtrArray *pictures;          /* Picture*, by start time */
   AVFrame *empty;
   AVFrame *current;             /* the last clip frame handed out */
+  AVFrame *leaving;             /* the clip frame of the one dissolving out */
+  AVFrame *blend;               /* the two, dissolved */
+  gint64 crossfade_us;
+  gint64 frame_us;              /* of the draft's frame rate */
   GHashTable *idle;             /* source → IdleClip* */
 };
 
@@ -128,6 +140,11 @@ nemo_timeline_new (const NemoDraft * draft, gint width, gint height,
   timeline->width = width;
   timeline->height = height;
   timeline->empty = empty;
+  timeline->crossfade_us = MAX (nemo_draft_get_meta_int (draft,
+          "crossfade_ms", 0), 0) * 1000;
+  timeline->frame_us = G_USEC_PER_SEC * MAX (nemo_draft_get_meta_int (draft,
+          "fps_d", 1), 1) / MAX (nemo_draft_get_meta_int (draft, "fps_n", 30),
+      1);
   timeline->pictures =
       g_ptr_array_new_with_free_func ((GDestroyNotify) picture_free);
   timeline->idle = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
@@ -162,6 +179,8 @@ nemo_timeline_free (NemoTimeline * timeline)
   g_hash_table_unref (timeline->idle);
   av_frame_free (&timeline->empty);
   av_frame_free (&timeline->current);
+  av_frame_free (&timeline->leaving);
+  av_frame_free (&timeline->blend);
   g_free (timeline);
 }
 
@@ -241,33 +260,116 @@ picture_draw_clip (Picture * picture, gint64 t_us, GHashTable * idle,
   return nemo_layout_draw (picture->layout, source, error);
 }
 
-AVFrame *
-nemo_timeline_frame_at (NemoTimeline * timeline, gint64 t_us, GError ** error)
+/* @picture's frame at @t_us; a clip's goes to *@owned, freed with it. */
+static AVFrame *
+picture_frame_at (NemoTimeline * timeline, Picture * picture, gint64 t_us,
+    AVFrame ** owned, GError ** error)
 {
-  gint index = picture_index_at (timeline, t_us);
-  Picture *picture;
-  guint i;
-
-  /* Time only moves forward: release what will not be shown again. */
-  for (i = 0; i < timeline->pictures->len; i++) {
-    Picture *past = g_ptr_array_index (timeline->pictures, i);
-    if (past->end_us <= t_us)
-      picture_close (past, timeline->idle);
-  }
-  av_frame_free (&timeline->current);
-
-  if (index < 0)
-    return timeline->empty;
-  picture = g_ptr_array_index (timeline->pictures, index);
   if (picture->still) {
     if (picture->frame == NULL && !picture_make_still (picture,
             timeline->width, timeline->height, error))
       return NULL;
     return picture->frame;
   }
-  timeline->current = picture_draw_clip (picture, t_us, timeline->idle,
+  *owned = picture_draw_clip (picture, t_us, timeline->idle,
       timeline->width, timeline->height, error);
-  return timeline->current;
+  return *owned;
+}
+
+/* The picture dissolving out at @t_us under @picture (which started where
+ * it ended, less than a crossfade ago), or NULL. */
+static Picture *
+leaving_picture (NemoTimeline * timeline, const Picture * picture,
+    gint64 t_us)
+{
+  guint i;
+
+  if (timeline->crossfade_us <= 0 || t_us - picture->start_us >=
+      timeline->crossfade_us)
+    return NULL;
+  for (i = 0; i < timeline->pictures->len; i++) {
+    Picture *other = g_ptr_array_index (timeline->pictures, i);
+
+    if (other != picture && other->end_us == picture->start_us)
+      return other;
+  }
+  return NULL;
+}
+
+/* @out = @from dissolved into @to by @weight (0..256), yuv420p. */
+static gboolean
+dissolve (AVFrame ** out, const AVFrame * from, const AVFrame * to,
+    gint weight, GError ** error)
+{
+  gint p, x, y;
+
+  if (*out == NULL) {
+    *out = av_frame_alloc ();
+    if (*out == NULL)
+      goto oom;
+    (*out)->format = to->format;
+    (*out)->width = to->width;
+    (*out)->height = to->height;
+    if (av_frame_get_buffer (*out, 0) < 0)
+      goto oom;
+  }
+  av_frame_copy_props (*out, to);
+  for (p = 0; p < 3; p++) {
+    gint w = p ? (to->width + 1) / 2 : to->width;
+    gint h = p ? (to->height + 1) / 2 : to->height;
+
+    for (y = 0; y < h; y++) {
+      const guint8 *a = from->data[p] + (gsize) y * from->linesize[p];
+      const guint8 *b = to->data[p] + (gsize) y * to->linesize[p];
+      guint8 *o = (*out)->data[p] + (gsize) y * (*out)->linesize[p];
+
+      for (x = 0; x < w; x++)
+        o[x] = (guint8) ((a[x] * (256 - weight) + b[x] * weight + 128) >> 8);
+    }
+  }
+  return TRUE;
+
+oom:
+  av_frame_free (out);
+  g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
+      "Out of memory for a crossfade's %dx%d frame.", to->width, to->height);
+  return FALSE;
+}
+
+AVFrame *
+nemo_timeline_frame_at (NemoTimeline * timeline, gint64 t_us, GError ** error)
+{
+  gint index = picture_index_at (timeline, t_us);
+  Picture *picture, *leaving;
+  AVFrame *frame, *under;
+  guint i;
+
+  /* Time only moves forward: release what will not be shown again (a
+   * picture dissolving out is shown past its end). */
+  for (i = 0; i < timeline->pictures->len; i++) {
+    Picture *past = g_ptr_array_index (timeline->pictures, i);
+    if (past->end_us <= G_MAXINT64 - timeline->crossfade_us
+        && past->end_us + timeline->crossfade_us <= t_us)
+      picture_close (past, timeline->idle);
+  }
+  av_frame_free (&timeline->current);
+  av_frame_free (&timeline->leaving);
+
+  if (index < 0)
+    return timeline->empty;
+  picture = g_ptr_array_index (timeline->pictures, index);
+  frame = picture_frame_at (timeline, picture, t_us, &timeline->current,
+      error);
+  leaving = frame ? leaving_picture (timeline, picture, t_us) : NULL;
+  if (leaving == NULL)
+    return frame;
+  under = picture_frame_at (timeline, leaving, t_us, &timeline->leaving,
+      error);
+  if (under == NULL || !dissolve (&timeline->blend, under, frame,
+          (gint) ((t_us - picture->start_us + timeline->frame_us) * 256
+              / (timeline->crossfade_us + timeline->frame_us)), error))
+    return NULL;
+  return timeline->blend;
 }
 
 gint64
@@ -280,7 +382,8 @@ nemo_timeline_still_until (NemoTimeline * timeline, gint64 t_us)
   if (index >= 0) {
     Picture *picture = g_ptr_array_index (timeline->pictures, index);
 
-    if (!picture->still)
+    /* a clip, or a still dissolving in over the one before it */
+    if (!picture->still || leaving_picture (timeline, picture, t_us))
       return t_us;
     end = picture->end_us;
   }

@@ -68,6 +68,13 @@ ff -f lavfi -i "testsrc2=s=640x360:r=25:d=3" -c:v mjpeg -q:v 3 clip.avi
 # A clip with its own sound (for clips-with-audio paths).
 ff -f lavfi -i "testsrc2=s=640x360:r=30:d=4" -f lavfi -i "sine=frequency=880:duration=4" \
    -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest clip-with-sound.mp4
+# An 8.0 s travel clip of four scenes at 30 fps, cut at 2.3, 4.3 and
+# 6.8 s (frames 69, 129 and 204), with its own quiet 1 kHz sound.
+ff -f lavfi -i "testsrc2=s=640x360:r=30:d=2.3" -f lavfi -i "smptehdbars=s=640x360:r=30:d=2" \
+   -f lavfi -i "testsrc=s=640x360:r=30:d=2.5" -f lavfi -i "rgbtestsrc=s=640x360:r=30:d=1.2" \
+   -f lavfi -i "sine=frequency=1000:sample_rate=48000:duration=8" \
+   -filter_complex "[0:v][1:v][2:v][3:v]concat=n=4:v=1:a=0,format=yuv420p[v];[4:a]volume=0.1[a]" \
+   -map "[v]" -map "[a]" -c:v libx264 -c:a aac scenes.mp4
 
 # Lyrics for the tone: SubRip for subparse and the lyrics pad, enhanced LRC
 # (word times) for lyrics-uri.

@@ -19,6 +19,7 @@ intent_fields (const NemoIntent * intent)
     "top-left", "top-right", "bottom-left", "bottom-right"
   };
   static const gchar *const cuts[] = { NULL, "beat", "2beats", "bar", "energy" };
+  static const gchar *const pulses[] = { NULL, "none", "zoom", "flash" };
   static const gchar *const limits[] = { "above-4k", "3d", "lyrics", "ai",
     "voice", "captions", "publish", "loud"
   };
@@ -71,6 +72,11 @@ intent_fields (const NemoIntent * intent)
     g_string_append_printf (out, " lyrics_style=%s",
         intent->lyrics_style == NEMO_LYRICS_STYLE_KARAOKE ? "karaoke" :
         "lines");
+  SWITCH ("song_length", intent->song_length);
+  SWITCH ("to_cuts", intent->music_to_cuts);
+  SWITCH ("xfade", intent->crossfade);
+  if (intent->pulse)
+    g_string_append_printf (out, " pulse=%s", pulses[intent->pulse]);
   for (i = 0; i < intent->could_not->len; i++)
     g_string_append_printf (out, "%s%s", i ? "," : " no=",
         limits[g_array_index (intent->could_not, NemoLimit, i)]);
@@ -97,7 +103,27 @@ static const PromptCase english_prompts[] = {
   {"add background music at 35% and keep the clip's own sound",
       "bgm=35 keep=on"},
   {"add background music to a travel video and sync it to the cuts",
-      "beat=on bgm=35"},
+      "bgm=35 to_cuts=on"},
+  {"background music for my clip, sync the music to the scene changes",
+      "bgm=35 to_cuts=on"},
+  {"sync to the cuts but cut every bar", "beat=on cut=bar to_cuts=on"},
+  {"background music for the whole song", "bgm=35 song_length=on"},
+  {"add bgm, make it as long as the song", "bgm=35 song_length=on"},
+  {"background music, not the full song", "bgm=35 song_length=off"},
+  {"配乐，整首歌，对齐剪辑点", "bgm=35 song_length=on to_cuts=on"},
+  {"sync to the beat with a pulse on the beat", "beat=on pulse=zoom"},
+  {"a cover video that zooms on the beat", "pulse=zoom"},
+  {"pulse on the beat", "pulse=zoom"},
+  {"sync the clips to the beat with crossfades", "beat=on xfade=on"},
+  {"beat sync, cross-dissolve between shots", "beat=on xfade=on"},
+  {"beat sync, hard cuts", "beat=on xfade=off"},
+  {"sync to the beat, no crossfade", "beat=on xfade=off"},
+  {"卡点，叠化转场", "beat=on xfade=on"},
+  {"the cover pulses to the beat, with spectrum bars", "vis=spectrum pulse=zoom"},
+  {"flash on the beat", "pulse=flash"},
+  {"cut every bar, no pulse", "beat=on cut=bar pulse=none"},
+  {"卡点，随节拍缩放", "beat=on pulse=zoom"},
+  {"每拍闪白", "beat=on cut=beat pulse=flash"},
   {"create a 3-minute YouTube audio track with album art image into a 1080p MP4",
       "ar=16:9 platform=YouTube preset=youtube res=1080 dur=180000"},
   {"create a video with visuals synced to this music track", "beat=on"},
@@ -566,7 +592,7 @@ test_apply_beat_sync (void)
       "beat_sync");
 
   g_assert_cmpstr (json_object_get_string_member (beat_sync, "cut"), ==,
-      "beat");
+      "tempo");
   apply_prompt (draft, "cut every bar");
   beat_sync = json_object_get_object_member (draft->meta, "beat_sync");
   g_assert_cmpstr (json_object_get_string_member (beat_sync, "cut"), ==, "bar");

@@ -45,6 +45,18 @@ typedef struct
 } Fixture;
 
 static void
+fixture_init_track (Fixture * fixture, const DrumTrack * track)
+{
+  GError *error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("nemo-montage-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->song = g_build_filename (fixture->dir, "drums.wav", NULL);
+  fixture->beats = drums_write (track, fixture->song, &error);
+  g_assert_no_error (error);
+}
+
+static void
 fixture_init (Fixture * fixture)
 {
   /* the drums come in at 1.5 s: both test clips hold the same footage, so
@@ -52,13 +64,8 @@ fixture_init (Fixture * fixture)
    * the first shot, longer, puts their cursors apart */
   DrumTrack track = { .bpm = BPM, .duration_s = SONG_S, .swing = 0.5,
     .intro_s = 1.5 };
-  GError *error = NULL;
 
-  fixture->dir = g_dir_make_tmp ("nemo-montage-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->song = g_build_filename (fixture->dir, "drums.wav", NULL);
-  fixture->beats = drums_write (&track, fixture->song, &error);
-  g_assert_no_error (error);
+  fixture_init_track (fixture, &track);
 }
 
 static void
@@ -285,6 +292,33 @@ find_footage (const Pictures * pictures)
   return footage;
 }
 
+/* The index of the shot on screen at @t_us (timeline.c's rule). */
+static guint
+shot_at (const NemoTrack * track, gint64 t_us)
+{
+  guint i, at = 0;
+
+  for (i = 0; i < track->segments->len; i++) {
+    const NemoSegment *segment = g_ptr_array_index (track->segments, i);
+
+    if (segment->start_ms * 1000 <= t_us)
+      at = i;
+  }
+  return at;
+}
+
+/* The clip's frame @shot shows at @t_us: its in-point, its loop; past its
+ * end (under a crossfade) it plays on. */
+static gint
+shot_footage (const NemoSegment * shot, gint64 t_us)
+{
+  gint64 clip_us = t_us - shot->start_ms * 1000 + shot->in_ms * 1000;
+
+  if (shot->loop)
+    clip_us %= (gint64) CLIP_FRAMES * G_USEC_PER_SEC / CLIP_FPS;
+  return (gint) MIN (clip_us * CLIP_FPS / G_USEC_PER_SEC, CLIP_FRAMES - 1);
+}
+
 /* The clip's frame the draft puts on output frame @frame: the shot on
  * screen then (render.c's frame times, timeline.c's rule), its in-point,
  * its loop. */
@@ -294,15 +328,9 @@ planned_footage (const NemoDraft * draft, gint64 frame,
 {
   NemoTrack *track = nemo_draft_find_track (draft, NEMO_TRACK_VIDEO);
   gint64 t_us = frame * G_USEC_PER_SEC * fps->d / fps->n, clip_us;
-  const NemoSegment *shot = NULL;
-  guint i;
+  const NemoSegment *shot = g_ptr_array_index (track->segments,
+      shot_at (track, t_us));
 
-  for (i = 0; i < track->segments->len; i++) {
-    const NemoSegment *segment = g_ptr_array_index (track->segments, i);
-
-    if (segment->start_ms * 1000 <= t_us)
-      shot = segment;
-  }
   clip_us = t_us - shot->start_ms * 1000 + shot->in_ms * 1000;
   if (shot->loop)
     clip_us %= (gint64) CLIP_FRAMES * G_USEC_PER_SEC / CLIP_FPS;
@@ -409,7 +437,7 @@ test_cuts_on_beats (void)
   guint i;
 
   fixture_init (&fixture);
-  draft = build_draft (&fixture, clips, "sync the clips to the beat",
+  draft = build_draft (&fixture, clips, "sync the clips to every beat",
       &fps_ntsc);
   track = nemo_draft_find_track (draft, NEMO_TRACK_VIDEO);
   assert_no_gaps (draft);
@@ -474,7 +502,7 @@ test_one_clip_jumps (void)
   guint i;
 
   fixture_init (&fixture);
-  draft = build_draft (&fixture, clips, "sync the clips to the beat",
+  draft = build_draft (&fixture, clips, "sync the clips to every beat",
       &fps_25);
   assert_no_gaps (draft);
   planned = planned_cuts (draft, &fps_25);
@@ -562,6 +590,7 @@ test_cancel_long_song (void)
 typedef struct
 {
   const gchar *prompt;
+  gdouble bpm;                  /* of the drums; 0: BPM */
   gdouble spacing_s;            /* between cuts; 0: at least ENERGY_MIN */
   guint beat_modulo;            /* cuts fall on beats k with k % this == 0 */
 } CutRate;
@@ -573,10 +602,12 @@ check_cut_rate (gconstpointer data)
   static const gchar *const clips[] = { "clip.mp4", "clip.mov", NULL };
   g_autoptr (NemoDraft) draft = NULL;
   g_autoptr (GArray) planned = NULL;
+  DrumTrack track = { .bpm = rate->bpm > 0 ? rate->bpm : BPM,
+    .duration_s = SONG_S, .swing = 0.5, .intro_s = 1.5 };
   Fixture fixture;
   guint i;
 
-  fixture_init (&fixture);
+  fixture_init_track (&fixture, &track);
   draft = build_draft (&fixture, clips, rate->prompt, &fps_30);
   assert_no_gaps (draft);
   planned = planned_cuts (draft, &fps_30);
@@ -599,23 +630,220 @@ check_cut_rate (gconstpointer data)
   fixture_clear (&fixture);
 }
 
+/* "with crossfades": each shot dissolves in over 300 ms from its cut,
+ * the shot before playing on under it.  Every frame of a dissolve is the
+ * blend of the two clips' planned frames, (j + 1) / (n + 1) of the new one
+ * on its frame j of n, and mid-way closer to the blend than to either;
+ * every other frame is one frame of the clip, the planned one. */
+static void
+test_crossfade (void)
+{
+  static const gchar *const clips[] = { "clip.mp4", "clip.mov", NULL };
+  g_autoptr (NemoDraft) draft = NULL;
+  g_autofree gchar *path = data_path ("clip.mp4");
+  g_autofree guint8 *expected = g_malloc (WIDTH * HEIGHT);
+  const gint64 frame_us = G_USEC_PER_SEC / 30, fade_us = 300000;
+  NemoTrack *track;
+  Pictures pictures, clip;
+  Fixture fixture;
+  guint i, n_blended = 0, n_resumed = 0;
+
+  fixture_init (&fixture);
+  draft = build_draft (&fixture, clips, "sync the clips to the beat, every "
+      "bar, with crossfades", &fps_30);
+  g_assert_cmpint (nemo_draft_get_meta_int (draft, "crossfade_ms", 0), ==,
+      300);
+  track = nemo_draft_find_track (draft, NEMO_TRACK_VIDEO);
+  g_autoptr (GArray) cuts = planned_cuts (draft, &fps_30);
+
+  g_assert_cmpuint (cuts->len, ==, 4);
+  /* what a shot shows under the next is not shown again: the clip's next
+   * shot starts 300 ms later */
+  for (i = 2; i < track->segments->len; i++) {
+    const NemoSegment *before = g_ptr_array_index (track->segments, i - 2);
+    const NemoSegment *shot = g_ptr_array_index (track->segments, i);
+
+    if (shot->in_ms != 0) {
+      g_assert_cmpint (shot->in_ms, ==, before->in_ms + before->duration_ms
+          + 300);
+      n_resumed++;
+    }
+  }
+  g_assert_cmpuint (n_resumed, >, 0);
+  render_and_decode (draft, &fixture, &fps_30, &pictures);
+  decode_luma (path, &clip);
+
+  for (i = 0; i < pictures.luma->len; i++) {
+    gint64 t_us = i * G_USEC_PER_SEC / 30;
+    guint at = shot_at (track, t_us);
+    const NemoSegment *shot = g_ptr_array_index (track->segments, at);
+    gint64 since = t_us - shot->start_ms * 1000;
+    const guint8 *seen = pictures.luma->pdata[i];
+
+    if (at > 0 && since < fade_us) {
+      const NemoSegment *before = g_ptr_array_index (track->segments, at - 1);
+      const guint8 *from = clip.luma->pdata[shot_footage (before, t_us)];
+      const guint8 *to = clip.luma->pdata[shot_footage (shot, t_us)];
+      gint weight = (gint) ((since + frame_us) * 256 / (fade_us + frame_us));
+      gint p;
+
+      for (p = 0; p < WIDTH * HEIGHT; p++)
+        expected[p] = (from[p] * (256 - weight) + to[p] * weight + 128) >> 8;
+      g_test_message ("frame %u: %d/256 of the new shot, %.1f dB to the "
+          "blend, %.1f dB to the old shot, %.1f dB to the new", i, weight,
+          luma_psnr (expected, seen), luma_psnr (from, seen),
+          luma_psnr (to, seen));
+      g_assert_cmpfloat (luma_psnr (expected, seen), >=, MATCH_MIN_DB);
+      /* mid-way it is neither (testsrc2's bars do not move: its frames
+       * are alike, so the margin is a few dB) */
+      if (weight > 64 && weight < 192) {
+        g_assert_cmpfloat (luma_psnr (expected, seen), >,
+            luma_psnr (from, seen) + 3);
+        g_assert_cmpfloat (luma_psnr (expected, seen), >,
+            luma_psnr (to, seen) + 3);
+      }
+      n_blended++;
+    } else {
+      g_assert_cmpint (footage_index (&clip, seen), ==,
+          planned_footage (draft, i, &fps_30));
+    }
+  }
+  /* four cuts of nine frames each */
+  g_assert_cmpuint (n_blended, ==, 9 * (track->segments->len - 1));
+  g_ptr_array_unref (clip.luma);
+  g_ptr_array_unref (pictures.luma);
+  fixture_clear (&fixture);
+}
+
+/* The shots of @draft, in frames, the last up to @n_frames. */
+static GArray *
+shot_lengths (const NemoDraft * draft, const FrameRate * fps, gint64 n_frames)
+{
+  g_autoptr (GArray) cuts = planned_cuts (draft, fps);
+  GArray *lengths = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64 at = 0, length;
+  guint i;
+
+  for (i = 0; i <= cuts->len; i++) {
+    gint64 next = i < cuts->len ? g_array_index (cuts, gint64, i) : n_frames;
+
+    length = next - at;
+    g_array_append_val (lengths, length);
+    at = next;
+  }
+  return lengths;
+}
+
+/* Every beat of a song that ends one frame after a beat: that beat is no
+ * cut, and no shot, the first and the last included, is under 0.4 s. */
+static void
+test_min_shot (void)
+{
+  static const gchar *const clips[] = { "clip.mp4", "clip.mov", NULL };
+  /* beats from 0 every 0.5 s; 7.5 s is a beat, the video ends a frame
+   * later */
+  DrumTrack track = { .bpm = BPM, .duration_s = 7.5 + 1.0 / 30,
+    .swing = 0.5 };
+  g_autoptr (NemoDraft) draft = NULL;
+  g_autoptr (GArray) lengths = NULL;
+  g_autoptr (GArray) planned = NULL;
+  gint64 n_frames;
+  Fixture fixture;
+  guint i;
+
+  fixture_init_track (&fixture, &track);
+  draft = build_draft (&fixture, clips, "sync the clips to every beat",
+      &fps_30);
+  assert_no_gaps (draft);
+  n_frames = (gint64) ceil (track.duration_s * 30);
+  lengths = shot_lengths (draft, &fps_30, n_frames);
+  for (i = 0; i < lengths->len; i++) {
+    g_test_message ("shot %u: %" G_GINT64_FORMAT " frames", i,
+        g_array_index (lengths, gint64, i));
+    g_assert_cmpint (g_array_index (lengths, gint64, i), >=, 12);
+  }
+  /* the beats from 0.5 s to 7 s are all cuts, and none other */
+  planned = planned_cuts (draft, &fps_30);
+  g_assert_cmpuint (planned->len, ==, 14);
+  for (i = 0; i < planned->len; i++)
+    g_assert_cmpint (g_array_index (planned, gint64, i), ==, 15 * (i + 1));
+  fixture_clear (&fixture);
+}
+
+/* Drums from the first sample: the cuts of the first seconds are on the
+ * beats like the others (the song is analysed whole before any cut is
+ * placed, no tracker warms up). */
+static void
+test_first_seconds (void)
+{
+  static const gchar *const clips[] = { "clip.mp4", "clip.mov", NULL };
+  DrumTrack track = { .bpm = 128, .duration_s = SONG_S, .swing = 0.5 };
+  g_autoptr (NemoDraft) draft = NULL;
+  g_autoptr (GArray) planned = NULL;
+  Fixture fixture;
+  guint i, on_time = 0;
+
+  fixture_init_track (&fixture, &track);
+  draft = build_draft (&fixture, clips, "sync the clips to every beat",
+      &fps_30);
+  planned = planned_cuts (draft, &fps_30);
+  /* every beat but the one at 0 and the one 31 ms before the end (no shot
+   * under 0.4 s) */
+  g_assert_cmpfloat (g_array_index (fixture.beats, gdouble,
+          fixture.beats->len - 1), >, SONG_S - 0.4);
+  g_assert_cmpuint (planned->len, ==, fixture.beats->len - 2);
+  for (i = 0; i < planned->len; i++) {
+    gint64 frame = g_array_index (planned, gint64, i);
+    gdouble beat_s = g_array_index (fixture.beats, gdouble, i + 1);
+    gdouble error_ms = (frame / 30.0 - beat_s) * 1000;
+
+    g_test_message ("beat %.3f s: cut at frame %" G_GINT64_FORMAT
+        " (%+.1f ms)", beat_s, frame, error_ms);
+    /* within a frame of the beat, the first seconds as the rest */
+    g_assert_cmpfloat (fabs (error_ms), <=, 1000.0 / 30);
+    on_time += fabs (error_ms) <= 1000.0 / 60 + 1;
+  }
+  /* most on the frame nearest the beat */
+  g_assert_cmpuint (on_time, >=, planned->len * 9 / 10);
+  fixture_clear (&fixture);
+}
+
 int
 main (int argc, char **argv)
 {
-  static const CutRate beat = { "sync the clips to the beat", 0.5, 1 };
+  static const CutRate beat = { "sync the clips to every beat", 0, 0.5, 1 };
+  /* "to the beat" follows the tempo: at 120 BPM every 2 beats (1 s), at
+   * 140 every 4 (1.7 s), on the downbeats, at 90 every 2 (1.3 s) */
+  static const CutRate tempo_120 = { "sync the clips to the beat", 0, 1.0,
+    2
+  };
+  static const CutRate tempo_140 = { "sync the clips to the beat", 140,
+    4 * 60.0 / 140, 4
+  };
+  static const CutRate tempo_90 = { "sync the clips to the beat", 90,
+    2 * 60.0 / 90, 2
+  };
   static const CutRate two_beats =
-      { "sync the clips to the beat, every 2 beats", 1.0, 2 };
-  static const CutRate bar = { "sync to the beat, every bar", 2.0, 4 };
+      { "sync the clips to the beat, every 2 beats", 0, 1.0, 2 };
+  static const CutRate bar = { "sync to the beat, every bar", 0, 2.0, 4 };
   /* on this track the downbeats are the strongest, then the beats with a
    * snare (2 and 4), then beat 3: which of 3 or 4 fills the last second
    * depends on where the song ends, so any beat may be a cut */
-  static const CutRate energy = { "beat sync by energy", 0, 1 };
+  static const CutRate energy = { "beat sync by energy", 0, 0, 1 };
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/montage/cuts-on-beats", test_cuts_on_beats);
   g_test_add_func ("/montage/one-clip-jumps", test_one_clip_jumps);
   g_test_add_func ("/montage/cancel-long-song", test_cancel_long_song);
+  g_test_add_func ("/montage/min-shot", test_min_shot);
+  g_test_add_func ("/montage/first-seconds", test_first_seconds);
+  g_test_add_func ("/montage/crossfade", test_crossfade);
   g_test_add_data_func ("/montage/rate/beat", &beat, check_cut_rate);
+  g_test_add_data_func ("/montage/rate/tempo-120", &tempo_120,
+      check_cut_rate);
+  g_test_add_data_func ("/montage/rate/tempo-140", &tempo_140,
+      check_cut_rate);
+  g_test_add_data_func ("/montage/rate/tempo-90", &tempo_90, check_cut_rate);
   g_test_add_data_func ("/montage/rate/2beats", &two_beats, check_cut_rate);
   g_test_add_data_func ("/montage/rate/bar", &bar, check_cut_rate);
   g_test_add_data_func ("/montage/rate/energy", &energy, check_cut_rate);

@@ -96,6 +96,16 @@ const NemoSpectrumFrame *nemo_spectrum_get (NemoSpectrum * spectrum,
 void nemo_spectrum_free (NemoSpectrum * spectrum);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoSpectrum, nemo_spectrum_free)
 
+/* ---- scene cuts of a clip ---- */
+
+/* Where the first video stream of @path cuts to a new scene: the times
+ * (gint64 µs from the clip's first frame, increasing) of the frames
+ * FFmpeg's scene detector (libavfilter's scdet, threshold 10 %) finds
+ * starting a scene, the first frame left out.  A still has none.  Errors
+ * are the media layer's, NEMO_ERROR_ENCODE, and NEMO_ERROR_CANCELLED. */
+GArray *nemo_analysis_scene_cuts (const gchar * path,
+    GCancellable * cancellable, GError ** error);
+
 G_END_DECLS
 
 #endif

@@ -66,6 +66,15 @@ typedef enum
   NEMO_LYRICS_STYLE_KARAOKE,    /* the words sung highlighted */
 } NemoLyricsStyle;
 
+/* A short kick of the picture on the strong beats. */
+typedef enum
+{
+  NEMO_PULSE_UNSET = 0,
+  NEMO_PULSE_NONE,
+  NEMO_PULSE_ZOOM,
+  NEMO_PULSE_FLASH,             /* brightness */
+} NemoPulse;
+
 /* The largest short side a prompt may ask for: 2160 ("4K", "2160p"). */
 #define NEMO_INTENT_MAX_RESOLUTION 2160
 
@@ -114,6 +123,12 @@ typedef struct
   NemoLyricsStyle lyrics_style;
   gdouble loudness_lufs;        /* the sound's integrated loudness target,
                                  * below 0 ("normalize": -14); NAN unset */
+  NemoIntentSwitch song_length; /* ON: the song's length, even over clips
+                                 * with background music (docs/montage.md) */
+  NemoIntentSwitch music_to_cuts;       /* the song's start moved so that its
+                                         * beats fall on the clips' cuts */
+  NemoPulse pulse;
+  NemoIntentSwitch crossfade;   /* dissolves instead of cuts between shots */
   GArray *could_not;            /* NemoLimit, in the order asked, each once */
 } NemoIntent;
 
