@@ -80,7 +80,8 @@ render_one() { # SONG OUTDIR PROPERTY=VALUE...
     echo "skip $base: $video is complete"
     return 0
   fi
-  part=$outdir/.${base%.*}.$$.part
+  # the host too: tasks on several machines may share the folder
+  part=$outdir/.${base%.*}.$(uname -n).$$.part
   trap 'rm -f "$part" "$part.log"' EXIT
   trap 'exit 1' HUP INT TERM
   echo "render $base"
@@ -91,7 +92,7 @@ render_one() { # SONG OUTDIR PROPERTY=VALUE...
       echo "done $base: $video"
       return 0
     fi
-    error="the render ended, but $part is not a whole MP4 of the song's length ($length s)"
+    error="the render ended, but its MP4 is not whole or not as long as the song (${length:-unknown} s): run it again, and report it if it happens again"
   else
     # gst-launch's "ERROR: from element /GstPipeline:…/GstNemoRender:…: what"
     error=$(sed -n 's/^ERROR: from element [^ ]*: //p' "$part.log" | head -n 1)
@@ -143,11 +144,16 @@ if [ -n "$clashes" ]; then
   exit 2
 fi
 # Each song one task, N at a time; a failed task does not stop the others.
-xargs -0 -r -P "$jobs" -I '{}' sh "$0" --one '{}' "$outdir" "$@" < "$songs" || :
+status=0
+xargs -0 -r -P "$jobs" -I '{}' sh "$0" --one '{}' "$outdir" "$@" < "$songs" || status=$?
 failures=$(find "$NEMO_BATCH_FAILURES" -type f | wc -l)
 if [ "$failures" -gt 0 ]; then
   echo "$failures failed:"
   find "$NEMO_BATCH_FAILURES" -type f -exec cat {} + | sort
+  exit 1
+fi
+if [ "$status" -ne 0 ]; then
+  echo "xargs exited with status $status: renders were stopped before they ended; run the same command again to finish them" >&2
   exit 1
 fi
 echo "all songs of $folder rendered in $outdir"
