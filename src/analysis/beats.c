@@ -14,7 +14,9 @@
  * 3. Octave: from the slowest octave of that period at or above 60 BPM,
  *    the period is halved while kicks and snares fall half way between its
  *    beats nearly as strongly as on them and the hats divide the half
- *    again (half_is_the_beat()).
+ *    again (half_is_the_beat()), and the beats placed at the half have
+ *    kicks and snares between the period's beats nearly as often as on
+ *    them (in_between_share()).
  * 4. Beats: dynamic programming over the whole song (Ellis 2007): the path
  *    of beats through the strongest onsets whose intervals stay closest to
  *    the period, which follows drift and tempo changes.  Beats where
@@ -61,6 +63,13 @@
 /* hats repeat when their autocorrelation at the half reaches this share of
  * their energy */
 #define HATS_PRESENT 0.1
+/* and the half is the beat only if, of the beats placed at the half, those
+ * between the period's beats have a kick or snare (a low-band onset over
+ * ONSET_PRESENT of the mean on the period's beats) at least this share as
+ * often as those on them: half of them in a two-step break, a third in a
+ * hip-hop beat's eighths */
+#define ONSET_PRESENT 0.25
+#define IN_BETWEEN_SHARE 0.45
 /* the hats' weight beside the low band's where beats are placed: they
  * mark the beats that kicks and snares leave out */
 #define HATS_WEIGHT 0.5
@@ -352,6 +361,56 @@ comb_period (const Acfs * acfs)
       acfs->low[best + 1]);
 }
 
+static gboolean beat_path (Analysis * a, gdouble period, GArray * hops,
+    GError ** error);
+
+/* The low band's onset at a beat in hop @d: its peak from the hop before
+ * to the one after. */
+static gfloat
+onset_at (Analysis * a, gint d)
+{
+  const gfloat *odf = (const gfloat *) a->low->data;
+  gfloat onset = odf[d];
+
+  if (d > 0)
+    onset = MAX (onset, odf[d - 1]);
+  if (d + 1 < (gint) a->low->len)
+    onset = MAX (onset, odf[d + 1]);
+  return onset;
+}
+
+/* Of the beats placed at @half, every other one falls between the beats
+ * of the period: how often those have a kick or snare, relative to how
+ * often the others have one (the stronger set is taken as on the beats);
+ * -1 on error.  The path follows drift, where a grid of @half would not. */
+static gdouble
+in_between_share (Analysis * a, gdouble half, GError ** error)
+{
+  g_autoptr (GArray) hops = g_array_new (FALSE, FALSE, sizeof (gint));
+  gdouble sum[2] = { 0, 0 }, share[2];
+  guint count[2] = { 0, 0 }, present[2] = { 0, 0 };
+  gdouble on_mean;
+  guint i;
+
+  if (!beat_path (a, half, hops, error))
+    return -1;
+  for (i = 0; i < hops->len; i++) {
+    sum[i % 2] += onset_at (a, g_array_index (hops, gint, i));
+    count[i % 2]++;
+  }
+  if (count[1] == 0)
+    return 0;
+  on_mean = MAX (sum[0] / count[0], sum[1] / count[1]);
+  for (i = 0; i < hops->len; i++)
+    if (onset_at (a, g_array_index (hops, gint, i)) > ONSET_PRESENT * on_mean)
+      present[i % 2]++;
+  share[0] = (gdouble) present[0] / count[0];
+  share[1] = (gdouble) present[1] / count[1];
+  if (MAX (share[0], share[1]) == 0)
+    return 0;
+  return MIN (share[0], share[1]) / MAX (share[0], share[1]);
+}
+
 /* Whether half @period is the beat: kicks and snares (the low band) fall
  * half way between its beats nearly as often as on them, and the hats
  * divide that half again: they follow kicks and snares by a quarter of
@@ -379,17 +438,31 @@ half_is_the_beat (const Acfs * acfs, gdouble period)
 }
 
 /* The played tempo among the octaves of @period: the slowest octave at or
- * above 60 BPM, halved while the half is the beat. */
+ * above 60 BPM, halved while the half is the beat: its onsets repeat as
+ * the half's would (half_is_the_beat()), and the beats between the
+ * period's have kicks and snares nearly as often as those on them.  The
+ * second test tells a syncopated beat from twice its tempo: hip-hop's
+ * kicks and snares repeat at the half about half as strongly as at the
+ * beat (where half_is_the_beat() cannot tell), but of the eighths between
+ * its beats only the "and" of 3 has a kick.  -1 on error. */
 static gdouble
-choose_octave (const Acfs * acfs, gdouble period)
+choose_octave (Analysis * a, const Acfs * acfs, gdouble period,
+    GError ** error)
 {
   gdouble slowest = MAX_PERIOD_S * HOPS_PER_S;
   gdouble fastest = MIN_PERIOD_S * HOPS_PER_S;
 
   while (2 * period <= slowest)
     period *= 2;
-  while (period / 2 >= fastest && half_is_the_beat (acfs, period))
+  while (period / 2 >= fastest && half_is_the_beat (acfs, period)) {
+    gdouble share = in_between_share (a, period / 2, error);
+
+    if (share < 0)
+      return -1;
+    if (share < IN_BETWEEN_SHARE)
+      break;
     period /= 2;
+  }
   return period;
 }
 
@@ -427,13 +500,14 @@ find_period (Analysis * a, GError ** error)
     return -1;
   if (acfs.low[0] <= 0)
     return 0;
-  return choose_octave (&acfs, comb_period (&acfs));
+  return choose_octave (a, &acfs, comb_period (&acfs), error);
 }
 
 /* Ellis' beat tracking by dynamic programming: the best score of a path
- * of beats ending at each hop, and the beat before it there. */
+ * of beats ending at each hop, and the beat before it there; the hops of
+ * the best path are appended to @hops (gint). */
 static gboolean
-place_beats (Analysis * a, gdouble period, GError ** error)
+beat_path (Analysis * a, gdouble period, GArray * hops, GError ** error)
 {
   const gfloat *odf = (const gfloat *) a->low->data;
   const gfloat *hats = (const gfloat *) a->high->data;
@@ -470,15 +544,30 @@ place_beats (Analysis * a, gdouble period, GError ** error)
   for (i = n - 1; i + 2 * period >= n && i > 0; i--)
     if (score[i] > score[last])
       last = i;
-  for (d = last; d >= 0; d = previous[d]) {
-    /* where the onsets peak between hops, in the hop whose window is
-     * centred on the attack */
+  for (d = last; d >= 0; d = previous[d])
+    g_array_prepend_val (hops, d);
+  return TRUE;
+}
+
+/* The beats at @period, each where the onsets peak between hops, in the
+ * hop whose window is centred on the attack. */
+static gboolean
+place_beats (Analysis * a, gdouble period, GError ** error)
+{
+  const gfloat *odf = (const gfloat *) a->low->data;
+  g_autoptr (GArray) hops = g_array_new (FALSE, FALSE, sizeof (gint));
+  guint n = a->low->len, i;
+
+  if (!beat_path (a, period, hops, error))
+    return FALSE;
+  for (i = 0; i < hops->len; i++) {
+    gint d = g_array_index (hops, gint, i);
     gdouble shift = d > 0 && d + 1 < (gint) n ?
         peak_shift (odf[d - 1], odf[d], odf[d + 1]) : 0;
     gint64 at = MAX (0, (gint64) llround ((d + shift) * HOP) + HOP -
         WINDOW / 2);
 
-    g_array_prepend_val (a->beats, at);
+    g_array_append_val (a->beats, at);
   }
   return TRUE;
 }
