@@ -102,6 +102,7 @@ struct _GstNemoVisualizer
   GstClockTime first_pts;       /* running time of frame 0, after a reset */
   guint64 n_frames;             /* handed to the base class since then */
   NemoScene *scene;
+  GstVideoInfo scene_info;      /* what it was made for */
   gboolean failed;              /* an error was posted: the flow stops */
   gchar *work_dir;              /* the stream's pictures */
   guint n_pictures;
@@ -404,23 +405,30 @@ frame_start (GstNemoVisualizer * self, guint64 index)
       GST_VIDEO_INFO_FPS_N (&scope->vinfo));
 }
 
-/* Frame @n_frames's audio to the base class. */
+/* When the next frame starts, in running time. */
+static GstClockTime
+next_frame_pts (GstNemoVisualizer * self)
+{
+  gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_VISUALIZER (self)->ainfo);
+
+  if (!GST_CLOCK_TIME_IS_VALID (self->first_pts) || rate == 0)
+    return GST_CLOCK_TIME_NONE;
+  return self->first_pts + gst_util_uint64_scale_int (frame_start (self,
+          self->n_frames), GST_SECOND, rate);
+}
+
+/* Frame @n_frames's audio to the base class, lasting until the next. */
 static GstFlowReturn
 push_frame (GstNemoVisualizer * self, GstPad * pad, GstBuffer * audio)
 {
-  GstAudioVisualizer *scope = GST_AUDIO_VISUALIZER (self);
-  gint rate = GST_AUDIO_INFO_RATE (&scope->ainfo);
-  guint64 start = frame_start (self, self->n_frames);
-  guint64 end = frame_start (self, self->n_frames + 1);
+  GstClockTime pts = next_frame_pts (self);
 
   audio = gst_buffer_make_writable (audio);
-  GST_BUFFER_PTS (audio) = GST_CLOCK_TIME_IS_VALID (self->first_pts) ?
-      self->first_pts + gst_util_uint64_scale_int (start, GST_SECOND, rate)
-      : GST_CLOCK_TIME_NONE;
-  GST_BUFFER_DURATION (audio) = gst_util_uint64_scale_int (end - start,
-      GST_SECOND, rate);
-  GST_BUFFER_FLAG_SET (audio, GST_BUFFER_FLAG_DISCONT);
   self->n_frames++;
+  GST_BUFFER_PTS (audio) = pts;
+  GST_BUFFER_DURATION (audio) = GST_CLOCK_TIME_IS_VALID (pts) ?
+      next_frame_pts (self) - pts : GST_CLOCK_TIME_NONE;
+  GST_BUFFER_FLAG_SET (audio, GST_BUFFER_FLAG_DISCONT);
   return self->base_chain (pad, GST_OBJECT (self), audio);
 }
 
@@ -460,13 +468,15 @@ gst_nemo_visualizer_chain (GstPad * pad, GstObject * parent,
 
   /* New caps downstream: the base class would negotiate them in its
    * chain function, after these frames were cut at the old rate.  The
-   * audio's caps sent again make it negotiate now. */
+   * audio's caps sent again make it negotiate now; at a new frame rate
+   * the frames go on from where the last one ended. */
   if (gst_pad_check_reconfigure (self->srcpad)) {
     GstCaps *caps = gst_pad_get_current_caps (pad);
+    GstClockTime next_pts = next_frame_pts (self);
+    gint fps_n = GST_VIDEO_INFO_FPS_N (&scope->vinfo);
+    gint fps_d = GST_VIDEO_INFO_FPS_D (&scope->vinfo);
     gboolean ok = TRUE;
 
-    push_last_frame (self, pad);
-    reset_frames (self);
     if (caps != NULL) {
       ok = gst_pad_send_event (pad, gst_event_new_caps (caps));
       gst_caps_unref (caps);
@@ -475,6 +485,11 @@ gst_nemo_visualizer_chain (GstPad * pad, GstObject * parent,
       gst_pad_mark_reconfigure (self->srcpad);
       gst_buffer_unref (buffer);
       return GST_FLOW_NOT_NEGOTIATED;
+    }
+    if (fps_n != GST_VIDEO_INFO_FPS_N (&scope->vinfo)
+        || fps_d != GST_VIDEO_INFO_FPS_D (&scope->vinfo)) {
+      self->first_pts = next_pts;
+      self->n_frames = 0;
     }
   }
   if (bpf == 0 || GST_VIDEO_INFO_FPS_N (&scope->vinfo) == 0)
@@ -734,9 +749,19 @@ static gboolean
 gst_nemo_visualizer_setup (GstAudioVisualizer * scope)
 {
   GstNemoVisualizer *self = GST_NEMO_VISUALIZER (scope);
+  GstVideoInfo *vinfo = &scope->vinfo;
 
+  /* caps negotiated again, the same: the scene goes on as it was */
+  if (self->scene != NULL
+      && GST_VIDEO_INFO_FORMAT (vinfo) == GST_VIDEO_INFO_FORMAT (&self->scene_info)
+      && vinfo->width == self->scene_info.width
+      && vinfo->height == self->scene_info.height
+      && vinfo->fps_n == self->scene_info.fps_n
+      && vinfo->fps_d == self->scene_info.fps_d)
+    return TRUE;
   g_clear_pointer (&self->scene, nemo_scene_free);
   self->failed = !make_scene (self);
+  self->scene_info = *vinfo;
   return TRUE;
 }
 

@@ -199,6 +199,40 @@ GST_START_TEST (test_one_frame_per_frame_period)
 }
 GST_END_TEST;
 
+/* Caps asked again downstream (the same, then another frame rate) do not
+ * break the frames' time: none overlaps the one before, none is late. */
+GST_START_TEST (test_renegotiation_keeps_time)
+{
+  GstHarness *h = harness_new ("");
+  GstClockTime end = 0;
+  guint i, n;
+
+  /* each time part of a frame's audio waits for the rest */
+  push_audio (h, 0, RATE / 3 + 500, 1152, 0.5);
+  gst_harness_set_sink_caps_str (h, VIDEO_CAPS);
+  push_audio (h, RATE / 3 + 500, RATE / 3, 1152, 0.5);
+  gst_harness_set_sink_caps_str (h, "video/x-raw, format=I420, width=320, "
+      "height=180, framerate=25/1");
+  push_audio (h, 2 * RATE / 3 + 500, RATE / 3, 1152, 0.5);
+  n = gst_harness_buffers_received (h);
+  /* 20 frames at 30 fps, then 1/3 s at 25 fps, less what waits for more */
+  fail_unless (n >= 27 && n <= 29, "%u frames", n);
+  for (i = 0; i < n; i++) {
+    GstBuffer *buf = gst_harness_pull (h);
+
+    /* the base class gives each frame the rate's duration, rounded to the
+     * ns; the times are counted in samples */
+    fail_unless (GST_BUFFER_PTS (buf) + 1 >= end && GST_BUFFER_PTS (buf)
+        <= end + 1, "frame %u at %" GST_TIME_FORMAT ", the one before ended "
+        "at %" GST_TIME_FORMAT, i, GST_TIME_ARGS (GST_BUFFER_PTS (buf)),
+        GST_TIME_ARGS (end));
+    end = GST_BUFFER_PTS (buf) + GST_BUFFER_DURATION (buf);
+    gst_buffer_unref (buf);
+  }
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* Buffers of several frames each give the same frames. */
 GST_START_TEST (test_long_buffers)
 {
@@ -555,6 +589,7 @@ visualizer_suite (void)
   tcase_add_test (tc, test_caps);
   tcase_add_test (tc, test_one_frame_per_frame_period);
   tcase_add_test (tc, test_long_buffers);
+  tcase_add_test (tc, test_renegotiation_keeps_time);
   tcase_add_test (tc, test_silence_is_still);
   tcase_add_test (tc, test_music_moves_the_bars);
   tcase_add_test (tc, test_tags_switch_the_look);

@@ -1,23 +1,26 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Soak, by hand: examples/radio.py live into a real RTMP server on
-# 127.0.0.1 for MINUTES (default 60), the server restarted once half-way.
+# 127.0.0.1 for MINUTES (default 60) at SIZE (default 1280x720), the
+# server restarted once half-way.
 # Prints the station's resident memory every minute, then checks what the
 # server recorded: each recording whole, the second going on from the
 # first.  Results: docs/reliability.md, "Soak".
-#   GST_PLUGIN_PATH=build/plugin tests/soak/soak-radio.sh [MINUTES]
+#   GST_PLUGIN_PATH=build/plugin tests/soak/soak-radio.sh [MINUTES [SIZE]]
 set -eu
 minutes=${1:-60}
+size=${2:-1280x720}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 . "$root/tests/live/rtmp-lib.sh"
 trap 'rtmp_stop; rm -rf "$work"' EXIT
+export GIO_USE_PROXY_RESOLVER=dummy   # loopback: no proxy to look up
 
 make_songs 4 180
 rtmp_configure
 rtmp_start
 "$root/examples/radio.py" "$work/music" --url "$rtmp_url" \
-  --stop-after $((minutes * 60)) > "$work/radio.out" 2>&1 &
+  --size "$size" --stop-after $((minutes * 60)) > "$work/radio.out" 2>&1 &
 radio=$!
 echo "| minute | station RSS MB |"
 echo "|---|---|"
