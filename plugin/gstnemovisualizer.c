@@ -457,6 +457,29 @@ push_last_frame (GstNemoVisualizer * self, GstPad * pad)
   push_frame (self, pad, audio);
 }
 
+/* Whether @buffer starts where the audio waiting for its frame ends,
+ * within half a frame: a decoder flags the first buffer of each song of a
+ * gapless playlist DISCONT, and that is no reason to drop what waits. */
+static gboolean
+continues_pending (GstNemoVisualizer * self, GstBuffer * buffer)
+{
+  GstAudioVisualizer *scope = GST_AUDIO_VISUALIZER (self);
+  gint rate = GST_AUDIO_INFO_RATE (&scope->ainfo);
+  gint bpf = GST_AUDIO_INFO_BPF (&scope->ainfo);
+  GstClockTime at = gst_segment_to_running_time (&self->in_segment,
+      GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
+  GstClockTime next = next_frame_pts (self);
+  GstClockTime end;
+
+  if (!GST_CLOCK_TIME_IS_VALID (at) || !GST_CLOCK_TIME_IS_VALID (next))
+    return FALSE;
+  end = next + gst_util_uint64_scale_int (gst_adapter_available
+      (self->pending) / bpf, GST_SECOND, rate);
+  return (at > end ? at - end : end - at) < gst_util_uint64_scale_int
+      (GST_SECOND, GST_VIDEO_INFO_FPS_D (&scope->vinfo),
+      2 * GST_VIDEO_INFO_FPS_N (&scope->vinfo));
+}
+
 static GstFlowReturn
 gst_nemo_visualizer_chain (GstPad * pad, GstObject * parent,
     GstBuffer * buffer)
@@ -499,11 +522,12 @@ gst_nemo_visualizer_chain (GstPad * pad, GstObject * parent,
     return GST_FLOW_ERROR;      /* posted already */
   }
   /* Here, with the new song's first buffer, not when drawing: its
-   * stream-start, segment and tags have all come by now, and the last
-   * frame of the song before (completed at the segment) keeps its look. */
+   * stream-start, segment and tags have all come by now, and the frames
+   * cut from the song before keep its look. */
   if (self->scene)
     update_look (self);
-  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT))
+  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT)
+      && !continues_pending (self, buffer))
     reset_frames (self);
   if (gst_adapter_available (self->pending) == 0 && self->n_frames == 0)
     self->first_pts = gst_segment_to_running_time (&self->in_segment,

@@ -233,6 +233,37 @@ GST_START_TEST (test_renegotiation_keeps_time)
 }
 GST_END_TEST;
 
+/* A DISCONT buffer that goes on where the audio was (a decoder's first of
+ * the next song) keeps the frames going; one that jumps starts them again
+ * at its own time. */
+GST_START_TEST (test_discont)
+{
+  GstHarness *h = harness_new ("");
+  GstBuffer *buf;
+  guint i;
+
+  push_audio (h, 0, RATE / 3 + 500, 1152, 0.5);
+  buf = audio_buffer (RATE / 3 + 500, RATE / 3, 0.5);
+  GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 20);
+  for (i = 0; i < 20; i++) {
+    buf = gst_harness_pull (h);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf),
+        gst_util_uint64_scale (i, GST_SECOND, 30));
+    gst_buffer_unref (buf);
+  }
+  /* 10 s on: frames from there */
+  buf = audio_buffer (10 * RATE, RATE / 30, 0.5);
+  GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  buf = gst_harness_pull (h);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), 10 * GST_SECOND);
+  gst_buffer_unref (buf);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* Buffers of several frames each give the same frames. */
 GST_START_TEST (test_long_buffers)
 {
@@ -590,6 +621,7 @@ visualizer_suite (void)
   tcase_add_test (tc, test_one_frame_per_frame_period);
   tcase_add_test (tc, test_long_buffers);
   tcase_add_test (tc, test_renegotiation_keeps_time);
+  tcase_add_test (tc, test_discont);
   tcase_add_test (tc, test_silence_is_still);
   tcase_add_test (tc, test_music_moves_the_bars);
   tcase_add_test (tc, test_tags_switch_the_look);
