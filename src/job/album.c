@@ -305,12 +305,7 @@ nemo_job_add_album (NemoDraft * draft, const NemoJobConfig * config,
     seg->start_ms = start_ms;
     seg->duration_ms = duration_ms;
   }
-  if (title)
-    nemo_draft_set_meta_string (draft, "title", title);
-  if (artist)
-    nemo_draft_set_meta_string (draft, "artist", artist);
-  if (album)
-    nemo_draft_set_meta_string (draft, "album", album);
+  nemo_job_set_tags (draft, title, artist, album);
   return (at_us + 999) / 1000;
 }
 

@@ -35,6 +35,11 @@ const NemoPresetInfo *nemo_job_preset (const NemoJobConfig * config);
 /* A visual's name for the summary: its file name without the extension. */
 gchar *nemo_job_display_name (const gchar * path);
 
+/* The video's title, artist and album tags in @draft's meta, each only
+ * when known (NULL: left out). */
+void nemo_job_set_tags (NemoDraft * draft, const gchar * title,
+    const gchar * artist, const gchar * album);
+
 /* With m.beat_sync in @draft, rewrite its first video track as shots cut
  * on the song's beats, taking @visuals (NemoMediaInfo*, in pad order) in
  * turn (docs/montage.md); without it, do nothing.  When the cut rate

@@ -237,6 +237,18 @@ nemo_job_display_name (const gchar * path)
   return g_steal_pointer (&base);
 }
 
+void
+nemo_job_set_tags (NemoDraft * draft, const gchar * title,
+    const gchar * artist, const gchar * album)
+{
+  if (title)
+    nemo_draft_set_meta_string (draft, "title", title);
+  if (artist)
+    nemo_draft_set_meta_string (draft, "artist", artist);
+  if (album)
+    nemo_draft_set_meta_string (draft, "album", album);
+}
+
 NemoMediaInfo *
 nemo_job_probe_soundtrack (const gchar * uri, GError ** error)
 {
@@ -660,12 +672,7 @@ add_single_song (NemoDraft * draft, const NemoJobConfig * config,
     nemo_draft_set_meta_int (draft, "max_duration_ms", total_ms);
     nemo_draft_set_meta_int (draft, "music_fade_out_ms", MUSIC_FADE_OUT_MS);
   }
-  if (title)
-    nemo_draft_set_meta_string (draft, "title", title);
-  if (artist)
-    nemo_draft_set_meta_string (draft, "artist", artist);
-  if (album)
-    nemo_draft_set_meta_string (draft, "album", album);
+  nemo_job_set_tags (draft, title, artist, album);
   return song_ms;
 }
 
