@@ -96,6 +96,7 @@ struct _GstNemoVisualizer
 
   /* the streaming thread's */
   GstPadChainFunction base_chain;
+  GstPadQueryFunction base_src_query;
   GstPad *srcpad;
   GstAdapter *pending;          /* audio short of a whole frame */
   GstSegment in_segment;        /* the audio's, for its running time */
@@ -968,6 +969,37 @@ gst_nemo_visualizer_get_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 }
 
+/* GstAudioVisualizer 1.22 answers the latency query "live" whatever its
+ * upstream is.  A song played from a file into flvmux or mp4mux then
+ * makes the muxer wait as for a live source, with timeouts: under load it
+ * writes a frame before the audio of the same time, which flvmux then
+ * restamps to the frame's time (two AAC packets at one time).  The base
+ * class's latency is kept, with upstream's word on liveness. */
+static gboolean
+gst_nemo_visualizer_src_query (GstPad * pad, GstObject * parent,
+    GstQuery * query)
+{
+  GstNemoVisualizer *self = GST_NEMO_VISUALIZER (parent);
+  GstClockTime min_latency, max_latency;
+  GstQuery *upstream;
+  GstPad *sink;
+  gboolean live = FALSE;
+
+  if (!self->base_src_query (pad, parent, query))
+    return FALSE;
+  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
+    return TRUE;
+  gst_query_parse_latency (query, NULL, &min_latency, &max_latency);
+  upstream = gst_query_new_latency ();
+  sink = gst_element_get_static_pad (GST_ELEMENT (self), "sink");
+  if (gst_pad_peer_query (sink, upstream))
+    gst_query_parse_latency (upstream, &live, NULL, NULL);
+  gst_object_unref (sink);
+  gst_query_unref (upstream);
+  gst_query_set_latency (query, live, min_latency, max_latency);
+  return TRUE;
+}
+
 static void
 gst_nemo_visualizer_finalize (GObject * object)
 {
@@ -1001,6 +1033,9 @@ gst_nemo_visualizer_init (GstNemoVisualizer * self)
   self->pending = gst_adapter_new ();
   gst_segment_init (&self->in_segment, GST_FORMAT_TIME);
   self->srcpad = gst_element_get_static_pad (GST_ELEMENT (self), "src");
+  self->base_src_query = GST_PAD_QUERYFUNC (self->srcpad);
+  gst_pad_set_query_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_nemo_visualizer_src_query));
   reset_frames (self);
   self->base_chain = GST_PAD_CHAINFUNC (sink);
   gst_pad_set_chain_function (sink,

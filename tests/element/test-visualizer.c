@@ -610,6 +610,42 @@ GST_START_TEST (test_playbin_vis_plugin)
 }
 GST_END_TEST;
 
+/* What a muxer downstream asks: is this live?  Only if the audio is. */
+static gboolean
+vis_is_live (gboolean live_source)
+{
+  g_autofree gchar *launch = g_strdup_printf ("audiotestsrc is-live=%s ! "
+      "audioconvert ! audioresample ! nemovisualizer name=vis ! "
+      "video/x-raw,width=320,height=180,framerate=30/1 ! fakesink "
+      "sync=false", live_source ? "true" : "false");
+  GstElement *pipeline = pipeline_new (launch);
+  GstElement *vis = gst_bin_get_by_name (GST_BIN (pipeline), "vis");
+  GstPad *src = gst_element_get_static_pad (vis, "src");
+  GstQuery *query = gst_query_new_latency ();
+  gboolean live = !live_source;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  fail_unless_equals_int (gst_element_get_state (pipeline, NULL, NULL,
+          30 * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_pad_query (src, query));
+  gst_query_parse_latency (query, &live, NULL, NULL);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_query_unref (query);
+  gst_object_unref (src);
+  gst_object_unref (vis);
+  gst_object_unref (pipeline);
+  return live;
+}
+
+/* GstAudioVisualizer says live whatever the source; a song from a file
+ * into flvmux then got restamped AAC packets under load. */
+GST_START_TEST (test_live_only_when_the_audio_is)
+{
+  fail_if (vis_is_live (FALSE), "a file-like source made it live");
+  fail_unless (vis_is_live (TRUE), "a live source did not make it live");
+}
+GST_END_TEST;
+
 static Suite *
 visualizer_suite (void)
 {
@@ -618,6 +654,7 @@ visualizer_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_caps);
+  tcase_add_test (tc, test_live_only_when_the_audio_is);
   tcase_add_test (tc, test_one_frame_per_frame_period);
   tcase_add_test (tc, test_long_buffers);
   tcase_add_test (tc, test_renegotiation_keeps_time);
