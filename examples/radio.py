@@ -170,12 +170,18 @@ class Station:
     def on_output_error(self, _bus, msg):
         err, _ = msg.parse_error()
         self.connected = False
-        self.output.set_state(Gst.State.NULL)
-        self.output = None
+        self.close_output()
         wait = BACKOFF_S[min(self.failures, len(BACKOFF_S) - 1)]
         self.failures += 1
         log(f"lost {self.args.url} ({err.message}): trying again in {wait} s")
         GLib.timeout_add_seconds(wait, self.connect)
+
+    def close_output(self):
+        # the bus's watch holds the bus: a station reconnecting for weeks
+        # would keep one of each lost connection
+        self.output.get_bus().remove_signal_watch()
+        self.output.set_state(Gst.State.NULL)
+        self.output = None
 
     def ask_keyframe(self):
         enc = self.play.get_by_name("enc").get_static_pad("src")
@@ -214,7 +220,7 @@ class Station:
         self.loop.run()
         self.play.set_state(Gst.State.NULL)
         if self.output:
-            self.output.set_state(Gst.State.NULL)
+            self.close_output()
 
 
 def main():
