@@ -63,11 +63,14 @@ check_recordings() {
     [ "$streams" = "aac h264 " ] || { echo "FAIL: $f has $streams"; return 1; }
     errors=$(ffmpeg -hide_banner -v error -nostdin -i "$f" -f null - 2>&1 | head -3)
     [ -z "$errors" ] || { echo "FAIL: $f does not decode cleanly: $errors"; return 1; }
+    # the packets' own times: a recording's "duration" is not its length
+    # once it starts late
     start=$(ffprobe -v error -show_entries format=start_time -of csv=p=0 "$f")
-    duration=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$f")
-    echo "recording $(basename "$f"): from $start s, $duration s"
+    end=$(ffprobe -v error -show_entries packet=pts_time -of csv=p=0 "$f" |
+      awk 'NR == 1 || $1 > max { max = $1 } END { print max }')
+    echo "recording $(basename "$f"): from $start s to $end s"
     echo "$start $last_end" | awk '{ exit !($1 >= $2) }' ||
       { echo "FAIL: $f starts at $start s, before the one before ended ($last_end s)"; return 1; }
-    last_end=$(echo "$start $duration" | awk '{ print $1 + $2 }')
+    last_end=$end
   done
 }
