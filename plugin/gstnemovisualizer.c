@@ -774,19 +774,13 @@ static gboolean
 gst_nemo_visualizer_setup (GstAudioVisualizer * scope)
 {
   GstNemoVisualizer *self = GST_NEMO_VISUALIZER (scope);
-  GstVideoInfo *vinfo = &scope->vinfo;
-
   /* caps negotiated again, the same: the scene goes on as it was */
   if (self->scene != NULL
-      && GST_VIDEO_INFO_FORMAT (vinfo) == GST_VIDEO_INFO_FORMAT (&self->scene_info)
-      && vinfo->width == self->scene_info.width
-      && vinfo->height == self->scene_info.height
-      && vinfo->fps_n == self->scene_info.fps_n
-      && vinfo->fps_d == self->scene_info.fps_d)
+      && gst_video_info_is_equal (&scope->vinfo, &self->scene_info))
     return TRUE;
   g_clear_pointer (&self->scene, nemo_scene_free);
   self->failed = !make_scene (self);
-  self->scene_info = *vinfo;
+  self->scene_info = scope->vinfo;
   return TRUE;
 }
 
