@@ -160,10 +160,11 @@ typedef enum
 /* How long the song is, which tells the video pads when they have enough. */
 typedef enum
 {
-  SONG_LENGTH_PENDING,          /* the audio pad's EOS or the probe will say */
+  SONG_LENGTH_PENDING,          /* the audio pad's EOS will say */
   SONG_LENGTH_KNOWN,
   SONG_LENGTH_UNKNOWABLE,       /* a web address that only the cloud reads */
-  SONG_LENGTH_UNREADABLE,       /* the probe failed: the job will say why */
+  SONG_LENGTH_UNREADABLE,       /* the song does not state it: the job will
+                                 * measure it */
 } SongLength;
 
 struct _GstNemoRender
@@ -452,7 +453,7 @@ video_length_us (GstNemoRender * self)
 
 /* A pad has enough once it covers the video: images at once, the song up
  * to start-time + max-duration, pictures up to max-duration or the video's
- * length (or at once when the song cannot be read: the job will say why). */
+ * length (or at once when the song does not state its length). */
 static gboolean
 pad_has_enough (GstNemoRender * self, GstNemoRenderPad * pad)
 {
@@ -1288,64 +1289,72 @@ song_is_remote (GstNemoRender * self, const gchar * audio_uri)
       || g_str_has_prefix (audio_uri, "https://"));
 }
 
-/* The length of the songs @audio_uri names (one, a list, a playlist),
- * or 0 when one cannot be read. */
-static gint64
-songs_length (const gchar * audio_uri)
+/* The length of the songs @audio_uri names (one, a list, a playlist) in
+ * @total_us, 0 when one does not say; FALSE, with the media layer's error,
+ * when one cannot be read. */
+static gboolean
+songs_length (const gchar * audio_uri, gint64 * total_us, GError ** error)
 {
-  g_auto (GStrv) songs = nemo_job_expand_songs (audio_uri, NULL);
-  gint64 total_us = 0;
+  g_auto (GStrv) songs = nemo_job_expand_songs (audio_uri, error);
   guint i;
 
+  *total_us = 0;
   for (i = 0; songs != NULL && songs[i] != NULL; i++) {
-    g_autoptr (NemoMediaInfo) info = nemo_media_probe (songs[i], NULL);
+    g_autoptr (NemoMediaInfo) info = nemo_media_probe (songs[i], error);
 
-    if (info == NULL || info->duration_us <= 0)
-      return 0;
-    total_us += info->duration_us;
+    if (info == NULL)
+      return FALSE;
+    if (info->duration_us <= 0) {
+      *total_us = 0;
+      return TRUE;
+    }
+    *total_us += info->duration_us;
   }
-  return total_us;
+  return songs != NULL;
 }
 
-/* Without an audio pad the song is audio-uri: probe its length once, in
- * the task and outside any lock, so the video pads know when to stop. */
-static void
-work_out_song_length (GstNemoRender * self)
+/* Without an audio pad the song is audio-uri: it is probed as the element
+ * starts, as filesrc opens its file, so that the video pads know when to
+ * stop and a song that cannot be read fails the state change at once.
+ * (An error posted from the task that soon can be lost: gst-launch-1.0
+ * quits its main loop on an error from its bus sync handler, and a quit
+ * before g_main_loop_run () starts is forgotten.)  FALSE, with the error
+ * posted, when a song cannot be read. */
+static gboolean
+measure_audio_uri (GstNemoRender * self)
 {
   g_autofree gchar *audio_uri = NULL;
   g_autoptr (GPtrArray) songs = NULL;
+  GError *error = NULL;
   gint64 album_us = 0;
   SongLength length = SONG_LENGTH_UNREADABLE;
   gboolean remote = FALSE;
 
-  g_mutex_lock (&self->lock);
   GST_OBJECT_LOCK (self);
   songs = linked_song_pads (self);
-  if (self->song_length == SONG_LENGTH_PENDING && songs->len == 0) {
+  if (songs->len == 0 && self->audio_uri != NULL) {
     audio_uri = g_strdup (self->audio_uri);
-    remote = audio_uri != NULL && song_is_remote (self, audio_uri);
+    remote = song_is_remote (self, audio_uri);
   }
   GST_OBJECT_UNLOCK (self);
-  g_mutex_unlock (&self->lock);
 
   if (audio_uri == NULL)
-    return;
+    return TRUE;
   if (remote) {
     length = SONG_LENGTH_UNKNOWABLE;
-  } else {
-    /* a bad file is the job's to report; here it only ends the video pads */
-    album_us = songs_length (audio_uri);
-    if (album_us > 0)
-      length = SONG_LENGTH_KNOWN;
+  } else if (!songs_length (audio_uri, &album_us, &error)) {
+    post_job_error (self, error, 0);
+    g_error_free (error);
+    return FALSE;
+  } else if (album_us > 0) {
+    length = SONG_LENGTH_KNOWN;
   }
 
   g_mutex_lock (&self->lock);
-  if (self->song_length == SONG_LENGTH_PENDING) {
-    self->song_length = length;
-    self->song_us = length == SONG_LENGTH_KNOWN ? album_us : 0;
-    g_cond_broadcast (&self->cond);
-  }
+  self->song_length = length;
+  self->song_us = album_us;
   g_mutex_unlock (&self->lock);
+  return TRUE;
 }
 
 /* The video pad without EOS that will first have been silent for too
@@ -1469,7 +1478,7 @@ report_result (GstNemoRender * self, gboolean ok, const GError * error,
   }
 }
 
-/* The src pad's task: work out the song's length, wait for every input,
+/* The src pad's task: wait for every input,
  * run the job (its data callback pushes the MP4), then EOS or an error.
  * It runs once per start, and again when a sink pad flushes. */
 static void
@@ -1479,7 +1488,6 @@ gst_nemo_render_loop (GstNemoRender * self)
   guint http_status = 0;
   gboolean ok, restart;
 
-  work_out_song_length (self);
   if (!begin_job (self)) {
     gst_pad_pause_task (self->srcpad);
     return;
@@ -1668,14 +1676,6 @@ start (GstNemoRender * self)
 {
   GError *error = NULL;
 
-  self->work_dir = g_dir_make_tmp ("nemorender-XXXXXX", &error);
-  if (self->work_dir == NULL) {
-    POST_ERROR (self, RESOURCE, OPEN_WRITE,
-        ("No room for the work files: %s. Set TMPDIR to a writable folder "
-            "with space for the video.", error->message), (NULL));
-    g_error_free (error);
-    return FALSE;
-  }
   g_mutex_lock (&self->lock);
   self->job = JOB_COLLECTING;
   self->restart = FALSE;
@@ -1691,6 +1691,16 @@ start (GstNemoRender * self)
   g_clear_pointer (&self->current_session_id, g_free);
   g_clear_pointer (&self->current_render_id, g_free);
   GST_OBJECT_UNLOCK (self);
+  if (!measure_audio_uri (self))
+    return FALSE;
+  self->work_dir = g_dir_make_tmp ("nemorender-XXXXXX", &error);
+  if (self->work_dir == NULL) {
+    POST_ERROR (self, RESOURCE, OPEN_WRITE,
+        ("No room for the work files: %s. Set TMPDIR to a writable folder "
+            "with space for the video.", error->message), (NULL));
+    g_error_free (error);
+    return FALSE;
+  }
   return TRUE;
 }
 

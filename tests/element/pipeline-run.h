@@ -17,6 +17,7 @@ typedef struct
   GPtrArray *messages;          /* GstStructure* of element messages */
   GPtrArray *progress;          /* "START:prepare", "COMPLETE:encode", ... */
   gboolean eos_pushed;          /* nemorender sent EOS downstream */
+  gboolean start_failed;        /* setting the pipeline to PLAYING failed */
   /* set before the run: called on each element message; TRUE stops the
    * pipeline there (to stop it half-way) */
   gboolean (*on_message) (const GstStructure * s, gpointer data);

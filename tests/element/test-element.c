@@ -1173,12 +1173,15 @@ GST_END_TEST;
 
 /* ----------------------------------------------- whole pipelines: errors -- */
 
-static void
+/* The run of @description fails with that error, whose message has each
+ * of @phrases, and pushes nothing; TRUE when the state change failed. */
+static gboolean
 assert_fails_with (const gchar * description, GQuark domain, gint code,
     const gchar * const *phrases)
 {
   RunResult r = { 0, };
   gint nemo_code = -1;
+  gboolean start_failed;
 
   run_pipeline (description, &r);
   fail_unless (r.error != NULL, "%s did not fail", description);
@@ -1193,21 +1196,22 @@ assert_fails_with (const gchar * description, GQuark domain, gint code,
   fail_unless (r.error_details != NULL);
   fail_unless (gst_structure_get_int (r.error_details, "nemo-code", &nemo_code));
   fail_unless_equals_int (nemo_code, 0);
+  start_failed = r.start_failed;
   run_result_clear (&r);
+  return start_failed;
 }
 
 GST_START_TEST (test_error_missing_file)
 {
   const gchar *phrases[] = { "no-such-song.mp3", "does not exist", NULL };
 
-  assert_fails_with ("nemorender name=r audio-uri=/nonexistent/no-such-song.mp3 "
-      "visual-uri={cover.jpg}", GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_NOT_FOUND, phrases);
+  /* like filesrc's missing file, it fails the state change */
+  fail_unless (assert_fails_with ("nemorender name=r "
+          "audio-uri=/nonexistent/no-such-song.mp3 visual-uri={cover.jpg}",
+          GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND, phrases));
 }
 GST_END_TEST;
 
-/* FFmpeg's own reason reaches the user: what avformat_open_input () says of
- * the file, in av_err2str ()'s words. */
 /* A thumbnail that cannot be written fails the job before the MP4 goes
  * out, and the error names the path. */
 GST_START_TEST (test_error_thumbnail_unwritable)
@@ -1222,6 +1226,8 @@ GST_START_TEST (test_error_thumbnail_unwritable)
 }
 GST_END_TEST;
 
+/* FFmpeg's own reason reaches the user: what avformat_open_input () says of
+ * the file, in av_err2str ()'s words, as the state change fails. */
 GST_START_TEST (test_error_corrupt_audio)
 {
   g_autofree gchar *path = data_path ("garbage.mp3");
@@ -1234,9 +1240,9 @@ GST_START_TEST (test_error_corrupt_audio)
       "it refuses");
   reason = g_strdup_printf ("FFmpeg can read (%s)", av_err2str (ret));
   phrases[2] = reason;
-  assert_fails_with ("nemorender name=r audio-uri={garbage.mp3} "
-      "visual-uri={cover.jpg}", GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
-      phrases);
+  fail_unless (assert_fails_with ("nemorender name=r audio-uri={garbage.mp3} "
+          "visual-uri={cover.jpg}", GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+          phrases));
 }
 GST_END_TEST;
 
