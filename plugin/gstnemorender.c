@@ -1478,9 +1478,9 @@ report_result (GstNemoRender * self, gboolean ok, const GError * error,
   }
 }
 
-/* The src pad's task: wait for every input,
- * run the job (its data callback pushes the MP4), then EOS or an error.
- * It runs once per start, and again when a sink pad flushes. */
+/* The src pad's task: wait for every input, run the job (its data
+ * callback pushes the MP4), then EOS or an error.  It runs once per
+ * start, and again when a sink pad flushes. */
 static void
 gst_nemo_render_loop (GstNemoRender * self)
 {
