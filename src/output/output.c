@@ -36,6 +36,11 @@
 #define UPLOAD_CRF 20
 /* mjpeg's quantiser scale: 2 is near the best, a few hundred kB */
 #define JPEG_QSCALE 2
+/* From this AAC bitrate on, noisy bands are coded, not substituted: at
+ * 320 kb/s FFmpeg 5.1's perceptual noise substitution decodes up to 5 dB
+ * over the song's true peak, which the limiter can only answer by
+ * turning the whole song down and encoding it again (docs/mixing.md) */
+#define AAC_CODED_NOISE_BITRATE 288000
 
 struct _NemoOutput
 {
@@ -200,6 +205,8 @@ nemo_output_open_audio (NemoAudioCodec codec, gint sample_rate,
   encoder->time_base = (AVRational) { 1, sample_rate };
   if (codec == NEMO_AUDIO_AAC)
     encoder->profile = FF_PROFILE_AAC_LOW;
+  if (codec == NEMO_AUDIO_AAC && bitrate >= AAC_CODED_NOISE_BITRATE)
+    av_opt_set_int (encoder->priv_data, "aac_pns", 0, 0);
   return open_encoder (encoder, wants_global_header (output), what, error);
 }
 
