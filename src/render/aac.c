@@ -30,7 +30,15 @@
  * (packet-spool.c, one block a packet) until a thread encodes them, its
  * packets go to another, and at most threads + 2 chunks are open at once.
  * The joined packets are decoded again in order and metered for their true
- * peak, as a viewer's decoder would see them.
+ * peak, as a viewer's decoder would see them, frame by frame: the frames
+ * over NEMO_TRUE_PEAK_DBTP are noted for the soundtrack's retry.
+ *
+ * A retry changes the sound in a few places only (soundtrack.c's dips), so
+ * a chunk fed none of the changed samples would be encoded to the same
+ * packets again: it copies them from the encode before instead
+ * (nemo_aac_writer_reuse).  A join between a chunk encoded again and one
+ * copied is as good as any other, since both encoders were fed the same
+ * samples around it.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -61,12 +69,15 @@
 /* a thread tells how far it is every this many blocks, for the progress */
 #define REPORT_BLOCKS 16
 
-/* What the packets decode to, for their true peak. */
+/* What the packets decode to, for their true peak, and where it is over
+ * NEMO_TRUE_PEAK_DBTP. */
 typedef struct
 {
   AVCodecContext *decoder;
   AVFrame *decoded;
   ebur128_state *meter;
+  gint64 position;              /* of the next decoded sample in the sound */
+  GArray *hot;                  /* NemoAacHotFrame */
 } PeakCheck;
 
 typedef struct
@@ -89,6 +100,7 @@ typedef struct
   NemoPacketSpool *samples;     /* filled by the writer, read by a thread */
   NemoPacketSpool *packets;     /* written by that thread */
   gboolean queued, done;
+  gboolean reused;              /* its packets are the encode before's */
   GError *error;
 } Chunk;
 
@@ -113,6 +125,11 @@ struct _NemoAacWriter
   GCond done;                   /* a chunk is done, or more is encoded */
   gint64 encoded;               /* samples fed to the threads' encoders */
   gint abort;                   /* atomic */
+  /* a retry: the encode before, and the samples changed since */
+  NemoPacketSpool *previous;
+  AVPacket *previous_packet;    /* read from it, not copied yet */
+  GArray *changed;              /* gint64 pairs [from, until), in order */
+  guint joined, reused;         /* chunks; those that kept their packets */
 };
 
 /* ---- the true peak of what was encoded ---- */
@@ -124,6 +141,7 @@ peak_check_clear (PeakCheck * check)
   av_frame_free (&check->decoded);
   if (check->meter != NULL)
     ebur128_destroy (&check->meter);
+  g_clear_pointer (&check->hot, g_array_unref);
 }
 
 /* A decoder for @encoder's packets and a true-peak meter. */
@@ -140,6 +158,9 @@ peak_check_init (PeakCheck * check, const AVCodecContext * encoder,
   check->decoded = av_frame_alloc ();
   check->meter = ebur128_init (NEMO_AUDIO_CHANNELS, NEMO_AUDIO_RATE,
       EBUR128_MODE_TRUE_PEAK);
+  /* the decoder gives the encoder's priming samples first */
+  check->position = -encoder->initial_padding;
+  check->hot = g_array_new (FALSE, FALSE, sizeof (NemoAacHotFrame));
   if (ret >= 0 && (check->decoder == NULL || check->decoded == NULL
           || check->meter == NULL))
     ret = AVERROR (ENOMEM);
@@ -155,6 +176,24 @@ peak_check_init (PeakCheck * check, const AVCodecContext * encoder,
     return FALSE;
   }
   return TRUE;
+}
+
+/* Note the frame of @n samples just metered when its true peak is over. */
+static void
+peak_check_note (PeakCheck * check, gint n)
+{
+  gdouble peak = 0, channel;
+  guint c;
+
+  for (c = 0; c < NEMO_AUDIO_CHANNELS; c++)
+    if (ebur128_prev_true_peak (check->meter, c, &channel) == 0)
+      peak = MAX (peak, channel);
+  if (peak > 0 && 20 * log10 (peak) > NEMO_TRUE_PEAK_DBTP) {
+    NemoAacHotFrame hot = { check->position, 20 * log10 (peak) };
+
+    g_array_append_val (check->hot, hot);
+  }
+  check->position += n;
 }
 
 /* Decode @packet (NULL: flush) into the meter. */
@@ -177,6 +216,7 @@ peak_check_add (PeakCheck * check, const AVPacket * packet, GError ** error)
       interleaved[2 * i + 1] = ((const gfloat *) frame->data[1])[i];
     }
     ebur128_add_frames_float (check->meter, interleaved, n);
+    peak_check_note (check, n);
     av_frame_unref (frame);
   }
   if (ret == AVERROR (EAGAIN) || ret == AVERROR_EOF)
@@ -379,7 +419,21 @@ chunk_encode (gpointer data, gpointer user_data)
   g_mutex_unlock (&writer->lock);
 }
 
-/* Open the next chunk: a spool for its samples and one for its packets. */
+/* Whether a retry changed none of the samples in [@from, @until). */
+static gboolean
+writer_unchanged (const NemoAacWriter * writer, gint64 from, gint64 until)
+{
+  guint i;
+
+  for (i = 0; i + 1 < writer->changed->len; i += 2)
+    if (g_array_index (writer->changed, gint64, i) < until
+        && g_array_index (writer->changed, gint64, i + 1) > from)
+      return FALSE;
+  return TRUE;
+}
+
+/* Open the next chunk: a spool for its samples and one for its packets,
+ * unless a retry keeps the packets it had. */
 static gboolean
 writer_open_chunk (NemoAacWriter * writer, GError ** error)
 {
@@ -389,12 +443,16 @@ writer_open_chunk (NemoAacWriter * writer, GError ** error)
   chunk->end = chunk->start + writer->chunk_length;
   chunk->from = MAX (chunk->start - PREROLL_FRAMES * AAC_FRAME, 0);
   chunk->until = chunk->end + POSTROLL_FRAMES * AAC_FRAME;
-  chunk->samples = nemo_packet_spool_new (writer->work_dir, error);
-  chunk->packets = chunk->samples ?
-      nemo_packet_spool_new (writer->work_dir, error) : NULL;
-  if (chunk->packets == NULL) {
-    chunk_free (chunk);
-    return FALSE;
+  chunk->reused = writer->previous != NULL
+      && writer_unchanged (writer, chunk->from, chunk->until);
+  if (!chunk->reused) {
+    chunk->samples = nemo_packet_spool_new (writer->work_dir, error);
+    chunk->packets = chunk->samples ?
+        nemo_packet_spool_new (writer->work_dir, error) : NULL;
+    if (chunk->packets == NULL) {
+      chunk_free (chunk);
+      return FALSE;
+    }
   }
   writer->next_chunk++;
   g_queue_push_tail (&writer->chunks, chunk);
@@ -406,6 +464,32 @@ writer_report (NemoAacWriter * writer, gint64 done)
 {
   if (writer->progress)
     writer->progress (MIN (done, writer->position), writer->progress_data);
+}
+
+/* Check and append the packets of @chunk that the encode before made;
+ * the packets in that spool are in order, so each chunk takes up where the
+ * last stopped. */
+static gboolean
+writer_copy_previous (NemoAacWriter * writer, const Chunk * chunk,
+    GError ** error)
+{
+  AVPacket *packet = writer->previous_packet;
+  gint64 from = chunk->start > 0 ? chunk->start : G_MININT64;
+
+  for (;;) {
+    gint got = packet->data != NULL ? 1 :
+        nemo_packet_spool_read (writer->previous, packet, error);
+
+    if (got <= 0)
+      return got == 0;
+    if (packet->pts >= chunk->end)
+      return TRUE;              /* the next chunk's */
+    if (packet->pts >= from && (!peak_check_add (&writer->check, packet,
+                error) || !nemo_packet_spool_write (writer->spool, packet,
+                error)))
+      return FALSE;
+    av_packet_unref (packet);
+  }
 }
 
 /* Wait for the oldest chunk (queued), reporting how much the threads have
@@ -432,6 +516,13 @@ writer_join_first (NemoAacWriter * writer, GError ** error)
   g_mutex_unlock (&writer->lock);
 
   g_queue_pop_head (&writer->chunks);
+  writer->joined++;
+  writer->reused += chunk->reused;
+  if (chunk->reused) {
+    ok = writer_copy_previous (writer, chunk, error);
+    chunk_free (chunk);
+    return ok;
+  }
   if (chunk->error != NULL) {
     g_propagate_error (error, g_steal_pointer (&chunk->error));
     ok = FALSE;
@@ -468,11 +559,19 @@ writer_join_done (NemoAacWriter * writer, GError ** error)
   }
 }
 
+/* @chunk has all its samples: to a thread, or done when it is reused. */
 static void
 writer_queue (NemoAacWriter * writer, Chunk * chunk)
 {
   chunk->queued = TRUE;
-  g_thread_pool_push (writer->pool, chunk, NULL);
+  if (!chunk->reused) {
+    g_thread_pool_push (writer->pool, chunk, NULL);
+    return;
+  }
+  chunk->done = TRUE;
+  g_mutex_lock (&writer->lock);
+  writer->encoded += chunk->until - chunk->from;
+  g_mutex_unlock (&writer->lock);
 }
 
 /* @n frames of @interleaved, the sound from writer->position, into each
@@ -490,6 +589,11 @@ writer_fill_chunks (NemoAacWriter * writer, const gfloat * interleaved,
 
     if (chunk->queued || from >= until)
       continue;
+    if (chunk->reused) {
+      if (until == chunk->until)
+        writer_queue (writer, chunk);
+      continue;
+    }
     writer->block->data = (guint8 *) (interleaved + (from - at) *
         NEMO_AUDIO_CHANNELS);
     writer->block->size = (gint) ((until - from) * NEMO_AUDIO_CHANNELS *
@@ -549,6 +653,9 @@ writer_finish_chunks (NemoAacWriter * writer, GError ** error)
   while (!g_queue_is_empty (&writer->chunks))
     if (!writer_join_first (writer, error))
       return FALSE;
+  if (writer->previous != NULL)
+    NEMO_DEBUG ("AAC: %u of %u chunks kept from the encode before",
+        writer->reused, writer->joined);
   return peak_check_add (&writer->check, NULL, error);
 }
 
@@ -646,6 +753,28 @@ nemo_aac_writer_finish (NemoAacWriter * writer, GError ** error)
   return aac_encoder_drain (&writer->main, TRUE, error);
 }
 
+gboolean
+nemo_aac_writer_reuse (NemoAacWriter * writer, NemoPacketSpool * previous,
+    const GArray * changed, GError ** error)
+{
+  g_return_val_if_fail (writer->position == 0 && writer->previous == NULL,
+      FALSE);
+
+  if (writer->chunk_length == 0) {
+    nemo_packet_spool_free (previous);
+    return TRUE;
+  }
+  writer->previous = previous;
+  writer->previous_packet = av_packet_alloc ();
+  writer->changed = g_array_copy ((GArray *) changed);
+  if (writer->previous_packet == NULL) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
+        "Out of memory for the audio encoder.");
+    return FALSE;
+  }
+  return nemo_packet_spool_rewind (previous, error);
+}
+
 const AVCodecContext *
 nemo_aac_writer_get_context (const NemoAacWriter * writer)
 {
@@ -664,6 +793,12 @@ nemo_aac_writer_true_peak (NemoAacWriter * writer)
   return 20 * log10 (MAX (peak, 1e-10));
 }
 
+const GArray *
+nemo_aac_writer_hot_frames (const NemoAacWriter * writer)
+{
+  return writer->check.hot;
+}
+
 void
 nemo_aac_writer_free (NemoAacWriter * writer)
 {
@@ -676,6 +811,9 @@ nemo_aac_writer_free (NemoAacWriter * writer)
   }
   g_queue_clear_full (&writer->chunks, (GDestroyNotify) chunk_free);
   av_packet_free (&writer->block);
+  nemo_packet_spool_free (writer->previous);
+  av_packet_free (&writer->previous_packet);
+  g_clear_pointer (&writer->changed, g_array_unref);
   aac_encoder_clear (&writer->main);
   peak_check_clear (&writer->check);
   g_mutex_clear (&writer->lock);

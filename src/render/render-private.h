@@ -74,6 +74,25 @@ const AVCodecContext *nemo_aac_writer_get_context (const NemoAacWriter *
     writer);
 /* The true peak of the packets decoded in order, dBTP. */
 gdouble nemo_aac_writer_true_peak (NemoAacWriter * writer);
+
+/* What the decoded sound may peak at (the output contract) */
+#define NEMO_TRUE_PEAK_DBTP -1.2
+
+/* A decoded frame whose true peak is over NEMO_TRUE_PEAK_DBTP. */
+typedef struct
+{
+  gint64 at;                    /* its first sample in the sound */
+  gdouble dbtp;
+} NemoAacHotFrame;
+
+/* Those frames so far, in order (NemoAacHotFrame). */
+const GArray *nemo_aac_writer_hot_frames (const NemoAacWriter * writer);
+/* A retry of the encode that went to @previous (taken), for the same
+ * sound with only the samples in @changed (gint64 pairs [from, until), in
+ * order) changed: the chunks fed none of them keep their packets.  Before
+ * the first write; a sound encoded in one piece is encoded whole. */
+gboolean nemo_aac_writer_reuse (NemoAacWriter * writer,
+    NemoPacketSpool * previous, const GArray * changed, GError ** error);
 void nemo_aac_writer_free (NemoAacWriter * writer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoAacWriter, nemo_aac_writer_free)
 

@@ -66,22 +66,32 @@
 #define DUCK_ATTACK_S 0.050
 #define DUCK_RELEASE_S 0.300
 
-/* the limiter: the decoded AAC's true peak is at most TRUE_PEAK_DBTP.  The
- * ceiling on the samples and on the peaks between them keeps 0.5 dB more
- * for the AAC encoder, whose output overshoots its input (up to 0.17 dB on
- * the tones of tests/render/test-mix.c, 0.4 dB on hot music).  What is
- * encoded is decoded and metered as it goes; when it still peaks over, the
- * last pass runs again with the ceiling lowered by the excess and
- * RETRY_MARGIN_DB (a full-scale square wave overshoots by 5 dB), at most
- * MAX_RETRIES times.  Peaks are seen 5 ms ahead, let go over 100 ms. */
-#define TRUE_PEAK_DBTP -1.0
+/* the limiter: the decoded AAC's true peak is at most NEMO_TRUE_PEAK_DBTP.
+ * The ceiling on the samples and on the peaks between them keeps 0.5 dB
+ * more for the AAC encoder, whose output overshoots its input (up to
+ * 0.17 dB on the tones of tests/render/test-mix.c, 0.4 dB on hot music).
+ * What is encoded is decoded and metered as it goes; where it still peaks
+ * over, the encoder made an overshoot of its own at a transient, and the
+ * last pass runs again with the sound dipped there alone (the dips, below)
+ * by the excess and RETRY_MARGIN_DB, at most MAX_RETRIES times.  Peaks are
+ * seen 5 ms ahead, let go over 100 ms. */
 #define LIMITER_CEILING_DB -1.5
-#define RETRY_MARGIN_DB 0.3
+#define RETRY_MARGIN_DB 0.5
 #define MAX_RETRIES 3
+/* a dip holds over an AAC frame and one on each side (the MDCT blocks that
+ * decode into it) and ramps over a frame more each way; dips less than
+ * half a second apart become one */
+#define DIP_FRAME 1024
+#define DIP_JOIN_FRAMES 23
 #define LIMITER_LOOKAHEAD 240
 #define LIMITER_RELEASE_S 0.100
-/* the look-ahead, plus one frame for the peak between samples */
-#define LIMITER_DELAY (LIMITER_LOOKAHEAD + 1)
+/* the peaks between samples: a windowed sinc over LIMITER_TAPS frames at
+ * LIMITER_OVERSAMPLE points a frame */
+#define LIMITER_TAPS 16
+#define LIMITER_OVERSAMPLE 4
+/* the frame whose peak is known once LIMITER_TAPS / 2 - 1 more came */
+#define LIMITER_PEAK_LAG (LIMITER_TAPS / 2 - 1)
+#define LIMITER_DELAY (LIMITER_LOOKAHEAD + LIMITER_PEAK_LAG)
 
 /* Whose sound a source is: the music is what ducks under the clips. */
 typedef enum
@@ -335,15 +345,21 @@ ducker_apply (Ducker * ducker, const gfloat * clips, gfloat * music, gint n)
  * LOOKAHEAD + 1 window needs (then let go slowly).  Every one of them is at
  * most what frame j - LOOKAHEAD needs, so their mean is too: the gain
  * reaches it by the time the peak comes out, with no step in between.  The
- * peak of a frame includes the peaks between it and its neighbours, found
- * by cubic interpolation at quarter frames: what a D/A converter (or the
- * AAC decoder) draws between the samples. */
+ * peak of a frame includes the peaks between it and the frame before,
+ * interpolated at quarter frames by a Blackman-windowed sinc over
+ * LIMITER_TAPS frames: what a D/A converter (or the AAC decoder) draws
+ * between the samples, as a BS.1770 true-peak meter sees it (a cubic,
+ * four frames, read 0.5 dB under that meter on hiss and kicks). */
 
 typedef struct
 {
   gfloat ceiling;
   gfloat release;               /* per frame */
-  gfloat history[4][NEMO_AUDIO_CHANNELS];  /* the last four input frames */
+  /* the last LIMITER_TAPS input frames, and the sinc's taps for each point
+   * between the middle two */
+  gfloat history[LIMITER_TAPS][NEMO_AUDIO_CHANNELS];
+  gfloat taps[LIMITER_OVERSAMPLE - 1][LIMITER_TAPS];
+  gfloat taps_gain;             /* the most any point can be over its frames */
   gfloat delay[LIMITER_DELAY + 1][NEMO_AUDIO_CHANNELS];
   gint64 n_in;
   /* the running minimum of the gains needed: a monotonic queue */
@@ -355,12 +371,41 @@ typedef struct
   gdouble recent_sum;
 } Limiter;
 
+/* The taps that interpolate at @t (0 to 1) past the middle frame before,
+ * summing to 1; returns the sum of their sizes. */
+static gfloat
+limiter_init_taps (gfloat * taps, gdouble t)
+{
+  const gdouble half = LIMITER_TAPS / 2;
+  gdouble sum = 0, size = 0;
+  gint i;
+
+  for (i = 0; i < LIMITER_TAPS; i++) {
+    gdouble x = half - 1 + t - i;
+    gdouble sinc = x == 0 ? 1 : sin (G_PI * x) / (G_PI * x);
+    gdouble window = 0.42 + 0.5 * cos (G_PI * x / half) +
+        0.08 * cos (2 * G_PI * x / half);
+
+    taps[i] = (gfloat) (sinc * window);
+    sum += taps[i];
+  }
+  for (i = 0; i < LIMITER_TAPS; i++) {
+    taps[i] = (gfloat) (taps[i] / sum);
+    size += fabsf (taps[i]);
+  }
+  return (gfloat) size;
+}
+
 static void
 limiter_init (Limiter * limiter, gdouble ceiling_db)
 {
   gint i;
 
   memset (limiter, 0, sizeof (*limiter));
+  for (i = 1; i < LIMITER_OVERSAMPLE; i++)
+    limiter->taps_gain = MAX (limiter->taps_gain,
+        limiter_init_taps (limiter->taps[i - 1],
+            (gdouble) i / LIMITER_OVERSAMPLE));
   limiter->ceiling = (gfloat) pow (10, ceiling_db / 20);
   limiter->release = expf (-1.0f / (LIMITER_RELEASE_S * NEMO_AUDIO_RATE));
   limiter->held = 1;
@@ -369,27 +414,30 @@ limiter_init (Limiter * limiter, gdouble ceiling_db)
   limiter->recent_sum = LIMITER_LOOKAHEAD;
 }
 
-/* Catmull-Rom between @p1 and @p2 at @t. */
-static gfloat
-cubic (gfloat p0, gfloat p1, gfloat p2, gfloat p3, gfloat t)
-{
-  return p1 + 0.5f * t * (p2 - p0 + t * (2 * p0 - 5 * p1 + 4 * p2 - p3
-          + t * (3 * (p1 - p2) + p3 - p0)));
-}
-
-/* The peak of history[2] and of the curve from history[1] to it. */
+/* The peak of the middle frame of the history and of the curve from the
+ * frame before to it; only its frame's when no point between can be over
+ * the ceiling (most of the time: it saves most of the sums). */
 static gfloat
 limiter_peak (const Limiter * limiter)
 {
   const gfloat (*h)[NEMO_AUDIO_CHANNELS] = limiter->history;
-  gfloat peak = 0;
-  gint c, q;
+  gfloat peak = 0, loudest = 0;
+  gint c, q, i;
 
+  for (i = 0; i < LIMITER_TAPS; i++)
+    for (c = 0; c < NEMO_AUDIO_CHANNELS; c++)
+      loudest = MAX (loudest, fabsf (h[i][c]));
   for (c = 0; c < NEMO_AUDIO_CHANNELS; c++) {
-    peak = MAX (peak, fabsf (h[2][c]));
-    for (q = 1; q < 4; q++)
-      peak = MAX (peak, fabsf (cubic (h[0][c], h[1][c], h[2][c], h[3][c],
-                  q / 4.0f)));
+    peak = MAX (peak, fabsf (h[LIMITER_TAPS / 2][c]));
+    if (loudest * limiter->taps_gain <= limiter->ceiling)
+      continue;
+    for (q = 0; q < LIMITER_OVERSAMPLE - 1; q++) {
+      gfloat between = 0;
+
+      for (i = 0; i < LIMITER_TAPS; i++)
+        between += limiter->taps[q][i] * h[i][c];
+      peak = MAX (peak, fabsf (between));
+    }
   }
   return peak;
 }
@@ -435,13 +483,14 @@ limiter_process (Limiter * limiter, const gfloat * in, gint n, gfloat * out)
     memmove (limiter->history[0], limiter->history[1],
         sizeof (limiter->history) - sizeof (limiter->history[0]));
     for (c = 0; c < NEMO_AUDIO_CHANNELS; c++)
-      limiter->history[3][c] = limiter->delay[slot][c] =
+      limiter->history[LIMITER_TAPS - 1][c] = limiter->delay[slot][c] =
           in[i * NEMO_AUDIO_CHANNELS + c];
 
-    /* frame - 1 now has both neighbours */
+    /* the middle of the history, frame - LIMITER_PEAK_LAG */
     peak = limiter_peak (limiter);
     needed = peak > limiter->ceiling ? limiter->ceiling / peak : 1;
-    limiter->held = MIN (limiter_min_gain (limiter, frame - 1, needed),
+    limiter->held = MIN (limiter_min_gain (limiter, frame - LIMITER_PEAK_LAG,
+            needed),
         1 - (1 - limiter->held) * limiter->release);
     limiter->recent_sum += limiter->held
         - limiter->recent[frame % LIMITER_LOOKAHEAD];
@@ -762,7 +811,118 @@ typedef struct
   gint64 position;
   NemoAacWriter *encoder;
   NemoSpectrum *spectrum;
+  GArray *dips;                 /* gfloat a DIP_FRAME, 1: none; NULL: none */
 } MixOutput;
+
+/* ---- the retries' dips ----
+ *
+ * The gain of each DIP_FRAME frame of the sound, 1 but where a retry
+ * turns it down; between frames it follows a raised cosine from the lower
+ * gain to 1 over a frame.  Everywhere else the sound is the same to the
+ * bit as in the encode before, so the chunks fed none of the dipped
+ * samples keep their packets (aac.c). */
+
+static GArray *
+dips_new (gint64 n_samples)
+{
+  guint n = (guint) (n_samples / DIP_FRAME + 2), k;
+  GArray *dips = g_array_sized_new (FALSE, FALSE, sizeof (gfloat), n);
+  const gfloat none = 1;
+
+  for (k = 0; k < n; k++)
+    g_array_append_val (dips, none);
+  return dips;
+}
+
+/* 1 − (1 − @gain) at @distance (1 to DIP_FRAME samples) from its frame */
+static gfloat
+dip_ramp (gfloat gain, gint64 distance)
+{
+  return 1 - (1 - gain) * 0.5f * (1 + cosf ((gfloat) G_PI * distance /
+          DIP_FRAME));
+}
+
+static gfloat
+dip_gain (const GArray * dips, gint64 at)
+{
+  const gfloat *gain = (const gfloat *) dips->data;
+  gint64 k = MIN (at / DIP_FRAME, (gint64) dips->len - 1);
+  gint64 into = at - k * DIP_FRAME;
+  gfloat before = k > 0 ? gain[k - 1] : 1;
+  gfloat after = k + 1 < dips->len ? gain[k + 1] : 1;
+
+  if (gain[k] == 1 && before == 1 && after == 1)
+    return 1;
+  return MIN (gain[k], MIN (dip_ramp (before, into + 1),
+          dip_ramp (after, DIP_FRAME - into)));
+}
+
+/* Dips less than DIP_JOIN_FRAMES apart take the lowest gain of them from
+ * the first to the last: a steady overshoot (a square wave, a held synth)
+ * is turned down evenly, not frame by frame. */
+static void
+dips_join (GArray * dips)
+{
+  gfloat *gain = (gfloat *) dips->data;
+  guint k = 0, j, end;
+
+  while (k < dips->len) {
+    gfloat lowest = gain[k];
+
+    if (gain[k] == 1) {
+      k++;
+      continue;
+    }
+    for (end = j = k; j < dips->len && j - end <= DIP_JOIN_FRAMES; j++)
+      if (gain[j] < 1) {
+        end = j;
+        lowest = MIN (lowest, gain[j]);
+      }
+    for (j = k; j <= end; j++)
+      gain[j] = lowest;
+    k = end + 1;
+  }
+}
+
+/* Dip the frames around each of the @hot ones by its excess (what the
+ * encode before measured, dips included) and RETRY_MARGIN_DB.  Returns the
+ * samples this changes, gint64 pairs [from, until) in order. */
+static GArray *
+dips_add (GArray * dips, const GArray * hot)
+{
+  g_autoptr (GArray) before = g_array_copy (dips);
+  const gfloat *old = (const gfloat *) before->data;
+  gfloat *gain = (gfloat *) dips->data;
+  GArray *changed = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64 last = (gint64) dips->len - 1, k, j;
+  guint i;
+
+  for (i = 0; i < hot->len; i++) {
+    const NemoAacHotFrame *frame = &g_array_index (hot, NemoAacHotFrame, i);
+    gfloat target;
+
+    k = CLAMP (frame->at / DIP_FRAME, 0, last);
+    target = old[k] * powf (10, (gfloat) (NEMO_TRUE_PEAK_DBTP - frame->dbtp
+            - RETRY_MARGIN_DB) / 20);
+    for (j = MAX (k - 1, 0); j <= MIN (k + 1, last); j++)
+      gain[j] = MIN (gain[j], target);
+  }
+  dips_join (dips);
+  for (k = 0; k <= last; k++) {
+    gint64 from = (k - 1) * DIP_FRAME, until = (k + 2) * DIP_FRAME;
+
+    if (gain[k] == old[k])
+      continue;
+    if (changed->len > 0 && g_array_index (changed, gint64,
+            changed->len - 1) >= from)
+      g_array_index (changed, gint64, changed->len - 1) = until;
+    else {
+      g_array_append_val (changed, from);
+      g_array_append_val (changed, until);
+    }
+  }
+  return changed;
+}
 
 static gboolean
 mix_output_write (MixOutput * output, gfloat * block, gint n, GError ** error)
@@ -778,6 +938,8 @@ mix_output_write (MixOutput * output, gfloat * block, gint n, GError ** error)
       gain *= fade_gain (at, plan->fade_in);
     if (plan->fade_out > 0)
       gain *= fade_gain (output->total - at, plan->fade_out);
+    if (output->dips != NULL)
+      gain *= dip_gain (output->dips, at);
     block[2 * i] *= (gfloat) gain;
     block[2 * i + 1] *= (gfloat) gain;
   }
@@ -793,8 +955,8 @@ mix_output_write (MixOutput * output, gfloat * block, gint n, GError ** error)
 /* The last pass: mix, gain, the limiter (on what is encoded), fades,
  * encode. */
 static gboolean
-mix_and_encode (Mix * mix, gfloat gain, gdouble ceiling_db,
-    MixOutput * output, gint64 * n_samples, GError ** error)
+mix_and_encode (Mix * mix, gfloat gain, MixOutput * output,
+    gint64 * n_samples, GError ** error)
 {
   gfloat block[MIX_BLOCK * NEMO_AUDIO_CHANNELS];
   gfloat limited[(MIX_BLOCK + LIMITER_DELAY) * NEMO_AUDIO_CHANNELS];
@@ -802,7 +964,7 @@ mix_and_encode (Mix * mix, gfloat gain, gdouble ceiling_db,
   gint64 position = 0;
   gint covered, i;
 
-  limiter_init (&limiter, ceiling_db);
+  limiter_init (&limiter, LIMITER_CEILING_DB);
   while ((covered = mix_next (mix, position, block, error)) > 0) {
     gfloat *result = block;
     gint n = covered;
@@ -1105,33 +1267,40 @@ choose_output (NemoSoundtrack * soundtrack, Mix * mix, const MixPlan * plan,
   return start_encoding (soundtrack, mix, options, work_dir, encoder, error);
 }
 
-/* Encode the mix, and again with a lower ceiling while its decoded true
- * peak is over TRUE_PEAK_DBTP. */
+/* Encode the mix, and again with dips where its decoded true peak is
+ * over NEMO_TRUE_PEAK_DBTP, re-encoding only the chunks they touch. */
 static gboolean
 encode_under_peak (NemoSoundtrack * soundtrack, Mix * mix, gfloat gain,
     MixOutput * output, const NemoRenderOptions * options,
     const gchar * work_dir, GError ** error)
 {
-  gdouble ceiling = LIMITER_CEILING_DB, peak;
   gint retry;
 
   for (retry = 0;; retry++) {
-    if (!mix_and_encode (mix, gain, ceiling, output, &soundtrack->n_samples,
-            error))
+    g_autoptr (NemoPacketSpool) previous = NULL;
+    g_autoptr (GArray) changed = NULL;
+    const GArray *hot;
+
+    if (!mix_and_encode (mix, gain, output, &soundtrack->n_samples, error))
       return FALSE;
     if (output->encoder == NULL)
       return TRUE;
-    peak = nemo_aac_writer_true_peak (output->encoder);
-    NEMO_DEBUG ("soundtrack: %.2f dBTP with the limiter at %.2f dB", peak,
-        ceiling);
-    if (peak <= TRUE_PEAK_DBTP || retry == MAX_RETRIES)
+    hot = nemo_aac_writer_hot_frames (output->encoder);
+    NEMO_DEBUG ("soundtrack: %.2f dBTP, %u frames over",
+        nemo_aac_writer_true_peak (output->encoder), hot->len);
+    if (hot->len == 0 || retry == MAX_RETRIES)
       return TRUE;
-    ceiling -= peak - TRUE_PEAK_DBTP + RETRY_MARGIN_DB;
+    if (output->dips == NULL)
+      output->dips = dips_new (soundtrack->n_samples);
+    changed = dips_add (output->dips, hot);
     mix_rewind (mix);
     output->position = 0;
     output->spectrum = NULL;    /* it has had the sound once */
+    previous = g_steal_pointer (&soundtrack->spool);
     if (!start_encoding (soundtrack, mix, options, work_dir, &output->encoder,
-            error))
+            error)
+        || !nemo_aac_writer_reuse (output->encoder,
+            g_steal_pointer (&previous), changed, error))
       return FALSE;
   }
 }
@@ -1218,5 +1387,6 @@ nemo_soundtrack_encode (const NemoDraft * draft,
 
 end:
   nemo_aac_writer_free (output.encoder);
+  g_clear_pointer (&output.dips, g_array_unref);
   return ret;
 }

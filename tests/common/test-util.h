@@ -51,6 +51,11 @@ void feed_h264 (NemoSpool * spool, const gchar * path);
 void wav_header (guint8 header[WAV_HEADER_SIZE], guint32 rate,
     guint16 channels, guint32 data_bytes);
 
+/* @key ("I:" integrated loudness, "Peak:" true peak) in the summary of
+ * FFmpeg's ebur128 filter over @path's audio: a meter of its own, not the
+ * libebur128 the renderer uses. */
+gdouble ffmpeg_meter (const gchar * path, const gchar * key);
+
 /* The process's peak resident memory so far (VmHWM), in KiB. */
 guint64 peak_rss_kib (void);
 

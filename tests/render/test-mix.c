@@ -161,31 +161,6 @@ peak_dbfs (const Sound * sound)
   return db (peak);
 }
 
-/* @key ("I:" integrated loudness, "Peak:" true peak) in the summary of
- * FFmpeg's ebur128 filter: a meter of its own, not the libebur128 the
- * renderer uses. */
-static gdouble
-ffmpeg_meter (const gchar * path, const gchar * key)
-{
-  g_autofree gchar *log = NULL;
-  const gchar *argv[] = { "ffmpeg", "-hide_banner", "-nostats", "-i", path,
-    "-map", "0:a", "-af", "ebur128=peak=true", "-f", "null", "-", NULL
-  };
-  GError *error = NULL;
-  const gchar *summary, *at;
-  gint status;
-
-  g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH |
-      G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &log, &status, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
-  summary = strstr (log, "Summary:");
-  g_assert_nonnull (summary);
-  at = strstr (summary, key);
-  g_assert_nonnull (at);
-  return g_ascii_strtod (at + strlen (key), NULL);
-}
-
 static gdouble
 integrated_loudness (const gchar * path)
 {
