@@ -1290,8 +1290,8 @@ song_is_remote (GstNemoRender * self, const gchar * audio_uri)
 }
 
 /* The length of the songs @audio_uri names (one, a list, a playlist) in
- * @total_us, 0 when one does not say; FALSE, with the media layer's error,
- * when one cannot be read. */
+ * @total_us, 0 when one does not say; FALSE, with the job's error, when
+ * one cannot be read or is not a song. */
 static gboolean
 songs_length (const gchar * audio_uri, gint64 * total_us, GError ** error)
 {
@@ -1300,7 +1300,8 @@ songs_length (const gchar * audio_uri, gint64 * total_us, GError ** error)
 
   *total_us = 0;
   for (i = 0; songs != NULL && songs[i] != NULL; i++) {
-    g_autoptr (NemoMediaInfo) info = nemo_media_probe (songs[i], error);
+    g_autoptr (NemoMediaInfo) info = nemo_job_probe_soundtrack (songs[i],
+        error);
 
     if (info == NULL)
       return FALSE;

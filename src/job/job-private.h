@@ -77,10 +77,8 @@ guint nemo_job_config_count_songs (const NemoJobConfig * config);
 
 /* ---- album.c: several songs in one video (docs/album.md) ---- */
 
-/* @uri probed as the soundtrack (audio, or a video with sound), or as a
- * visual (a picture or a clip); NULL with an error that says what to give
- * instead (job.c). */
-NemoMediaInfo *nemo_job_probe_soundtrack (const gchar * uri, GError ** error);
+/* @uri probed as a visual (a picture or a clip); NULL with an error that
+ * says what to give instead (job.c). */
 NemoMediaInfo *nemo_job_probe_visual (const gchar * uri, GError ** error);
 
 typedef struct

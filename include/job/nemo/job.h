@@ -14,6 +14,7 @@
 
 #include <gio/gio.h>
 #include <nemo/draft.h>
+#include <nemo/media.h>
 #include <nemo/render.h>
 
 G_BEGIN_DECLS
@@ -161,6 +162,10 @@ NemoJobInput *nemo_job_config_add_song (NemoJobConfig * config,
  * its folder; an entry that does not exist is NEMO_ERROR_NOT_FOUND naming
  * its line).  A NULL-terminated array; NULL with @error. */
 gchar **nemo_job_expand_songs (const gchar * audio_uri, GError ** error);
+
+/* @uri probed as a song: audio, or a video with sound; NULL with an error
+ * that says what to give instead (a picture, a clip without sound). */
+NemoMediaInfo *nemo_job_probe_soundtrack (const gchar * uri, GError ** error);
 
 /* The same events whatever the backend, on the job's thread; any may be
  * NULL.  Progress stages are "prepare", "encode" locally and "upload",
