@@ -846,11 +846,13 @@ static gfloat
 dip_gain (const GArray * dips, gint64 at)
 {
   const gfloat *gain = (const gfloat *) dips->data;
-  gint64 k = MIN (at / DIP_FRAME, (gint64) dips->len - 1);
-  gint64 into = at - k * DIP_FRAME;
-  gfloat before = k > 0 ? gain[k - 1] : 1;
-  gfloat after = k + 1 < dips->len ? gain[k + 1] : 1;
+  gint64 k = at / DIP_FRAME, into = at % DIP_FRAME;
+  gfloat before, after;
 
+  if (k >= dips->len)
+    return 1;
+  before = k > 0 ? gain[k - 1] : 1;
+  after = k + 1 < dips->len ? gain[k + 1] : 1;
   if (gain[k] == 1 && before == 1 && after == 1)
     return 1;
   return MIN (gain[k], MIN (dip_ramp (before, into + 1),
