@@ -132,6 +132,18 @@ use_cpus (const cpu_set_t * all, gint n)
   g_assert_cmpint (sched_setaffinity (0, sizeof set, &set), ==, 0);
 }
 
+/* The CPUs this thread may use, in @all; FALSE, the test skipped, with
+ * fewer than two. */
+static gboolean
+have_two_cpus (cpu_set_t * all)
+{
+  g_assert_cmpint (sched_getaffinity (0, sizeof *all, all), ==, 0);
+  if (CPU_COUNT (all) >= 2)
+    return TRUE;
+  g_test_skip ("needs two CPUs");
+  return FALSE;
+}
+
 /* The song alone over a small plain frame. */
 static void
 render (const gchar * song, const gchar * output)
@@ -258,9 +270,7 @@ test_joins (void)
   cpu_set_t all;
   gint j;
 
-  g_assert_cmpint (sched_getaffinity (0, sizeof all, &all), ==, 0);
-  if (CPU_COUNT (&all) < 2) {
-    g_test_skip ("needs two CPUs");
+  if (!have_two_cpus (&all)) {
     remove_dir (g_steal_pointer (&dir));
     return;
   }
@@ -362,9 +372,7 @@ test_retry (void)
   gdouble song_lufs, lufs, peak;
   cpu_set_t all;
 
-  g_assert_cmpint (sched_getaffinity (0, sizeof all, &all), ==, 0);
-  if (CPU_COUNT (&all) < 2) {
-    g_test_skip ("needs two CPUs");
+  if (!have_two_cpus (&all)) {
     remove_dir (g_steal_pointer (&dir));
     return;
   }
