@@ -34,11 +34,13 @@
  * over NEMO_TRUE_PEAK_DBTP are noted for the soundtrack's retry.
  *
  * A retry changes the sound in a few places only (soundtrack.c's dips), so
- * a chunk fed none of the changed samples would be encoded to the same
- * packets again: it copies them from the encode before instead
- * (nemo_aac_writer_reuse).  A join between a chunk encoded again and one
- * copied is as good as any other, since both encoders were fed the same
- * samples around it.
+ * it encodes again only a piece around each (nemo_aac_writer_reuse): from
+ * POSTROLL_FRAMES before the first changed sample (the packets before it
+ * were made from the samples up to there) to RETRY_TAIL_FRAMES after the
+ * last, fed with the pre-roll and post-roll of any chunk; the packets
+ * between the pieces are copied from the encode before.  A join between a
+ * piece and the packets copied is as good as any other join, since both
+ * encoders were fed the same samples around it.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -66,6 +68,8 @@
 #define MIN_CHUNK_FRAMES 256
 #define MAX_CHUNK_FRAMES 512
 #define MAX_THREADS 8
+/* a retry's piece goes on this many frames past the samples it changes */
+#define RETRY_TAIL_FRAMES 4
 /* a thread tells how far it is every this many blocks, for the progress */
 #define REPORT_BLOCKS 16
 
@@ -125,11 +129,12 @@ struct _NemoAacWriter
   GCond done;                   /* a chunk is done, or more is encoded */
   gint64 encoded;               /* samples fed to the threads' encoders */
   gint abort;                   /* atomic */
-  /* a retry: the encode before, and the samples changed since */
+  /* a retry: the encode before, and the chunks' bounds, gint64 pairs
+   * [start, end) in order, every other one (from the first) copied */
   NemoPacketSpool *previous;
   AVPacket *previous_packet;    /* read from it, not copied yet */
-  GArray *changed;              /* gint64 pairs [from, until), in order */
-  guint joined, reused;         /* chunks; those that kept their packets */
+  GArray *bounds;
+  gint64 encoded_again;         /* samples of the pieces, for the log */
 };
 
 /* ---- the true peak of what was encoded ---- */
@@ -419,17 +424,15 @@ chunk_encode (gpointer data, gpointer user_data)
   g_mutex_unlock (&writer->lock);
 }
 
-/* Whether a retry changed none of the samples in [@from, @until). */
-static gboolean
-writer_unchanged (const NemoAacWriter * writer, gint64 from, gint64 until)
+/* Where chunk @index starts: on the grid, or a retry's bounds (G_MAXINT64
+ * past the last). */
+static gint64
+writer_chunk_start (const NemoAacWriter * writer, gint64 index)
 {
-  guint i;
-
-  for (i = 0; i + 1 < writer->changed->len; i += 2)
-    if (g_array_index (writer->changed, gint64, i) < until
-        && g_array_index (writer->changed, gint64, i + 1) > from)
-      return FALSE;
-  return TRUE;
+  if (writer->bounds == NULL)
+    return index * writer->chunk_length;
+  return index < writer->bounds->len ?
+      g_array_index (writer->bounds, gint64, index) : G_MAXINT64;
 }
 
 /* Open the next chunk: a spool for its samples and one for its packets,
@@ -439,13 +442,14 @@ writer_open_chunk (NemoAacWriter * writer, GError ** error)
 {
   Chunk *chunk = g_new0 (Chunk, 1);
 
-  chunk->start = writer->next_chunk * writer->chunk_length;
-  chunk->end = chunk->start + writer->chunk_length;
+  chunk->start = writer_chunk_start (writer, writer->next_chunk);
+  chunk->end = writer_chunk_start (writer, writer->next_chunk + 1);
+  chunk->reused = writer->bounds != NULL && writer->next_chunk % 2 == 0;
   chunk->from = MAX (chunk->start - PREROLL_FRAMES * AAC_FRAME, 0);
-  chunk->until = chunk->end + POSTROLL_FRAMES * AAC_FRAME;
-  chunk->reused = writer->previous != NULL
-      && writer_unchanged (writer, chunk->from, chunk->until);
+  chunk->until = chunk->end == G_MAXINT64 ? G_MAXINT64 :
+      chunk->end + POSTROLL_FRAMES * AAC_FRAME;
   if (!chunk->reused) {
+    writer->encoded_again += chunk->end - chunk->start;
     chunk->samples = nemo_packet_spool_new (writer->work_dir, error);
     chunk->packets = chunk->samples ?
         nemo_packet_spool_new (writer->work_dir, error) : NULL;
@@ -476,6 +480,8 @@ writer_copy_previous (NemoAacWriter * writer, const Chunk * chunk,
   AVPacket *packet = writer->previous_packet;
   gint64 from = chunk->start > 0 ? chunk->start : G_MININT64;
 
+  if (chunk->end <= chunk->start)
+    return TRUE;                /* between two pieces, or before the first */
   for (;;) {
     gint got = packet->data != NULL ? 1 :
         nemo_packet_spool_read (writer->previous, packet, error);
@@ -516,8 +522,6 @@ writer_join_first (NemoAacWriter * writer, GError ** error)
   g_mutex_unlock (&writer->lock);
 
   g_queue_pop_head (&writer->chunks);
-  writer->joined++;
-  writer->reused += chunk->reused;
   if (chunk->reused) {
     ok = writer_copy_previous (writer, chunk, error);
     chunk_free (chunk);
@@ -615,7 +619,7 @@ writer_write_chunks (NemoAacWriter * writer, const gfloat * interleaved,
 
   /* the chunks whose first samples are in this block open, no more than
    * threads + 2 at a time */
-  while (MAX (writer->next_chunk * writer->chunk_length -
+  while (MAX (writer_chunk_start (writer, writer->next_chunk) -
           PREROLL_FRAMES * AAC_FRAME, 0) < end) {
     while (g_queue_get_length (&writer->chunks) >= (guint) writer->threads + 2)
       if (!writer_join_first (writer, error))
@@ -654,8 +658,10 @@ writer_finish_chunks (NemoAacWriter * writer, GError ** error)
     if (!writer_join_first (writer, error))
       return FALSE;
   if (writer->previous != NULL)
-    NEMO_DEBUG ("AAC: %u of %u chunks kept from the encode before",
-        writer->reused, writer->joined);
+    NEMO_DEBUG ("AAC: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " frames "
+        "encoded again, the rest kept from the encode before",
+        MIN (writer->encoded_again, writer->position) / AAC_FRAME,
+        writer->position / AAC_FRAME);
   return peak_check_add (&writer->check, NULL, error);
 }
 
@@ -753,6 +759,49 @@ nemo_aac_writer_finish (NemoAacWriter * writer, GError ** error)
   return aac_encoder_drain (&writer->main, TRUE, error);
 }
 
+/* The chunks of a retry that changes @changed: copied, a piece encoded
+ * again around each range (pieces that meet are one), copied, and so on,
+ * the last copied to the end.  A piece longer than a chunk of the grid is
+ * cut in chunks of it, with nothing copied between, so the threads share
+ * it. */
+static GArray *
+plan_retry (const GArray * changed, gint64 chunk_length)
+{
+  g_autoptr (GArray) pieces = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GArray *bounds = g_array_new (FALSE, FALSE, sizeof (gint64));
+  const gint64 first = 0;
+  guint i;
+
+  for (i = 0; i + 1 < changed->len; i += 2) {
+    gint64 from = g_array_index (changed, gint64, i);
+    gint64 until = g_array_index (changed, gint64, i + 1);
+    gint64 start = MAX (from / AAC_FRAME - POSTROLL_FRAMES, 0) * AAC_FRAME;
+    gint64 end = ((until + AAC_FRAME - 1) / AAC_FRAME + RETRY_TAIL_FRAMES) *
+        AAC_FRAME;
+
+    if (pieces->len > 0
+        && start <= g_array_index (pieces, gint64, pieces->len - 1))
+      g_array_index (pieces, gint64, pieces->len - 1) = end;
+    else {
+      g_array_append_val (pieces, start);
+      g_array_append_val (pieces, end);
+    }
+  }
+  g_array_append_val (bounds, first);
+  for (i = 0; i + 1 < pieces->len; i += 2) {
+    gint64 start = g_array_index (pieces, gint64, i);
+    gint64 end = g_array_index (pieces, gint64, i + 1);
+
+    g_array_append_val (bounds, start);
+    for (start += chunk_length; start < end; start += chunk_length) {
+      g_array_append_val (bounds, start);
+      g_array_append_val (bounds, start);
+    }
+    g_array_append_val (bounds, end);
+  }
+  return bounds;
+}
+
 gboolean
 nemo_aac_writer_reuse (NemoAacWriter * writer, NemoPacketSpool * previous,
     const GArray * changed, GError ** error)
@@ -766,7 +815,7 @@ nemo_aac_writer_reuse (NemoAacWriter * writer, NemoPacketSpool * previous,
   }
   writer->previous = previous;
   writer->previous_packet = av_packet_alloc ();
-  writer->changed = g_array_copy ((GArray *) changed);
+  writer->bounds = plan_retry (changed, writer->chunk_length);
   if (writer->previous_packet == NULL) {
     g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
         "Out of memory for the audio encoder.");
@@ -813,7 +862,7 @@ nemo_aac_writer_free (NemoAacWriter * writer)
   av_packet_free (&writer->block);
   nemo_packet_spool_free (writer->previous);
   av_packet_free (&writer->previous_packet);
-  g_clear_pointer (&writer->changed, g_array_unref);
+  g_clear_pointer (&writer->bounds, g_array_unref);
   aac_encoder_clear (&writer->main);
   peak_check_clear (&writer->check);
   g_mutex_clear (&writer->lock);

@@ -89,8 +89,9 @@ typedef struct
 const GArray *nemo_aac_writer_hot_frames (const NemoAacWriter * writer);
 /* A retry of the encode that went to @previous (taken), for the same
  * sound with only the samples in @changed (gint64 pairs [from, until), in
- * order) changed: the chunks fed none of them keep their packets.  Before
- * the first write; a sound encoded in one piece is encoded whole. */
+ * order) changed: only a piece around each is encoded again, the packets
+ * between copied from @previous.  Before the first write; a sound too
+ * short for chunks is encoded whole. */
 gboolean nemo_aac_writer_reuse (NemoAacWriter * writer,
     NemoPacketSpool * previous, const GArray * changed, GError ** error);
 void nemo_aac_writer_free (NemoAacWriter * writer);

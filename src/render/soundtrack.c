@@ -819,8 +819,8 @@ typedef struct
  * The gain of each DIP_FRAME frame of the sound, 1 but where a retry
  * turns it down; between frames it follows a raised cosine from the lower
  * gain to 1 over a frame.  Everywhere else the sound is the same to the
- * bit as in the encode before, so the chunks fed none of the dipped
- * samples keep their packets (aac.c). */
+ * bit as in the encode before, so only pieces around the dips are encoded
+ * again (aac.c). */
 
 static GArray *
 dips_new (gint64 n_samples)
