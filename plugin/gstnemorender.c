@@ -163,7 +163,7 @@ typedef enum
   SONG_LENGTH_PENDING,          /* the audio pad's EOS will say */
   SONG_LENGTH_KNOWN,
   SONG_LENGTH_UNKNOWABLE,       /* a web address that only the cloud reads */
-  SONG_LENGTH_UNREADABLE,       /* the song does not state it: the job will
+  SONG_LENGTH_UNSTATED,         /* a song does not state it: the job will
                                  * measure it */
 } SongLength;
 
@@ -470,7 +470,7 @@ pad_has_enough (GstNemoRender * self, GstNemoRenderPad * pad)
     return FALSE;
 
   g_mutex_lock (&self->lock);
-  enough = self->song_length == SONG_LENGTH_UNREADABLE
+  enough = self->song_length == SONG_LENGTH_UNSTATED
       || (self->song_length == SONG_LENGTH_KNOWN
       && covered >= video_length_us (self));
   g_mutex_unlock (&self->lock);
@@ -1328,7 +1328,7 @@ measure_audio_uri (GstNemoRender * self)
   g_autoptr (GPtrArray) songs = NULL;
   GError *error = NULL;
   gint64 album_us = 0;
-  SongLength length = SONG_LENGTH_UNREADABLE;
+  SongLength length = SONG_LENGTH_UNSTATED;
   gboolean remote = FALSE;
 
   GST_OBJECT_LOCK (self);

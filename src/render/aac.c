@@ -193,8 +193,9 @@ peak_check_note (PeakCheck * check, gint n)
   for (c = 0; c < NEMO_AUDIO_CHANNELS; c++)
     if (ebur128_prev_true_peak (check->meter, c, &channel) == 0)
       peak = MAX (peak, channel);
-  if (peak > 0 && 20 * log10 (peak) > NEMO_TRUE_PEAK_DBTP) {
-    NemoAacHotFrame hot = { check->position, 20 * log10 (peak) };
+  peak = 20 * log10 (MAX (peak, 1e-10));
+  if (peak > NEMO_TRUE_PEAK_DBTP) {
+    NemoAacHotFrame hot = { check->position, peak };
 
     g_array_append_val (check->hot, hot);
   }

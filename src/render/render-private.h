@@ -75,7 +75,8 @@ const AVCodecContext *nemo_aac_writer_get_context (const NemoAacWriter *
 /* The true peak of the packets decoded in order, dBTP. */
 gdouble nemo_aac_writer_true_peak (NemoAacWriter * writer);
 
-/* What the decoded sound may peak at (the output contract) */
+/* What the decoded sound may peak at: the output contract's -1 dBTP less
+ * the 0.2 dB by which BS.1770 meters disagree (docs/mixing.md, Limiter) */
 #define NEMO_TRUE_PEAK_DBTP -1.2
 
 /* A decoded frame whose true peak is over NEMO_TRUE_PEAK_DBTP. */

@@ -397,7 +397,7 @@ limiter_init_taps (gfloat * taps, gdouble t)
 }
 
 static void
-limiter_init (Limiter * limiter, gdouble ceiling_db)
+limiter_init (Limiter * limiter)
 {
   gint i;
 
@@ -406,7 +406,7 @@ limiter_init (Limiter * limiter, gdouble ceiling_db)
     limiter->taps_gain = MAX (limiter->taps_gain,
         limiter_init_taps (limiter->taps[i - 1],
             (gdouble) i / LIMITER_OVERSAMPLE));
-  limiter->ceiling = (gfloat) pow (10, ceiling_db / 20);
+  limiter->ceiling = (gfloat) pow (10, LIMITER_CEILING_DB / 20);
   limiter->release = expf (-1.0f / (LIMITER_RELEASE_S * NEMO_AUDIO_RATE));
   limiter->held = 1;
   for (i = 0; i < LIMITER_LOOKAHEAD; i++)
@@ -966,7 +966,7 @@ mix_and_encode (Mix * mix, gfloat gain, MixOutput * output,
   gint64 position = 0;
   gint covered, i;
 
-  limiter_init (&limiter, LIMITER_CEILING_DB);
+  limiter_init (&limiter);
   while ((covered = mix_next (mix, position, block, error)) > 0) {
     gfloat *result = block;
     gint n = covered;
@@ -1270,7 +1270,7 @@ choose_output (NemoSoundtrack * soundtrack, Mix * mix, const MixPlan * plan,
 }
 
 /* Encode the mix, and again with dips where its decoded true peak is
- * over NEMO_TRUE_PEAK_DBTP, re-encoding only the chunks they touch. */
+ * over NEMO_TRUE_PEAK_DBTP, encoding again only a piece around each. */
 static gboolean
 encode_under_peak (NemoSoundtrack * soundtrack, Mix * mix, gfloat gain,
     MixOutput * output, const NemoRenderOptions * options,
