@@ -1291,11 +1291,12 @@ song_is_remote (GstNemoRender * self, const gchar * audio_uri)
 
 /* The length of the songs @audio_uri names (one, a list, a playlist) in
  * @total_us, 0 when one does not say; FALSE, with the job's error, when
- * one cannot be read or is not a song. */
+ * one cannot be read or is not a song (every one is probed). */
 static gboolean
 songs_length (const gchar * audio_uri, gint64 * total_us, GError ** error)
 {
   g_auto (GStrv) songs = nemo_job_expand_songs (audio_uri, error);
+  gboolean stated = TRUE;
   guint i;
 
   *total_us = 0;
@@ -1305,12 +1306,11 @@ songs_length (const gchar * audio_uri, gint64 * total_us, GError ** error)
 
     if (info == NULL)
       return FALSE;
-    if (info->duration_us <= 0) {
-      *total_us = 0;
-      return TRUE;
-    }
+    stated = stated && info->duration_us > 0;
     *total_us += info->duration_us;
   }
+  if (!stated)
+    *total_us = 0;
   return songs != NULL;
 }
 

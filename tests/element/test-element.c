@@ -1286,6 +1286,18 @@ GST_START_TEST (test_error_picture_as_song)
 }
 GST_END_TEST;
 
+/* Every song of a list is probed as the element starts: a picture after a
+ * song fails the state change too, and the error names it. */
+GST_START_TEST (test_error_picture_in_song_list)
+{
+  const gchar *phrases[] = { "cover.png", "picture, not a song", NULL };
+
+  fail_unless (assert_fails_with ("nemorender name=r "
+          "audio-uri={tone.mp3};{cover.png} visual-uri={cover.jpg}",
+          GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT, phrases));
+}
+GST_END_TEST;
+
 /* The service renders up to 1080x1920: a larger size, by the properties or
  * by the prompt, fails before anything is uploaded (nothing listens on
  * port 9). */
@@ -1395,6 +1407,7 @@ nemorender_suite (void)
   tcase_add_test (tc, test_error_huge_image);
   tcase_add_test (tc, test_error_no_audio);
   tcase_add_test (tc, test_error_picture_as_song);
+  tcase_add_test (tc, test_error_picture_in_song_list);
   tcase_add_test (tc, test_error_bad_aspect_ratio);
   tcase_add_test (tc, test_error_cloud_size_limit);
   tcase_add_test (tc, test_error_remote_song_endless_video);
