@@ -31,7 +31,10 @@
  * packets go to another, and at most threads + 2 chunks are open at once.
  * The joined packets are decoded again in order and metered for their true
  * peak, as a viewer's decoder would see them, frame by frame: the frames
- * over NEMO_TRUE_PEAK_DBTP are noted for the soundtrack's retry.
+ * over NEMO_TRUE_PEAK_DBTP are noted for the soundtrack's retry.  A retry
+ * meters only what can have changed, its pieces and CHANGED_FRAMES after
+ * each: elsewhere the frames decode as in the encode before, where none
+ * was over, or it would have been changed.
  *
  * A retry changes the sound in a few places only (soundtrack.c's dips), so
  * it encodes again only a piece around each (nemo_aac_writer_reuse): from
@@ -70,6 +73,13 @@
 #define MAX_THREADS 8
 /* a retry's piece goes on this many frames past the samples it changes */
 #define RETRY_TAIL_FRAMES 4
+/* A decoded frame is made of its packet and the one before: in a retry,
+ * the copied packets decode as before from the second after a piece on. */
+#define CHANGED_FRAMES 2
+/* The samples of the frame before that the meter is given again when it
+ * takes up after frames it skipped: more than a BS.1770 true-peak
+ * interpolator holds (libebur128's: 13). */
+#define METER_HISTORY 64
 /* a thread tells how far it is every this many blocks, for the progress */
 #define REPORT_BLOCKS 16
 
@@ -82,6 +92,9 @@ typedef struct
   ebur128_state *meter;
   gint64 position;              /* of the next decoded sample in the sound */
   GArray *hot;                  /* NemoAacHotFrame */
+  /* the end of the last frame decoded, and whether it was metered */
+  gfloat history[METER_HISTORY * NEMO_AUDIO_CHANNELS];
+  gboolean metered;
 } PeakCheck;
 
 typedef struct
@@ -166,6 +179,7 @@ peak_check_init (PeakCheck * check, const AVCodecContext * encoder,
   /* the decoder gives the encoder's priming samples first */
   check->position = -encoder->initial_padding;
   check->hot = g_array_new (FALSE, FALSE, sizeof (NemoAacHotFrame));
+  check->metered = TRUE;        /* nothing is before the first frame */
   if (ret >= 0 && (check->decoder == NULL || check->decoded == NULL
           || check->meter == NULL))
     ret = AVERROR (ENOMEM);
@@ -202,9 +216,21 @@ peak_check_note (PeakCheck * check, gint n)
   check->position += n;
 }
 
-/* Decode @packet (NULL: flush) into the meter. */
+/* @n frames of @interleaved into the meter, noted, after the end of the
+ * frame before when the meter skipped it. */
+static void
+peak_check_meter (PeakCheck * check, const gfloat * interleaved, gint n)
+{
+  if (!check->metered)
+    ebur128_add_frames_float (check->meter, check->history, METER_HISTORY);
+  ebur128_add_frames_float (check->meter, interleaved, n);
+  peak_check_note (check, n);
+}
+
+/* Decode @packet (NULL: flush), into the meter if @meter. */
 static gboolean
-peak_check_add (PeakCheck * check, const AVPacket * packet, GError ** error)
+peak_check_add (PeakCheck * check, const AVPacket * packet, gboolean meter,
+    GError ** error)
 {
   gfloat interleaved[2 * AAC_FRAME * NEMO_AUDIO_CHANNELS];
   int ret = avcodec_send_packet (check->decoder, packet);
@@ -221,8 +247,14 @@ peak_check_add (PeakCheck * check, const AVPacket * packet, GError ** error)
       interleaved[2 * i] = ((const gfloat *) frame->data[0])[i];
       interleaved[2 * i + 1] = ((const gfloat *) frame->data[1])[i];
     }
-    ebur128_add_frames_float (check->meter, interleaved, n);
-    peak_check_note (check, n);
+    if (meter)
+      peak_check_meter (check, interleaved, n);
+    else
+      check->position += n;
+    if (n >= METER_HISTORY)
+      memcpy (check->history, interleaved + (n - METER_HISTORY) *
+          NEMO_AUDIO_CHANNELS, sizeof check->history);
+    check->metered = meter && n >= METER_HISTORY;
     av_frame_unref (frame);
   }
   if (ret == AVERROR (EAGAIN) || ret == AVERROR_EOF)
@@ -299,15 +331,15 @@ aac_encoder_send (AacEncoder * encoder, const AVFrame * frame, GError ** error)
       break;
     if (packet->pts >= encoder->keep_from && packet->pts < encoder->keep_until)
       written = (encoder->check == NULL
-          || peak_check_add (encoder->check, packet, error))
+          || peak_check_add (encoder->check, packet, TRUE, error))
           && nemo_packet_spool_write (encoder->spool, packet, error);
     av_packet_unref (packet);
     if (!written)
       return FALSE;
   }
   if (ret == AVERROR_EOF)
-    return encoder->check == NULL || peak_check_add (encoder->check, NULL,
-        error);
+    return encoder->check == NULL
+        || peak_check_add (encoder->check, NULL, TRUE, error);
   if (ret == AVERROR (EAGAIN))
     return TRUE;
   g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
@@ -471,6 +503,14 @@ writer_report (NemoAacWriter * writer, gint64 done)
     writer->progress (MIN (done, writer->position), writer->progress_data);
 }
 
+/* Whether a packet at @pts of @chunk, copied, can decode to another frame
+ * than before: it follows a piece. */
+static gboolean
+copied_packet_changed (const Chunk * chunk, gint64 pts)
+{
+  return chunk->start > 0 && pts < chunk->start + CHANGED_FRAMES * AAC_FRAME;
+}
+
 /* Check and append the packets of @chunk that the encode before made;
  * the packets in that spool are in order, so each chunk takes up where the
  * last stopped. */
@@ -492,8 +532,8 @@ writer_copy_previous (NemoAacWriter * writer, const Chunk * chunk,
     if (packet->pts >= chunk->end)
       return TRUE;              /* the next chunk's */
     if (packet->pts >= from && (!peak_check_add (&writer->check, packet,
-                error) || !nemo_packet_spool_write (writer->spool, packet,
-                error)))
+                copied_packet_changed (chunk, packet->pts), error)
+            || !nemo_packet_spool_write (writer->spool, packet, error)))
       return FALSE;
     av_packet_unref (packet);
   }
@@ -535,7 +575,7 @@ writer_join_first (NemoAacWriter * writer, GError ** error)
   ok = ok && nemo_packet_spool_rewind (chunk->packets, error);
   while (ok && (got = nemo_packet_spool_read (chunk->packets, packet,
               error)) > 0) {
-    ok = peak_check_add (&writer->check, packet, error)
+    ok = peak_check_add (&writer->check, packet, TRUE, error)
         && nemo_packet_spool_write (writer->spool, packet, error);
     av_packet_unref (packet);
   }
@@ -663,7 +703,7 @@ writer_finish_chunks (NemoAacWriter * writer, GError ** error)
         "encoded again, the rest kept from the encode before",
         MIN (writer->encoded_again, writer->position) / AAC_FRAME,
         writer->position / AAC_FRAME);
-  return peak_check_add (&writer->check, NULL, error);
+  return peak_check_add (&writer->check, NULL, TRUE, error);
 }
 
 /* ---- the writer ---- */

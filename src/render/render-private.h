@@ -72,7 +72,8 @@ gboolean nemo_aac_writer_finish (NemoAacWriter * writer, GError ** error);
 /* The encoder's parameters (the same for every chunk). */
 const AVCodecContext *nemo_aac_writer_get_context (const NemoAacWriter *
     writer);
-/* The true peak of the packets decoded in order, dBTP. */
+/* The true peak of the packets decoded in order, dBTP (in a retry, of
+ * what it decoded: pieces and their edges). */
 gdouble nemo_aac_writer_true_peak (NemoAacWriter * writer);
 
 /* What the decoded sound may peak at: the output contract's -1 dBTP less
