@@ -197,17 +197,27 @@ peak_check_init (PeakCheck * check, const AVCodecContext * encoder,
   return TRUE;
 }
 
-/* Note the frame of @n samples just metered when its true peak is over. */
-static void
-peak_check_note (PeakCheck * check, gint n)
+/* The louder channel's true peak by @channel_peak (libebur128's
+ * ebur128_true_peak or ebur128_prev_true_peak), dBTP. */
+static gdouble
+peak_check_dbtp (const PeakCheck * check, int (*channel_peak) (ebur128_state
+        *, unsigned int, double *))
 {
   gdouble peak = 0, channel;
   guint c;
 
   for (c = 0; c < NEMO_AUDIO_CHANNELS; c++)
-    if (ebur128_prev_true_peak (check->meter, c, &channel) == 0)
+    if (channel_peak (check->meter, c, &channel) == 0)
       peak = MAX (peak, channel);
-  peak = 20 * log10 (MAX (peak, 1e-10));
+  return 20 * log10 (MAX (peak, 1e-10));
+}
+
+/* Note the frame of @n samples just metered when its true peak is over. */
+static void
+peak_check_note (PeakCheck * check, gint n)
+{
+  gdouble peak = peak_check_dbtp (check, ebur128_prev_true_peak);
+
   if (peak > NEMO_TRUE_PEAK_DBTP) {
     NemoAacHotFrame hot = { check->position, peak };
 
@@ -874,13 +884,7 @@ nemo_aac_writer_get_context (const NemoAacWriter * writer)
 gdouble
 nemo_aac_writer_true_peak (NemoAacWriter * writer)
 {
-  gdouble peak = 0, channel;
-  guint c;
-
-  for (c = 0; c < NEMO_AUDIO_CHANNELS; c++)
-    if (ebur128_true_peak (writer->check.meter, c, &channel) == 0)
-      peak = MAX (peak, channel);
-  return 20 * log10 (MAX (peak, 1e-10));
+  return peak_check_dbtp (&writer->check, ebur128_true_peak);
 }
 
 const GArray *

@@ -73,7 +73,7 @@ gboolean nemo_aac_writer_finish (NemoAacWriter * writer, GError ** error);
 const AVCodecContext *nemo_aac_writer_get_context (const NemoAacWriter *
     writer);
 /* The true peak of the packets decoded in order, dBTP (in a retry, of
- * what it decoded: pieces and their edges). */
+ * what it metered: the pieces and the two frames after each). */
 gdouble nemo_aac_writer_true_peak (NemoAacWriter * writer);
 
 /* What the decoded sound may peak at: the output contract's -1 dBTP less

@@ -1288,7 +1288,7 @@ encode_under_peak (NemoSoundtrack * soundtrack, Mix * mix, gfloat gain,
     if (output->encoder == NULL)
       return TRUE;
     hot = nemo_aac_writer_hot_frames (output->encoder);
-    NEMO_DEBUG ("soundtrack: %.2f dBTP where decoded, %u frames over",
+    NEMO_DEBUG ("soundtrack: %.2f dBTP where metered, %u frames over",
         nemo_aac_writer_true_peak (output->encoder), hot->len);
     if (hot->len == 0 || retry == MAX_RETRIES)
       return TRUE;
