@@ -105,8 +105,8 @@ typedef struct _NemoSoundtrack NemoSoundtrack;
 
 /* Mix and encode the draft's audio (up to @options->max_duration_us, at
  * @options->audio_bitrate_kbps); the packets are spooled to a file in
- * @work_dir, or, with @options->audio_passthrough AUTO and a song that
- * needs no change, read from the song itself.  The final mix is also fed to
+ * @work_dir.  With @options->audio_passthrough AUTO and a song that needs
+ * no change, the spool gets the song's own packets.  The final mix is also fed to
  * @spectrum (may be NULL) for the visualizers, and finished. */
 NemoSoundtrack *nemo_soundtrack_encode (const NemoDraft * draft,
     const NemoRenderOptions * options,
@@ -307,6 +307,14 @@ gboolean nemo_video_encoder_encode (NemoVideoEncoder * encoder,
     AVFrame * frame, NemoPacketFunc func, gpointer user_data, GError ** error);
 void nemo_video_encoder_free (NemoVideoEncoder * encoder);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NemoVideoEncoder, nemo_video_encoder_free)
+
+/* ---- render.c ---- */
+
+/* Hand the heap's free pages back to the system (glibc's malloc_trim ();
+ * nothing elsewhere).  Between the phases of a render, and as the MP4's
+ * index grows, what was freed stays resident otherwise: see
+ * docs/performance.md. */
+void nemo_render_give_back_memory (void);
 
 /* ---- mux.c ---- */
 

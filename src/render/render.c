@@ -36,6 +36,9 @@
 #include <nemo/error.h>
 #include <nemo/media.h>
 #include <glib/gstdio.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <math.h>
 #include <string.h>
 
@@ -393,6 +396,14 @@ encode_video (Render * render, GError ** error)
   return encode_every_frame (render, error);
 }
 
+void
+nemo_render_give_back_memory (void)
+{
+#ifdef HAVE_MALLOC_TRIM
+  malloc_trim (0);
+#endif
+}
+
 static void
 packet_free (gpointer packet)
 {
@@ -464,6 +475,8 @@ nemo_render_draft (const NemoDraft * draft,
   render.pulse = nemo_beat_pulse_new (draft);
   render.gop = nemo_video_gop (options);
   render.still = takes_still_path (&render, duration_us);
+  /* pass 1's demuxers and decoders are gone; x264's frames come next */
+  nemo_render_give_back_memory ();
   render.encoder = nemo_video_encoder_new (options, render.still, error);
   if (render.encoder == NULL)
     goto end;

@@ -11,9 +11,10 @@
  *
  * A song that needs no change (AAC-LC in an MP4, 44.1 or 48 kHz stereo,
  * played whole at full volume with nothing mixed, faded or normalised) is
- * kept as it is: its packets go to the muxer untouched, read from the file.
- * It is still decoded, for the exact duration and the visualizers, which
- * costs a fraction of encoding it.
+ * kept as it is: its packets are copied to the spool untouched, and the
+ * file is closed before the video (its demuxer's index would stay in memory
+ * otherwise).  It is still decoded, for the exact duration and the
+ * visualizers, which costs a fraction of encoding it.
  *
  * Background music (docs/mixing.md): when the clips' own sound is kept
  * (m.keep_clip_audio, or by default under a "bgm" segment), each clip
@@ -132,10 +133,8 @@ struct _NemoSoundtrack
   AVCodecParameters *codecpar;
   gint64 n_samples;
   GArray *songs;                /* NemoSoundtrackSong: the music played */
-  /* where the packets are: encoded, or the song's own */
+  /* the packets: encoded, or the song's own */
   NemoPacketSpool *spool;
-  AVFormatContext *song;
-  gint song_stream;
 };
 
 static gint64
@@ -1092,7 +1091,6 @@ nemo_soundtrack_free (NemoSoundtrack * soundtrack)
     return;
   nemo_packet_spool_free (soundtrack->spool);
   g_array_unref (soundtrack->songs);
-  avformat_close_input (&soundtrack->song);
   avcodec_parameters_free (&soundtrack->codecpar);
   g_free (soundtrack);
 }
@@ -1136,21 +1134,7 @@ gint
 nemo_soundtrack_read (NemoSoundtrack * soundtrack, AVPacket * packet,
     GError ** error)
 {
-  int ret;
-
-  if (soundtrack->spool != NULL)
-    return nemo_packet_spool_read (soundtrack->spool, packet, error);
-  while ((ret = av_read_frame (soundtrack->song, packet)) >= 0) {
-    if (packet->stream_index == soundtrack->song_stream)
-      return 1;
-    av_packet_unref (packet);
-  }
-  if (ret == AVERROR_EOF)
-    return 0;
-  g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA,
-      "Could not read the sound of “%s” (%s).", soundtrack->song->url,
-      av_err2str (ret));
-  return -1;
+  return nemo_packet_spool_read (soundtrack->spool, packet, error);
 }
 
 /* ---- the song kept as it is ---- */
@@ -1187,38 +1171,74 @@ is_keepable (const AVStream * stream)
               par->sample_rate }) == 0;
 }
 
-/* Open @uri's sound for its packets if it can be kept.  FALSE (and
- * nothing open) otherwise; errors are left to the mix, which reads it
- * too. */
-static gboolean
-keep_song (NemoSoundtrack * soundtrack, const gchar * uri)
+/* @uri's sound, open for its packets at *@index, if it can be kept.  NULL
+ * otherwise; errors are left to the mix, which reads it too. */
+static AVFormatContext *
+open_keepable_song (const gchar * uri, gint * index)
 {
   g_autofree gchar *path = nemo_media_path_from_uri (uri, NULL);
   AVFormatContext *song = NULL;
-  gint index;
-  guint i;
 
   if (path == NULL || avformat_open_input (&song, path, NULL, NULL) < 0)
-    return FALSE;
-  index = av_find_best_stream (song, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
-  if (index < 0 || !is_keepable (song->streams[index])
+    return NULL;
+  *index = av_find_best_stream (song, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
+  if (*index < 0 || !is_keepable (song->streams[*index]))
+    avformat_close_input (&song);
+  return song;
+}
+
+/* Copy @song's sound, untouched, to a new spool in @work_dir and close
+ * @song.  The demuxer holds an index of every packet (15 MB for two hours
+ * of AAC), which would stay through the video and the MP4's own index if
+ * the muxer read the song; the spool holds nothing in memory. */
+static gboolean
+spool_song (NemoSoundtrack * soundtrack, AVFormatContext * song, gint index,
+    const gchar * work_dir, GError ** error)
+{
+  AVPacket *packet = av_packet_alloc ();
+  gboolean ok = FALSE;
+  guint i;
+  int ret;
+
+  if (packet == NULL
       || avcodec_parameters_copy (soundtrack->codecpar,
           song->streams[index]->codecpar) < 0) {
-    avformat_close_input (&song);
-    return FALSE;
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_ENCODE,
+        "Out of memory while keeping the song's sound.");
+    goto end;
   }
+  soundtrack->codecpar->codec_tag = 0;
+  /* every AAC-LC frame: the MP4 muxer asks for it */
+  soundtrack->codecpar->frame_size = 1024;
   /* the demuxer skips the other streams (a cover, chapters) */
   for (i = 0; i < song->nb_streams; i++)
     if ((gint) i != index)
       song->streams[i]->discard = AVDISCARD_ALL;
-  soundtrack->codecpar->codec_tag = 0;
-  /* every AAC-LC frame: the MP4 muxer asks for it */
-  soundtrack->codecpar->frame_size = 1024;
-  soundtrack->song = song;
-  soundtrack->song_stream = index;
+  soundtrack->spool = nemo_packet_spool_new (work_dir, error);
+  if (soundtrack->spool == NULL)
+    goto end;
+  while ((ret = av_read_frame (song, packet)) >= 0) {
+    gboolean written = packet->stream_index != index
+        || nemo_packet_spool_write (soundtrack->spool, packet, error);
+
+    av_packet_unref (packet);
+    if (!written)
+      goto end;
+  }
+  if (ret != AVERROR_EOF) {
+    g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA,
+        "Could not read the sound of “%s” (%s).", song->url,
+        av_err2str (ret));
+    goto end;
+  }
   NEMO_INFO ("keeping the song's AAC as it is (%d Hz)",
       soundtrack->codecpar->sample_rate);
-  return TRUE;
+  ok = TRUE;
+
+end:
+  av_packet_free (&packet);
+  avformat_close_input (&song);
+  return ok;
 }
 
 /* The gain that brings @loudness to the plan's target. */
@@ -1261,11 +1281,13 @@ choose_output (NemoSoundtrack * soundtrack, Mix * mix, const MixPlan * plan,
     NemoAacWriter ** encoder, GError ** error)
 {
   const AudioSource *first = g_ptr_array_index (mix->sources, 0);
+  AVFormatContext *song;
+  gint index;
 
   if (options->audio_passthrough == NEMO_AUDIO_PASSTHROUGH_AUTO
       && plays_song_unchanged (mix->sources, plan, mix->limit)
-      && keep_song (soundtrack, first->segment->source))
-    return TRUE;
+      && (song = open_keepable_song (first->segment->source, &index)))
+    return spool_song (soundtrack, song, index, work_dir, error);
   return start_encoding (soundtrack, mix, options, work_dir, encoder, error);
 }
 
@@ -1376,12 +1398,11 @@ nemo_soundtrack_encode (const NemoDraft * draft,
         "end of their files. Check the audio segments' in-points.");
     goto end;
   }
-  if (soundtrack->spool != NULL) {
+  if (output.encoder != NULL)
     avcodec_parameters_from_context (soundtrack->codecpar,
         nemo_aac_writer_get_context (output.encoder));
-    if (!nemo_packet_spool_rewind (soundtrack->spool, error))
-      goto end;
-  }
+  if (!nemo_packet_spool_rewind (soundtrack->spool, error))
+    goto end;
   list_songs (soundtrack, sources);
   if (progress)
     progress (100.0, progress_data);
