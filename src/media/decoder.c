@@ -130,6 +130,41 @@ end:
   return ret;
 }
 
+/* An MP4 (or M4A, MOV) is a chain of boxes and its index, `moov`, is
+ * often written last: a file cut short before it (a download that
+ * stopped, an export still running) fails as "moov atom not found".
+ * Recognise it so the user hears "cut short", not "not a file we read". */
+static gboolean
+is_mp4_without_index (const gchar * path)
+{
+  guint8 box[16];
+  gboolean saw_ftyp = FALSE, ret = FALSE;
+  gint64 at = 0, size;
+  FILE *file;
+
+  file = g_fopen (path, "rb");
+  if (!file)
+    return FALSE;
+  while (fseeko (file, at, SEEK_SET) == 0 && fread (box, 1, 8, file) == 8) {
+    size = read_be32 (box);
+    if (!saw_ftyp && memcmp (box + 4, "ftyp", 4) != 0)
+      goto end;
+    saw_ftyp = TRUE;
+    if (memcmp (box + 4, "moov", 4) == 0)
+      goto end;
+    if (size == 1 && fread (box + 8, 1, 8, file) == 8)
+      size = ((gint64) read_be32 (box + 8) << 32) | read_be32 (box + 12);
+    if (size < 8)               /* 0: the box runs to the end of the file */
+      break;
+    at += size;
+  }
+  ret = saw_ftyp;
+
+end:
+  fclose (file);
+  return ret;
+}
+
 static gboolean
 open_input (NemoDecoder * self, GError ** error)
 {
@@ -143,6 +178,11 @@ open_input (NemoDecoder * self, GError ** error)
       g_set_error (error, NEMO_ERROR, NEMO_ERROR_NO_AUDIO,
           "“%s” is an MP3 file with no audio in it (its header counts zero "
           "frames). Export the song again.", self->path);
+    else if (is_mp4_without_index (self->path))
+      g_set_error (error, NEMO_ERROR, NEMO_ERROR_UNSUPPORTED_MEDIA,
+          "“%s” is an MP4/M4A file without its index (the ‘moov’ box, "
+          "written last): the file is cut short, or was copied before its "
+          "export finished. Export or download it again.", self->path);
     else
       nemo_media_set_unsupported (error, self->path, ret);
     return FALSE;

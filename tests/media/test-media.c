@@ -300,7 +300,9 @@ test_probe_errors (void)
   assert_probe_fails ("garbage.mp3", NEMO_ERROR_UNSUPPORTED_MEDIA, formats);
   assert_probe_fails ("fake.png", NEMO_ERROR_UNSUPPORTED_MEDIA,
       "Invalid data found when processing input");
-  assert_probe_fails ("truncated.m4a", NEMO_ERROR_UNSUPPORTED_MEDIA, formats);
+  assert_probe_fails ("truncated.m4a", NEMO_ERROR_UNSUPPORTED_MEDIA,
+      "without its index (the ‘moov’ box, written last): the file is cut "
+      "short");
   assert_probe_fails ("empty.wav", NEMO_ERROR_UNSUPPORTED_MEDIA, formats);
   assert_probe_fails ("no-samples.mp3", NEMO_ERROR_NO_AUDIO, "no audio");
 
