@@ -1295,17 +1295,14 @@ song_is_remote (GstNemoRender * self, const gchar * audio_uri)
 static gboolean
 songs_length (const gchar * audio_uri, gint64 * total_us, GError ** error)
 {
-  g_auto (GStrv) songs = nemo_job_expand_songs (audio_uri, error);
+  g_autoptr (GPtrArray) songs = nemo_job_probe_song_list (audio_uri, error);
   gboolean stated = TRUE;
   guint i;
 
   *total_us = 0;
-  for (i = 0; songs != NULL && songs[i] != NULL; i++) {
-    g_autoptr (NemoMediaInfo) info = nemo_job_probe_soundtrack (songs[i],
-        error);
+  for (i = 0; songs != NULL && i < songs->len; i++) {
+    const NemoMediaInfo *info = songs->pdata[i];
 
-    if (info == NULL)
-      return FALSE;
     stated = stated && info->duration_us > 0;
     *total_us += info->duration_us;
   }

@@ -58,9 +58,11 @@ playlist_entry (const gchar * playlist, const gchar * dir,
 }
 
 /* The songs an .m3u/.m3u8 file lists: one a line, '#' lines are
- * comments (#EXTM3U, #EXTINF). */
+ * comments (#EXTM3U, #EXTINF).  @origins gets each song's line, to name
+ * it in a later error. */
 static gboolean
-read_playlist (const gchar * uri, GPtrArray * songs, GError ** error)
+read_playlist (const gchar * uri, GPtrArray * songs, GPtrArray * origins,
+    GError ** error)
 {
   g_autofree gchar *path = nemo_media_path_from_uri (uri, error);
   g_autofree gchar *dir = NULL;
@@ -91,6 +93,8 @@ read_playlist (const gchar * uri, GPtrArray * songs, GError ** error)
     if (song == NULL)
       return FALSE;
     g_ptr_array_add (songs, song);
+    g_ptr_array_add (origins, g_strdup_printf ("Line %u of the playlist "
+            "“%s”", i + 1, path));
   }
   if (songs->len > before)
     return TRUE;
@@ -99,10 +103,12 @@ read_playlist (const gchar * uri, GPtrArray * songs, GError ** error)
   return FALSE;
 }
 
-gchar **
-nemo_job_expand_songs (const gchar * audio_uri, GError ** error)
+/* @audio_uri's songs into @songs and, for each, where it was given into
+ * @origins: a playlist's line, or NULL for a song named in @audio_uri. */
+static gboolean
+expand_songs (const gchar * audio_uri, GPtrArray * songs,
+    GPtrArray * origins, GError ** error)
 {
-  g_autoptr (GPtrArray) songs = g_ptr_array_new_with_free_func (g_free);
   g_autofree gchar *path = nemo_media_path_from_uri (audio_uri, NULL);
   g_auto (GStrv) entries = NULL;
   guint i;
@@ -119,20 +125,55 @@ nemo_job_expand_songs (const gchar * audio_uri, GError ** error)
     if (entry[0] == '\0')
       continue;
     if (is_playlist (entry)) {
-      if (!read_playlist (entry, songs, error))
-        return NULL;
+      if (!read_playlist (entry, songs, origins, error))
+        return FALSE;
     } else {
       g_ptr_array_add (songs, g_strdup (entry));
+      g_ptr_array_add (origins, NULL);
     }
   }
-  if (songs->len == 0) {
-    g_set_error (error, NEMO_ERROR, NEMO_ERROR_NO_AUDIO,
-        "audio-uri “%s” names no song. Give a song, songs separated by ';', "
-        "or an .m3u playlist.", audio_uri);
+  if (songs->len > 0)
+    return TRUE;
+  g_set_error (error, NEMO_ERROR, NEMO_ERROR_NO_AUDIO,
+      "audio-uri “%s” names no song. Give a song, songs separated by ';', "
+      "or an .m3u playlist.", audio_uri);
+  return FALSE;
+}
+
+gchar **
+nemo_job_expand_songs (const gchar * audio_uri, GError ** error)
+{
+  g_autoptr (GPtrArray) songs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) origins = g_ptr_array_new_with_free_func (g_free);
+
+  if (!expand_songs (audio_uri, songs, origins, error))
     return NULL;
-  }
   g_ptr_array_add (songs, NULL);
   return (gchar **) g_ptr_array_free (g_steal_pointer (&songs), FALSE);
+}
+
+GPtrArray *
+nemo_job_probe_song_list (const gchar * audio_uri, GError ** error)
+{
+  g_autoptr (GPtrArray) songs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) origins = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) infos =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) nemo_media_info_free);
+  guint i;
+
+  if (!expand_songs (audio_uri, songs, origins, error))
+    return NULL;
+  for (i = 0; i < songs->len; i++) {
+    NemoMediaInfo *info = nemo_job_probe_soundtrack (songs->pdata[i], error);
+
+    if (info == NULL) {
+      if (origins->pdata[i] != NULL)
+        g_prefix_error (error, "%s: ", (gchar *) origins->pdata[i]);
+      return NULL;
+    }
+    g_ptr_array_add (infos, info);
+  }
+  return g_steal_pointer (&infos);
 }
 
 void
@@ -183,18 +224,17 @@ nemo_job_probe_songs (const NemoJobConfig * config,
 
   for (i = 0; i < n; i++) {
     const NemoJobInput *input = config->inputs->pdata[i];
-    g_auto (GStrv) locations = nemo_job_expand_songs (input->location, error);
+    g_autoptr (GPtrArray) infos =
+        nemo_job_probe_song_list (input->location, error);
 
-    if (locations == NULL)
+    if (infos == NULL)
       return NULL;
-    for (j = 0; locations[j] != NULL; j++) {
+    for (j = 0; j < infos->len; j++) {
       NemoJobSong *song = g_new0 (NemoJobSong, 1);
 
       song->input = input;
+      song->info = g_steal_pointer (&infos->pdata[j]);
       g_ptr_array_add (songs, song);
-      song->info = nemo_job_probe_soundtrack (locations[j], error);
-      if (song->info == NULL)
-        return NULL;
     }
   }
   for (i = 0; songs->len > 1 && i < songs->len; i++)

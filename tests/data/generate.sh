@@ -105,6 +105,7 @@ ff -i album-3.wav -i album-blue.png -map 0 -map 1 -c:a flac -c:v png \
 rm album-1.wav album-3.wav
 printf '#EXTM3U\n#EXTINF:3,Nemo Lab - One\nalbum-1.mp3\n\nalbum-2.m4a\r\nalbum-3.flac\n' > album.m3u
 printf 'album-1.mp3\nnowhere.flac\n' > album-missing.m3u
+printf 'album-1.mp3\n#EXTINF:3,by mistake\ncover.png\n' > album-picture.m3u
 
 # Broken inputs.
 head -c 4096 /dev/urandom > garbage.mp3            # not media at all

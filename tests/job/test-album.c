@@ -394,6 +394,32 @@ test_song_inputs_and_list (void)
   job_clear (&job);
 }
 
+/* A playlist line naming a picture fails the probe, naming the line
+ * before what the file is; a picture given directly is named alone. */
+static void
+test_picture_entry (void)
+{
+  g_autofree gchar *playlist = data_path ("album-picture.m3u");
+  g_autofree gchar *cover = data_path ("cover.png");
+  g_autofree gchar *said = g_strdup_printf ("“%s” is a picture, not a "
+      "song.", cover);
+  g_autofree gchar *expected = g_strdup_printf ("Line 3 of the playlist "
+      "“%s”: %s", playlist, said);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) infos = NULL;
+
+  infos = nemo_job_probe_song_list (playlist, &error);
+  g_assert_null (infos);
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_NO_AUDIO);
+  g_assert_true (g_str_has_prefix (error->message, expected));
+  g_clear_error (&error);
+
+  infos = nemo_job_probe_song_list (cover, &error);
+  g_assert_null (infos);
+  g_assert_error (error, NEMO_ERROR, NEMO_ERROR_NO_AUDIO);
+  g_assert_true (g_str_has_prefix (error->message, said));
+}
+
 /* A playlist line naming a file that is not there fails the job, naming
  * the line; so does a song in a list that is not there. */
 static void
@@ -530,6 +556,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/album/playlist", test_playlist);
   g_test_add_func ("/album/song-inputs-and-list", test_song_inputs_and_list);
+  g_test_add_func ("/album/picture-entry", test_picture_entry);
   g_test_add_func ("/album/missing-entries", test_missing_entries);
   g_test_add_func ("/album/prompt", test_prompt);
   g_test_add_func ("/album/cloud-refuses", test_cloud_refuses);

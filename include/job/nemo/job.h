@@ -167,6 +167,12 @@ gchar **nemo_job_expand_songs (const gchar * audio_uri, GError ** error);
  * that says what to give instead (a picture, a clip without sound). */
 NemoMediaInfo *nemo_job_probe_soundtrack (const gchar * uri, GError ** error);
 
+/* Each song @audio_uri names (nemo_job_expand_songs ()), probed as by
+ * nemo_job_probe_soundtrack (): NemoMediaInfo*, in order.  NULL with the
+ * first error, which names the playlist's line of a song from one. */
+GPtrArray *nemo_job_probe_song_list (const gchar * audio_uri,
+    GError ** error);
+
 /* The same events whatever the backend, on the job's thread; any may be
  * NULL.  Progress stages are "prepare", "encode" locally and "upload",
  * "chat", "render", "download" in the cloud. */
