@@ -1298,6 +1298,19 @@ GST_START_TEST (test_error_picture_in_song_list)
 }
 GST_END_TEST;
 
+/* In a playlist, the picture's line is named before what the file is. */
+GST_START_TEST (test_error_picture_in_playlist)
+{
+  const gchar *phrases[] = { "Line 3 of the playlist", "album-picture.m3u",
+    "cover.png", "picture, not a song", NULL
+  };
+
+  fail_unless (assert_fails_with ("nemorender name=r "
+          "audio-uri={album-picture.m3u} visual-uri={cover.jpg}",
+          GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT, phrases));
+}
+GST_END_TEST;
+
 /* The service renders up to 1080x1920: a larger size, by the properties or
  * by the prompt, fails before anything is uploaded (nothing listens on
  * port 9). */
@@ -1408,6 +1421,7 @@ nemorender_suite (void)
   tcase_add_test (tc, test_error_no_audio);
   tcase_add_test (tc, test_error_picture_as_song);
   tcase_add_test (tc, test_error_picture_in_song_list);
+  tcase_add_test (tc, test_error_picture_in_playlist);
   tcase_add_test (tc, test_error_bad_aspect_ratio);
   tcase_add_test (tc, test_error_cloud_size_limit);
   tcase_add_test (tc, test_error_remote_song_endless_video);
