@@ -39,6 +39,19 @@ music_voice() { # $1: arpeggio base frequency
 # make_cover OUT.jpg: a 1400x1400 album cover
 make_cover() { ff -f lavfi -i "testsrc2=s=1400x1400:d=1" -frames:v 1 -q:v 2 "$1"; }
 
+# make_clips DIR: DIR/clip-1.mp4 … clip-3.mp4, 30 s of 1080p30 H.264 each
+# (keyframe every second): a test pattern, moving gradients, a cellular
+# automaton's noise
+make_clips() {
+  clip_n=0
+  for source in "testsrc2=s=1920x1080:r=30" "gradients=s=1920x1080:r=30:speed=0.05" \
+      "cellauto=s=480x270:rate=30:rule=110,scale=1920:1080:flags=neighbor"; do
+    clip_n=$((clip_n + 1))
+    ff -f lavfi -i "$source,format=yuv420p" -t 30 -c:v libx264 -preset ultrafast \
+      -crf 20 -g 30 "$1/clip-$clip_n.mp4"
+  done
+}
+
 # The timed recipes (run as: sh "$recipes" RECIPE ARGS...)
 recipes="$root/tests/bench/recipes.sh"
 

@@ -7,6 +7,8 @@
 #   ffmpeg_visualizer showfreqs|showwaves|avectorscope COVER SONG OUT.mp4
 #   nemorender_visualizer spectrum|waveform|circle COVER SONG OUT.mp4 [PROPERTIES...]
 #   nemorender_job COVER SONG OUT.mp4 [PROPERTIES...]
+#   nemorender_montage SONG OUT.mp4 CLIP...
+#   ffmpeg_montage CUTS SONG OUT.mp4
 set -eu
 
 # the track info of the visualizer jobs
@@ -63,6 +65,28 @@ nemorender_job() {
   shift 3
   gst-launch-1.0 -q nemorender audio-uri="$song" visual-uri="$cover" "$@" \
     ! filesink location="$out"
+}
+# A beat montage as examples/beat-montage.sh makes one: each clip decoded
+# onto a video pad, the song as audio-uri, the cuts asked in the prompt
+nemorender_montage() {
+  song=$1 out=$2
+  shift 2
+  pads="" i=0
+  for clip in "$@"; do
+    pads="$pads uridecodebin uri=file://$(realpath "$clip") ! videoconvert ! r.video_$i"
+    i=$((i + 1))
+  done
+  # shellcheck disable=SC2086 # the pads are split into words on purpose
+  gst-launch-1.0 -q nemorender name=r audio-uri="$song" \
+    prompt="sync the clips to the beat" ! filesink location="$out" $pads
+}
+# The same shots with ffmpeg, given the cut list (tests/bench/montage-cuts.c
+# writes nemorender's as a concat script: file, inpoint, outpoint)
+ffmpeg_montage() {
+  cuts=$1 song=$2 out=$3
+  ffmpeg -nostdin -y -f concat -safe 0 -i "$cuts" -i "$song" -map 0:v -map 1:a \
+    -c:v libx264 -preset veryfast -crf 18 -c:a aac -b:a 320k -ar 48000 \
+    -shortest -movflags +faststart "$out"
 }
 
 "$@"

@@ -12,6 +12,10 @@
 #   waveform/…     a waveform and the title (ffmpeg showwaves)
 #   circle/…       a circle around the cover and the title (ffmpeg
 #                  avectorscope, the nearest it has)
+#   montage/…      three 30 s 1080p30 clips cut on the song's beat
+#                  (nemorender prompt="sync the clips to the beat", the clips
+#                  decoded onto its video pads; ffmpeg's concat demuxer given
+#                  the same cuts, from build/tests/job/montage-cuts)
 # The recipes are recipes.sh's, as in bench-still.sh and
 # bench-visualizer.sh, which also measure the variants.  Not part of the
 # test suite, no thresholds.  From the project root after .ci/setup:
@@ -31,6 +35,9 @@ bench_init
 make_music "$secs" "$work/song.mp3"
 make_cover "$work/cover.jpg"
 reference_s=$(decoded_seconds "$work/song.mp3")
+make_clips "$work"
+"$build/tests/job/montage-cuts" "$work/song.mp3" "$work/clip-1.mp4" \
+  "$work/clip-2.mp4" "$work/clip-3.mp4" > "$work/cuts.txt"
 
 round=1
 while [ $round -le "$runs" ]; do
@@ -46,7 +53,12 @@ while [ $round -le "$runs" ]; do
     bench_measure "$job/ffmpeg-$filter" "$work/$job-ffmpeg.mp4" \
       sh "$recipes" ffmpeg_visualizer "$filter" "$work/cover.jpg" "$work/song.mp3" "$work/$job-ffmpeg.mp4"
   done
+  bench_measure montage/nemorender "$work/montage-nemorender.mp4" \
+    sh "$recipes" nemorender_montage "$work/song.mp3" "$work/montage-nemorender.mp4" \
+    "$work/clip-1.mp4" "$work/clip-2.mp4" "$work/clip-3.mp4"
+  bench_measure montage/ffmpeg-concat "$work/montage-ffmpeg.mp4" \
+    sh "$recipes" ffmpeg_montage "$work/cuts.txt" "$work/song.mp3" "$work/montage-ffmpeg.mp4"
   round=$((round + 1))
 done
 
-bench_report "A ${secs}-second song (MP3 320 kb/s) + a 1400x1400 JPEG → 1080p30 H.264/AAC MP4, each job beside its ffmpeg recipe"
+bench_report "A ${secs}-second song (MP3 320 kb/s) + a 1400x1400 JPEG (or three clips) → 1080p30 H.264/AAC MP4, each job beside its ffmpeg recipe"
