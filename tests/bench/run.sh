@@ -19,7 +19,7 @@
 # The recipes are recipes.sh's, as in bench-still.sh and
 # bench-visualizer.sh, which also measure the variants.  Not part of the
 # test suite, no thresholds.  From the project root after .ci/setup:
-#   sh tests/bench/run.sh            1-minute song, 3 rounds (~20 min)
+#   sh tests/bench/run.sh            1-minute song, 3 rounds (~25 min)
 #   sh tests/bench/run.sh --long     3-minute song (~1 h)
 # (NEMO_BUILD_DIR, BENCH_RUNS, BENCH_MAX_LOAD: see bench-lib.sh)
 set -eu
