@@ -77,6 +77,10 @@
  *   prompt="full album video with chapters" ! filesink location=album.mp4
  * ]| An album: one chapter per song; `-m` shows them as `nemorender-chapters`.
  * |[
+ * gst-launch-1.0 nemorender audio-uri=song.mp3 visual-uri="a.mp4;b.mp4;c.mp4" \
+ *   prompt="sync the clips to the beat" ! filesink location=montage.mp4
+ * ]| Three clips cut on the song's beat, the song under them.
+ * |[
  * NEMO_TOKEN=… gst-launch-1.0 -m nemorender backend=cloud audio-uri=song.mp3 \
  *   visual-uri=cover.jpg prompt="looping video with visualizer" ! filesink location=video.mp4
  * ]| The hosted service renders it; `-m` shows its replies and the job ids.
@@ -1124,9 +1128,13 @@ collect_job_config (GstNemoRender * self, NemoJobConfig * config,
   if (self->audio_uri != NULL)
     nemo_job_config_add_input (config, NEMO_JOB_INPUT_AUDIO, self->audio_uri,
         FALSE);
-  if (self->visual_uri != NULL)
-    nemo_job_config_add_input (config, NEMO_JOB_INPUT_VISUAL,
-        self->visual_uri, FALSE);
+  if (self->visual_uri != NULL) {
+    g_auto (GStrv) visuals = nemo_job_split_list (self->visual_uri);
+
+    for (i = 0; visuals[i] != NULL; i++)
+      nemo_job_config_add_input (config, NEMO_JOB_INPUT_VISUAL, visuals[i],
+          FALSE);
+  }
   songs = linked_song_pads (self);
   album = songs->len > 1;
   /* an album's songs each have their own; the album's title is its own */
@@ -2082,8 +2090,9 @@ install_properties (GObjectClass * klass)
       "playlist, make an album video with a chapter per song", NULL);
   install_string (klass, PROP_VISUAL_URI, "visual-uri", "Visual URI",
       "The picture or clip, as a path, file:// URI or (cloud) http(s) URL: "
-      "JPEG, PNG, GIF, WebP; MP4, MOV, MKV, WebM, AVI; it comes before any "
-      "video_%u pad's", NULL);
+      "JPEG, PNG, GIF, WebP; MP4, MOV, MKV, WebM, AVI.  Several separated "
+      "by ';' are used in turn (a slideshow, or cut on the beat when the "
+      "prompt asks); they come before any video_%u pad's", NULL);
   /**
    * GstNemoRender:lyrics-uri:
    *

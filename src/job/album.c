@@ -109,21 +109,12 @@ static gboolean
 expand_songs (const gchar * audio_uri, GPtrArray * songs,
     GPtrArray * origins, GError ** error)
 {
-  g_autofree gchar *path = nemo_media_path_from_uri (audio_uri, NULL);
-  g_auto (GStrv) entries = NULL;
+  g_auto (GStrv) entries = nemo_job_split_list (audio_uri);
   guint i;
 
-  /* a file whose name has a ';' in it is still one song */
-  if (path != NULL && g_file_test (path, G_FILE_TEST_EXISTS)) {
-    entries = g_new0 (gchar *, 2);
-    entries[0] = g_strdup (audio_uri);
-  } else
-    entries = g_strsplit (audio_uri, ";", -1);
   for (i = 0; entries[i] != NULL; i++) {
-    gchar *entry = g_strstrip (entries[i]);
+    const gchar *entry = entries[i];
 
-    if (entry[0] == '\0')
-      continue;
     if (is_playlist (entry)) {
       if (!read_playlist (entry, songs, origins, error))
         return FALSE;

@@ -152,6 +152,30 @@ nemo_job_config_add_input (NemoJobConfig * config, NemoJobInputKind kind,
   g_ptr_array_insert (config->inputs, 0, input);
 }
 
+gchar **
+nemo_job_split_list (const gchar * list)
+{
+  g_autofree gchar *path = nemo_media_path_from_uri (list, NULL);
+  g_autoptr (GPtrArray) entries = g_ptr_array_new ();
+  g_auto (GStrv) parts = NULL;
+  guint i;
+
+  if (path != NULL && g_file_test (path, G_FILE_TEST_EXISTS)) {
+    parts = g_new0 (gchar *, 2);
+    parts[0] = g_strdup (list);
+  } else {
+    parts = g_strsplit (list, ";", -1);
+  }
+  for (i = 0; parts[i] != NULL; i++) {
+    gchar *entry = g_strstrip (parts[i]);
+
+    if (entry[0] != '\0')
+      g_ptr_array_add (entries, g_strdup (entry));
+  }
+  g_ptr_array_add (entries, NULL);
+  return (gchar **) g_ptr_array_free (g_steal_pointer (&entries), FALSE);
+}
+
 NemoJobInput *
 nemo_job_config_add_song (NemoJobConfig * config, const gchar * location,
     gboolean from_pad)

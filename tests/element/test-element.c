@@ -544,6 +544,32 @@ GST_START_TEST (test_cover_from_song_pad)
 }
 GST_END_TEST;
 
+/* Two pictures in visual-uri share the song in turn, as two video pads
+ * would: the cover, then wide.png (all 0x00A0FF).  (Each still starts a
+ * GOP of its own, so the contract's even GOPs do not apply.) */
+GST_START_TEST (test_visual_uri_list)
+{
+  RunResult r = { 0, };
+  const gdouble at[] = { 1.0, TONE_S - 1.0, -1 };
+  Output out;
+
+  run_pipeline ("nemorender name=r " SMALL " audio-uri={tone.mp3} "
+      "visual-uri=\"{cover.jpg} ; {wide.png}\"", &r);
+  assert_success (&r);
+  output_read (r.output, at, &out);
+  fail_unless (ABS (out.duration_us - TONE_S * G_USEC_PER_SEC) <
+      G_USEC_PER_SEC / 30, "%" G_GINT64_FORMAT " us", out.duration_us);
+  fail_unless_equals_int (out.decode_errors, 0);
+  assert_shows_cover (out.snapshot[0]);
+  assert_rgb_near (rgb_pixel (out.snapshot[1], 160, 90), 0x00, 0xA0, 0xFF,
+      40);
+  output_clear (&out);
+  fail_unless (strstr (gst_structure_get_string (find_message (&r,
+                  "nemorender-timeline"), "summary"), "wide (") != NULL);
+  run_result_clear (&r);
+}
+GST_END_TEST;
+
 /* An image given explicitly wins over the song's own. */
 GST_START_TEST (test_given_visual_wins_over_song_cover)
 {
@@ -1384,6 +1410,7 @@ nemorender_suite (void)
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_harness_still_frame);
   tcase_add_test (tc, test_uri_inputs_1080p);
+  tcase_add_test (tc, test_visual_uri_list);
   tcase_add_test (tc, test_pad_inputs);
   tcase_add_test (tc, test_pngparse);
   tcase_add_test (tc, test_jpegparse);

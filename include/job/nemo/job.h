@@ -157,6 +157,12 @@ const NemoJobInput *nemo_job_config_get_audio (const NemoJobConfig * config);
 NemoJobInput *nemo_job_config_add_song (NemoJobConfig * config,
     const gchar * location, gboolean from_pad);
 
+/* The entries of a ';'-separated @list of locations (audio-uri,
+ * visual-uri), stripped, empty ones left out; a local path that exists as
+ * it is is one entry, ';' in its name or not.  A NULL-terminated array,
+ * maybe empty. */
+gchar **nemo_job_split_list (const gchar * list);
+
 /* The songs @audio_uri names: itself, the entries of a ';'-separated list,
  * or the entries of an .m3u/.m3u8 playlist (relative ones resolved against
  * its folder; an entry that does not exist is NEMO_ERROR_NOT_FOUND naming
