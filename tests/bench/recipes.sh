@@ -8,6 +8,7 @@
 #   nemorender_visualizer spectrum|waveform|circle COVER SONG OUT.mp4 [PROPERTIES...]
 #   nemorender_job COVER SONG OUT.mp4 [PROPERTIES...]
 #   nemorender_montage SONG OUT.mp4 CLIP...
+#   nemorender_montage_pads SONG OUT.mp4 CLIP...
 #   ffmpeg_montage CUTS SONG OUT.mp4
 set -eu
 
@@ -66,9 +67,18 @@ nemorender_job() {
   gst-launch-1.0 -q nemorender audio-uri="$song" visual-uri="$cover" "$@" \
     ! filesink location="$out"
 }
-# A beat montage as examples/beat-montage.sh makes one: each clip decoded
-# onto a video pad, the song as audio-uri, the cuts asked in the prompt
+# A beat montage as the README writes it: the clips in visual-uri, the
+# cuts asked in the prompt
 nemorender_montage() {
+  song=$1 out=$2
+  shift 2
+  clips=$(printf '%s;' "$@")
+  gst-launch-1.0 -q nemorender audio-uri="$song" visual-uri="${clips%;}" \
+    prompt="sync the clips to the beat" ! filesink location="$out"
+}
+# The same as examples/beat-montage.sh makes it: each clip decoded onto a
+# video pad
+nemorender_montage_pads() {
   song=$1 out=$2
   shift 2
   pads="" i=0
