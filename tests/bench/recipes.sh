@@ -4,6 +4,7 @@
 # runs the same ones (bench_measure runs them under /usr/bin/time):
 #   sh tests/bench/recipes.sh RECIPE ARGS...
 #   ffmpeg_still COVER SONG OUT.mp4 [X264 ARGS...]
+#   ffmpeg_still_kept COVER SONG.m4a OUT.mp4 [X264 ARGS...]
 #   ffmpeg_visualizer showfreqs|showwaves|avectorscope COVER SONG OUT.mp4
 #   nemorender_visualizer spectrum|waveform|circle COVER SONG OUT.mp4 [PROPERTIES...]
 #   nemorender_job COVER SONG OUT.mp4 [PROPERTIES...]
@@ -16,14 +17,22 @@ set -eu
 title="Bench Song"
 artist="Nemo"
 fit="scale=1920:1080:force_original_aspect_ratio=decrease,pad=1920:1080:(ow-iw)/2:(oh-ih)/2"
-# the still recipe users copy: -loop 1 … -tune stillimage -shortest
+# the still recipe users copy: -loop 1 … -tune stillimage -shortest; the
+# sound encoded to AAC 320 kb/s ($audio: -c:a copy for ffmpeg_still_kept)
+audio="-c:a aac -b:a 320k -ar 48000"
 ffmpeg_still() {
   cover=$1 song=$2 out=$3
   shift 3
   [ $# -gt 0 ] || set -- -tune stillimage
+  # shellcheck disable=SC2086 # $audio is split into words on purpose
   ffmpeg -nostdin -y -loop 1 -framerate 30 -i "$cover" -i "$song" -vf "$fit,format=yuv420p" \
-    -c:v libx264 -preset veryfast -crf 18 "$@" -c:a aac -b:a 320k -ar 48000 \
+    -c:v libx264 -preset veryfast -crf 18 "$@" $audio \
     -shortest -movflags +faststart "$out"
+}
+# the same for a song that is AAC already: its sound copied as it is
+ffmpeg_still_kept() {
+  audio="-c:a copy"
+  ffmpeg_still "$@"
 }
 # A visualizer over the padded cover, the recipes people copy for each
 # kind: showfreqs bars (the nearest to nemorender's spectrum bars) and a

@@ -6,6 +6,8 @@
 # medians, ranges, ratios against nemorender and peak RSS:
 #   still/…        the song and its cover → 1080p30 H.264/AAC MP4
 #                  (nemorender; ffmpeg -loop 1 … -tune stillimage -shortest)
+#   kept/…         the same with the song as AAC-LC in M4A, which goes into
+#                  the MP4 as it is (ffmpeg: the recipe with -c:a copy)
 #   spectrum/…     the same with spectrum bars and the title (nemorender
 #                  prompt="spectrum bars and track info"; ffmpeg showfreqs
 #                  + overlay + drawtext)
@@ -22,8 +24,8 @@
 # test suite, no thresholds.  From the project root after .ci/setup:
 #   sh tests/bench/run.sh            1-minute song, 3 rounds (~28 min)
 #   sh tests/bench/run.sh --long     3-minute song (~1 h)
-#   sh tests/bench/run.sh montage    only the jobs named (still, spectrum,
-#                                    waveform, circle, montage)
+#   sh tests/bench/run.sh montage    only the jobs named (still, kept,
+#                                    spectrum, waveform, circle, montage)
 # (NEMO_BUILD_DIR, BENCH_RUNS, BENCH_MAX_LOAD: see bench-lib.sh)
 set -eu
 . "$(cd "$(dirname "$0")" && pwd)/bench-lib.sh"
@@ -32,11 +34,11 @@ if [ "${1:-}" = --long ]; then
   secs=180
   shift
 fi
-jobs=${*:-still spectrum waveform circle montage}
+jobs=${*:-still kept spectrum waveform circle montage}
 for job in $jobs; do
   case $job in
-    still|spectrum|waveform|circle|montage) ;;
-    *) echo "usage: $0 [--long] [still|spectrum|waveform|circle|montage...]" >&2; exit 2 ;;
+    still|kept|spectrum|waveform|circle|montage) ;;
+    *) echo "usage: $0 [--long] [still|kept|spectrum|waveform|circle|montage...]" >&2; exit 2 ;;
   esac
 done
 # wanted JOB: whether JOB is one of those to run
@@ -46,6 +48,8 @@ bench_init
 make_music "$secs" "$work/song.mp3"
 make_cover "$work/cover.jpg"
 reference_s=$(decoded_seconds "$work/song.mp3")
+# the same music as AAC-LC 256 kb/s, as a store sells it
+wanted kept && ff -i "$work/song.mp3" -c:a aac -b:a 256k "$work/song.m4a"
 if wanted montage; then
   make_clips "$work"
   "$build/tests/job/montage-cuts" "$work/song.mp3" "$work/clip-1.mp4" \
@@ -60,6 +64,12 @@ while [ $round -le "$runs" ]; do
       sh "$recipes" nemorender_job "$work/cover.jpg" "$work/song.mp3" "$work/still-nemorender.mp4"
     bench_measure still/ffmpeg "$work/still-ffmpeg.mp4" \
       sh "$recipes" ffmpeg_still "$work/cover.jpg" "$work/song.mp3" "$work/still-ffmpeg.mp4"
+  fi
+  if wanted kept; then
+    bench_measure kept/nemorender "$work/kept-nemorender.mp4" \
+      sh "$recipes" nemorender_job "$work/cover.jpg" "$work/song.m4a" "$work/kept-nemorender.mp4"
+    bench_measure kept/ffmpeg-copy "$work/kept-ffmpeg.mp4" \
+      sh "$recipes" ffmpeg_still_kept "$work/cover.jpg" "$work/song.m4a" "$work/kept-ffmpeg.mp4"
   fi
   for kind in spectrum:showfreqs waveform:showwaves circle:avectorscope; do
     job=${kind%%:*} filter=${kind#*:}
