@@ -13,16 +13,12 @@
 
 #include "test-util.h"
 
-/* @shot's length on the timeline: to the next shot, or the draft's end */
+/* @shot's length on the timeline: its own, or to the draft's end (d -1) */
 static gint64
-shot_ms (const NemoDraft * draft, const NemoTrack * video, guint i)
+shot_ms (const NemoDraft * draft, const NemoSegment * shot)
 {
-  const NemoSegment *shot = g_ptr_array_index (video->segments, i);
-
-  if (i + 1 < video->segments->len)
-    return ((const NemoSegment *)
-        g_ptr_array_index (video->segments, i + 1))->start_ms - shot->start_ms;
-  return draft->duration_ms - shot->start_ms;
+  return shot->duration_ms >= 0 ? shot->duration_ms :
+      draft->duration_ms - shot->start_ms;
 }
 
 int
@@ -61,7 +57,7 @@ main (int argc, char **argv)
      * the last shot always may); the concat demuxer cannot: the bench's
      * clips outlast their shots. */
     printf ("file '%s'\ninpoint %.3f\noutpoint %.3f\n", shot->source,
-        shot->in_ms / 1000.0, (shot->in_ms + shot_ms (draft, video, i))
+        shot->in_ms / 1000.0, (shot->in_ms + shot_ms (draft, shot))
         / 1000.0);
   }
   ret = 0;
